@@ -1,0 +1,109 @@
+"""NEIG Werkruimte: the application factory."""
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    """Build the application for one environment (development, testing or production)."""
+    from config import CONFIGS
+
+    config_name = config_name or os.environ.get("NEIG_CONFIG", "development")
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=os.environ.get("NEIG_INSTANCE_PATH", str(ROOT / "instance")),
+    )
+    app.config.from_object(CONFIGS[config_name])
+    app.config.update(overrides)
+    if config_name == "production":
+        from .web.deploy import refuse_insecure_start
+
+        refuse_insecure_start(app)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config.get("TRUST_PROXY_HOPS"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _configure_logging(app)
+    from .cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from .i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(ROOT / "neig_workspace" / "translations"),
+    )
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    from .accounts import sessions
+
+    sessions.init_login_manager(login_manager)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts.admin_views import bp as accounts_admin_bp
+    from .accounts.views import bp as accounts_bp
+    from .audit.views import bp as audit_bp
+    from .organisations.views import bp as organisations_bp
+    from .web import init_web
+    from .web.views import bp as web_bp
+
+    for blueprint in (web_bp, accounts_bp, accounts_admin_bp, organisations_bp, audit_bp):
+        app.register_blueprint(blueprint)
+    init_web(app)
+
+
+def _configure_logging(app: Flask) -> None:
+    from .log_format import SafeFormatter
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("neig_workspace")
+    if not logger.handlers:
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """Foreign keys on, WAL for concurrent readers; pysqlite's own transaction handling off."""
+    import sqlite3
+
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Let SQLAlchemy emit BEGIN itself, so SAVEPOINTs and transactional DDL behave.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")

@@ -1,0 +1,168 @@
+"""User administration for platform admins: list, search, invite, roles, (de)activation."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+
+from ..access.policy import load_or_404, require, visible_organisations, visible_users
+from ..access.roles import OrgRole
+from ..errors import ServiceError
+from ..extensions import db
+from ..organisations import service as org_service
+from ..organisations.models import Membership, Organisation
+from ..pagination import paginate
+from . import service, sessions
+from .forms import GlobalRolesForm, InviteAnyForm, role_choices
+from .models import User
+from .views import form_error
+
+bp = Blueprint("users", __name__, url_prefix="/beheer/gebruikers")
+
+STATUS_FILTERS = {"actief": True, "gedeactiveerd": False}
+
+
+def _organisation_choices():
+    orgs = db.session.execute(
+        select(Organisation.id, Organisation.name)
+        .where(visible_organisations(current_user), Organisation.active.is_(True))
+        .order_by(Organisation.name)
+    ).all()
+    return [(org_id, name) for org_id, name in orgs]
+
+
+@bp.get("")
+@login_required
+def index():
+    """Every account, searchable by name or e-mail, filterable by organisation and status."""
+    require("user.list_all")
+    q = request.args.get("q", "").strip()
+    org_id = request.args.get("organisatie", type=int)
+    status = request.args.get("status", "")
+    query = select(User).where(visible_users(current_user))
+    if q:
+        query = query.where(or_(User.name.ilike(f"%{q}%"), User.email.ilike(f"%{q.lower()}%")))
+    if org_id:
+        query = query.where(User.id.in_(select(Membership.user_id).where(Membership.organisation_id == org_id)))
+    if status in STATUS_FILTERS:
+        query = query.where(User.active.is_(STATUS_FILTERS[status]))
+    query = query.options(
+        db.selectinload(User.memberships).selectinload(Membership.organisation)
+    ).order_by(User.name)
+    return render_template(
+        "users/index.html",
+        page=paginate(query),
+        q=q,
+        org_id=org_id,
+        status=status,
+        organisations=_organisation_choices(),
+    )
+
+
+@bp.route("/uitnodigen", methods=["GET", "POST"])
+@login_required
+def invite():
+    """Invite someone to any organisation, with a role there."""
+    require("user.invite_any")
+    form = InviteAnyForm()
+    form.organisation.choices = _organisation_choices()
+    if form.validate_on_submit():
+        org = load_or_404(Organisation, form.organisation.data, "organisation.manage_members")
+        try:
+            service.invite(form.email.data, org, OrgRole(form.role.data), actor=current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            form_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("De uitnodiging is verstuurd naar %(email)s.", email=form.email.data), "success")
+            return redirect(url_for(".index"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("users/invite.html", form=form), status
+
+
+@bp.get("/<int:user_id>")
+@login_required
+def show(user_id):
+    """One account: organisations, global roles, sessions and status."""
+    user = load_or_404(User, user_id, "user.manage")
+    roles_form = GlobalRolesForm(
+        data={"platform_admin": user.is_platform_admin, "secretariat": user.is_secretariat}
+    )
+    return render_template(
+        "users/show.html",
+        user=user,
+        roles_form=roles_form,
+        open_sessions=sessions.open_sessions(user),
+        organisations=_organisation_choices(),
+        role_choices=role_choices(),
+    )
+
+
+@bp.post("/<int:user_id>/rollen")
+@login_required
+def update_roles(user_id):
+    """Grant or take away the global roles platform admin and secretariat."""
+    user = load_or_404(User, user_id, "user.manage")
+    form = GlobalRolesForm()
+    if form.validate_on_submit():
+        service.set_global_roles(
+            user, platform_admin=form.platform_admin.data, secretariat=form.secretariat.data, actor=current_user
+        )
+        db.session.commit()
+        flash(_("De rollen van %(name)s zijn opgeslagen.", name=user.name), "success")
+    return redirect(url_for(".show", user_id=user.id))
+
+
+@bp.post("/<int:user_id>/deactiveren")
+@login_required
+def deactivate(user_id):
+    """Deactivate an account: every session ends at once; nothing is deleted."""
+    user = load_or_404(User, user_id, "user.manage")
+    service.deactivate_user(user, actor=current_user)
+    db.session.commit()
+    flash(_("Het account van %(name)s is gedeactiveerd.", name=user.name), "success")
+    return redirect(url_for(".show", user_id=user.id))
+
+
+@bp.post("/<int:user_id>/activeren")
+@login_required
+def reactivate(user_id):
+    """Reactivate a deactivated account."""
+    user = load_or_404(User, user_id, "user.manage")
+    service.reactivate_user(user, actor=current_user)
+    db.session.commit()
+    flash(_("Het account van %(name)s is weer actief.", name=user.name), "success")
+    return redirect(url_for(".show", user_id=user.id))
+
+
+@bp.post("/<int:user_id>/sessies-beeindigen")
+@login_required
+def end_sessions(user_id):
+    """End every session of this user."""
+    user = load_or_404(User, user_id, "user.manage")
+    service.end_user_sessions(user, actor=current_user)
+    db.session.commit()
+    flash(_("Alle sessies van %(name)s zijn beëindigd.", name=user.name), "success")
+    return redirect(url_for(".show", user_id=user.id))
+
+
+@bp.post("/<int:user_id>/lidmaatschappen")
+@login_required
+def add_membership(user_id):
+    """Add an existing account to another organisation."""
+    user = load_or_404(User, user_id, "user.manage")
+    org = load_or_404(Organisation, request.form.get("organisation_id", type=int) or 0, "organisation.manage_members")
+    role = request.form.get("role", OrgRole.MEMBER.value)
+    if role not in {r.value for r in OrgRole}:
+        flash(_("Kies een geldige rol."), "error")
+        return redirect(url_for(".show", user_id=user.id))
+    try:
+        org_service.add_member(org, user, OrgRole(role), actor=current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s is lid geworden van %(org)s.", name=user.name, org=org.name), "success")
+    return redirect(url_for(".show", user_id=user.id))

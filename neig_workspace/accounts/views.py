@@ -1,0 +1,397 @@
+"""Login, MFA, invitations, password reset and the user's own account pages."""
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import extensions
+from ..access.policy import mfa_required
+from ..errors import ServiceError
+from ..extensions import db, limiter
+from ..timeutil import utcnow
+from ..web import safe_next
+from . import mfa, service, sessions
+from .forms import (
+    AcceptInvitationForm,
+    ChangeEmailForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    MfaEnrolForm,
+    MfaLoginForm,
+    MfaReauthForm,
+    ProfileForm,
+    ResetPasswordForm,
+)
+from .models import User
+
+bp = Blueprint("accounts", __name__)
+
+PENDING_MFA_KEY = "mfa_pending"
+PENDING_MFA_SECONDS = 300
+ENROL_SECRET_KEY = "mfa_enrol_started"
+
+
+def _login_ip_limit():
+    return current_app.config["RATELIMIT_LOGIN_PER_IP"]
+
+
+def _login_account_limit():
+    return current_app.config["RATELIMIT_LOGIN_PER_ACCOUNT"]
+
+
+def _pending_user_key():
+    pending = session.get(PENDING_MFA_KEY) or {}
+    return f"mfa:{pending.get('user_id')}"
+
+
+def form_error(form, error: ServiceError):
+    """Put a service's refusal next to its field, or above the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+# --- login ---------------------------------------------------------------------------------
+
+
+@bp.route("/inloggen", methods=["GET", "POST"])
+@limiter.limit(_login_ip_limit, methods=["POST"])
+@limiter.limit(_login_account_limit, methods=["POST"], key_func=extensions.submitted_email)
+def login():
+    """Log in with e-mail address and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("web.index"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if not form.validate_on_submit():
+        return render_template("accounts/login.html", form=form), 422 if form.is_submitted() else 200
+    result = service.check_credentials(form.email.data, form.password.data)
+    if result.user is None:
+        db.session.commit()
+        form.form_errors.append(_("Het e-mailadres of het wachtwoord klopt niet."))
+        form.password.data = ""
+        return render_template("accounts/login.html", form=form), 422
+    next_url = safe_next(form.next.data)
+    if result.needs_mfa:
+        db.session.commit()
+        session.clear()
+        session[PENDING_MFA_KEY] = {"user_id": result.user.id, "at": utcnow().timestamp(), "next": next_url}
+        return redirect(url_for(".login_mfa"))
+    service.complete_login(result.user, mfa_verified=False)
+    db.session.commit()
+    if mfa_required(result.user):
+        flash(_("Stel eerst tweestapsverificatie in. Dat is voor uw account verplicht."), "info")
+        return redirect(url_for(".mfa_enrol"))
+    return redirect(next_url)
+
+
+def _pending_mfa_user() -> User | None:
+    pending = session.get(PENDING_MFA_KEY)
+    if not pending or utcnow().timestamp() - pending.get("at", 0) > PENDING_MFA_SECONDS:
+        return None
+    user = db.session.get(User, pending.get("user_id"))
+    return user if user is not None and user.active and user.mfa_enabled else None
+
+
+@bp.route("/inloggen/verificatie", methods=["GET", "POST"])
+@limiter.limit(_login_ip_limit, methods=["POST"])
+@limiter.limit(_login_account_limit, methods=["POST"], key_func=_pending_user_key)
+def login_mfa():
+    """Second step of the login: a TOTP code or a recovery code."""
+    user = _pending_mfa_user()
+    if user is None:
+        session.pop(PENDING_MFA_KEY, None)
+        flash(_("Log opnieuw in; de vorige poging is verlopen."), "warning")
+        return redirect(url_for(".login"))
+    form = MfaLoginForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/login_mfa.html", form=form), 422 if form.is_submitted() else 200
+    if not service.verify_second_factor(user, form.code.data):
+        service.record_failed_second_factor(user)
+        db.session.commit()
+        form.code.errors = [_("Deze code klopt niet. Probeer de nieuwste code uit de app.")]
+        form.code.data = ""
+        return render_template("accounts/login_mfa.html", form=form), 422
+    next_url = session.get(PENDING_MFA_KEY, {}).get("next") or url_for("web.index")
+    service.complete_login(user, mfa_verified=True)
+    db.session.commit()
+    return redirect(safe_next(next_url))
+
+
+@bp.post("/uitloggen")
+@login_required
+def logout():
+    """End this session."""
+    service.logout(current_user._get_current_object())
+    db.session.commit()
+    flash(_("U bent uitgelogd."), "success")
+    return redirect(url_for(".login"))
+
+
+# --- password reset ------------------------------------------------------------------------
+
+
+@bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
+@limiter.limit(_login_ip_limit, methods=["POST"])
+@limiter.limit(_login_account_limit, methods=["POST"], key_func=extensions.submitted_email)
+def forgot_password():
+    """Ask for a reset link; the answer is the same whether the account exists or not."""
+    form = ForgotPasswordForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/forgot_password.html", form=form), 422 if form.is_submitted() else 200
+    service.request_password_reset(form.email.data)
+    db.session.commit()
+    return render_template("accounts/forgot_password_sent.html", email=form.email.data)
+
+
+@bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_ip_limit, methods=["POST"])
+def reset_password(token):
+    """Choose a new password with the e-mailed link (and the second factor, if on)."""
+    reset = service.open_password_reset(token)
+    if reset is None:
+        return render_template("accounts/token_invalid.html", kind="reset"), 404
+    form = ResetPasswordForm()
+    needs_code = reset.user.mfa_enabled
+    if form.validate_on_submit():
+        try:
+            service.complete_password_reset(reset, form.password.data, form.code.data)
+        except ServiceError as error:
+            db.session.rollback()
+            form_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Uw wachtwoord is gewijzigd. Log in met het nieuwe wachtwoord."), "success")
+            return redirect(url_for(".login"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/reset_password.html", form=form, needs_code=needs_code), status
+
+
+# --- invitations ---------------------------------------------------------------------------
+
+
+@bp.route("/uitnodiging/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_ip_limit, methods=["POST"])
+def accept_invitation(token):
+    """Accept an invitation: set a name and password, or join with the existing account."""
+    invitation = service.open_invitation(token)
+    if invitation is None:
+        return render_template("accounts/token_invalid.html", kind="invitation"), 404
+    existing = service.find_user_by_email(invitation.email)
+    if existing is not None:
+        return _accept_as_existing(invitation, existing)
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            user = service.accept_invitation_new_user(
+                invitation, name=form.name.data, password=form.password.data
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            form_error(form, error)
+        else:
+            service.complete_login(user, mfa_verified=False, method="invitation")
+            db.session.commit()
+            flash(_("Welkom bij NEIG Werkruimte."), "success")
+            if mfa_required(user):
+                return redirect(url_for(".mfa_enrol"))
+            return redirect(url_for("web.index"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/accept_invitation.html", form=form, invitation=invitation), status
+
+
+def _accept_as_existing(invitation, existing: User):
+    if not current_user.is_authenticated or current_user.id != existing.id:
+        flash(_("Log in met uw account om de uitnodiging aan te nemen."), "info")
+        if current_user.is_authenticated:
+            return render_template("accounts/invitation_other_account.html", invitation=invitation), 403
+        return redirect(url_for(".login", next=request.path))
+    if request.method == "POST":  # CSRFProtect has checked the token
+        service.accept_invitation_existing_user(invitation, existing)
+        db.session.commit()
+        flash(_("U bent nu lid van %(org)s.", org=invitation.organisation.name), "success")
+        return redirect(url_for("web.index"))
+    return render_template("accounts/accept_invitation_existing.html", invitation=invitation)
+
+
+# --- own account -----------------------------------------------------------------------------
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    """The user's own account: name, language and links to security settings."""
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user)
+    if form.validate_on_submit():
+        service.update_profile(user, name=form.name.data, locale=form.locale.data)
+        session["locale"] = form.locale.data
+        db.session.commit()
+        flash(_("Uw gegevens zijn opgeslagen."), "success")
+        return redirect(url_for(".profile"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/profile.html", form=form), status
+
+
+@bp.route("/account/wachtwoord", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change the password; every other session of this user ends."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.change_password(
+                current_user._get_current_object(),
+                form.current_password.data,
+                form.new_password.data,
+                keep_session=g.get("user_session"),
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            form_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Uw wachtwoord is gewijzigd. Uw andere sessies zijn beëindigd."), "success")
+            return redirect(url_for(".profile"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/change_password.html", form=form), status
+
+
+@bp.route("/account/e-mailadres", methods=["GET", "POST"])
+@login_required
+def change_email():
+    """Change the e-mail address after re-entering the password."""
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            service.change_email(current_user._get_current_object(), form.password.data, form.email.data)
+        except ServiceError as error:
+            db.session.rollback()
+            form_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Uw e-mailadres is gewijzigd."), "success")
+            return redirect(url_for(".profile"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/change_email.html", form=form), status
+
+
+# --- MFA -----------------------------------------------------------------------------------------
+
+
+@bp.route("/account/tweestapsverificatie/instellen", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_account_limit, methods=["POST"], key_func=lambda: f"enrol:{current_user.get_id()}")
+def mfa_enrol():
+    """Enrol in TOTP: scan the QR code, confirm with a code and the password."""
+    user = current_user._get_current_object()
+    if user.mfa_enabled:
+        return redirect(url_for(".profile"))
+    form = MfaEnrolForm()
+    secret = mfa.decrypt_secret(user.totp_secret_encrypted or "")
+    if request.method == "GET" or secret is None or not session.get(ENROL_SECRET_KEY):
+        secret = service.start_mfa_enrolment(user)
+        session[ENROL_SECRET_KEY] = True
+        db.session.commit()
+    elif form.validate_on_submit():
+        try:
+            codes = service.confirm_mfa(user, form.code.data, form.password.data, keep_session=g.get("user_session"))
+        except ServiceError as error:
+            db.session.rollback()
+            form_error(form, error)
+        else:
+            db.session.commit()
+            session.pop(ENROL_SECRET_KEY, None)
+            flash(_("Tweestapsverificatie staat aan."), "success")
+            return render_template("accounts/recovery_codes.html", codes=codes)
+    uri = mfa.provisioning_uri(secret, user.email)
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "accounts/mfa_enrol.html",
+        form=form,
+        qr=mfa.qr_data_uri(uri),
+        secret=mfa.format_secret(secret),
+        required=mfa_required(user),
+    ), status
+
+
+@bp.route("/account/tweestapsverificatie/uitschakelen", methods=["GET", "POST"])
+@login_required
+def mfa_disable():
+    """Turn MFA off with password and code (not for accounts that must use it)."""
+    user = current_user._get_current_object()
+    if not user.mfa_enabled:
+        return redirect(url_for(".profile"))
+    form = MfaReauthForm()
+    if form.validate_on_submit():
+        try:
+            service.disable_mfa(user, form.password.data, form.code.data)
+        except ServiceError as error:
+            db.session.rollback()
+            form_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Tweestapsverificatie staat uit."), "success")
+            return redirect(url_for(".profile"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/mfa_disable.html", form=form, required=mfa_required(user)), status
+
+
+@bp.route("/account/tweestapsverificatie/herstelcodes", methods=["GET", "POST"])
+@login_required
+def recovery_codes():
+    """Make ten new recovery codes (the old ones stop working)."""
+    user = current_user._get_current_object()
+    if not user.mfa_enabled:
+        return redirect(url_for(".profile"))
+    form = MfaReauthForm()
+    if form.validate_on_submit():
+        try:
+            codes = service.regenerate_recovery_codes(user, form.password.data, form.code.data)
+        except ServiceError as error:
+            db.session.rollback()
+            form_error(form, error)
+        else:
+            db.session.commit()
+            return render_template("accounts/recovery_codes.html", codes=codes)
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "accounts/recovery_codes_form.html", form=form, remaining=service.unused_recovery_code_count(user)
+    ), status
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+
+@bp.get("/account/sessies")
+@login_required
+def sessions_list():
+    """The user's open sessions, with where and when they were last used."""
+    return render_template(
+        "accounts/sessions.html",
+        user_sessions=sessions.open_sessions(current_user._get_current_object()),
+        current=g.get("user_session"),
+    )
+
+
+@bp.post("/account/sessies/<int:session_id>/beeindigen")
+@login_required
+def end_session(session_id):
+    """End one of the user's own sessions."""
+    if not sessions.end_session_by_id(current_user._get_current_object(), session_id, "ended_by_user"):
+        abort(404)
+    db.session.commit()
+    flash(_("De sessie is beëindigd."), "success")
+    return redirect(url_for(".sessions_list"))
+
+
+@bp.post("/account/sessies/andere-beeindigen")
+@login_required
+def end_other_sessions():
+    """End every session of this user except the current one."""
+    sessions.end_all_sessions(current_user._get_current_object(), "ended_by_user", keep=g.get("user_session"))
+    db.session.commit()
+    flash(_("Uw andere sessies zijn beëindigd."), "success")
+    return redirect(url_for(".sessions_list"))

@@ -1,0 +1,96 @@
+"""`flask neig …`: administration from the command line."""
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from .extensions import db
+
+neig = AppGroup("neig", help="NEIG Werkruimte administration.")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(neig)
+
+
+@neig.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database holds users already.")
+def seed_demo(if_empty: bool) -> None:
+    """Load the demo network (organisations and users in every role)."""
+    from .demo import DEMO_PASSWORD, demo_accounts, load_demo_network, database_is_empty
+
+    if not current_app.config.get("DEMO_DATA_ALLOWED"):
+        raise click.ClickException("Demo data is refused in production.")
+    if if_empty and not database_is_empty():
+        click.echo("The database holds data already; demo network not loaded.")
+        return
+    load_demo_network()
+    db.session.commit()
+    click.echo("Demo network loaded. Log in at http://127.0.0.1:5000 with:")
+    for email, description in demo_accounts():
+        click.echo(f"  {email:<40} {description}")
+    click.echo(f"Password for every demo account: {DEMO_PASSWORD}")
+
+
+@neig.command("demo-logins")
+def demo_logins() -> None:
+    """Print the demo accounts."""
+    from .demo import DEMO_PASSWORD, demo_accounts
+
+    for email, description in demo_accounts():
+        click.echo(f"  {email:<40} {description}")
+    click.echo(f"Password for every demo account: {DEMO_PASSWORD}")
+
+
+@neig.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.password_option(confirmation_prompt=True)
+def create_admin(email: str, name: str, password: str) -> None:
+    """Create a platform administrator (for a real installation)."""
+    from .accounts.service import create_user
+    from .errors import ServiceError
+
+    try:
+        user = create_user(email, name, password, platform_admin=True)
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(f"Platform administrator {user.email} created. MFA is asked at the first login.")
+
+
+audit_cli = AppGroup("audit", help="The audit log.")
+neig.add_command(audit_cli)
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chain; name the first broken link."""
+    from .audit.service import verify_chain
+
+    report = verify_chain()
+    if report.ok:
+        click.echo(f"Audit chain intact: {report.checked} events verified.")
+        return
+    click.echo(
+        f"Audit chain BROKEN at event {report.broken_at}: {report.reason} "
+        f"({report.checked} events before it verified).",
+        err=True,
+    )
+    sys.exit(1)
+
+
+@neig.command("check-deploy")
+def check_deploy() -> None:
+    """Refuse to pass with a configuration unfit for production."""
+    from .web.deploy import deploy_problems
+
+    problems = deploy_problems(current_app)
+    if not problems:
+        click.echo("Deployment check passed.")
+        return
+    for problem in problems:
+        click.echo(f"FAIL: {problem}", err=True)
+    sys.exit(1)

@@ -1,0 +1,26 @@
+"""Form pieces shared by every feature."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Email, Length
+
+
+class ActionForm(FlaskForm):
+    """A form with only a CSRF token, behind every state-changing button."""
+
+
+def email_field(label=None) -> StringField:
+    return StringField(
+        label or _l("E-mailadres"),
+        validators=[
+            DataRequired(message=_l("Vul een e-mailadres in.")),
+            Email(message=_l("Vul een geldig e-mailadres in, zoals naam@gemeente.nl."), check_deliverability=False),
+            Length(max=254),
+        ],
+        render_kw={"autocomplete": "email", "spellcheck": "false"},
+    )
+
+
+def required(message) -> DataRequired:
+    return DataRequired(message=message)

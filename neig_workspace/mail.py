@@ -1,0 +1,89 @@
+"""Outgoing e-mail: queued by services, sent only after the transaction commits.
+
+With MAIL_SERVER set, mail goes out over SMTP (STARTTLS by default). Without it (development and
+tests) every message is written as an .eml file to MAIL_OUTBOX_DIR, so invitations and reset
+links work out of the box.
+"""
+
+import logging
+import smtplib
+import uuid
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from .extensions import db
+from .timeutil import utcnow
+
+log = logging.getLogger("neig_workspace.mail")
+_QUEUE_KEY = "neig_outgoing_mail"
+
+
+@dataclass
+class Mail:
+    to: str
+    subject: str
+    body: str
+
+
+def queue(to: str, subject: str, body: str) -> None:
+    """Send this message once the current transaction commits; drop it on rollback."""
+    db.session.info.setdefault(_QUEUE_KEY, []).append(Mail(to, subject, body))
+
+
+def _build(mail: Mail) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    message["To"] = mail.to
+    message["Subject"] = mail.subject
+    message["Message-ID"] = f"<{uuid.uuid4()}@neig-werkruimte>"
+    message.set_content(mail.body)
+    return message
+
+
+def send_now(mail: Mail) -> None:
+    message = _build(mail)
+    cfg = current_app.config
+    if cfg.get("MAIL_SERVER"):
+        with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=30) as smtp:
+            if cfg["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if cfg.get("MAIL_USERNAME"):
+                smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
+            smtp.send_message(message)
+        log.info("mail sent over SMTP (subject %r)", mail.subject)
+        return
+    outbox = Path(cfg["MAIL_OUTBOX_DIR"])
+    outbox.mkdir(parents=True, exist_ok=True)
+    path = outbox / f"{utcnow():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
+    path.write_bytes(message.as_bytes(policy=default_policy))
+    # The path only: the body may hold a single-use link, which must not reach the logs.
+    log.info("mail written to %s (subject %r)", path, mail.subject)
+
+
+def read_outbox(directory: str | Path) -> list[EmailMessage]:
+    """The messages in an outbox folder, oldest first (for tests and the demo)."""
+    from email import message_from_bytes
+
+    paths = sorted(Path(directory).glob("*.eml"))
+    return [message_from_bytes(p.read_bytes(), policy=default_policy) for p in paths]
+
+
+@event.listens_for(Session, "after_commit")
+def _send_queued(session: Session) -> None:
+    pending = session.info.pop(_QUEUE_KEY, [])
+    for mail in pending:
+        try:
+            send_now(mail)
+        except (OSError, smtplib.SMTPException):
+            log.exception("sending mail failed (subject %r)", mail.subject)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_queued(session: Session) -> None:
+    session.info.pop(_QUEUE_KEY, None)

@@ -1,0 +1,229 @@
+"""Organisation administration (platform admins) and members (organisation admins)."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+
+from ..access.policy import can, load_or_404, require, visible_invitations, visible_organisations
+from ..access.roles import OrgRole
+from ..accounts import service as account_service
+from ..accounts.forms import InviteForm
+from ..accounts.models import Invitation, User
+from ..accounts.views import form_error
+from ..errors import ServiceError
+from ..extensions import db
+from ..pagination import paginate
+from ..timeutil import utcnow
+from . import service
+from .forms import ORG_TYPE_LABELS, MemberRoleForm, OrganisationForm
+from .models import Membership, Organisation, OrgType
+
+bp = Blueprint("organisations", __name__)
+
+
+@bp.get("/beheer/organisaties")
+@login_required
+def index():
+    """All partners, searchable and filterable, with their member counts."""
+    require("organisation.list_all")
+    q = request.args.get("q", "").strip()
+    org_type = request.args.get("soort", "")
+    member_count = (
+        select(func.count(Membership.id))
+        .where(Membership.organisation_id == Organisation.id)
+        .correlate(Organisation)
+        .scalar_subquery()
+    )
+    query = select(Organisation, member_count.label("member_count")).where(
+        visible_organisations(current_user)
+    )
+    if q:
+        query = query.where(or_(Organisation.name.ilike(f"%{q}%"), Organisation.cbs_code.ilike(f"%{q}%")))
+    if org_type in {t.value for t in OrgType}:
+        query = query.where(Organisation.type == OrgType(org_type))
+    page = paginate(query.order_by(Organisation.name))
+    return render_template(
+        "organisations/index.html", page=page, q=q, org_type=org_type, type_labels=ORG_TYPE_LABELS
+    )
+
+
+@bp.route("/beheer/organisaties/nieuw", methods=["GET", "POST"])
+@login_required
+def create():
+    """Add a partner organisation."""
+    require("organisation.create")
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            org = service.create_organisation(
+                form.name.data, OrgType(form.type.data), cbs_code=form.cbs_code.data, actor=current_user
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            form_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("De organisatie %(name)s is aangemaakt.", name=org.name), "success")
+            return redirect(url_for(".show", organisation_id=org.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("organisations/form.html", form=form, organisation=None), status
+
+
+@bp.get("/organisaties/<int:organisation_id>")
+@login_required
+def show(organisation_id):
+    """An organisation: its details, members and open invitations."""
+    org = load_or_404(Organisation, organisation_id, "organisation.view")
+    members = paginate(
+        select(Membership)
+        .join(User, Membership.user_id == User.id)
+        .where(Membership.organisation_id == org.id)
+        .options(db.contains_eager(Membership.user))
+        .order_by(User.name)
+    )
+    invitations = []
+    if can(current_user, "organisation.manage_members", org):
+        invitations = db.session.scalars(
+            select(Invitation)
+            .where(
+                visible_invitations(current_user),
+                Invitation.organisation_id == org.id,
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > utcnow(),
+            )
+            .order_by(Invitation.created_at.desc())
+        ).all()
+    return render_template(
+        "organisations/show.html",
+        organisation=org,
+        members=members,
+        invitations=invitations,
+        type_labels=ORG_TYPE_LABELS,
+        role_form=MemberRoleForm(),
+    )
+
+
+@bp.route("/beheer/organisaties/<int:organisation_id>/bewerken", methods=["GET", "POST"])
+@login_required
+def edit(organisation_id):
+    """Change an organisation's name, type or municipality."""
+    org = load_or_404(Organisation, organisation_id, "organisation.edit")
+    form = OrganisationForm(obj=org, data={"type": org.type.value, "cbs_code": org.cbs_code or ""})
+    if form.validate_on_submit():
+        try:
+            service.update_organisation(
+                org, name=form.name.data, org_type=OrgType(form.type.data),
+                cbs_code=form.cbs_code.data, actor=current_user,
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            form_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("De wijzigingen zijn opgeslagen."), "success")
+            return redirect(url_for(".show", organisation_id=org.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("organisations/form.html", form=form, organisation=org), status
+
+
+@bp.post("/beheer/organisaties/<int:organisation_id>/deactiveren")
+@login_required
+def deactivate(organisation_id):
+    """Deactivate an organisation: kept, but its members lose what it gave them."""
+    org = load_or_404(Organisation, organisation_id, "organisation.deactivate")
+    service.set_organisation_active(org, False, actor=current_user)
+    db.session.commit()
+    flash(_("%(name)s is gedeactiveerd.", name=org.name), "success")
+    return redirect(url_for(".show", organisation_id=org.id))
+
+
+@bp.post("/beheer/organisaties/<int:organisation_id>/activeren")
+@login_required
+def reactivate(organisation_id):
+    """Reactivate a deactivated organisation."""
+    org = load_or_404(Organisation, organisation_id, "organisation.deactivate")
+    service.set_organisation_active(org, True, actor=current_user)
+    db.session.commit()
+    flash(_("%(name)s is weer actief.", name=org.name), "success")
+    return redirect(url_for(".show", organisation_id=org.id))
+
+
+@bp.route("/organisaties/<int:organisation_id>/uitnodigen", methods=["GET", "POST"])
+@login_required
+def invite(organisation_id):
+    """Invite someone by e-mail to join this organisation."""
+    org = load_or_404(Organisation, organisation_id, "organisation.manage_members")
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            account_service.invite(form.email.data, org, OrgRole(form.role.data), actor=current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            form_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("De uitnodiging is verstuurd naar %(email)s.", email=form.email.data), "success")
+            return redirect(url_for(".show", organisation_id=org.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("organisations/invite.html", form=form, organisation=org), status
+
+
+def _membership_or_404(org: Organisation, membership_id: int) -> Membership:
+    membership = db.session.scalar(
+        select(Membership).where(Membership.id == membership_id, Membership.organisation_id == org.id)
+    )
+    if membership is None:
+        abort(404)
+    return membership
+
+
+@bp.post("/organisaties/<int:organisation_id>/leden/<int:membership_id>/rol")
+@login_required
+def change_role(organisation_id, membership_id):
+    """Make a member an organisation admin, or the other way round."""
+    org = load_or_404(Organisation, organisation_id, "organisation.manage_members")
+    membership = _membership_or_404(org, membership_id)
+    form = MemberRoleForm()
+    if form.validate_on_submit():
+        try:
+            service.change_member_role(membership, OrgRole(form.role.data), actor=current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("De rol van %(name)s is gewijzigd.", name=membership.user.name), "success")
+    return redirect(url_for(".show", organisation_id=org.id))
+
+
+@bp.post("/organisaties/<int:organisation_id>/leden/<int:membership_id>/verwijderen")
+@login_required
+def remove_member(organisation_id, membership_id):
+    """Remove someone from the organisation (their account stays)."""
+    org = load_or_404(Organisation, organisation_id, "organisation.manage_members")
+    membership = _membership_or_404(org, membership_id)
+    name = membership.user.name
+    try:
+        service.remove_member(membership, actor=current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s is geen lid meer van %(org)s.", name=name, org=org.name), "success")
+    return redirect(url_for(".show", organisation_id=org.id))
+
+
+@bp.post("/organisaties/<int:organisation_id>/uitnodigingen/<int:invitation_id>/intrekken")
+@login_required
+def revoke_invitation(organisation_id, invitation_id):
+    """Withdraw an invitation that has not been accepted yet."""
+    invitation = load_or_404(Invitation, invitation_id, "invitation.revoke")
+    if invitation.organisation_id != organisation_id:
+        abort(404)
+    account_service.revoke_invitation(invitation, actor=current_user)
+    db.session.commit()
+    flash(_("De uitnodiging voor %(email)s is ingetrokken.", email=invitation.email), "success")
+    return redirect(url_for(".show", organisation_id=organisation_id))

@@ -1,0 +1,101 @@
+"""Cross-cutting web concerns: security headers, error pages, the MFA gate, template globals."""
+
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from ..access import policy
+from ..extensions import db
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+#: Endpoints a logged-in user who still has to enrol in MFA may reach.
+MFA_GATE_OPEN = {
+    "static",
+    "accounts.mfa_enrol",
+    "accounts.logout",
+    "web.set_language",
+    "web.health",
+}
+
+
+def init_web(app: Flask) -> None:
+    app.after_request(_security_headers)
+    app.before_request(_mfa_gate)
+    _register_error_pages(app)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals.update(can=_can_current, current_locale=lambda: str(get_locale()))
+    app.jinja_env.globals["mfa_required_for"] = policy.mfa_required
+
+
+def _can_current(action: str, obj=None) -> bool:
+    return policy.can(current_user, action, obj)
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "same-origin"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+    if current_app.config.get("HSTS"):
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    # Pages are personal and may hold confidential data: never stored by a browser or proxy.
+    if request.endpoint != "static":
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _mfa_gate():
+    """A user who must use MFA but has not enrolled yet may only enrol (or leave)."""
+    if not current_user.is_authenticated or request.endpoint in MFA_GATE_OPEN:
+        return None
+    if current_user.mfa_enabled or not policy.mfa_required(current_user):
+        return None
+    return redirect(url_for("accounts.mfa_enrol"))
+
+
+def safe_next(target: str | None, default: str = "web.index") -> str:
+    """Only local paths: no scheme, no host, no backslash tricks (no open redirect)."""
+    if target:
+        parts = urlsplit(target)
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+            and "\\" not in target
+        ):
+            return target
+    return url_for(default)
+
+
+def _register_error_pages(app: Flask) -> None:
+    def render_error(code: int, template: str = "errors/error.html"):
+        def handler(error):
+            db.session.rollback()
+            return render_template(template, code=code, error=error), code
+
+        return handler
+
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, render_error(code))
+    app.register_error_handler(CSRFError, render_error(400, "errors/csrf.html"))

@@ -1,0 +1,49 @@
+"""The production self-check (like Django's `check --deploy`)."""
+
+from flask import Flask
+
+MIN_SECRET_LENGTH = 32
+
+
+def deploy_problems(app: Flask) -> list[str]:
+    """Every reason this configuration is not fit for production, in plain words."""
+    from config import DEFAULT_SECRET_KEY
+
+    cfg = app.config
+    problems = []
+    if app.debug or cfg.get("DEBUG"):
+        problems.append("DEBUG is on.")
+    secret = cfg.get("SECRET_KEY") or ""
+    if secret == DEFAULT_SECRET_KEY or "testing" in secret:
+        problems.append("SECRET_KEY is a default value: set a random one of 32+ characters.")
+    elif len(secret) < MIN_SECRET_LENGTH:
+        problems.append(f"SECRET_KEY is shorter than {MIN_SECRET_LENGTH} characters.")
+    if not cfg.get("SESSION_COOKIE_SECURE"):
+        problems.append("SESSION_COOKIE_SECURE is off: cookies would travel over plain HTTP.")
+    if not cfg.get("SESSION_COOKIE_HTTPONLY"):
+        problems.append("SESSION_COOKIE_HTTPONLY is off.")
+    if not str(cfg.get("SESSION_COOKIE_NAME", "")).startswith("__Host-"):
+        problems.append("The session cookie lacks the __Host- prefix.")
+    if cfg.get("SESSION_COOKIE_SAMESITE") not in ("Lax", "Strict"):
+        problems.append("SESSION_COOKIE_SAMESITE must be Lax or Strict.")
+    if not cfg.get("HSTS"):
+        problems.append("HSTS is off.")
+    if cfg.get("MFA_REQUIRED_FOR") != "all":
+        problems.append("MFA_REQUIRED_FOR must be 'all' in production (BIO: MFA for internet-facing accounts).")
+    uri = str(cfg.get("SQLALCHEMY_DATABASE_URI", ""))
+    if uri.startswith("sqlite") and not cfg.get("ALLOW_SQLITE_IN_PRODUCTION"):
+        problems.append("The database is SQLite: set DATABASE_URL to PostgreSQL, or ALLOW_SQLITE_IN_PRODUCTION=1.")
+    if not cfg.get("MAIL_SERVER"):
+        problems.append("MAIL_SERVER is not set: invitations and reset links would not be sent.")
+    return problems
+
+
+def refuse_insecure_start(app: Flask) -> None:
+    """Production does not start with a default or short secret."""
+    from config import DEFAULT_SECRET_KEY
+
+    secret = app.config.get("SECRET_KEY") or ""
+    if secret == DEFAULT_SECRET_KEY or len(secret) < MIN_SECRET_LENGTH:
+        raise RuntimeError(
+            "Refusing to start in production without a real SECRET_KEY (32+ random characters)."
+        )
