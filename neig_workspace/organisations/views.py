@@ -29,23 +29,31 @@ def index():
     require("organisation.list_all")
     q = request.args.get("q", "").strip()
     org_type = request.args.get("soort", "")
-    member_count = (
-        select(func.count(Membership.id))
-        .where(Membership.organisation_id == Organisation.id)
-        .correlate(Organisation)
-        .scalar_subquery()
-    )
-    query = select(Organisation, member_count.label("member_count")).where(
-        visible_organisations(current_user)
-    )
+    query = select(Organisation).where(visible_organisations(current_user))
     if q:
         query = query.where(or_(Organisation.name.ilike(f"%{q}%"), Organisation.cbs_code.ilike(f"%{q}%")))
     if org_type in {t.value for t in OrgType}:
         query = query.where(Organisation.type == OrgType(org_type))
     page = paginate(query.order_by(Organisation.name))
+    member_counts = _member_counts([org.id for org in page.items])
     return render_template(
-        "organisations/index.html", page=page, q=q, org_type=org_type, type_labels=ORG_TYPE_LABELS
+        "organisations/index.html",
+        page=page,
+        member_counts=member_counts,
+        q=q,
+        org_type=org_type,
+        type_labels=ORG_TYPE_LABELS,
     )
+
+
+def _member_counts(organisation_ids: list[int]) -> dict[int, int]:
+    """Members per organisation for one page of the list, in one query."""
+    rows = db.session.execute(
+        select(Membership.organisation_id, func.count(Membership.id))
+        .where(Membership.organisation_id.in_(organisation_ids))
+        .group_by(Membership.organisation_id)
+    )
+    return dict(rows.all())
 
 
 @bp.route("/beheer/organisaties/nieuw", methods=["GET", "POST"])
