@@ -18,8 +18,14 @@ def email_field(label=None) -> StringField:
             Email(message=_l("Vul een geldig e-mailadres in, zoals naam@gemeente.nl."), check_deliverability=False),
             Length(max=254),
         ],
+        filters=[_strip],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
     )
+
+
+def _strip(value):
+    # A pasted address often carries spaces around it; they are never part of it.
+    return value.strip() if isinstance(value, str) else value
 
 
 def required(message) -> DataRequired:

@@ -7,7 +7,7 @@ from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from .. import mail
 from ..access.policy import mfa_required
@@ -195,6 +195,7 @@ def change_password(user: User, current: str, new: str, *, keep_session) -> None
     if not passwords.verify_password(user.password_hash, current):
         raise ServiceError(_("Het huidige wachtwoord klopt niet."), "current_password")
     _set_password(user, new, field="new_password")
+    _expire_password_resets(user)
     sessions.end_all_sessions(user, "password_changed", keep=keep_session)
     audit.record("account.password_changed", actor=user, target=user)
 
@@ -216,10 +217,11 @@ def change_email(user: User, password: str, new_email: str) -> None:
     if find_user_by_email(new_email) is not None:
         raise ServiceError(_("Dit e-mailadres is niet beschikbaar."), "email")
     old = user.email
+    # The old address hears of it, so a hijacked account does not change hands silently.
+    # Queued before the change: _queue_mail finds the user's language by the address.
+    _queue_mail(old, _l("Uw e-mailadres is gewijzigd"), "mail/email_changed.txt", user=user, new_email=new_email)
     user.email = new_email
     audit.record("account.email_changed", actor=user, target=user, details={"old": old, "new": new_email})
-    # The old address hears of it, so a hijacked account does not change hands silently.
-    _queue_mail(old, _l("Uw e-mailadres is gewijzigd"), "mail/email_changed.txt", user=user, new_email=new_email)
 
 
 # --- invitations ---------------------------------------------------------------------------
@@ -351,8 +353,19 @@ def complete_password_reset(reset: PasswordReset, new_password: str, code: str |
         raise ServiceError(_("Deze code klopt niet."), "code")
     _set_password(user, new_password, field="password")
     reset.used_at = utcnow()
+    _expire_password_resets(user)
     sessions.end_all_sessions(user, "password_changed")
     audit.record("account.password_reset", actor=user, target=user)
+
+
+def _expire_password_resets(user: User) -> None:
+    """Once the password is set, no older reset link may set it again."""
+    db.session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 # --- administration ------------------------------------------------------------------------

@@ -45,6 +45,12 @@ def _pending_user_key():
     return f"mfa:{pending.get('user_id')}"
 
 
+def _reset_user_key():
+    # The reset form also takes a second factor: limit guesses per account, as at login.
+    reset = service.open_password_reset((request.view_args or {}).get("token", ""))
+    return f"mfa:{reset.user_id if reset else None}"
+
+
 def form_error(form, error: ServiceError):
     """Put a service's refusal next to its field, or above the form."""
     field = getattr(form, error.field, None) if error.field else None
@@ -148,6 +154,7 @@ def forgot_password():
 
 @bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
 @limiter.limit(_login_ip_limit, methods=["POST"])
+@limiter.limit(_login_account_limit, methods=["POST"], key_func=_reset_user_key)
 def reset_password(token):
     """Choose a new password with the e-mailed link (and the second factor, if on)."""
     reset = service.open_password_reset(token)
@@ -161,6 +168,9 @@ def reset_password(token):
         except ServiceError as error:
             db.session.rollback()
             form_error(form, error)
+            if error.field == "code":
+                service.record_failed_second_factor(reset.user)
+                db.session.commit()
         else:
             db.session.commit()
             flash(_("Uw wachtwoord is gewijzigd. Log in met het nieuwe wachtwoord."), "success")
