@@ -4,11 +4,12 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 FLASK := $(BIN)/flask --app wsgi
 TRANSLATIONS := neig_workspace/translations
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
 
-.PHONY: install run test test-sqlite test-postgresql lint format translations extract-messages bench clean
+.PHONY: install node-deps run test test-sqlite test-postgresql lint format translations extract-messages bench clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +18,13 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# axe-core for the accessibility tests, from the npm registry as locked in package-lock.json.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+node-deps: $(NODE_STAMP)
 
 %.mo: %.po $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ >/dev/null
@@ -36,17 +44,17 @@ run: install translations
 lint: install
 	$(BIN)/ruff check .
 
-test: install translations lint test-sqlite test-postgresql
+test: install translations node-deps lint test-sqlite test-postgresql
 
-test-sqlite: install translations
+test-sqlite: install translations node-deps
 	$(BIN)/pytest --db=sqlite
 
-test-postgresql: install translations
+test-postgresql: install translations node-deps
 	$(BIN)/pytest --db=postgresql
 
 bench: install translations
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance node_modules .pytest_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

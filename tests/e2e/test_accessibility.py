@@ -1,0 +1,140 @@
+"""WCAG 2.1 A/AA checks with axe-core on the main pages, and reflow at 320 CSS pixels (WCAG 1.4.10).
+
+axe-core comes from the npm registry (package.json; `make test` runs `npm ci`).
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from neig_workspace.access.roles import OrgRole
+from neig_workspace.accounts import service
+from neig_workspace.accounts.models import User
+from neig_workspace.extensions import db
+from neig_workspace.organisations.models import Organisation
+from tests.e2e.conftest import login_form, sign_in
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+RUN_AXE = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    targets: v.nodes.map(n => n.target.join(" "))
+  }));
+}"""
+
+
+def _invite_someone(app, live_server, personas, outbox) -> str:
+    """An open invitation (which also writes to the audit log); returns its link."""
+    with app.test_request_context(base_url=live_server.url):
+        org = db.session.get(Organisation, personas.orgs["gemeente_a"])
+        admin = db.session.get(User, personas.org_admin_a.id)
+        service.invite("genodigde@rotterdam.example.nl", org, OrgRole.MEMBER, actor=admin)
+        db.session.commit()
+    return re.search(r"http://\S+/uitnodiging/\S+", outbox()[-1].get_content()).group(0)
+
+
+def _wrong_login(page):
+    login_form(page, "iemand", "")  # an invalid address and no password: two field errors
+    expect(page.locator("#error-summary")).to_be_visible()
+
+
+# page name -> (persona key or None, the path, or a function of (page, personas, link))
+PAGES = {
+    "landing": (None, "/"),
+    "login": (None, "/inloggen"),
+    "login with errors": (None, lambda page, personas, link: _wrong_login(page)),
+    "MFA enrolment": ("member_a", "/account/tweestapsverificatie/instellen"),
+    "account": ("member_a", "/account"),
+    "overview": ("member_a", "/"),
+    "organisations admin list": ("platform_admin", "/beheer/organisaties"),
+    "organisation page": (
+        "org_admin_a",
+        lambda page, personas, link: f"/organisaties/{personas.orgs['gemeente_a']}",
+    ),
+    "users admin list": ("platform_admin", "/beheer/gebruikers"),
+    "user page": (
+        "platform_admin",
+        lambda page, personas, link: f"/beheer/gebruikers/{personas.member_a.id}",
+    ),
+    "audit log": ("platform_admin", "/beheer/audit"),
+    "invitation acceptance": (None, lambda page, personas, link: link),
+    "404": (None, "/bestaat-niet"),
+}
+
+
+@pytest.fixture
+def axe_context(new_context):
+    """The app's CSP allows only its own scripts: bypass it so axe-core can be injected."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `npm ci` (make test does)", pytrace=False)
+    return new_context(bypass_csp=True)
+
+
+def _violations(page) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(RUN_AXE, AXE_TAGS)
+
+
+def _report(violations) -> str:
+    return "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']}\n    {v['targets']}" for v in violations
+    )
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_has_no_wcag_violations(name, app, live_server, axe_context, personas, outbox):
+    persona_key, target = PAGES[name]
+    link = _invite_someone(app, live_server, personas, outbox)
+    if persona_key:
+        sign_in(app, axe_context, live_server.url, personas[persona_key])
+    page = axe_context.new_page()
+    path = target(page, personas, link) if callable(target) else target
+    if path:
+        page.goto(path)
+
+    violations = _violations(page)
+
+    assert not violations, f"axe found problems on {name} ({page.url}):\n{_report(violations)}"
+
+
+def test_the_checked_pages_are_what_they_claim(app, live_server, new_context, personas, outbox):
+    """Guards the check above: the error page, the errors and the admin pages really render."""
+    link = _invite_someone(app, live_server, personas, outbox)
+    anonymous = new_context().new_page()
+    assert anonymous.goto("/bestaat-niet").status == 404
+    _wrong_login(anonymous)
+    expect(anonymous.locator("#email-error")).to_be_visible()
+    expect(anonymous.locator("#password-error")).to_be_visible()
+    assert anonymous.goto(link).status == 200
+    admin_context = new_context()
+    sign_in(app, admin_context, live_server.url, personas.platform_admin)
+    admin = admin_context.new_page()
+    for path in ("/beheer/organisaties", "/beheer/gebruikers", "/beheer/audit"):
+        assert admin.goto(path).status == 200, path
+    expect(admin.get_by_role("table")).to_be_visible()
+
+
+def _horizontal_overflow(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+@pytest.mark.parametrize(
+    "persona_key,path,heading", [(None, "/inloggen", "Inloggen"), ("member_a", "/", None)]
+)
+def test_no_horizontal_scroll_at_320_pixels(
+    persona_key, path, heading, app, live_server, new_context, personas
+):
+    context = new_context()
+    if persona_key:
+        sign_in(app, context, live_server.url, personas[persona_key])
+        heading = f"Welkom, {personas[persona_key].name}"
+    page = context.new_page()
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(path)
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+
+    assert _horizontal_overflow(page) <= 320
