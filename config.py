@@ -48,7 +48,12 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
-    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 100 * 1024 * 1024)
+    #: One uploaded file at most (streamed to disk, never held in memory).
+    MAX_UPLOAD_SIZE = _env_int("MAX_UPLOAD_SIZE", 100 * 1024 * 1024)
+    #: One request at most: a form may carry several files.
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 5 * MAX_UPLOAD_SIZE)
+    BLOB_ROOT = os.environ.get("BLOB_ROOT", str(INSTANCE_DIR / "blobs"))
+    TRASH_RETENTION_DAYS = _env_int("TRASH_RETENTION_DAYS", 30)
 
     # MFA: "all" (every account), "admins" (platform admins only) or "none".
     MFA_REQUIRED_FOR = os.environ.get("MFA_REQUIRED_FOR", "admins")

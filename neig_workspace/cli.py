@@ -94,3 +94,18 @@ def check_deploy() -> None:
     for problem in problems:
         click.echo(f"FAIL: {problem}", err=True)
     sys.exit(1)
+
+
+@neig.command("purge-trash")
+@click.option("--dry-run", is_flag=True, help="Only say what would be purged.")
+@click.option("--days", type=int, default=None, help="Retention in days (default: TRASH_RETENTION_DAYS).")
+def purge_trash(dry_run: bool, days: int | None) -> None:
+    """Purge documents that have been in the trash longer than the retention."""
+    from .documents.retention import purge_expired_trash
+
+    days = days if days is not None else current_app.config["TRASH_RETENTION_DAYS"]
+    purged = purge_expired_trash(days, dry_run=dry_run)
+    verb = "Would purge" if dry_run else "Purged"
+    for document_id, title, deleted_at in purged:
+        click.echo(f"{verb} document {document_id} ({title!r}, in the trash since {deleted_at:%Y-%m-%d})")
+    click.echo(f"{verb} {len(purged)} document(s) older than {days} days.")

@@ -9,6 +9,9 @@ from .audit import service as audit
 from .extensions import db
 from .organisations.models import Membership, Organisation, OrgType
 from .organisations.service import slugify
+from .access.roles import SpaceRole
+from .spaces.models import Classification, PrincipalType, SpaceKind
+from .spaces.service import add_grant, create_organisation_space, create_space
 
 DEMO_PASSWORD = "neig-demo-werkruimte-2025"  # noqa: S105 - documented demo password
 
@@ -83,7 +86,39 @@ def load_demo_network() -> None:
         db.session.add(user)
         db.session.add(Membership(user=user, organisation=organisations[org_name], role=role))
     db.session.flush()
+    for org in organisations.values():
+        create_organisation_space(org, actor=None)
+    _demo_spaces(organisations)
     audit.record("demo.loaded", details={"organisations": len(organisations), "users": len(DEMO_USERS)})
+
+
+#: (name, kind, classification, description, network role, {organisation: role})
+DEMO_SPACES = [
+    ("Kennisbank", SpaceKind.SHARED, Classification.INTERN,
+     "Handelingskaders, best practices en geanonimiseerde casuïstiek van het netwerk.",
+     SpaceRole.CONTRIBUTOR, {"VNG": SpaceRole.MANAGER}),
+    ("Actieplan OTE", SpaceKind.SHARED, Classification.INTERN,
+     "Het actieplan van het Offensief tegen Explosies en de voortgang per maatregel.",
+     SpaceRole.VIEWER, {"Secretariaat Offensief tegen Explosies": SpaceRole.MANAGER}),
+    ("Driehoek Rotterdam", SpaceKind.RESTRICTED, Classification.ZAAKVERTROUWELIJK,
+     "De lokale driehoek van Rotterdam: burgemeester, politie en Openbaar Ministerie.",
+     None, {"Gemeente Rotterdam": SpaceRole.MANAGER, "Politie Eenheid Rotterdam": SpaceRole.CONTRIBUTOR,
+            "Openbaar Ministerie, Arrondissementsparket Rotterdam": SpaceRole.CONTRIBUTOR}),
+    ("Werkgroep Nazorg", SpaceKind.RESTRICTED, Classification.INTERN,
+     "Gemeenten, corporaties en verzekeraars over nazorg na een aanslag.",
+     None, {"Gemeente Rotterdam": SpaceRole.MANAGER, "Gemeente Amsterdam": SpaceRole.CONTRIBUTOR,
+            "Woonstad Rotterdam": SpaceRole.CONTRIBUTOR, "Aedes": SpaceRole.CONTRIBUTOR,
+            "Verbond van Verzekeraars": SpaceRole.CONTRIBUTOR}),
+]
+
+
+def _demo_spaces(organisations: dict) -> None:
+    for name, kind, label, description, network_role, org_roles in DEMO_SPACES:
+        space = create_space(kind, name, description=description, classification=label, actor=None)
+        if network_role is not None:
+            add_grant(space, PrincipalType.NETWORK, network_role, actor=None)
+        for org_name, role in org_roles.items():
+            add_grant(space, PrincipalType.ORGANISATION, role, organisation=organisations[org_name], actor=None)
 
 
 def demo_accounts() -> list[tuple[str, str]]:

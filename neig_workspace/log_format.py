@@ -2,10 +2,21 @@
 
 import logging
 
+#: Every character a log reader may take for a line break, and the backslash that escapes them.
+_ESCAPES = str.maketrans({
+    "\\": "\\\\",
+    "\r": "\\r",
+    "\n": "\\n",
+    "\v": "\\v",
+    "\f": "\\f",
+    "\x85": "\\x85",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+})
+
 
 class SafeFormatter(logging.Formatter):
-    """Escape CR and LF so a value typed by a user can never start a new log line."""
+    """Escape line breaks so a value typed by a user can never start a new log line."""
 
     def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        return text.replace("\r", "\\r").replace("\n", "\\n")
+        return super().format(record).translate(_ESCAPES)

@@ -8,6 +8,7 @@ production. Use `with app.app_context():` (or the `db_ctx` helper) to look at th
 import os
 import re
 import secrets
+import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -76,6 +77,7 @@ def app(database_url, tmp_path_factory):
         SQLALCHEMY_DATABASE_URI=database_url,
         MAIL_OUTBOX_DIR=str(outbox),
         NEIG_TEST_OUTBOX=str(outbox),
+        BLOB_ROOT=str(tmp_path_factory.mktemp("blobs")),
     )
     with app.app_context():
         upgrade()  # the schema comes from the migrations, as in production
@@ -98,6 +100,7 @@ def _clean_database(request, app):
         limiter.reset()
     for path in Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"):
         path.unlink()
+    shutil.rmtree(app.config["BLOB_ROOT"], ignore_errors=True)
 
 
 @pytest.fixture

@@ -10,15 +10,21 @@ Every check denies by default, and an unknown action is a programming error that
 
 from collections.abc import Callable
 
-from flask import abort, current_app, g
+from flask import abort, current_app, g, has_request_context
 from flask_login import current_user
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, exists, false, func, or_, select, true
 
 from ..accounts.models import Invitation, User
 from ..audit.models import AuditEvent
 from ..extensions import db
+from ..documents.models import Document, DocumentNarrowing
 from ..organisations.models import Membership, Organisation
-from .roles import OrgRole
+from ..spaces.models import Classification, PrincipalType, Space, SpaceKind
+from ..spaces.models import SpaceGrant
+from .roles import OrgRole, SpaceRole
+
+#: Labels that need a second factor in the session to open (DESIGN.md § Classification).
+MFA_CLASSIFICATIONS = [c for c in Classification if c.needs_mfa]
 
 
 def _active(user) -> bool:
@@ -78,6 +84,173 @@ def _audit_view(user, event: AuditEvent) -> bool:
     return _is_platform_admin(user)
 
 
+# --- spaces and documents ----------------------------------------------------------------
+#
+# Content access always comes from a grant: a platform admin manages a space's metadata and
+# grants (they "see" every space) but reads its content only through a grant of their own.
+
+
+def _active_member_org_ids(user):
+    return (
+        select(Membership.organisation_id)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Membership.user_id == user.id, Organisation.active.is_(True))
+    )
+
+
+def _grants_matching(user) -> ColumnElement[bool]:
+    member_orgs = _active_member_org_ids(user)
+    admin_orgs = member_orgs.where(Membership.role == OrgRole.ORG_ADMIN)
+    return or_(
+        (SpaceGrant.principal_type == PrincipalType.USER) & (SpaceGrant.user_id == user.id),
+        (SpaceGrant.principal_type == PrincipalType.ORGANISATION)
+        & SpaceGrant.organisation_id.in_(member_orgs),
+        (SpaceGrant.principal_type == PrincipalType.ORGANISATION_ADMINS)
+        & SpaceGrant.organisation_id.in_(admin_orgs),
+        (SpaceGrant.principal_type == PrincipalType.NETWORK) & exists(member_orgs),
+    )
+
+
+def space_role(user, space: Space) -> SpaceRole | None:
+    """The highest role any grant gives `user` in `space` (cached for the request)."""
+    if not _active(user):
+        return None
+    cache = g.setdefault("space_roles", {}) if has_request_context() else {}
+    key = (user.id, space.id)
+    if key not in cache:
+        role = db.session.scalar(
+            select(func.max(SpaceGrant.role)).where(SpaceGrant.space_id == space.id, _grants_matching(user))
+        )
+        cache[key] = SpaceRole(role) if role is not None else None
+    return cache[key]
+
+
+def _has_role(user, space: Space, minimum: SpaceRole) -> bool:
+    role = space_role(user, space)
+    if role is None or role < minimum:
+        return False
+    # A space that needs MFA opens only in a session that passed a second factor.
+    return not space.requires_mfa or session_has_mfa()
+
+
+def _space_see(user, space: Space) -> bool:
+    return _is_platform_admin(user) or space_role(user, space) is not None
+
+
+def _space_view(user, space: Space) -> bool:
+    return space.archived_at is None and _has_role(user, space, SpaceRole.VIEWER)
+
+
+def _space_upload(user, space: Space) -> bool:
+    return space.archived_at is None and _has_role(user, space, SpaceRole.CONTRIBUTOR)
+
+
+def _space_edit_all(user, space: Space) -> bool:
+    return space.archived_at is None and _has_role(user, space, SpaceRole.EDITOR)
+
+
+def _space_manage(user, space: Space) -> bool:
+    return _has_role(user, space, SpaceRole.MANAGER)
+
+
+def _space_manage_grants(user, space: Space) -> bool:
+    # Platform admins manage grants without content access (separation of duties).
+    return _is_platform_admin(user) or _space_manage(user, space)
+
+
+def _narrowed_out(user, document: Document) -> bool:
+    if not document.narrowing:
+        return False
+    member_orgs = {m.organisation_id for m in user.memberships if m.organisation.active}
+    return not any(n.organisation_id in member_orgs for n in document.narrowing)
+
+
+def _document_view(user, document: Document) -> bool:
+    # Narrowing only ever removes readers; a space manager is not exempt.
+    if document.deleted_at is not None or _narrowed_out(user, document):
+        return False
+    if document.classification.needs_mfa and not session_has_mfa():
+        return False
+    return _space_view(user, document.space)
+
+
+def _document_see(user, document: Document) -> bool:
+    return _document_view(user, document) or _document_in_trash_view(user, document)
+
+
+def _document_edit(user, document: Document) -> bool:
+    if not _document_view(user, document):
+        return False
+    if _space_edit_all(user, document.space):
+        return True
+    return document.created_by_id == user.id and _space_upload(user, document.space)
+
+
+def _document_in_trash_view(user, document: Document) -> bool:
+    if document.deleted_at is None or _narrowed_out(user, document):
+        return False
+    if document.classification.needs_mfa and not session_has_mfa():
+        return False
+    return _space_view(user, document.space)
+
+
+def _document_restore(user, document: Document) -> bool:
+    if not _document_in_trash_view(user, document):
+        return False
+    if _space_edit_all(user, document.space):
+        return True
+    return document.created_by_id == user.id and _space_upload(user, document.space)
+
+
+def _document_purge(user, document: Document) -> bool:
+    return _document_in_trash_view(user, document) and _space_manage(user, document.space)
+
+
+def visible_spaces(user) -> ColumnElement[bool]:
+    """Spaces whose content the user may read: a grant matches them."""
+    if not _active(user):
+        return false()
+    return Space.id.in_(select(SpaceGrant.space_id).where(_grants_matching(user)))
+
+
+def seeable_spaces(user) -> ColumnElement[bool]:
+    """Spaces the user may know of: with a grant, or every space for a platform admin."""
+    if _is_platform_admin(user):
+        return true()
+    return visible_spaces(user)
+
+
+def _not_narrowed_out(user) -> ColumnElement[bool]:
+    narrowed = select(DocumentNarrowing.document_id).where(
+        DocumentNarrowing.document_id == Document.id
+    )
+    allowed = narrowed.where(DocumentNarrowing.organisation_id.in_(_active_member_org_ids(user)))
+    return ~exists(narrowed) | exists(allowed)
+
+
+def _open_spaces(user):
+    """Ids of the spaces whose content this session may read now (grant, not archived, MFA)."""
+    query = select(Space.id).where(visible_spaces(user), Space.archived_at.is_(None))
+    if not session_has_mfa():
+        query = query.where(
+            Space.mfa_required.is_(False),
+            Space.kind != SpaceKind.CASE,
+            Space.classification.not_in(MFA_CLASSIFICATIONS),
+        )
+    return query
+
+
+def visible_documents(user, *, in_trash: bool = False) -> ColumnElement[bool]:
+    """Documents the user may read (or, with in_trash, see in the trash), in SQL."""
+    if not _active(user):
+        return false()
+    deleted = Document.deleted_at.is_not(None) if in_trash else Document.deleted_at.is_(None)
+    clause = Document.space_id.in_(_open_spaces(user)) & deleted & _not_narrowed_out(user)
+    if not session_has_mfa():
+        clause = clause & Document.classification.not_in(MFA_CLASSIFICATIONS)
+    return clause
+
+
 #: action -> (object type or None for a global action, check)
 ACTIONS: dict[str, tuple[type | None, Callable]] = {
     "admin.access": (None, _platform_admin_only),
@@ -95,6 +268,20 @@ ACTIONS: dict[str, tuple[type | None, Callable]] = {
     "invitation.revoke": (Invitation, _invitation_view),
     "audit.view": (None, _platform_admin_only),
     "audit.view_event": (AuditEvent, _audit_view),
+    "space.create": (None, _platform_admin_only),
+    "space.see": (Space, _space_see),
+    "space.view": (Space, _space_view),
+    "space.upload": (Space, _space_upload),
+    "space.edit_all": (Space, _space_edit_all),
+    "space.manage": (Space, _space_manage),
+    "space.manage_grants": (Space, _space_manage_grants),
+    "document.see": (Document, _document_see),
+    "document.view": (Document, _document_view),
+    "document.download": (Document, _document_view),
+    "document.edit": (Document, _document_edit),
+    "document.delete": (Document, _document_edit),
+    "document.restore": (Document, _document_restore),
+    "document.purge": (Document, _document_purge),
 }
 
 #: The action that decides whether an object may be seen at all (404 otherwise).
@@ -103,6 +290,8 @@ VIEW_ACTION = {
     User: "user.view",
     Invitation: "invitation.view",
     AuditEvent: "audit.view_event",
+    Space: "space.see",
+    Document: "document.see",
 }
 
 
@@ -190,6 +379,8 @@ VISIBLE = {
     User: visible_users,
     Invitation: visible_invitations,
     AuditEvent: visible_audit_events,
+    Space: seeable_spaces,
+    Document: lambda user: visible_documents(user),
 }
 
 

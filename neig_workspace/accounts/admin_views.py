@@ -41,7 +41,10 @@ def index():
     status = request.args.get("status", "")
     query = select(User).where(visible_users(current_user))
     if q:
-        query = query.where(or_(User.name.ilike(f"%{q}%"), User.email.ilike(f"%{q.lower()}%")))
+        # autoescape: a typed % or _ is a character to find, not a wildcard.
+        query = query.where(
+            or_(User.name.icontains(q, autoescape=True), User.email.icontains(q, autoescape=True))
+        )
     if org_id:
         query = query.where(User.id.in_(select(Membership.user_id).where(Membership.organisation_id == org_id)))
     if status in STATUS_FILTERS:
@@ -85,7 +88,17 @@ def invite():
 @login_required
 def show(user_id):
     """One account: organisations, global roles, sessions and status."""
-    user = load_or_404(User, user_id, "user.manage")
+    # "user.view", not "user.manage": an admin may look at their own account here; the
+    # template offers the actions only where "user.manage" allows them (never on oneself).
+    # Who may not see the account gets 404; who sees it but is no platform admin, 403.
+    user = load_or_404(User, user_id, "user.view")
+    require("user.list_all")
+    # The page lists every membership with its organisation: load them in one query.
+    user = db.session.scalars(
+        select(User)
+        .where(User.id == user.id)
+        .options(db.selectinload(User.memberships).joinedload(Membership.organisation))
+    ).one()
     roles_form = GlobalRolesForm(
         data={"platform_admin": user.is_platform_admin, "secretariat": user.is_secretariat}
     )

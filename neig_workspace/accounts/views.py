@@ -1,6 +1,17 @@
 """Login, MFA, invitations, password reset and the user's own account pages."""
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -301,7 +312,8 @@ def mfa_enrol():
         return redirect(url_for(".profile"))
     form = MfaEnrolForm()
     secret = mfa.decrypt_secret(user.totp_secret_encrypted or "")
-    if request.method == "GET" or secret is None or not session.get(ENROL_SECRET_KEY):
+    # A second tab or a reload keeps the secret of the enrolment under way in this session.
+    if secret is None or not session.get(ENROL_SECRET_KEY):
         secret = service.start_mfa_enrolment(user)
         session[ENROL_SECRET_KEY] = True
         db.session.commit()
@@ -327,8 +339,23 @@ def mfa_enrol():
     ), status
 
 
+def _current_user_mfa_key():
+    # Re-authentication asks for a code too: limit guesses per account, as at login.
+    return f"mfa:{current_user.get_id()}"
+
+
+def _refuse_reauthentication(form, error: ServiceError, user: User) -> None:
+    """Show why, and log a wrong second factor as a failed MFA attempt (after the rollback)."""
+    db.session.rollback()
+    form_error(form, error)
+    if error.field == "code":
+        service.record_failed_second_factor(user)
+        db.session.commit()
+
+
 @bp.route("/account/tweestapsverificatie/uitschakelen", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_login_account_limit, methods=["POST"], key_func=_current_user_mfa_key)
 def mfa_disable():
     """Turn MFA off with password and code (not for accounts that must use it)."""
     user = current_user._get_current_object()
@@ -339,8 +366,7 @@ def mfa_disable():
         try:
             service.disable_mfa(user, form.password.data, form.code.data)
         except ServiceError as error:
-            db.session.rollback()
-            form_error(form, error)
+            _refuse_reauthentication(form, error, user)
         else:
             db.session.commit()
             flash(_("Tweestapsverificatie staat uit."), "success")
@@ -351,6 +377,7 @@ def mfa_disable():
 
 @bp.route("/account/tweestapsverificatie/herstelcodes", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_login_account_limit, methods=["POST"], key_func=_current_user_mfa_key)
 def recovery_codes():
     """Make ten new recovery codes (the old ones stop working)."""
     user = current_user._get_current_object()
@@ -361,8 +388,7 @@ def recovery_codes():
         try:
             codes = service.regenerate_recovery_codes(user, form.password.data, form.code.data)
         except ServiceError as error:
-            db.session.rollback()
-            form_error(form, error)
+            _refuse_reauthentication(form, error, user)
         else:
             db.session.commit()
             return render_template("accounts/recovery_codes.html", codes=codes)

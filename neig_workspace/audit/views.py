@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 from flask import Blueprint, render_template, request
+from flask_babel import to_utc
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -45,10 +46,11 @@ def index():
         )
     if filters["result"] in RESULTS:
         query = query.where(AuditEvent.result == filters["result"])
+    # The dates are days in the user's time zone, as the page shows them; stored times are UTC.
     if filters["from"]:
-        query = query.where(AuditEvent.at >= filters["from"])
+        query = query.where(AuditEvent.at >= to_utc(filters["from"]))
     if filters["to"]:
-        query = query.where(AuditEvent.at < filters["to"] + timedelta(days=1))
+        query = query.where(AuditEvent.at < to_utc(filters["to"] + timedelta(days=1)))
     query = query.options(db.joinedload(AuditEvent.actor), db.joinedload(AuditEvent.actor_org))
     return render_template(
         "audit/index.html",

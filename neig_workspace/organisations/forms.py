@@ -6,7 +6,7 @@ from wtforms import SelectField, StringField, ValidationError
 from wtforms.validators import Length
 
 from ..accounts.forms import role_choices
-from ..forms import required
+from ..forms import required, single_line
 from .models import OrgType
 from .municipalities import municipalities
 
@@ -31,6 +31,7 @@ class OrganisationForm(FlaskForm):
     name = StringField(
         _l("Naam"),
         validators=[required(_l("Vul de naam van de organisatie in.")), Length(max=200)],
+        filters=[single_line],
         description=_l("Zoals de organisatie zichzelf noemt, bijvoorbeeld ‘Gemeente Rotterdam’."),
     )
     type = SelectField(

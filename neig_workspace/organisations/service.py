@@ -7,9 +7,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..access.roles import OrgRole
+from ..accounts.models import User
 from ..audit import service as audit
 from ..errors import ServiceError
 from ..extensions import db
+from ..spaces.service import create_organisation_space
 from .models import Membership, Organisation, OrgType
 
 
@@ -38,10 +40,22 @@ def _check_name_free(name: str, exclude_id: int | None = None) -> None:
         raise ServiceError(_("Er bestaat al een organisatie met deze naam."), "name")
 
 
+def _check_municipality_free(cbs_code: str | None, exclude_id: int | None = None) -> None:
+    """One organisation per municipality: a second one would split its members."""
+    if not cbs_code:
+        return
+    clause = Organisation.cbs_code == cbs_code
+    if exclude_id is not None:
+        clause = clause & (Organisation.id != exclude_id)
+    if db.session.scalar(select(func.count()).select_from(Organisation).where(clause)):
+        raise ServiceError(_("Deze gemeente heeft al een organisatie in het netwerk."), "cbs_code")
+
+
 def create_organisation(
     name: str, org_type: OrgType, *, cbs_code: str | None = None, actor
 ) -> Organisation:
     _check_name_free(name)
+    _check_municipality_free(cbs_code)
     org = Organisation(
         name=name.strip(), slug=_unique_slug(name), type=org_type, cbs_code=cbs_code or None
     )
@@ -50,11 +64,13 @@ def create_organisation(
     audit.record(
         "organisation.created", actor=actor, target=org, details={"name": org.name, "type": org_type.value}
     )
+    create_organisation_space(org, actor=actor)
     return org
 
 
 def update_organisation(org: Organisation, *, name: str, org_type: OrgType, cbs_code: str | None, actor) -> None:
     _check_name_free(name, exclude_id=org.id)
+    _check_municipality_free(cbs_code, exclude_id=org.id)
     before = {"name": org.name, "type": org.type.value, "cbs_code": org.cbs_code}
     org.name = name.strip()
     org.type = org_type
@@ -87,7 +103,7 @@ def add_member(org: Organisation, user, role: OrgRole, *, actor) -> Membership:
 def change_member_role(membership: Membership, role: OrgRole, *, actor) -> None:
     if membership.role == role:
         return
-    if membership.role == OrgRole.ORG_ADMIN and _admin_count(membership.organisation_id) <= 1:
+    if membership.role == OrgRole.ORG_ADMIN and _other_active_admins(membership) == 0:
         raise ServiceError(_("Een organisatie houdt minstens één beheerder."), "role")
     before = membership.role
     membership.role = role
@@ -98,7 +114,7 @@ def change_member_role(membership: Membership, role: OrgRole, *, actor) -> None:
 
 
 def remove_member(membership: Membership, *, actor) -> None:
-    if membership.role == OrgRole.ORG_ADMIN and _admin_count(membership.organisation_id) <= 1:
+    if membership.role == OrgRole.ORG_ADMIN and _other_active_admins(membership) == 0:
         raise ServiceError(_("Een organisatie houdt minstens één beheerder."))
     audit.record(
         "membership.removed", actor=actor, target=membership,
@@ -107,9 +123,15 @@ def remove_member(membership: Membership, *, actor) -> None:
     db.session.delete(membership)
 
 
-def _admin_count(organisation_id: int) -> int:
+def _other_active_admins(membership: Membership) -> int:
+    """Admins left besides this one; a deactivated account cannot run the organisation."""
     return db.session.scalar(
-        select(func.count(Membership.id)).where(
-            Membership.organisation_id == organisation_id, Membership.role == OrgRole.ORG_ADMIN
+        select(func.count(Membership.id))
+        .join(User, Membership.user_id == User.id)
+        .where(
+            Membership.organisation_id == membership.organisation_id,
+            Membership.role == OrgRole.ORG_ADMIN,
+            Membership.id != membership.id,
+            User.active.is_(True),
         )
     )

@@ -31,7 +31,13 @@ def index():
     org_type = request.args.get("soort", "")
     query = select(Organisation).where(visible_organisations(current_user))
     if q:
-        query = query.where(or_(Organisation.name.ilike(f"%{q}%"), Organisation.cbs_code.ilike(f"%{q}%")))
+        # autoescape: a typed % or _ is a character to find, not a wildcard.
+        query = query.where(
+            or_(
+                Organisation.name.icontains(q, autoescape=True),
+                Organisation.cbs_code.icontains(q, autoescape=True),
+            )
+        )
     if org_type in {t.value for t in OrgType}:
         query = query.where(Organisation.type == OrgType(org_type))
     page = paginate(query.order_by(Organisation.name))
@@ -203,6 +209,8 @@ def change_role(organisation_id, membership_id):
         else:
             db.session.commit()
             flash(_("De rol van %(name)s is gewijzigd.", name=membership.user.name), "success")
+    else:
+        flash(_("Kies een geldige rol."), "error")  # CSRF is checked before; only the role fails
     return redirect(url_for(".show", organisation_id=org.id))
 
 
@@ -221,6 +229,8 @@ def remove_member(organisation_id, membership_id):
     else:
         db.session.commit()
         flash(_("%(name)s is geen lid meer van %(org)s.", name=name, org=org.name), "success")
+        if not can(current_user, "organisation.view", org):  # they removed themselves
+            return redirect(url_for("web.index"))
     return redirect(url_for(".show", organisation_id=org.id))
 
 

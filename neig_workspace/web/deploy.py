@@ -3,21 +3,30 @@
 from flask import Flask
 
 MIN_SECRET_LENGTH = 32
+#: Fewer distinct characters than this and a secret was typed, not generated (Django uses 5).
+MIN_SECRET_UNIQUE_CHARACTERS = 10
+
+
+def _is_known_secret(secret: str) -> bool:
+    """The secrets written in config.py are public: anyone could sign a session with them."""
+    from config import DEFAULT_SECRET_KEY, TestingConfig
+
+    return secret in (DEFAULT_SECRET_KEY, TestingConfig.SECRET_KEY)
 
 
 def deploy_problems(app: Flask) -> list[str]:
     """Every reason this configuration is not fit for production, in plain words."""
-    from config import DEFAULT_SECRET_KEY
-
     cfg = app.config
     problems = []
     if app.debug or cfg.get("DEBUG"):
         problems.append("DEBUG is on.")
     secret = cfg.get("SECRET_KEY") or ""
-    if secret == DEFAULT_SECRET_KEY or "testing" in secret:
+    if _is_known_secret(secret):
         problems.append("SECRET_KEY is a default value: set a random one of 32+ characters.")
     elif len(secret) < MIN_SECRET_LENGTH:
         problems.append(f"SECRET_KEY is shorter than {MIN_SECRET_LENGTH} characters.")
+    elif len(set(secret)) < MIN_SECRET_UNIQUE_CHARACTERS:
+        problems.append("SECRET_KEY does not look random: generate one (python -c 'import secrets; print(secrets.token_urlsafe(48))').")
     if not cfg.get("SESSION_COOKIE_SECURE"):
         problems.append("SESSION_COOKIE_SECURE is off: cookies would travel over plain HTTP.")
     if not cfg.get("SESSION_COOKIE_HTTPONLY"):
@@ -39,11 +48,9 @@ def deploy_problems(app: Flask) -> list[str]:
 
 
 def refuse_insecure_start(app: Flask) -> None:
-    """Production does not start with a default or short secret."""
-    from config import DEFAULT_SECRET_KEY
-
+    """Production does not start with a default (also the testing one) or short secret."""
     secret = app.config.get("SECRET_KEY") or ""
-    if secret == DEFAULT_SECRET_KEY or len(secret) < MIN_SECRET_LENGTH:
+    if _is_known_secret(secret) or len(secret) < MIN_SECRET_LENGTH:
         raise RuntimeError(
             "Refusing to start in production without a real SECRET_KEY (32+ random characters)."
         )

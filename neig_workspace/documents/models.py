@@ -1,0 +1,115 @@
+"""Folders, documents and their versions. Nothing is overwritten: a new upload is a new version,
+deleting moves to the trash, and only a purge removes rows (and blobs nobody points at)."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, and_
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
+
+from ..db_types import str_enum
+from ..extensions import db
+from ..spaces.models import Classification
+from ..timeutil import utcnow
+
+
+class DocumentStatus(enum.StrEnum):
+    CONCEPT = "concept"
+    VASTGESTELD = "vastgesteld"
+
+
+class Folder(db.Model):
+    __tablename__ = "folders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("folders.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    deleted_at: Mapped[datetime | None]
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Everything deleted together shares a batch, so restoring a folder restores its contents.
+    trash_batch: Mapped[str | None] = mapped_column(String(32), index=True)
+
+    parent: Mapped["Folder | None"] = relationship(remote_side=[id])
+
+    def __repr__(self) -> str:
+        return f"<Folder {self.id} {self.name!r} space={self.space_id}>"
+
+
+class Document(db.Model):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id"), index=True)
+    folder_id: Mapped[int | None] = mapped_column(ForeignKey("folders.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: Tags, lower-cased, each wrapped in bars ("|nazorg|woning|") so one LIKE finds one tag.
+    tags: Mapped[str] = mapped_column(String(1000), default="")
+    status: Mapped[DocumentStatus] = mapped_column(str_enum(DocumentStatus, 24), default=DocumentStatus.CONCEPT)
+    classification: Mapped[Classification] = mapped_column(str_enum(Classification, 24))
+    #: The number of the newest version; versions are numbered from 1 without gaps.
+    latest_number: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(index=True)
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    trash_batch: Mapped[str | None] = mapped_column(String(32), index=True)
+
+    created_by: Mapped["User | None"] = relationship(foreign_keys=[created_by_id])  # noqa: F821
+    space: Mapped["Space"] = relationship()  # noqa: F821
+    folder: Mapped[Folder | None] = relationship()
+    narrowing: Mapped[list["DocumentNarrowing"]] = relationship(cascade="all, delete-orphan")
+    latest: Mapped["DocumentVersion | None"] = relationship(
+        primaryjoin=lambda: and_(
+            foreign(DocumentVersion.document_id) == Document.id,
+            DocumentVersion.number == Document.latest_number,
+        ),
+        viewonly=True,
+        uselist=False,
+    )
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t for t in self.tags.split("|") if t]
+
+    def __repr__(self) -> str:
+        return f"<Document {self.id} {self.title!r} space={self.space_id}>"
+
+
+class DocumentVersion(db.Model):
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    number: Mapped[int]
+    #: The cleaned original filename: metadata only, never a path on disk.
+    filename: Mapped[str] = mapped_column(String(200))
+    mimetype: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Set when this version was made by restoring an older one.
+    restored_from: Mapped[int | None]
+
+    created_by: Mapped["User | None"] = relationship()  # noqa: F821
+
+    def __repr__(self) -> str:
+        return f"<DocumentVersion {self.document_id}.{self.number} {self.sha256[:12]}>"
+
+
+class DocumentNarrowing(db.Model):
+    """A document narrowed to some of its space's organisations: only their members may read it."""
+
+    __tablename__ = "document_narrowings"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+
+    def __repr__(self) -> str:
+        return f"<DocumentNarrowing doc={self.document_id} org={self.organisation_id}>"

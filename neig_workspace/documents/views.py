@@ -1,0 +1,437 @@
+"""Documents in a space: list, upload, versions, download, metadata, move, copy, trash, search."""
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+
+from ..access.policy import can, load_or_404, require, visible_documents, visible_spaces
+from ..accounts.views import form_error
+from ..audit import service as audit
+from ..errors import ServiceError
+from ..extensions import db
+from ..organisations.models import Organisation
+from ..pagination import paginate
+from ..spaces.forms import CLASSIFICATION_LABELS
+from ..spaces.models import Classification, PrincipalType, Space, SpaceGrant
+from . import service
+from .filetypes import TYPES
+from .forms import STATUS_LABELS, CopyForm, FolderForm, MetadataForm, MoveForm, UploadForm, VersionForm
+from .models import Document, DocumentStatus, DocumentVersion, Folder
+
+bp = Blueprint("documents", __name__)
+
+PREVIEWABLE = frozenset(t.mimetype for t in TYPES.values() if t.previewable)
+
+SORTS = {
+    "naam": Document.title,
+    "datum": Document.updated_at,
+    "grootte": DocumentVersion.size,
+    "uploader": Document.created_by_id,
+}
+
+
+def _labels():
+    return {"classification_labels": CLASSIFICATION_LABELS, "status_labels": STATUS_LABELS}
+
+
+def _folders(space: Space) -> list[Folder]:
+    return db.session.scalars(
+        select(Folder).where(Folder.space_id == space.id, Folder.deleted_at.is_(None)).order_by(Folder.name)
+    ).all()
+
+
+def _folder_choices(space: Space):
+    return [(0, _("(hoofdmap)"))] + [(f.id, f.name) for f in _folders(space)]
+
+
+def _space_organisations(space: Space):
+    """Organisations with an organisation grant in the space: the choices for narrowing."""
+    return db.session.execute(
+        select(Organisation.id, Organisation.name)
+        .join(SpaceGrant, SpaceGrant.organisation_id == Organisation.id)
+        .where(SpaceGrant.space_id == space.id,
+               SpaceGrant.principal_type.in_([PrincipalType.ORGANISATION, PrincipalType.ORGANISATION_ADMINS]))
+        .distinct().order_by(Organisation.name)
+    ).all()
+
+
+def _folder_or_404(space: Space, folder_id: int | None) -> Folder | None:
+    if not folder_id:
+        return None
+    folder = db.session.scalar(select(Folder).where(
+        Folder.id == folder_id, Folder.space_id == space.id, Folder.deleted_at.is_(None)))
+    if folder is None:
+        abort(404)
+    return folder
+
+
+@bp.get("/werkruimtes/<int:space_id>/documenten")
+@login_required
+def index(space_id):
+    """The documents of one folder, paginated and sortable; folders first."""
+    space = load_or_404(Space, space_id, "space.view")
+    folder = _folder_or_404(space, request.args.get("map", type=int))
+    sort = request.args.get("sorteer", "naam")
+    descending = request.args.get("volgorde") == "af"
+    column = SORTS.get(sort, Document.title)
+    query = (
+        select(Document)
+        .join(DocumentVersion, (DocumentVersion.document_id == Document.id)
+              & (DocumentVersion.number == Document.latest_number))
+        .where(visible_documents(current_user), Document.space_id == space.id,
+               Document.folder_id == folder.id if folder else Document.folder_id.is_(None))
+        .options(db.contains_eager(Document.latest), db.joinedload(Document.created_by))
+        .order_by(column.desc() if descending else column, Document.id)
+    )
+    subfolders = db.session.scalars(select(Folder).where(
+        Folder.space_id == space.id, Folder.deleted_at.is_(None),
+        Folder.parent_id == folder.id if folder else Folder.parent_id.is_(None)).order_by(Folder.name)).all()
+    folder_form = FolderForm(parent=folder.id if folder else 0)
+    folder_form.parent.choices = _folder_choices(space)
+    return render_template(
+        "documents/index.html", space=space, folder=folder, subfolders=subfolders, page=paginate(query),
+        sort=sort, descending=descending, folder_form=folder_form, **_labels(),
+    )
+
+
+def _upload_form(space: Space, formdata=None) -> UploadForm:
+    form = UploadForm(formdata) if formdata is not None else UploadForm(
+        classification=space.classification.value, folder=request.args.get("map", 0, type=int))
+    form.folder.choices = _folder_choices(space)
+    form.narrowing.choices = _space_organisations(space)
+    return form
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+@bp.route("/werkruimtes/<int:space_id>/documenten/uploaden", methods=["GET", "POST"])
+@login_required
+def upload(space_id):
+    """Upload one or more files; each becomes a document (JSON answers for the drop zone)."""
+    space = load_or_404(Space, space_id, "space.upload")
+    form = _upload_form(space, request.form if request.method == "POST" else None)
+    if request.method == "POST" and form.validate():
+        files = [f for f in request.files.getlist("files") if f and f.filename]
+        if not files:
+            form.files.errors = [_("Kies minstens één bestand.")]
+        else:
+            return _store_uploads(space, form, files)
+    if _wants_json() and request.method == "POST":
+        return jsonify(ok=False, errors=_form_messages(form)), 422
+    status = 422 if request.method == "POST" else 200
+    return render_template("documents/upload.html", space=space, form=form, **_labels()), status
+
+
+def _store_uploads(space, form, files):
+    folder = _folder_or_404(space, form.folder.data)
+    try:
+        documents = [
+            service.upload_document(
+                space, service.Upload(f.stream, f.filename, f.mimetype), folder=folder,
+                description=form.description.data or "", tags=form.tags.data or "",
+                classification=Classification(form.classification.data), narrowing=form.narrowing.data,
+                actor=current_user,
+            )
+            for f in files
+        ]
+    except ServiceError as error:
+        db.session.rollback()  # all or nothing: no half-uploaded batch
+        if _wants_json():
+            return jsonify(ok=False, errors=[error.message]), 422
+        form_error(form, error)
+        return render_template("documents/upload.html", space=space, form=form, **_labels()), 422
+    db.session.commit()
+    if _wants_json():
+        return jsonify(ok=True, documents=[{"id": d.id, "title": d.title,
+                                            "url": url_for(".show", document_id=d.id)} for d in documents])
+    flash(_("%(n)d document(en) geüpload.", n=len(documents)), "success")
+    return redirect(url_for(".index", space_id=space.id, map=folder.id if folder else None))
+
+
+def _form_messages(form) -> list[str]:
+    return [*form.form_errors, *(e for f in form for e in f.errors)]
+
+
+@bp.post("/werkruimtes/<int:space_id>/mappen")
+@login_required
+def create_folder(space_id):
+    """A new folder, in the root or in another folder."""
+    space = load_or_404(Space, space_id, "space.upload")
+    form = FolderForm()
+    form.parent.choices = _folder_choices(space)
+    if form.validate_on_submit():
+        parent = _folder_or_404(space, form.parent.data)
+        folder = service.create_folder(space, form.name.data, parent, actor=current_user)
+        db.session.commit()
+        flash(_("De map %(name)s is gemaakt.", name=folder.name), "success")
+        return redirect(url_for(".index", space_id=space.id, map=folder.id))
+    for message in _form_messages(form):
+        flash(message, "error")
+    return redirect(url_for(".index", space_id=space.id))
+
+
+@bp.post("/werkruimtes/<int:space_id>/mappen/<int:folder_id>/verwijderen")
+@login_required
+def trash_folder(space_id, folder_id):
+    """Move a folder with everything in it to the trash."""
+    space = load_or_404(Space, space_id, "space.edit_all")
+    folder = _folder_or_404(space, folder_id)
+    service.trash_folder(folder, actor=current_user)
+    db.session.commit()
+    flash(_("De map %(name)s staat in de prullenbak.", name=folder.name), "success")
+    return redirect(url_for(".index", space_id=space.id))
+
+
+@bp.get("/documenten/<int:document_id>")
+@login_required
+def show(document_id):
+    """A document: its metadata, versions and what the user may do with it."""
+    document = load_or_404(Document, document_id, "document.view")
+    space = db.session.get(Space, document.space_id)
+    _audit_confidential_view(document, space)
+    versions = db.session.scalars(
+        select(DocumentVersion).where(DocumentVersion.document_id == document.id)
+        .options(db.joinedload(DocumentVersion.created_by)).order_by(DocumentVersion.number.desc())
+    ).all()
+    return render_template("documents/show.html", document=document, space=space, versions=versions,
+                           version_form=VersionForm(), previewable=PREVIEWABLE, **_labels())
+
+
+def _audit_confidential_view(document: Document, space: Space) -> None:
+    if document.classification.needs_mfa or space.requires_mfa:
+        audit.record("document.viewed", actor=current_user, target=document, space_id=space.id)
+        db.session.commit()
+
+
+@bp.route("/documenten/<int:document_id>/bewerken", methods=["GET", "POST"])
+@login_required
+def edit(document_id):
+    """Title, description, tags, label, status and narrowing."""
+    document = load_or_404(Document, document_id, "document.edit")
+    space = db.session.get(Space, document.space_id)
+    form = MetadataForm(obj=document, data={
+        "tags": ", ".join(document.tag_list), "classification": document.classification.value,
+        "status": document.status.value, "narrowing": [n.organisation_id for n in document.narrowing]})
+    form.narrowing.choices = _space_organisations(space)
+    if form.validate_on_submit():
+        try:
+            service.update_metadata(
+                document, title=form.title.data, description=form.description.data or "", tags=form.tags.data or "",
+                classification=Classification(form.classification.data), status=DocumentStatus(form.status.data),
+                narrowing=form.narrowing.data, actor=current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            form_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("De gegevens zijn opgeslagen."), "success")
+            return redirect(url_for(".show", document_id=document.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("documents/edit.html", document=document, space=space, form=form, **_labels()), status
+
+
+@bp.post("/documenten/<int:document_id>/versies")
+@login_required
+def add_version(document_id):
+    """Upload a new version; every earlier one is kept."""
+    document = load_or_404(Document, document_id, "document.edit")
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    if len(files) != 1:
+        flash(_("Kies één bestand voor de nieuwe versie."), "error")
+        return redirect(url_for(".show", document_id=document.id)), 303
+    try:
+        version = service.add_version(document, service.Upload(files[0].stream, files[0].filename), actor=current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for(".show", document_id=document.id)), 303
+    db.session.commit()
+    flash(_("Versie %(n)d is toegevoegd.", n=version.number), "success")
+    return redirect(url_for(".show", document_id=document.id))
+
+
+def _version_or_404(document: Document, number: int) -> DocumentVersion:
+    version = db.session.scalar(select(DocumentVersion).where(
+        DocumentVersion.document_id == document.id, DocumentVersion.number == number))
+    if version is None:
+        abort(404)
+    return version
+
+
+def _send_version(document: Document, version: DocumentVersion, *, inline: bool):
+    path = service.store().path(version.sha256)
+    response = send_file(
+        path, mimetype=version.mimetype if inline else "application/octet-stream",
+        as_attachment=not inline, download_name=version.filename, etag=version.sha256,
+        conditional=True, max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    if inline:
+        # A preview may show a PDF or an image, and can never run script or reach out.
+        response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; object-src 'self'; sandbox"
+    return response
+
+
+@bp.get("/documenten/<int:document_id>/versies/<int:number>/download")
+@login_required
+def download(document_id, number):
+    """Download a version as an attachment (ranges and a strong ETag from its hash)."""
+    document = load_or_404(Document, document_id, "document.download")
+    version = _version_or_404(document, number)
+    audit.record("document.downloaded", actor=current_user, target=document, space_id=document.space_id,
+                 details={"version": version.number})
+    db.session.commit()
+    return _send_version(document, version, inline=False)
+
+
+@bp.get("/documenten/<int:document_id>/versies/<int:number>/voorbeeld")
+@login_required
+def preview(document_id, number):
+    """Show a PDF or an image inline, sandboxed; anything else is not previewed."""
+    document = load_or_404(Document, document_id, "document.download")
+    version = _version_or_404(document, number)
+    if version.mimetype not in PREVIEWABLE:
+        abort(404)
+    audit.record("document.previewed", actor=current_user, target=document, space_id=document.space_id,
+                 details={"version": version.number})
+    db.session.commit()
+    return _send_version(document, version, inline=True)
+
+
+@bp.post("/documenten/<int:document_id>/versies/<int:number>/terugzetten")
+@login_required
+def restore_version(document_id, number):
+    """Make an old version the newest again, as a new version."""
+    document = load_or_404(Document, document_id, "document.edit")
+    version = _version_or_404(document, number)
+    new = service.restore_version(document, version, actor=current_user)
+    db.session.commit()
+    flash(_("Versie %(old)d is teruggezet als versie %(new)d.", old=version.number, new=new.number), "success")
+    return redirect(url_for(".show", document_id=document.id))
+
+
+@bp.route("/documenten/<int:document_id>/verplaatsen", methods=["GET", "POST"])
+@login_required
+def move(document_id):
+    """Move a document to another folder of the same space."""
+    document = load_or_404(Document, document_id, "document.edit")
+    space = db.session.get(Space, document.space_id)
+    form = MoveForm(folder=document.folder_id or 0)
+    form.folder.choices = _folder_choices(space)
+    if form.validate_on_submit():
+        service.move_document(document, _folder_or_404(space, form.folder.data), actor=current_user)
+        db.session.commit()
+        flash(_("Het document is verplaatst."), "success")
+        return redirect(url_for(".show", document_id=document.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("documents/move.html", document=document, space=space, form=form), status
+
+
+@bp.route("/documenten/<int:document_id>/kopieren", methods=["GET", "POST"])
+@login_required
+def copy(document_id):
+    """Copy a document to another space the user may upload to."""
+    document = load_or_404(Document, document_id, "document.view")
+    space = db.session.get(Space, document.space_id)
+    targets = [s for s in db.session.scalars(select(Space).where(
+        visible_spaces(current_user), Space.archived_at.is_(None), Space.id != space.id).order_by(Space.name))
+        if can(current_user, "space.upload", s)]
+    form = CopyForm()
+    form.space.choices = [(s.id, s.name) for s in targets]
+    if form.validate_on_submit():
+        target = load_or_404(Space, form.space.data, "space.upload")
+        copied = service.copy_document(document, target, actor=current_user)
+        db.session.commit()
+        flash(_("Het document is gekopieerd naar %(space)s.", space=target.name), "success")
+        return redirect(url_for(".show", document_id=copied.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("documents/copy.html", document=document, space=space, form=form), status
+
+
+@bp.post("/documenten/<int:document_id>/verwijderen")
+@login_required
+def delete(document_id):
+    """Move a document to the space's trash."""
+    document = load_or_404(Document, document_id, "document.delete")
+    service.trash_document(document, actor=current_user)
+    db.session.commit()
+    flash(_("%(title)s staat in de prullenbak.", title=document.title), "success")
+    return redirect(url_for(".index", space_id=document.space_id))
+
+
+@bp.get("/werkruimtes/<int:space_id>/prullenbak")
+@login_required
+def trash(space_id):
+    """What was deleted in this space, with restore and purge."""
+    space = load_or_404(Space, space_id, "space.view")
+    query = (select(Document).where(visible_documents(current_user, in_trash=True), Document.space_id == space.id)
+             .order_by(Document.deleted_at.desc()))
+    return render_template("documents/trash.html", space=space, page=paginate(query), **_labels())
+
+
+def _trashed_or_404(document_id: int, action: str) -> Document:
+    document = db.session.scalar(select(Document).where(
+        Document.id == document_id, visible_documents(current_user, in_trash=True)))
+    if document is None:
+        abort(404)
+    require(action, document)
+    return document
+
+
+@bp.post("/documenten/<int:document_id>/herstellen")
+@login_required
+def restore(document_id):
+    """Take a document out of the trash."""
+    document = _trashed_or_404(document_id, "document.restore")
+    service.restore_document(document, actor=current_user)
+    db.session.commit()
+    flash(_("%(title)s is teruggezet.", title=document.title), "success")
+    return redirect(url_for(".trash", space_id=document.space_id))
+
+
+@bp.post("/documenten/<int:document_id>/definitief-verwijderen")
+@login_required
+def purge(document_id):
+    """Remove a document from the trash for good."""
+    document = _trashed_or_404(document_id, "document.purge")
+    space_id, title = document.space_id, document.title
+    service.purge_document(document, actor=current_user)
+    db.session.commit()
+    flash(_("%(title)s is definitief verwijderd.", title=title), "success")
+    return redirect(url_for(".trash", space_id=space_id))
+
+
+@bp.get("/zoeken")
+@login_required
+def search():
+    """Search titles, descriptions, tags and filenames in every space the user may read."""
+    q = request.args.get("q", "").strip()[:200]
+    page = None
+    if q:
+        term = _escape_like(q.lower())
+        pattern = f"%{term}%"
+        query = (
+            select(Document)
+            .join(DocumentVersion, (DocumentVersion.document_id == Document.id)
+                  & (DocumentVersion.number == Document.latest_number))
+            .where(visible_documents(current_user), or_(
+                func.lower(Document.title).like(pattern, escape="\\"),
+                func.lower(Document.description).like(pattern, escape="\\"),
+                Document.tags.like(f"%|{term}|%", escape="\\"),
+                func.lower(DocumentVersion.filename).like(pattern, escape="\\")))
+            .options(db.contains_eager(Document.latest), db.joinedload(Document.space))
+            .order_by(Document.updated_at.desc())
+        )
+        page = paginate(query)
+    return render_template("documents/search.html", q=q, page=page, **_labels())
+
+
+def _escape_like(text: str) -> str:
+    """Typed % and _ are searched for, not used as wildcards."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+

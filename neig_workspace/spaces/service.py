@@ -1,0 +1,140 @@
+"""Space use cases: create, edit, archive, and the grants that decide who is in a space."""
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..access.roles import SpaceRole
+from ..audit import service as audit
+from ..errors import ServiceError
+from ..extensions import db
+from ..timeutil import utcnow
+from .models import Classification, PrincipalType, Space, SpaceGrant, SpaceKind, SpaceVisit
+
+
+def create_space(
+    kind: SpaceKind,
+    name: str,
+    *,
+    description: str = "",
+    classification: Classification = Classification.INTERN,
+    mfa_required: bool = False,
+    organisation=None,
+    actor,
+) -> Space:
+    space = Space(
+        kind=kind,
+        name=name.strip(),
+        description=description.strip(),
+        classification=classification,
+        mfa_required=mfa_required,
+        organisation=organisation,
+        created_by_id=actor.id if actor else None,
+    )
+    db.session.add(space)
+    db.session.flush()
+    audit.record(
+        "space.created",
+        actor=actor,
+        target=space,
+        space_id=space.id,
+        details={"kind": kind.value, "name": space.name, "classification": classification.value},
+    )
+    return space
+
+
+def create_organisation_space(organisation, *, actor) -> Space:
+    """Each partner's own space: its members contribute, its admins manage."""
+    space = create_space(SpaceKind.ORGANISATION, organisation.name, organisation=organisation, actor=actor)
+    add_grant(space, PrincipalType.ORGANISATION, SpaceRole.CONTRIBUTOR, organisation=organisation, actor=actor)
+    add_grant(space, PrincipalType.ORGANISATION_ADMINS, SpaceRole.MANAGER, organisation=organisation, actor=actor)
+    return space
+
+
+def update_space(space: Space, *, name: str, description: str, classification: Classification,
+                 mfa_required: bool, actor) -> None:
+    before = _snapshot(space)
+    space.name = name.strip()
+    space.description = description.strip()
+    space.classification = classification
+    space.mfa_required = mfa_required
+    after = _snapshot(space)
+    if before != after:
+        audit.record("space.updated", actor=actor, target=space, space_id=space.id,
+                     details={"before": before, "after": after})
+
+
+def _snapshot(space: Space) -> dict:
+    return {
+        "name": space.name,
+        "description": space.description,
+        "classification": space.classification.value,
+        "mfa_required": space.mfa_required,
+    }
+
+
+def set_archived(space: Space, archived: bool, *, actor) -> None:
+    if (space.archived_at is not None) == archived:
+        return
+    space.archived_at = utcnow() if archived else None
+    audit.record("space.archived" if archived else "space.unarchived", actor=actor, target=space, space_id=space.id)
+
+
+def add_grant(space: Space, principal_type: PrincipalType, role: SpaceRole, *, user=None,
+              organisation=None, actor) -> SpaceGrant:
+    """Grant a role, or change the role of an existing grant for the same principal."""
+    user_clause = SpaceGrant.user_id == user.id if user else SpaceGrant.user_id.is_(None)
+    org_clause = (
+        SpaceGrant.organisation_id == organisation.id if organisation else SpaceGrant.organisation_id.is_(None)
+    )
+    existing = db.session.scalar(
+        select(SpaceGrant).where(
+            SpaceGrant.space_id == space.id,
+            SpaceGrant.principal_type == principal_type,
+            user_clause,
+            org_clause,
+        )
+    )
+    if existing is not None:
+        if existing.role != role:
+            before = SpaceRole(existing.role).name.lower()
+            existing.role = role
+            audit.record("grant.changed", actor=actor, target=existing, target_type="space_grant",
+                         space_id=space.id, details={**_grant_details(existing), "before": before})
+        return existing
+    grant = SpaceGrant(space=space, principal_type=principal_type, role=role, user=user,
+                       organisation=organisation, created_by_id=actor.id if actor else None)
+    db.session.add(grant)
+    db.session.flush()
+    audit.record("grant.added", actor=actor, target=grant, target_type="space_grant", space_id=space.id,
+                 details=_grant_details(grant))
+    return grant
+
+
+def remove_grant(grant: SpaceGrant, *, actor) -> None:
+    space = grant.space
+    if SpaceRole(grant.role) == SpaceRole.MANAGER and _manager_grant_count(space) <= 1:
+        raise ServiceError(_("Een werkruimte houdt minstens één beheerder."))
+    audit.record("grant.removed", actor=actor, target=grant, target_type="space_grant", space_id=space.id,
+                 details=_grant_details(grant))
+    db.session.delete(grant)
+
+
+def _manager_grant_count(space: Space) -> int:
+    return sum(1 for g in space.grants if SpaceRole(g.role) == SpaceRole.MANAGER)
+
+
+def _grant_details(grant: SpaceGrant) -> dict:
+    return {
+        "principal_type": grant.principal_type.value,
+        "user_id": grant.user_id,
+        "organisation_id": grant.organisation_id,
+        "role": SpaceRole(grant.role).name.lower(),
+    }
+
+
+def record_visit(space: Space, user) -> None:
+    visit = db.session.get(SpaceVisit, (user.id, space.id))
+    if visit is None:
+        db.session.add(SpaceVisit(user_id=user.id, space_id=space.id))
+    else:
+        visit.visited_at = utcnow()

@@ -1,0 +1,238 @@
+"""Spaces: my spaces, a space's overview, members (grants), activity and settings."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from ..access.policy import can, load_or_404, require, space_role, visible_spaces
+from ..access.roles import SpaceRole
+from ..accounts.service import find_user_by_email
+from ..accounts.views import form_error
+from ..audit.models import AuditEvent
+from ..errors import ServiceError
+from ..extensions import db
+from ..organisations.models import Organisation
+from ..pagination import paginate
+from . import service
+from .forms import CLASSIFICATION_LABELS, KIND_LABELS, PRINCIPAL_LABELS, ROLE_LABELS, GrantForm, NewSpaceForm, SpaceForm
+from .models import Classification, PrincipalType, Space, SpaceGrant, SpaceKind, SpaceVisit
+
+bp = Blueprint("spaces", __name__)
+
+
+def _labels():
+    return {
+        "kind_labels": KIND_LABELS,
+        "classification_labels": CLASSIFICATION_LABELS,
+        "role_labels": ROLE_LABELS,
+        "principal_labels": PRINCIPAL_LABELS,
+    }
+
+
+@bp.get("/werkruimtes")
+@login_required
+def index():
+    """My spaces, grouped by kind, with how many events happened since my last visit."""
+    spaces = db.session.scalars(
+        select(Space).where(visible_spaces(current_user), Space.archived_at.is_(None)).order_by(Space.name)
+    ).all()
+    return render_template(
+        "spaces/index.html", spaces_by_kind=_group(spaces), news=_news_counts(spaces), **_labels()
+    )
+
+
+def _group(spaces):
+    groups = {kind: [] for kind in SpaceKind}
+    for space in spaces:
+        groups[space.kind].append(space)
+    return {kind: items for kind, items in groups.items() if items}
+
+
+def _news_counts(spaces) -> dict[int, int]:
+    """Events by others per space since this user's last visit, in one query."""
+    ids = [s.id for s in spaces]
+    if not ids:
+        return {}
+    last_visit = (
+        select(SpaceVisit.visited_at)
+        .where(SpaceVisit.space_id == AuditEvent.space_id, SpaceVisit.user_id == current_user.id)
+        .correlate(AuditEvent)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(AuditEvent.space_id, func.count(AuditEvent.id))
+        .where(
+            AuditEvent.space_id.in_(ids),
+            AuditEvent.actor_id != current_user.id,
+            AuditEvent.at > func.coalesce(last_visit, AuditEvent.at),
+        )
+        .group_by(AuditEvent.space_id)
+    )
+    return dict(rows.all())
+
+
+@bp.get("/werkruimtes/<int:space_id>")
+@login_required
+def show(space_id):
+    """A space's overview: what it is for, who is in it and what happened lately."""
+    space = load_or_404(Space, space_id, "space.view")
+    service.record_visit(space, current_user)
+    db.session.commit()
+    return render_template(
+        "spaces/show.html", space=space, my_role=space_role(current_user, space),
+        recent=_activity_query(space).limit(10), **_labels()
+    )
+
+
+def _activity_query(space):
+    return (
+        select(AuditEvent)
+        .where(AuditEvent.space_id == space.id, AuditEvent.result == "success")
+        .options(db.joinedload(AuditEvent.actor), db.joinedload(AuditEvent.actor_org))
+        .order_by(AuditEvent.id.desc())
+    )
+
+
+@bp.get("/werkruimtes/<int:space_id>/activiteit")
+@login_required
+def activity(space_id):
+    """Everything that happened in the space, newest first."""
+    space = load_or_404(Space, space_id, "space.view")
+    return render_template("spaces/activity.html", space=space, page=paginate(_activity_query(space)), **_labels())
+
+
+@bp.get("/werkruimtes/<int:space_id>/leden")
+@login_required
+def members(space_id):
+    """Who is in the space, through which grant; managers change the grants here."""
+    space = load_or_404(Space, space_id, "space.see")
+    grants = db.session.scalars(
+        select(SpaceGrant)
+        .where(SpaceGrant.space_id == space.id)
+        .options(db.joinedload(SpaceGrant.user), db.joinedload(SpaceGrant.organisation))
+        .order_by(SpaceGrant.role.desc(), SpaceGrant.id)
+    ).all()
+    form = _grant_form() if can(current_user, "space.manage_grants", space) else None
+    return render_template("spaces/members.html", space=space, grants=grants, form=form, **_labels())
+
+
+def _grant_form(formdata=None) -> GrantForm:
+    form = GrantForm(formdata) if formdata is not None else GrantForm()
+    orgs = db.session.execute(
+        select(Organisation.id, Organisation.name)
+        .where(Organisation.active.is_(True))
+        .order_by(Organisation.name)
+    ).all()
+    form.principal.choices = (
+        [("network", str(PRINCIPAL_LABELS[PrincipalType.NETWORK])), ("user", _("één persoon (e-mailadres)"))]
+        + [(f"org:{oid}", name) for oid, name in orgs]
+        + [(f"admins:{oid}", _("beheerders van %(org)s", org=name)) for oid, name in orgs]
+    )
+    return form
+
+
+@bp.post("/werkruimtes/<int:space_id>/leden")
+@login_required
+def add_grant(space_id):
+    """Give a principal a role in the space (or change its role)."""
+    space = load_or_404(Space, space_id, "space.manage_grants")
+    form = _grant_form(request.form)
+    if form.validate_on_submit():
+        try:
+            _apply_grant(space, form)
+        except ServiceError as error:
+            db.session.rollback()
+            form_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("De toegang is opgeslagen."), "success")
+            return redirect(url_for(".members", space_id=space.id))
+    grants = db.session.scalars(select(SpaceGrant).where(SpaceGrant.space_id == space.id)).all()
+    return render_template("spaces/members.html", space=space, grants=grants, form=form, **_labels()), 422
+
+
+def _apply_grant(space, form) -> None:
+    role = SpaceRole(int(form.role.data))
+    choice = form.principal.data
+    if choice == "network":
+        service.add_grant(space, PrincipalType.NETWORK, role, actor=current_user)
+        return
+    if choice == "user":
+        user = find_user_by_email(form.email.data)
+        if user is None or not user.active:
+            raise ServiceError(_("Er is geen actief account met dit e-mailadres."), "email")
+        service.add_grant(space, PrincipalType.USER, role, user=user, actor=current_user)
+        return
+    kind, _sep, org_id = choice.partition(":")
+    organisation = db.session.get(Organisation, int(org_id))
+    principal = PrincipalType.ORGANISATION if kind == "org" else PrincipalType.ORGANISATION_ADMINS
+    service.add_grant(space, principal, role, organisation=organisation, actor=current_user)
+
+
+@bp.post("/werkruimtes/<int:space_id>/leden/<int:grant_id>/verwijderen")
+@login_required
+def remove_grant(space_id, grant_id):
+    """Take a grant away; its members lose access at their next request."""
+    space = load_or_404(Space, space_id, "space.manage_grants")
+    grant = db.session.scalar(select(SpaceGrant).where(SpaceGrant.id == grant_id, SpaceGrant.space_id == space.id))
+    if grant is None:
+        abort(404)
+    try:
+        service.remove_grant(grant, actor=current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("De toegang is ingetrokken."), "success")
+    return redirect(url_for(".members", space_id=space.id))
+
+
+@bp.route("/beheer/werkruimtes/nieuw", methods=["GET", "POST"])
+@login_required
+def create():
+    """A new shared or restricted space (platform admins)."""
+    require("space.create")
+    form = NewSpaceForm()
+    if form.validate_on_submit():
+        space = service.create_space(
+            SpaceKind(form.kind.data), form.name.data, description=form.description.data,
+            classification=Classification(form.classification.data), mfa_required=form.mfa_required.data,
+            actor=current_user,
+        )
+        db.session.commit()
+        flash(_("De werkruimte %(name)s is aangemaakt. Geef nu toegang.", name=space.name), "success")
+        return redirect(url_for(".members", space_id=space.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("spaces/form.html", form=form, space=None, **_labels()), status
+
+
+@bp.route("/werkruimtes/<int:space_id>/instellingen", methods=["GET", "POST"])
+@login_required
+def edit(space_id):
+    """Name, description, classification and MFA of a space."""
+    space = load_or_404(Space, space_id, "space.manage_grants")
+    form = SpaceForm(obj=space, data={"classification": space.classification.value})
+    if form.validate_on_submit():
+        service.update_space(
+            space, name=form.name.data, description=form.description.data,
+            classification=Classification(form.classification.data), mfa_required=form.mfa_required.data,
+            actor=current_user,
+        )
+        db.session.commit()
+        flash(_("De instellingen zijn opgeslagen."), "success")
+        return redirect(url_for(".members", space_id=space.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("spaces/form.html", form=form, space=space, **_labels()), status
+
+
+@bp.get("/beheer/werkruimtes")
+@login_required
+def admin_index():
+    """Every space with its kind and classification (platform admins; no content)."""
+    require("space.create")
+    page = paginate(select(Space).order_by(Space.kind, Space.name))
+    return render_template("spaces/admin_index.html", page=page, **_labels())
+
+
