@@ -26,7 +26,10 @@ def deploy_problems(app: Flask) -> list[str]:
     elif len(secret) < MIN_SECRET_LENGTH:
         problems.append(f"SECRET_KEY is shorter than {MIN_SECRET_LENGTH} characters.")
     elif len(set(secret)) < MIN_SECRET_UNIQUE_CHARACTERS:
-        problems.append("SECRET_KEY does not look random: generate one (python -c 'import secrets; print(secrets.token_urlsafe(48))').")
+        problems.append(
+            "SECRET_KEY does not look random: generate one with "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'."
+        )
     if not cfg.get("SESSION_COOKIE_SECURE"):
         problems.append("SESSION_COOKIE_SECURE is off: cookies would travel over plain HTTP.")
     if not cfg.get("SESSION_COOKIE_HTTPONLY"):
@@ -38,10 +41,15 @@ def deploy_problems(app: Flask) -> list[str]:
     if not cfg.get("HSTS"):
         problems.append("HSTS is off.")
     if cfg.get("MFA_REQUIRED_FOR") != "all":
-        problems.append("MFA_REQUIRED_FOR must be 'all' in production (BIO: MFA for internet-facing accounts).")
+        problems.append(
+            "MFA_REQUIRED_FOR must be 'all' in production (BIO: MFA for internet-facing accounts)."
+        )
     uri = str(cfg.get("SQLALCHEMY_DATABASE_URI", ""))
     if uri.startswith("sqlite") and not cfg.get("ALLOW_SQLITE_IN_PRODUCTION"):
-        problems.append("The database is SQLite: set DATABASE_URL to PostgreSQL, or ALLOW_SQLITE_IN_PRODUCTION=1.")
+        problems.append(
+            "The database is SQLite: set DATABASE_URL to PostgreSQL, "
+            "or ALLOW_SQLITE_IN_PRODUCTION=1."
+        )
     if not cfg.get("MAIL_SERVER"):
         problems.append("MAIL_SERVER is not set: invitations and reset links would not be sent.")
     return problems

@@ -1,0 +1,298 @@
+"""The policy module on its own (DESIGN.md § Who may do what): `can` for every action × persona,
+its loud failures, and the `visible_*` SQL filters per persona.
+
+Objects belong to Gemeente Rotterdam ("A") unless named otherwise. Spaces and documents have
+their own matrix; this one covers organisations, users, invitations and the audit log.
+"""
+
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from flask_login import AnonymousUserMixin
+from sqlalchemy import select
+from werkzeug.exceptions import Forbidden, NotFound
+
+from neig_workspace.access import policy
+from neig_workspace.access.policy import ACTIONS, can, require
+from neig_workspace.access.roles import OrgRole
+from neig_workspace.accounts.models import Invitation, User
+from neig_workspace.audit import service as audit
+from neig_workspace.audit.models import AuditEvent
+from neig_workspace.extensions import db
+from neig_workspace.organisations.models import Membership, Organisation, OrgType
+from neig_workspace.timeutil import utcnow
+
+Y, N = True, False
+COLUMNS = (
+    "anonymous",
+    "member",
+    "org_admin",
+    "other_member",
+    "other_admin",
+    "secretariat",
+    "platform_admin",
+)
+
+# fmt: off
+#: action -> (object, answers in COLUMNS order). Objects: org_a, target (a member of A),
+#: invitation_a (to A), event (an audit event); None for a global action.
+MATRIX = {
+    #                                 object          anon member org_ad oth_m oth_a secr  p.adm
+    "admin.access":                  (None,           (N,   N,     N,     N,    N,    N,    Y)),
+    "organisation.list_all":         (None,           (N,   N,     N,     N,    N,    N,    Y)),
+    "organisation.create":           (None,           (N,   N,     N,     N,    N,    N,    Y)),
+    "organisation.view":             ("org_a",        (N,   Y,     Y,     N,    N,    N,    Y)),
+    "organisation.edit":             ("org_a",        (N,   N,     N,     N,    N,    N,    Y)),
+    "organisation.deactivate":       ("org_a",        (N,   N,     N,     N,    N,    N,    Y)),
+    "organisation.manage_members":   ("org_a",        (N,   N,     Y,     N,    N,    N,    Y)),
+    "user.list_all":                 (None,           (N,   N,     N,     N,    N,    N,    Y)),
+    "user.invite_any":               (None,           (N,   N,     N,     N,    N,    N,    Y)),
+    # An org admin sees the members of their organisation; a member only themselves.
+    "user.view":                     ("target",       (N,   N,     Y,     N,    N,    N,    Y)),
+    "user.manage":                   ("target",       (N,   N,     N,     N,    N,    N,    Y)),
+    "invitation.view":               ("invitation_a", (N,   N,     Y,     N,    N,    N,    Y)),
+    "invitation.revoke":             ("invitation_a", (N,   N,     Y,     N,    N,    N,    Y)),
+    "audit.view":                    (None,           (N,   N,     N,     N,    N,    N,    Y)),
+    "audit.view_event":              ("event",        (N,   N,     N,     N,    N,    N,    Y)),
+}
+# fmt: on
+PERSONA_OF = {
+    "member": "member_a",
+    "org_admin": "org_admin_a",
+    "other_member": "member_b",
+    "other_admin": "org_admin_b",
+    "secretariat": "secretariat",
+    "platform_admin": "platform_admin",
+}
+
+
+def plant(personas) -> dict:
+    """A's objects, B's invitation, and a deactivated organisation that org_admin_a runs."""
+    org_a = db.session.get(Organisation, personas.orgs["gemeente_a"])
+    org_b = db.session.get(Organisation, personas.orgs["gemeente_b"])
+    old = Organisation(name="Gemeente Oud", slug="oud", type=OrgType.MUNICIPALITY, active=False)
+    target = User(email="doel@example.nl", name="Doel")
+    db.session.add_all(
+        [old, target, Membership(user=target, organisation=org_a, role=OrgRole.MEMBER)]
+    )
+    db.session.add(
+        Membership(user_id=personas.org_admin_a.id, organisation=old, role=OrgRole.ORG_ADMIN)
+    )
+    invitations = {
+        key: Invitation(
+            email=f"{key}@example.nl",
+            organisation=org,
+            token_hash=key.ljust(64, "0"),
+            expires_at=utcnow() + timedelta(days=1),
+        )
+        for key, org in (("invitation_a", org_a), ("invitation_b", org_b), ("invitation_old", old))
+    }
+    db.session.add_all(invitations.values())
+    event = audit.record(
+        "test.event", actor=db.session.get(User, personas.member_a.id), target=org_a
+    )
+    db.session.commit()
+    return {
+        "org_a": org_a,
+        "org_b": org_b,
+        "old": old,
+        "target": target,
+        "event": event,
+        **invitations,
+    }
+
+
+@contextmanager
+def loaded(app, personas):
+    """An app context with every persona as a User and the planted objects."""
+    with app.app_context():
+        objects = plant(personas)
+        users = {
+            column: db.session.get(User, personas[key].id) for column, key in PERSONA_OF.items()
+        }
+        users["anonymous"] = AnonymousUserMixin()
+        yield users, objects
+
+
+def scoped_actions() -> set[str]:
+    return {action for action in ACTIONS if not action.startswith(("space.", "document."))}
+
+
+def test_every_action_has_a_row():
+    assert set(MATRIX) == scoped_actions()
+
+
+@pytest.mark.parametrize("action", list(MATRIX))
+def test_can_per_action_and_persona(app, personas, action):
+    object_key, answers = MATRIX[action]
+    with loaded(app, personas) as (users, objects):
+        obj = objects[object_key] if object_key else None
+        got = tuple(can(users[column], action, obj) for column in COLUMNS)
+    assert dict(zip(COLUMNS, got, strict=True)) == dict(zip(COLUMNS, answers, strict=True))
+
+
+# --- loud failures -------------------------------------------------------------------------------
+
+
+def test_an_unknown_action_raises_for_everyone(app, personas):
+    with loaded(app, personas) as (users, objects):
+        for user in users.values():
+            with pytest.raises(KeyError):
+                can(user, "organisation.destroy", objects["org_a"])
+
+
+@pytest.mark.parametrize(
+    ("action", "wrong"),
+    [
+        ("organisation.view", "target"),
+        ("user.view", "org_a"),
+        ("invitation.revoke", "org_a"),
+        ("audit.view_event", "invitation_a"),
+        ("organisation.manage_members", None),
+    ],
+)
+def test_the_wrong_object_type_raises_even_for_a_visitor(app, personas, action, wrong):
+    with loaded(app, personas) as (users, objects):
+        for user in (users["anonymous"], users["platform_admin"]):
+            with pytest.raises(TypeError):
+                can(user, action, objects[wrong] if wrong else None)
+
+
+def test_an_inactive_user_can_nothing(app, personas):
+    with loaded(app, personas) as (users, objects):
+        for column in ("org_admin", "platform_admin"):
+            users[column].active = False
+            for action, (object_key, _) in MATRIX.items():
+                obj = objects[object_key] if object_key else None
+                assert can(users[column], action, obj) is False, (column, action)
+        db.session.rollback()
+
+
+# --- edges the matrix does not show --------------------------------------------------------------
+
+
+def test_own_account_and_self_management(app, personas):
+    with loaded(app, personas) as (users, objects):
+        assert can(users["member"], "user.view", users["member"])
+        assert not can(users["member"], "user.view", users["org_admin"])
+        # A platform admin never manages (deactivates, demotes) their own account.
+        assert can(users["platform_admin"], "user.manage", users["member"])
+        assert not can(users["platform_admin"], "user.manage", users["platform_admin"])
+        # An org admin of A does not see B's members.
+        assert not can(users["org_admin"], "user.view", users["other_member"])
+
+
+def test_a_deactivated_organisation_gives_its_admins_no_management(app, personas):
+    with loaded(app, personas) as (users, objects):
+        org_admin = users["org_admin"]
+        assert can(org_admin, "organisation.view", objects["old"])
+        assert not can(org_admin, "organisation.manage_members", objects["old"])
+        assert not can(org_admin, "invitation.view", objects["invitation_old"])
+        assert can(users["platform_admin"], "organisation.manage_members", objects["old"])
+
+
+def test_require_answers_404_for_the_unseen_and_403_for_the_forbidden(app, personas):
+    with loaded(app, personas) as (users, objects), app.test_request_context():
+        with pytest.raises(NotFound):
+            require("organisation.edit", objects["org_a"], user=users["other_member"])
+        with pytest.raises(Forbidden):
+            require("organisation.edit", objects["org_a"], user=users["member"])
+        with pytest.raises(NotFound):
+            require("invitation.revoke", objects["invitation_a"], user=users["member"])
+        require("organisation.manage_members", objects["org_a"], user=users["org_admin"])
+
+
+# --- the SQL filters -----------------------------------------------------------------------------
+
+
+def visible(clause_for, model, user) -> set[int]:
+    return set(db.session.scalars(select(model.id).where(clause_for(user))))
+
+
+def test_visible_organisations_per_persona(app, personas):
+    with loaded(app, personas) as (users, objects):
+        o = personas.orgs
+        every = set(db.session.scalars(select(Organisation.id)))
+        expected = {
+            "anonymous": set(),
+            "member": {o["gemeente_a"]},
+            "org_admin": {o["gemeente_a"], objects["old"].id},
+            "other_member": {o["gemeente_b"]},
+            "other_admin": {o["gemeente_b"]},
+            "secretariat": {o["secretariaat"]},
+            "platform_admin": every,
+        }
+        assert {
+            c: visible(policy.visible_organisations, Organisation, users[c]) for c in COLUMNS
+        } == expected
+
+
+def test_visible_users_per_persona(app, personas):
+    with loaded(app, personas) as (users, objects):
+        p = {key: persona.id for key, persona in personas.items()}
+        expected = {
+            "anonymous": set(),
+            "member": {p["member_a"]},
+            # org_admin_a also runs the deactivated Gemeente Oud, which has no other members.
+            "org_admin": {p["member_a"], p["org_admin_a"], objects["target"].id},
+            "other_member": {p["member_b"]},
+            "other_admin": {p["member_b"], p["org_admin_b"]},
+            "secretariat": {p["secretariat"]},
+            "platform_admin": set(db.session.scalars(select(User.id))),
+        }
+        assert {c: visible(policy.visible_users, User, users[c]) for c in COLUMNS} == expected
+
+
+def test_visible_invitations_per_persona(app, personas):
+    with loaded(app, personas) as (users, objects):
+        a, b, old = (objects[key].id for key in ("invitation_a", "invitation_b", "invitation_old"))
+        expected = {
+            "anonymous": set(),
+            "member": set(),
+            "org_admin": {a},  # not the one of their deactivated organisation
+            "other_member": set(),
+            "other_admin": {b},
+            "secretariat": set(),
+            "platform_admin": {a, b, old},
+        }
+        assert {
+            c: visible(policy.visible_invitations, Invitation, users[c]) for c in COLUMNS
+        } == expected
+
+
+def test_visible_audit_events_per_persona(app, personas):
+    with loaded(app, personas) as (users, objects):
+        expected = {c: set() for c in COLUMNS} | {"platform_admin": {objects["event"].id}}
+        assert {
+            c: visible(policy.visible_audit_events, AuditEvent, users[c]) for c in COLUMNS
+        } == expected
+
+
+def test_an_inactive_user_sees_no_rows(app, personas):
+    with loaded(app, personas) as (users, objects):
+        for column in ("org_admin", "platform_admin"):
+            users[column].active = False
+            for clause_for, model in (
+                (policy.visible_organisations, Organisation),
+                (policy.visible_users, User),
+                (policy.visible_invitations, Invitation),
+                (policy.visible_audit_events, AuditEvent),
+            ):
+                assert visible(clause_for, model, users[column]) == set(), (column, model.__name__)
+        db.session.rollback()
+
+
+@pytest.mark.parametrize(
+    "model", [Organisation, User, Invitation, AuditEvent], ids=lambda m: m.__name__
+)
+def test_the_sql_filter_and_the_view_check_agree(app, personas, model):
+    """load_or_404 filters in SQL, require checks in Python: they must draw the same line."""
+    with loaded(app, personas) as (users, objects):
+        for column in COLUMNS:
+            shown = visible(policy.VISIBLE[model], model, users[column])
+            for obj in db.session.scalars(select(model)):
+                assert can(users[column], policy.VIEW_ACTION[model], obj) == (obj.id in shown), (
+                    column,
+                    obj,
+                )

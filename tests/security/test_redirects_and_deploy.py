@@ -1,0 +1,234 @@
+"""No open redirects (ASVS 4.0.3 5.1.5), and the production self-check and start-up refusal
+(SECURITY.md § Headers: "refuses to pass with a debug flag, a default secret or insecure
+cookies")."""
+
+import pytest
+
+from config import DEFAULT_SECRET_KEY, TestingConfig
+from neig_workspace import create_app
+from neig_workspace.web import safe_next
+from neig_workspace.web.deploy import deploy_problems
+from tests.helpers import form_token
+from tests.personas import PASSWORD
+
+SECRET = "k3Jv9QpX2mLr8TzW5nYb7HcF4sDg6Ae1Uo0iPqRx"  # 40 characters, none of them a default
+POSTGRES = "postgresql+psycopg://neig@db.example.nl:5432/neig"  # a URL only: nothing connects
+
+
+# --- safe_next ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "///evil.example",
+        "https://evil.example",
+        "HTTPS://evil.example/account",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "\\/evil.example",
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "http:/evil.example",
+        "http:evil.example",
+        "/\t/evil.example",  # browsers drop tabs and newlines: this is //evil.example
+        "/\n/evil.example",
+        " //evil.example",
+        "account",  # relative: where it lands depends on the current page
+        "",
+        None,
+    ],
+)
+def test_safe_next_refuses_anything_but_a_local_path(app, target):
+    with app.test_request_context():
+        assert safe_next(target) == "/"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/account",
+        "/organisaties/3?pagina=2&q=gemeente+rotterdam",
+        "/beheer/audit?actie=auth.&van=2024-01-01",
+        "/",
+    ],
+)
+def test_safe_next_keeps_local_paths_with_their_query(app, target):
+    with app.test_request_context():
+        assert safe_next(target) == target
+
+
+def test_language_switch_does_not_redirect_off_site(app, client):
+    token = form_token(client, "/inloggen")
+    response = client.post(
+        "/taal", data={"csrf_token": token, "locale": "en", "next": "https://evil.example/"}
+    )
+    assert response.status_code == 302 and response.location == "/"
+    response = client.post(
+        "/taal", data={"csrf_token": token, "locale": "nl", "next": "/wachtwoord-vergeten?x=1"}
+    )
+    assert response.location == "/wachtwoord-vergeten?x=1"
+
+
+def test_login_does_not_redirect_off_site(app, client, personas):
+    token = form_token(
+        client, "/inloggen?next=https://evil.example/"
+    )  # the form carries next along
+    response = client.post(
+        "/inloggen?next=https://evil.example/",
+        data={
+            "csrf_token": token,
+            "email": personas.member_a.email,
+            "password": PASSWORD,
+            "next": "https://evil.example/",
+        },
+    )
+    assert response.status_code == 302 and response.location == "/"
+
+
+def test_login_with_mfa_does_not_redirect_off_site(app, client, personas):
+    token = form_token(client, "/inloggen")
+    data = {
+        "csrf_token": token,
+        "email": personas.platform_admin.email,
+        "password": PASSWORD,
+        "next": "//evil.example",
+    }
+    assert client.post("/inloggen", data=data).location == "/inloggen/verificatie"
+    token = form_token(client, "/inloggen/verificatie")
+    response = client.post(
+        "/inloggen/verificatie", data={"csrf_token": token, "code": personas.platform_admin.totp()}
+    )
+    assert response.status_code == 302 and response.location == "/"
+
+
+def test_login_keeps_a_local_next(app, client, personas):
+    assert client.get("/account/sessies").location == "/inloggen?next=%2Faccount%2Fsessies"
+    token = form_token(client, "/inloggen")
+    data = {
+        "csrf_token": token,
+        "email": personas.member_a.email,
+        "password": PASSWORD,
+        "next": "/account/sessies",
+    }
+    assert client.post("/inloggen", data=data).location == "/account/sessies"
+
+
+# --- the deploy check ------------------------------------------------------------------------
+
+
+def production(app, **overrides):
+    settings = {
+        "SECRET_KEY": SECRET,
+        "SQLALCHEMY_DATABASE_URI": POSTGRES,
+        "MAIL_SERVER": "smtp.example.nl",
+        "MFA_REQUIRED_FOR": "all",  # the production default, unless the environment says otherwise
+        "MAIL_OUTBOX_DIR": app.config["MAIL_OUTBOX_DIR"],
+    }
+    return create_app("production", **{**settings, **overrides})
+
+
+def check_deploy(app):
+    result = app.test_cli_runner().invoke(args=["neig", "check-deploy"])
+    return result.exit_code, result.output
+
+
+def test_check_deploy_fails_on_the_testing_app_and_names_each_problem(app):
+    code, output = check_deploy(app)
+    assert code == 1
+    problems = [line for line in output.splitlines() if line.startswith("FAIL: ")]
+    expected = [
+        "SECRET_KEY is a default",
+        "SESSION_COOKIE_SECURE",
+        "__Host-",
+        "HSTS",
+        "MFA_REQUIRED_FOR",
+        "MAIL_SERVER",
+    ]
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):  # run with --db=sqlite
+        expected.append("SQLite")
+    for words in expected:
+        assert sum(words in line for line in problems) == 1, words
+    assert len(problems) == len(expected)
+    assert "DEBUG" not in output  # the testing app does not run in debug mode
+
+
+def test_check_deploy_passes_on_a_proper_production_app(app):
+    assert check_deploy(production(app)) == (0, "Deployment check passed.\n")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "problem"),
+    [
+        ({"SESSION_COOKIE_SECURE": False}, "SESSION_COOKIE_SECURE"),
+        ({"SESSION_COOKIE_HTTPONLY": False}, "HTTPONLY"),
+        ({"SESSION_COOKIE_NAME": "neig_session"}, "__Host-"),
+        ({"SESSION_COOKIE_SAMESITE": None}, "SAMESITE"),
+        ({"HSTS": False}, "HSTS"),
+        ({"MFA_REQUIRED_FOR": "admins"}, "MFA_REQUIRED_FOR"),
+        ({"SQLALCHEMY_DATABASE_URI": "sqlite:///neig.sqlite3"}, "SQLite"),
+        ({"MAIL_SERVER": None}, "MAIL_SERVER"),
+        ({"SECRET_KEY": "x" * 40}, "does not look random"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_check_deploy_names_each_single_problem(app, overrides, problem):
+    code, output = check_deploy(production(app, **overrides))
+    assert code == 1
+    assert [line for line in output.splitlines() if line.startswith("FAIL: ")] == [
+        line for line in output.splitlines() if problem in line
+    ]
+    assert problem in output
+
+
+def test_check_deploy_sees_debug_switched_on_by_the_environment(app, monkeypatch):
+    # The flask command sets the debug flag from FLASK_DEBUG, as the operator's shell would.
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    code, output = check_deploy(production(app))
+    assert code == 1 and "FAIL: DEBUG is on." in output.splitlines()
+
+
+def test_deploy_problems_sees_debug_in_the_configuration(app):
+    assert deploy_problems(production(app, DEBUG=True)) == ["DEBUG is on."]
+
+
+def test_sqlite_in_production_passes_only_when_allowed_explicitly(app):
+    assert (
+        check_deploy(
+            production(
+                app, SQLALCHEMY_DATABASE_URI="sqlite:///x.sqlite3", ALLOW_SQLITE_IN_PRODUCTION=True
+            )
+        )[0]
+        == 0
+    )
+
+
+# --- refusing to start -------------------------------------------------------------------------
+
+
+def test_production_refuses_to_start_with_the_default_secret(app):
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app("production")  # no SECRET_KEY in the environment: the default
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [DEFAULT_SECRET_KEY, TestingConfig.SECRET_KEY, "", SECRET[:31]],
+    ids=["default", "testing", "empty", "short"],
+)
+def test_production_refuses_to_start_with_a_known_or_short_secret(app, secret):
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        production(app, SECRET_KEY=secret)
+
+
+def test_production_starts_and_serves_with_a_real_secret(app, personas):
+    prod = production(app, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        assert prod.test_client().get("/health", base_url="https://localhost").status_code == 200
+    finally:
+        with prod.app_context():
+            from neig_workspace.extensions import db
+
+            db.engine.dispose()
