@@ -43,6 +43,11 @@ run: install translations
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 test: install translations node-deps lint test-sqlite test-postgresql
 

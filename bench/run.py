@@ -25,7 +25,10 @@ PAGES = ["/beheer/gebruikers", "/beheer/organisaties", "/beheer/audit", "/organi
 
 
 def _grow(size: int) -> None:
-    orgs = [{"name": f"Bench org {i}", "slug": f"bench-{i}", "type": OrgType.MUNICIPALITY} for i in range(size // 10)]
+    orgs = [
+        {"name": f"Bench org {i}", "slug": f"bench-{i}", "type": OrgType.MUNICIPALITY}
+        for i in range(size // 10)
+    ]
     db.session.execute(insert(Organisation), orgs)
     users = [{"email": f"bench{i}@example.nl", "name": f"Bench {i:05d}"} for i in range(size)]
     db.session.execute(insert(User), users)
@@ -33,7 +36,8 @@ def _grow(size: int) -> None:
     first_org = db.session.query(Organisation.id).filter_by(slug="gemeente_a").scalar()
     user_ids = [u for (u,) in db.session.query(User.id).filter(User.email.like("bench%"))]
     db.session.execute(
-        insert(Membership), [{"user_id": u, "organisation_id": first_org, "role": OrgRole.MEMBER} for u in user_ids]
+        insert(Membership),
+        [{"user_id": u, "organisation_id": first_org, "role": OrgRole.MEMBER} for u in user_ids],
     )
     for i in range(size):
         audit.record("bench.event", details={"i": i})
@@ -42,7 +46,9 @@ def _grow(size: int) -> None:
 
 def measure(size: int, repeats: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp}/bench.sqlite3", MAIL_OUTBOX_DIR=tmp)
+        app = create_app(
+            "testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp}/bench.sqlite3", MAIL_OUTBOX_DIR=tmp
+        )
         with app.app_context():
             from flask_migrate import upgrade
 
@@ -62,7 +68,9 @@ def measure(size: int, repeats: int) -> None:
                 start = time.perf_counter()
                 assert client.get(url).status_code == 200
                 timings.append((time.perf_counter() - start) * 1000)
-            print(f"{size:>6} rows  {url:<28} median {statistics.median(timings):7.1f} ms  {len(statements):>3} queries")
+            print(
+                f"{size:>6} rows  {url:<28} median {statistics.median(timings):7.1f} ms  {len(statements):>3} queries"
+            )
 
 
 def main() -> None:

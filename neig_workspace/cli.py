@@ -19,7 +19,7 @@ def register_cli(app: Flask) -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database holds users already.")
 def seed_demo(if_empty: bool) -> None:
     """Load the demo network (organisations and users in every role)."""
-    from .demo import DEMO_PASSWORD, demo_accounts, load_demo_network, database_is_empty
+    from .demo import DEMO_PASSWORD, database_is_empty, demo_accounts, load_demo_network
 
     if not current_app.config.get("DEMO_DATA_ALLOWED"):
         raise click.ClickException("Demo data is refused in production.")
@@ -98,7 +98,9 @@ def check_deploy() -> None:
 
 @neig.command("purge-trash")
 @click.option("--dry-run", is_flag=True, help="Only say what would be purged.")
-@click.option("--days", type=int, default=None, help="Retention in days (default: TRASH_RETENTION_DAYS).")
+@click.option(
+    "--days", type=int, default=None, help="Retention in days (default: TRASH_RETENTION_DAYS)."
+)
 def purge_trash(dry_run: bool, days: int | None) -> None:
     """Purge documents that have been in the trash longer than the retention."""
     from .documents.retention import purge_expired_trash
@@ -107,5 +109,7 @@ def purge_trash(dry_run: bool, days: int | None) -> None:
     purged = purge_expired_trash(days, dry_run=dry_run)
     verb = "Would purge" if dry_run else "Purged"
     for document_id, title, deleted_at in purged:
-        click.echo(f"{verb} document {document_id} ({title!r}, in the trash since {deleted_at:%Y-%m-%d})")
+        click.echo(
+            f"{verb} document {document_id} ({title!r}, in the trash since {deleted_at:%Y-%m-%d})"
+        )
     click.echo(f"{verb} {len(purged)} document(s) older than {days} days.")

@@ -2,14 +2,13 @@
 
 from sqlalchemy import func, select
 
-from .access.roles import OrgRole
+from .access.roles import OrgRole, SpaceRole
 from .accounts.models import User
 from .accounts.passwords import hash_password
 from .audit import service as audit
 from .extensions import db
 from .organisations.models import Membership, Organisation, OrgType
 from .organisations.service import slugify
-from .access.roles import SpaceRole
 from .spaces.models import Classification, PrincipalType, SpaceKind
 from .spaces.service import add_grant, create_organisation_space, create_space
 
@@ -22,7 +21,12 @@ DEMO_ORGANISATIONS = [
     ("Secretariaat Offensief tegen Explosies", OrgType.SECRETARIAT, None, "ote.example"),
     ("Politie Eenheid Rotterdam", OrgType.POLICE, None, "politie-rotterdam.example"),
     ("Politie Eenheid Amsterdam", OrgType.POLICE, None, "politie-amsterdam.example"),
-    ("Openbaar Ministerie, Arrondissementsparket Rotterdam", OrgType.PUBLIC_PROSECUTOR, None, "om-rotterdam.example"),
+    (
+        "Openbaar Ministerie, Arrondissementsparket Rotterdam",
+        OrgType.PUBLIC_PROSECUTOR,
+        None,
+        "om-rotterdam.example",
+    ),
     ("Aedes", OrgType.HOUSING, None, "aedes.example"),
     ("Woonstad Rotterdam", OrgType.HOUSING, None, "woonstad.example"),
     ("Verbond van Verzekeraars", OrgType.INSURER, None, "verzekeraars.example"),
@@ -39,26 +43,86 @@ DEMO_ORGANISATIONS = [
 
 #: (e-mail, name, organisation, organisation role, global roles, description)
 DEMO_USERS = [
-    ("beheerder@vng.example", "Sanne de Vries", "VNG", OrgRole.ORG_ADMIN, {"platform_admin"},
-     "platform admin (VNG) - asks for MFA enrolment at first login"),
-    ("secretariaat@ote.example", "Bram Jansen", "Secretariaat Offensief tegen Explosies", OrgRole.ORG_ADMIN,
-     {"secretariat"}, "taskforce secretariat"),
-    ("beheer@rotterdam.example", "Fatima El Amrani", "Gemeente Rotterdam", OrgRole.ORG_ADMIN, set(),
-     "organisation admin, Gemeente Rotterdam"),
-    ("medewerker@rotterdam.example", "Thijs Bakker", "Gemeente Rotterdam", OrgRole.MEMBER, set(),
-     "member, Gemeente Rotterdam"),
-    ("beheer@amsterdam.example", "Noor Visser", "Gemeente Amsterdam", OrgRole.ORG_ADMIN, set(),
-     "organisation admin, Gemeente Amsterdam"),
-    ("medewerker@amsterdam.example", "Daan Smit", "Gemeente Amsterdam", OrgRole.MEMBER, set(),
-     "member, Gemeente Amsterdam"),
-    ("agent@politie-rotterdam.example", "Kees Mulder", "Politie Eenheid Rotterdam", OrgRole.ORG_ADMIN, set(),
-     "organisation admin, Politie Eenheid Rotterdam"),
-    ("officier@om-rotterdam.example", "Esther de Boer", "Openbaar Ministerie, Arrondissementsparket Rotterdam",
-     OrgRole.ORG_ADMIN, set(), "organisation admin, OM Rotterdam"),
-    ("nazorg@woonstad.example", "Joost Meijer", "Woonstad Rotterdam", OrgRole.ORG_ADMIN, set(),
-     "organisation admin, Woonstad Rotterdam"),
-    ("beleid@jenv.example", "Iris Hendriks", "Ministerie van Justitie en Veiligheid", OrgRole.MEMBER, set(),
-     "member, Ministerie van JenV"),
+    (
+        "beheerder@vng.example",
+        "Sanne de Vries",
+        "VNG",
+        OrgRole.ORG_ADMIN,
+        {"platform_admin"},
+        "platform admin (VNG) - asks for MFA enrolment at first login",
+    ),
+    (
+        "secretariaat@ote.example",
+        "Bram Jansen",
+        "Secretariaat Offensief tegen Explosies",
+        OrgRole.ORG_ADMIN,
+        {"secretariat"},
+        "taskforce secretariat",
+    ),
+    (
+        "beheer@rotterdam.example",
+        "Fatima El Amrani",
+        "Gemeente Rotterdam",
+        OrgRole.ORG_ADMIN,
+        set(),
+        "organisation admin, Gemeente Rotterdam",
+    ),
+    (
+        "medewerker@rotterdam.example",
+        "Thijs Bakker",
+        "Gemeente Rotterdam",
+        OrgRole.MEMBER,
+        set(),
+        "member, Gemeente Rotterdam",
+    ),
+    (
+        "beheer@amsterdam.example",
+        "Noor Visser",
+        "Gemeente Amsterdam",
+        OrgRole.ORG_ADMIN,
+        set(),
+        "organisation admin, Gemeente Amsterdam",
+    ),
+    (
+        "medewerker@amsterdam.example",
+        "Daan Smit",
+        "Gemeente Amsterdam",
+        OrgRole.MEMBER,
+        set(),
+        "member, Gemeente Amsterdam",
+    ),
+    (
+        "agent@politie-rotterdam.example",
+        "Kees Mulder",
+        "Politie Eenheid Rotterdam",
+        OrgRole.ORG_ADMIN,
+        set(),
+        "organisation admin, Politie Eenheid Rotterdam",
+    ),
+    (
+        "officier@om-rotterdam.example",
+        "Esther de Boer",
+        "Openbaar Ministerie, Arrondissementsparket Rotterdam",
+        OrgRole.ORG_ADMIN,
+        set(),
+        "organisation admin, OM Rotterdam",
+    ),
+    (
+        "nazorg@woonstad.example",
+        "Joost Meijer",
+        "Woonstad Rotterdam",
+        OrgRole.ORG_ADMIN,
+        set(),
+        "organisation admin, Woonstad Rotterdam",
+    ),
+    (
+        "beleid@jenv.example",
+        "Iris Hendriks",
+        "Ministerie van Justitie en Veiligheid",
+        OrgRole.MEMBER,
+        set(),
+        "member, Ministerie van JenV",
+    ),
 ]
 
 
@@ -89,26 +153,55 @@ def load_demo_network() -> None:
     for org in organisations.values():
         create_organisation_space(org, actor=None)
     _demo_spaces(organisations)
-    audit.record("demo.loaded", details={"organisations": len(organisations), "users": len(DEMO_USERS)})
+    audit.record(
+        "demo.loaded", details={"organisations": len(organisations), "users": len(DEMO_USERS)}
+    )
 
 
 #: (name, kind, classification, description, network role, {organisation: role})
 DEMO_SPACES = [
-    ("Kennisbank", SpaceKind.SHARED, Classification.INTERN,
-     "Handelingskaders, best practices en geanonimiseerde casuïstiek van het netwerk.",
-     SpaceRole.CONTRIBUTOR, {"VNG": SpaceRole.MANAGER}),
-    ("Actieplan OTE", SpaceKind.SHARED, Classification.INTERN,
-     "Het actieplan van het Offensief tegen Explosies en de voortgang per maatregel.",
-     SpaceRole.VIEWER, {"Secretariaat Offensief tegen Explosies": SpaceRole.MANAGER}),
-    ("Driehoek Rotterdam", SpaceKind.RESTRICTED, Classification.ZAAKVERTROUWELIJK,
-     "De lokale driehoek van Rotterdam: burgemeester, politie en Openbaar Ministerie.",
-     None, {"Gemeente Rotterdam": SpaceRole.MANAGER, "Politie Eenheid Rotterdam": SpaceRole.CONTRIBUTOR,
-            "Openbaar Ministerie, Arrondissementsparket Rotterdam": SpaceRole.CONTRIBUTOR}),
-    ("Werkgroep Nazorg", SpaceKind.RESTRICTED, Classification.INTERN,
-     "Gemeenten, corporaties en verzekeraars over nazorg na een aanslag.",
-     None, {"Gemeente Rotterdam": SpaceRole.MANAGER, "Gemeente Amsterdam": SpaceRole.CONTRIBUTOR,
-            "Woonstad Rotterdam": SpaceRole.CONTRIBUTOR, "Aedes": SpaceRole.CONTRIBUTOR,
-            "Verbond van Verzekeraars": SpaceRole.CONTRIBUTOR}),
+    (
+        "Kennisbank",
+        SpaceKind.SHARED,
+        Classification.INTERN,
+        "Handelingskaders, best practices en geanonimiseerde casuïstiek van het netwerk.",
+        SpaceRole.CONTRIBUTOR,
+        {"VNG": SpaceRole.MANAGER},
+    ),
+    (
+        "Actieplan OTE",
+        SpaceKind.SHARED,
+        Classification.INTERN,
+        "Het actieplan van het Offensief tegen Explosies en de voortgang per maatregel.",
+        SpaceRole.VIEWER,
+        {"Secretariaat Offensief tegen Explosies": SpaceRole.MANAGER},
+    ),
+    (
+        "Driehoek Rotterdam",
+        SpaceKind.RESTRICTED,
+        Classification.ZAAKVERTROUWELIJK,
+        "De lokale driehoek van Rotterdam: burgemeester, politie en Openbaar Ministerie.",
+        None,
+        {
+            "Gemeente Rotterdam": SpaceRole.MANAGER,
+            "Politie Eenheid Rotterdam": SpaceRole.CONTRIBUTOR,
+            "Openbaar Ministerie, Arrondissementsparket Rotterdam": SpaceRole.CONTRIBUTOR,
+        },
+    ),
+    (
+        "Werkgroep Nazorg",
+        SpaceKind.RESTRICTED,
+        Classification.INTERN,
+        "Gemeenten, corporaties en verzekeraars over nazorg na een aanslag.",
+        None,
+        {
+            "Gemeente Rotterdam": SpaceRole.MANAGER,
+            "Gemeente Amsterdam": SpaceRole.CONTRIBUTOR,
+            "Woonstad Rotterdam": SpaceRole.CONTRIBUTOR,
+            "Aedes": SpaceRole.CONTRIBUTOR,
+            "Verbond van Verzekeraars": SpaceRole.CONTRIBUTOR,
+        },
+    ),
 ]
 
 
@@ -118,7 +211,13 @@ def _demo_spaces(organisations: dict) -> None:
         if network_role is not None:
             add_grant(space, PrincipalType.NETWORK, network_role, actor=None)
         for org_name, role in org_roles.items():
-            add_grant(space, PrincipalType.ORGANISATION, role, organisation=organisations[org_name], actor=None)
+            add_grant(
+                space,
+                PrincipalType.ORGANISATION,
+                role,
+                organisation=organisations[org_name],
+                actor=None,
+            )
 
 
 def demo_accounts() -> list[tuple[str, str]]:

@@ -15,7 +15,10 @@ def email_field(label=None) -> StringField:
         label or _l("E-mailadres"),
         validators=[
             DataRequired(message=_l("Vul een e-mailadres in.")),
-            Email(message=_l("Vul een geldig e-mailadres in, zoals naam@gemeente.nl."), check_deliverability=False),
+            Email(
+                message=_l("Vul een geldig e-mailadres in, zoals naam@gemeente.nl."),
+                check_deliverability=False,
+            ),
             Length(max=254),
         ],
         filters=[_strip],

@@ -3,16 +3,18 @@
 import logging
 
 #: Every character a log reader may take for a line break, and the backslash that escapes them.
-_ESCAPES = str.maketrans({
-    "\\": "\\\\",
-    "\r": "\\r",
-    "\n": "\\n",
-    "\v": "\\v",
-    "\f": "\\f",
-    "\x85": "\\x85",
-    "\u2028": "\\u2028",
-    "\u2029": "\\u2029",
-})
+_ESCAPES = str.maketrans(
+    {
+        "\\": "\\\\",
+        "\r": "\\r",
+        "\n": "\\n",
+        "\v": "\\v",
+        "\f": "\\f",
+        "\x85": "\\x85",
+        "\u2028": "\\u2028",
+        "\u2029": "\\u2029",
+    }
+)
 
 
 class SafeFormatter(logging.Formatter):

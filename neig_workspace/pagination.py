@@ -8,5 +8,9 @@ from .extensions import db
 def paginate(query):
     page = request.args.get("pagina", 1, type=int)
     return db.paginate(
-        query, page=max(page, 1), per_page=current_app.config["PAGE_SIZE"], error_out=False, max_per_page=100
+        query,
+        page=max(page, 1),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+        max_per_page=100,
     )

@@ -49,7 +49,9 @@ def _postgres_database(worker: str):
         admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as error:
         if IN_CI:
-            pytest.exit(f"PostgreSQL is required under CI=true but does not answer: {error}", returncode=3)
+            pytest.exit(
+                f"PostgreSQL is required under CI=true but does not answer: {error}", returncode=3
+            )
         pytest.skip(f"PostgreSQL does not answer on {PG_ADMIN_URL}: {error}")
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -95,7 +97,7 @@ def _clean_database(request, app):
             db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
             for name in tables:
-                db.session.execute(text(f"DELETE FROM {name}"))
+                db.session.execute(text(f"DELETE FROM {name}"))  # noqa: S608 - our own table names
         db.session.commit()
         limiter.reset()
     for path in Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"):

@@ -25,7 +25,11 @@ def post_form(client, path: str, data: dict, *, token_from: str | None = None, *
 def login_http(client, email: str, password: str, code: str | None = None):
     """Log in through the login form (and the MFA step when a code is given)."""
     response = post_form(client, "/inloggen", {"email": email, "password": password})
-    if code is not None and response.status_code == 302 and "/inloggen/verificatie" in response.location:
+    if (
+        code is not None
+        and response.status_code == 302
+        and "/inloggen/verificatie" in response.location
+    ):
         response = post_form(client, "/inloggen/verificatie", {"code": code})
     return response
 
@@ -35,7 +39,9 @@ def login_as(app, client, persona, *, mfa_verified: bool = True):
     token = secrets.token_urlsafe(32)
     with app.app_context():
         user = db.session.get(User, persona.id)
-        db.session.add(UserSession(token_hash=hash_token(token), user=user, mfa_verified=mfa_verified))
+        db.session.add(
+            UserSession(token_hash=hash_token(token), user=user, mfa_verified=mfa_verified)
+        )
         db.session.commit()
     with client.session_transaction() as session:
         session.clear()

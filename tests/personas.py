@@ -94,7 +94,12 @@ def create_personas() -> Personas:
     db.session.commit()
     for key, (user, org_key, with_mfa) in users.items():
         result[key] = Persona(
-            key, user.id, user.email, user.name, orgs[org_key].id, totp_secret=TOTP_SECRET if with_mfa else None
+            key,
+            user.id,
+            user.email,
+            user.name,
+            orgs[org_key].id,
+            totp_secret=TOTP_SECRET if with_mfa else None,
         )
     result.orgs = {key: org.id for key, org in orgs.items()}
     return result

@@ -16,11 +16,10 @@ from sqlalchemy import ColumnElement, exists, false, func, or_, select, true
 
 from ..accounts.models import Invitation, User
 from ..audit.models import AuditEvent
-from ..extensions import db
 from ..documents.models import Document, DocumentNarrowing
+from ..extensions import db
 from ..organisations.models import Membership, Organisation
-from ..spaces.models import Classification, PrincipalType, Space, SpaceKind
-from ..spaces.models import SpaceGrant
+from ..spaces.models import Classification, PrincipalType, Space, SpaceGrant, SpaceKind
 from .roles import OrgRole, SpaceRole
 
 #: Labels that need a second factor in the session to open (DESIGN.md § Classification).
@@ -119,7 +118,9 @@ def space_role(user, space: Space) -> SpaceRole | None:
     key = (user.id, space.id)
     if key not in cache:
         role = db.session.scalar(
-            select(func.max(SpaceGrant.role)).where(SpaceGrant.space_id == space.id, _grants_matching(user))
+            select(func.max(SpaceGrant.role)).where(
+                SpaceGrant.space_id == space.id, _grants_matching(user)
+            )
         )
         cache[key] = SpaceRole(role) if role is not None else None
     return cache[key]
@@ -363,9 +364,8 @@ def visible_invitations(user) -> ColumnElement[bool]:
         return true()
     if not _active(user):
         return false()
-    active_admin_orgs = (
-        select(Organisation.id)
-        .where(Organisation.active.is_(True), Organisation.id.in_(_admin_org_ids(user)))
+    active_admin_orgs = select(Organisation.id).where(
+        Organisation.active.is_(True), Organisation.id.in_(_admin_org_ids(user))
     )
     return Invitation.organisation_id.in_(active_admin_orgs)
 

@@ -46,7 +46,9 @@ def index():
             or_(User.name.icontains(q, autoescape=True), User.email.icontains(q, autoescape=True))
         )
     if org_id:
-        query = query.where(User.id.in_(select(Membership.user_id).where(Membership.organisation_id == org_id)))
+        query = query.where(
+            User.id.in_(select(Membership.user_id).where(Membership.organisation_id == org_id))
+        )
     if status in STATUS_FILTERS:
         query = query.where(User.active.is_(STATUS_FILTERS[status]))
     query = query.options(
@@ -78,7 +80,9 @@ def invite():
             form_error(form, error)
         else:
             db.session.commit()
-            flash(_("De uitnodiging is verstuurd naar %(email)s.", email=form.email.data), "success")
+            flash(
+                _("De uitnodiging is verstuurd naar %(email)s.", email=form.email.data), "success"
+            )
             return redirect(url_for(".index"))
     status = 422 if form.is_submitted() else 200
     return render_template("users/invite.html", form=form), status
@@ -120,7 +124,10 @@ def update_roles(user_id):
     form = GlobalRolesForm()
     if form.validate_on_submit():
         service.set_global_roles(
-            user, platform_admin=form.platform_admin.data, secretariat=form.secretariat.data, actor=current_user
+            user,
+            platform_admin=form.platform_admin.data,
+            secretariat=form.secretariat.data,
+            actor=current_user,
         )
         db.session.commit()
         flash(_("De rollen van %(name)s zijn opgeslagen.", name=user.name), "success")
@@ -165,7 +172,11 @@ def end_sessions(user_id):
 def add_membership(user_id):
     """Add an existing account to another organisation."""
     user = load_or_404(User, user_id, "user.manage")
-    org = load_or_404(Organisation, request.form.get("organisation_id", type=int) or 0, "organisation.manage_members")
+    org = load_or_404(
+        Organisation,
+        request.form.get("organisation_id", type=int) or 0,
+        "organisation.manage_members",
+    )
     role = request.form.get("role", OrgRole.MEMBER.value)
     if role not in {r.value for r in OrgRole}:
         flash(_("Kies een geldige rol."), "error")

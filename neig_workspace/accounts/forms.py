@@ -12,7 +12,10 @@ LOCALE_CHOICES = [("nl", "Nederlands"), ("en", "English")]
 
 
 def role_choices():
-    return [(OrgRole.MEMBER.value, _l("Lid")), (OrgRole.ORG_ADMIN.value, _l("Beheerder van de organisatie"))]
+    return [
+        (OrgRole.MEMBER.value, _l("Lid")),
+        (OrgRole.ORG_ADMIN.value, _l("Beheerder van de organisatie")),
+    ]
 
 
 def _password(label, autocomplete="current-password"):
@@ -27,7 +30,9 @@ def _new_password(label=None):
     return PasswordField(
         label or _l("Nieuw wachtwoord"),
         validators=[required(_l("Kies een wachtwoord.")), Length(max=256)],
-        description=_l("Minstens 12 tekens. Een zin van vier losse woorden is sterk en goed te onthouden."),
+        description=_l(
+            "Minstens 12 tekens. Een zin van vier losse woorden is sterk en goed te onthouden."
+        ),
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -47,7 +52,8 @@ def _code(label=None, description=None):
     return StringField(
         label or _l("Verificatiecode"),
         validators=[required(_l("Vul de code in.")), Length(max=32)],
-        description=description or _l("De zes cijfers uit uw authenticator-app, of een herstelcode."),
+        description=description
+        or _l("De zes cijfers uit uw authenticator-app, of een herstelcode."),
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
     )
 

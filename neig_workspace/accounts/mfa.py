@@ -42,7 +42,9 @@ def decrypt_secret(token: str) -> str | None:
 
 
 def provisioning_uri(secret: str, email: str) -> str:
-    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=current_app.config["MFA_ISSUER"])
+    return pyotp.TOTP(secret).provisioning_uri(
+        name=email, issuer_name=current_app.config["MFA_ISSUER"]
+    )
 
 
 def qr_data_uri(uri: str) -> str:

@@ -37,7 +37,9 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     h = hasher()
     if not password_hash:
         cfg = current_app.config
-        dummy = _dummy_hash(cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"], cfg["ARGON2_PARALLELISM"])
+        dummy = _dummy_hash(
+            cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"], cfg["ARGON2_PARALLELISM"]
+        )
         try:
             h.verify(dummy, password + "x")
         except (VerificationError, InvalidHashError):
@@ -57,7 +59,10 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     """Why this password is refused, in the user's language; None when it is good enough."""
     if len(password) < current_app.config["PASSWORD_MIN_LENGTH"]:
         return str(
-            _l("Kies een wachtwoord van minstens %(n)d tekens.", n=current_app.config["PASSWORD_MIN_LENGTH"])
+            _l(
+                "Kies een wachtwoord van minstens %(n)d tekens.",
+                n=current_app.config["PASSWORD_MIN_LENGTH"],
+            )
         )
     if len(password) > MAX_LENGTH:
         return str(_l("Kies een wachtwoord van hoogstens %(n)d tekens.", n=MAX_LENGTH))

@@ -140,9 +140,7 @@ def confirm_mfa(user: User, code: str, password: str, *, keep_session) -> list[s
 
 
 def _replace_recovery_codes(user: User) -> list[str]:
-    db.session.execute(
-        RecoveryCode.__table__.delete().where(RecoveryCode.user_id == user.id)
-    )
+    db.session.execute(RecoveryCode.__table__.delete().where(RecoveryCode.user_id == user.id))
     codes = mfa.new_recovery_codes()
     db.session.add_all(
         RecoveryCode(user_id=user.id, code_hash=mfa.hash_recovery_code(c)) for c in codes
@@ -219,9 +217,17 @@ def change_email(user: User, password: str, new_email: str) -> None:
     old = user.email
     # The old address hears of it, so a hijacked account does not change hands silently.
     # Queued before the change: _queue_mail finds the user's language by the address.
-    _queue_mail(old, _l("Uw e-mailadres is gewijzigd"), "mail/email_changed.txt", user=user, new_email=new_email)
+    _queue_mail(
+        old,
+        _l("Uw e-mailadres is gewijzigd"),
+        "mail/email_changed.txt",
+        user=user,
+        new_email=new_email,
+    )
     user.email = new_email
-    audit.record("account.email_changed", actor=user, target=user, details={"old": old, "new": new_email})
+    audit.record(
+        "account.email_changed", actor=user, target=user, details={"old": old, "new": new_email}
+    )
 
 
 # --- invitations ---------------------------------------------------------------------------
@@ -276,7 +282,11 @@ def open_invitation(token: str) -> Invitation | None:
 def accept_invitation_new_user(invitation: Invitation, *, name: str, password: str) -> User:
     """The invitee has no account yet: create it with the chosen name and password."""
     if find_user_by_email(invitation.email) is not None:
-        raise ServiceError(_("Er bestaat al een account met dit e-mailadres. Log in om de uitnodiging aan te nemen."))
+        raise ServiceError(
+            _(
+                "Er bestaat al een account met dit e-mailadres. Log in om de uitnodiging aan te nemen."
+            )
+        )
     user = User(email=invitation.email, name=name.strip())
     _set_password(user, password, field="password")
     db.session.add(user)
@@ -294,7 +304,9 @@ def accept_invitation_existing_user(invitation: Invitation, user: User) -> None:
 
 def _join(invitation: Invitation, user: User) -> None:
     if user.membership_in(invitation.organisation_id) is None:
-        membership = Membership(user=user, organisation=invitation.organisation, role=invitation.role)
+        membership = Membership(
+            user=user, organisation=invitation.organisation, role=invitation.role
+        )
         db.session.add(membership)
         db.session.flush()
         audit.record(
@@ -321,7 +333,11 @@ def request_password_reset(email: str) -> None:
     """Mail a reset link if the account exists; the caller answers the same either way."""
     user = find_user_by_email(email)
     if user is None or not user.active:
-        audit.record("account.password_reset_requested", result="failure", details={"email": normalise_email(email)[:254]})
+        audit.record(
+            "account.password_reset_requested",
+            result="failure",
+            details={"email": normalise_email(email)[:254]},
+        )
         return
     token, token_hash = new_token()
     reset = PasswordReset(
@@ -332,7 +348,9 @@ def request_password_reset(email: str) -> None:
     db.session.add(reset)
     audit.record("account.password_reset_requested", actor=user, target=user)
     link = url_for("accounts.reset_password", token=token, _external=True)
-    _queue_mail(user.email, _l("Wachtwoord herstellen"), "mail/password_reset.txt", user=user, link=link)
+    _queue_mail(
+        user.email, _l("Wachtwoord herstellen"), "mail/password_reset.txt", user=user, link=link
+    )
 
 
 def open_password_reset(token: str) -> PasswordReset | None:
@@ -377,7 +395,12 @@ def set_global_roles(user: User, *, platform_admin: bool, secretariat: bool, act
     user.is_secretariat = secretariat
     after = {"platform_admin": platform_admin, "secretariat": secretariat}
     if before != after:
-        audit.record("user.roles_changed", actor=actor, target=user, details={"before": before, "after": after})
+        audit.record(
+            "user.roles_changed",
+            actor=actor,
+            target=user,
+            details={"before": before, "after": after},
+        )
 
 
 def deactivate_user(user: User, *, actor: User) -> None:

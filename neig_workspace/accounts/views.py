@@ -40,7 +40,7 @@ bp = Blueprint("accounts", __name__)
 
 PENDING_MFA_KEY = "mfa_pending"
 PENDING_MFA_SECONDS = 300
-ENROL_SECRET_KEY = "mfa_enrol_started"
+ENROL_SECRET_KEY = "mfa_enrol_started"  # noqa: S105 - a session key, not a secret
 
 
 def _login_ip_limit():
@@ -66,7 +66,9 @@ def form_error(form, error: ServiceError):
     """Put a service's refusal next to its field, or above the form."""
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
-        field.errors = [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
+        field.errors = (
+            [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
+        )
     else:
         form.form_errors.append(error.message)
 
@@ -83,7 +85,9 @@ def login():
         return redirect(url_for("web.index"))
     form = LoginForm(next=request.args.get("next", ""))
     if not form.validate_on_submit():
-        return render_template("accounts/login.html", form=form), 422 if form.is_submitted() else 200
+        return render_template(
+            "accounts/login.html", form=form
+        ), 422 if form.is_submitted() else 200
     result = service.check_credentials(form.email.data, form.password.data)
     if result.user is None:
         db.session.commit()
@@ -94,7 +98,11 @@ def login():
     if result.needs_mfa:
         db.session.commit()
         session.clear()
-        session[PENDING_MFA_KEY] = {"user_id": result.user.id, "at": utcnow().timestamp(), "next": next_url}
+        session[PENDING_MFA_KEY] = {
+            "user_id": result.user.id,
+            "at": utcnow().timestamp(),
+            "next": next_url,
+        }
         return redirect(url_for(".login_mfa"))
     service.complete_login(result.user, mfa_verified=False)
     db.session.commit()
@@ -124,7 +132,9 @@ def login_mfa():
         return redirect(url_for(".login"))
     form = MfaLoginForm()
     if not form.validate_on_submit():
-        return render_template("accounts/login_mfa.html", form=form), 422 if form.is_submitted() else 200
+        return render_template(
+            "accounts/login_mfa.html", form=form
+        ), 422 if form.is_submitted() else 200
     if not service.verify_second_factor(user, form.code.data):
         service.record_failed_second_factor(user)
         db.session.commit()
@@ -157,7 +167,9 @@ def forgot_password():
     """Ask for a reset link; the answer is the same whether the account exists or not."""
     form = ForgotPasswordForm()
     if not form.validate_on_submit():
-        return render_template("accounts/forgot_password.html", form=form), 422 if form.is_submitted() else 200
+        return render_template(
+            "accounts/forgot_password.html", form=form
+        ), 422 if form.is_submitted() else 200
     service.request_password_reset(form.email.data)
     db.session.commit()
     return render_template("accounts/forgot_password_sent.html", email=form.email.data)
@@ -220,14 +232,18 @@ def accept_invitation(token):
                 return redirect(url_for(".mfa_enrol"))
             return redirect(url_for("web.index"))
     status = 422 if form.is_submitted() else 200
-    return render_template("accounts/accept_invitation.html", form=form, invitation=invitation), status
+    return render_template(
+        "accounts/accept_invitation.html", form=form, invitation=invitation
+    ), status
 
 
 def _accept_as_existing(invitation, existing: User):
     if not current_user.is_authenticated or current_user.id != existing.id:
         flash(_("Log in met uw account om de uitnodiging aan te nemen."), "info")
         if current_user.is_authenticated:
-            return render_template("accounts/invitation_other_account.html", invitation=invitation), 403
+            return render_template(
+                "accounts/invitation_other_account.html", invitation=invitation
+            ), 403
         return redirect(url_for(".login", next=request.path))
     if request.method == "POST":  # CSRFProtect has checked the token
         service.accept_invitation_existing_user(invitation, existing)
@@ -287,7 +303,9 @@ def change_email():
     form = ChangeEmailForm()
     if form.validate_on_submit():
         try:
-            service.change_email(current_user._get_current_object(), form.password.data, form.email.data)
+            service.change_email(
+                current_user._get_current_object(), form.password.data, form.email.data
+            )
         except ServiceError as error:
             db.session.rollback()
             form_error(form, error)
@@ -304,7 +322,9 @@ def change_email():
 
 @bp.route("/account/tweestapsverificatie/instellen", methods=["GET", "POST"])
 @login_required
-@limiter.limit(_login_account_limit, methods=["POST"], key_func=lambda: f"enrol:{current_user.get_id()}")
+@limiter.limit(
+    _login_account_limit, methods=["POST"], key_func=lambda: f"enrol:{current_user.get_id()}"
+)
 def mfa_enrol():
     """Enrol in TOTP: scan the QR code, confirm with a code and the password."""
     user = current_user._get_current_object()
@@ -319,7 +339,9 @@ def mfa_enrol():
         db.session.commit()
     elif form.validate_on_submit():
         try:
-            codes = service.confirm_mfa(user, form.code.data, form.password.data, keep_session=g.get("user_session"))
+            codes = service.confirm_mfa(
+                user, form.code.data, form.password.data, keep_session=g.get("user_session")
+            )
         except ServiceError as error:
             db.session.rollback()
             form_error(form, error)
@@ -372,7 +394,9 @@ def mfa_disable():
             flash(_("Tweestapsverificatie staat uit."), "success")
             return redirect(url_for(".profile"))
     status = 422 if form.is_submitted() else 200
-    return render_template("accounts/mfa_disable.html", form=form, required=mfa_required(user)), status
+    return render_template(
+        "accounts/mfa_disable.html", form=form, required=mfa_required(user)
+    ), status
 
 
 @bp.route("/account/tweestapsverificatie/herstelcodes", methods=["GET", "POST"])
@@ -394,7 +418,9 @@ def recovery_codes():
             return render_template("accounts/recovery_codes.html", codes=codes)
     status = 422 if form.is_submitted() else 200
     return render_template(
-        "accounts/recovery_codes_form.html", form=form, remaining=service.unused_recovery_code_count(user)
+        "accounts/recovery_codes_form.html",
+        form=form,
+        remaining=service.unused_recovery_code_count(user),
     ), status
 
 
@@ -416,7 +442,9 @@ def sessions_list():
 @login_required
 def end_session(session_id):
     """End one of the user's own sessions."""
-    if not sessions.end_session_by_id(current_user._get_current_object(), session_id, "ended_by_user"):
+    if not sessions.end_session_by_id(
+        current_user._get_current_object(), session_id, "ended_by_user"
+    ):
         abort(404)
     db.session.commit()
     flash(_("De sessie is beëindigd."), "success")
@@ -427,7 +455,9 @@ def end_session(session_id):
 @login_required
 def end_other_sessions():
     """End every session of this user except the current one."""
-    sessions.end_all_sessions(current_user._get_current_object(), "ended_by_user", keep=g.get("user_session"))
+    sessions.end_all_sessions(
+        current_user._get_current_object(), "ended_by_user", keep=g.get("user_session")
+    )
     db.session.commit()
     flash(_("Uw andere sessies zijn beëindigd."), "success")
     return redirect(url_for(".sessions_list"))

@@ -42,7 +42,9 @@ def index():
         query = query.where(AuditEvent.action.startswith(filters["action"], autoescape=True))
     if filters["actor"]:
         query = query.where(
-            AuditEvent.actor_id.in_(select(User.id).where(User.email.contains(filters["actor"], autoescape=True)))
+            AuditEvent.actor_id.in_(
+                select(User.id).where(User.email.contains(filters["actor"], autoescape=True))
+            )
         )
     if filters["result"] in RESULTS:
         query = query.where(AuditEvent.result == filters["result"])

@@ -33,9 +33,19 @@ TYPES = {
         FileType("jpeg", "image/jpeg", ("jpg", "jpeg"), previewable=True),
         FileType("gif", "image/gif", ("gif",), previewable=True),
         FileType("webp", "image/webp", ("webp",), previewable=True),
-        FileType("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ("docx",)),
-        FileType("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ("xlsx",)),
-        FileType("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation", ("pptx",)),
+        FileType(
+            "docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            ("docx",),
+        ),
+        FileType(
+            "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ("xlsx",)
+        ),
+        FileType(
+            "pptx",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            ("pptx",),
+        ),
         FileType("odt", "application/vnd.oasis.opendocument.text", ("odt",)),
         FileType("ods", "application/vnd.oasis.opendocument.spreadsheet", ("ods",)),
         FileType("odp", "application/vnd.oasis.opendocument.presentation", ("odp",)),
@@ -53,7 +63,9 @@ _ODF_MIMETYPES = {
     b"application/vnd.oasis.opendocument.spreadsheet": "ods",
     b"application/vnd.oasis.opendocument.presentation": "odp",
 }
-_MARKUP = re.compile(rb"<\s*(!doctype|html|script|svg|body|iframe|object|embed|\?xml)", re.IGNORECASE)
+_MARKUP = re.compile(
+    rb"<\s*(!doctype|html|script|svg|body|iframe|object|embed|\?xml)", re.IGNORECASE
+)
 
 
 class FileTypeError(ValueError):
@@ -95,8 +107,11 @@ def _sniff_binary(head: bytes) -> str | None:
 def _sniff_ole(head: bytes) -> str | None:
     # Legacy Office files share one container; their stream names tell them apart.
     text = head.decode("latin-1")
-    for marker, key in (("W\x00o\x00r\x00d", "doc"), ("W\x00o\x00r\x00k\x00b\x00o\x00o\x00k", "xls"),
-                        ("P\x00o\x00w\x00e\x00r\x00P\x00o\x00i\x00n\x00t", "ppt")):
+    for marker, key in (
+        ("W\x00o\x00r\x00d", "doc"),
+        ("W\x00o\x00r\x00k\x00b\x00o\x00o\x00k", "xls"),
+        ("P\x00o\x00w\x00e\x00r\x00P\x00o\x00i\x00n\x00t", "ppt"),
+    ):
         if marker in text:
             return key
     return "doc"
@@ -108,7 +123,10 @@ def _sniff_zip(path: Path, head: bytes) -> str | None:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-            if len(infos) > MAX_ZIP_ENTRIES or sum(i.file_size for i in infos) > MAX_ZIP_UNCOMPRESSED:
+            if (
+                len(infos) > MAX_ZIP_ENTRIES
+                or sum(i.file_size for i in infos) > MAX_ZIP_UNCOMPRESSED
+            ):
                 raise FileTypeError("zip_bomb")
             names = {i.filename for i in infos}
             if "mimetype" in names:
@@ -156,6 +174,10 @@ def clean_filename(name: str) -> str:
     name = re.sub(r"\s+", " ", name).strip(" .")
     if len(name) > MAX_FILENAME_LENGTH:
         stem, dot, extension = name.rpartition(".")
-        keep = MAX_FILENAME_LENGTH - len(extension) - 1 if dot and len(extension) <= 10 else MAX_FILENAME_LENGTH
+        keep = (
+            MAX_FILENAME_LENGTH - len(extension) - 1
+            if dot and len(extension) <= 10
+            else MAX_FILENAME_LENGTH
+        )
         name = (stem[:keep] + "." + extension) if dot and len(extension) <= 10 else name[:keep]
     return name or "bestand"

@@ -10,7 +10,10 @@ from ..forms import required
 from ..spaces.forms import CLASSIFICATION_LABELS
 from .models import DocumentStatus
 
-STATUS_LABELS = {DocumentStatus.CONCEPT: _l("concept"), DocumentStatus.VASTGESTELD: _l("vastgesteld")}
+STATUS_LABELS = {
+    DocumentStatus.CONCEPT: _l("concept"),
+    DocumentStatus.VASTGESTELD: _l("vastgesteld"),
+}
 
 
 def classification_choices():
@@ -20,16 +23,24 @@ def classification_choices():
 class UploadForm(FlaskForm):
     files = MultipleFileField(
         _l("Bestanden"),
-        description=_l("Eén of meer bestanden: PDF, Office, OpenDocument, tekst, CSV of afbeeldingen."),
+        description=_l(
+            "Eén of meer bestanden: PDF, Office, OpenDocument, tekst, CSV of afbeeldingen."
+        ),
     )
     folder = SelectField(_l("Map"), coerce=int, validate_choice=True)
     description = TextAreaField(_l("Omschrijving"), validators=[Length(max=5000)])
-    tags = StringField(_l("Trefwoorden"), validators=[Length(max=500)],
-                       description=_l("Gescheiden door komma’s, bijvoorbeeld: nazorg, woning."))
+    tags = StringField(
+        _l("Trefwoorden"),
+        validators=[Length(max=500)],
+        description=_l("Gescheiden door komma’s, bijvoorbeeld: nazorg, woning."),
+    )
     classification = SelectField(_l("Classificatie"), choices=classification_choices)
     narrowing = SelectMultipleField(
-        _l("Alleen zichtbaar voor"), coerce=int,
-        description=_l("Laat leeg voor iedereen in de werkruimte. Kiest u organisaties, dan zien alleen hun leden het document."),
+        _l("Alleen zichtbaar voor"),
+        coerce=int,
+        description=_l(
+            "Laat leeg voor iedereen in de werkruimte. Kiest u organisaties, dan zien alleen hun leden het document."
+        ),
     )
 
 
@@ -38,16 +49,22 @@ class VersionForm(FlaskForm):
 
 
 class MetadataForm(FlaskForm):
-    title = StringField(_l("Titel"), validators=[required(_l("Vul een titel in.")), Length(max=300)])
+    title = StringField(
+        _l("Titel"), validators=[required(_l("Vul een titel in.")), Length(max=300)]
+    )
     description = TextAreaField(_l("Omschrijving"), validators=[Length(max=5000)])
     tags = StringField(_l("Trefwoorden"), validators=[Length(max=500)])
     classification = SelectField(_l("Classificatie"), choices=classification_choices)
-    status = SelectField(_l("Status"), choices=[(s.value, label) for s, label in STATUS_LABELS.items()])
+    status = SelectField(
+        _l("Status"), choices=[(s.value, label) for s, label in STATUS_LABELS.items()]
+    )
     narrowing = SelectMultipleField(_l("Alleen zichtbaar voor"), coerce=int)
 
 
 class FolderForm(FlaskForm):
-    name = StringField(_l("Naam van de map"), validators=[required(_l("Vul een naam in.")), Length(max=200)])
+    name = StringField(
+        _l("Naam van de map"), validators=[required(_l("Vul een naam in.")), Length(max=200)]
+    )
     parent = SelectField(_l("In map"), coerce=int, validate_choice=True)
 
 

@@ -48,7 +48,9 @@ class Document(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     #: Tags, lower-cased, each wrapped in bars ("|nazorg|woning|") so one LIKE finds one tag.
     tags: Mapped[str] = mapped_column(String(1000), default="")
-    status: Mapped[DocumentStatus] = mapped_column(str_enum(DocumentStatus, 24), default=DocumentStatus.CONCEPT)
+    status: Mapped[DocumentStatus] = mapped_column(
+        str_enum(DocumentStatus, 24), default=DocumentStatus.CONCEPT
+    )
     classification: Mapped[Classification] = mapped_column(str_enum(Classification, 24))
     #: The number of the newest version; versions are numbered from 1 without gaps.
     latest_number: Mapped[int] = mapped_column(default=0)

@@ -58,13 +58,20 @@ def _stage(upload: Upload) -> tuple[StagedBlob, filetypes.FileType, str]:
 def _type_message(code: str, filename: str) -> str:
     messages = {
         "empty": _("%(name)s is leeg.", name=filename),
-        "zip_bomb": _("%(name)s is een archief dat uitgepakt te groot wordt; het is geweigerd.", name=filename),
-        "mismatch": _("De naam van %(name)s past niet bij de inhoud. Controleer de extensie.", name=filename),
+        "zip_bomb": _(
+            "%(name)s is een archief dat uitgepakt te groot wordt; het is geweigerd.", name=filename
+        ),
+        "mismatch": _(
+            "De naam van %(name)s past niet bij de inhoud. Controleer de extensie.", name=filename
+        ),
     }
     return messages.get(
         code,
-        _("%(name)s is geen toegestaan bestandstype. Toegestaan zijn PDF, Office- en OpenDocument-bestanden, "
-          "tekst, CSV en afbeeldingen.", name=filename),
+        _(
+            "%(name)s is geen toegestaan bestandstype. Toegestaan zijn PDF, Office- en OpenDocument-bestanden, "
+            "tekst, CSV en afbeeldingen.",
+            name=filename,
+        ),
     )
 
 
@@ -95,17 +102,34 @@ def normalise_tags(text: str) -> str:
 def _check_classification(space: Space, classification: Classification) -> None:
     if classification.rank < space.classification.rank:
         raise ServiceError(
-            _("Een document in deze werkruimte is minstens ‘%(label)s’.", label=space.classification.value),
+            _(
+                "Een document in deze werkruimte is minstens ‘%(label)s’.",
+                label=space.classification.value,
+            ),
             "classification",
         )
 
 
-def _add_version(document: Document, *, filename: str, mimetype: str, size: int, sha256: str, actor,
-                 restored_from: int | None = None) -> DocumentVersion:
+def _add_version(
+    document: Document,
+    *,
+    filename: str,
+    mimetype: str,
+    size: int,
+    sha256: str,
+    actor,
+    restored_from: int | None = None,
+) -> DocumentVersion:
     document.latest_number += 1
     version = DocumentVersion(
-        document_id=document.id, number=document.latest_number, filename=filename, mimetype=mimetype,
-        size=size, sha256=sha256, created_by_id=actor.id, restored_from=restored_from,
+        document_id=document.id,
+        number=document.latest_number,
+        filename=filename,
+        mimetype=mimetype,
+        size=size,
+        sha256=sha256,
+        created_by_id=actor.id,
+        restored_from=restored_from,
     )
     db.session.add(version)
     document.updated_at = utcnow()
@@ -113,57 +137,114 @@ def _add_version(document: Document, *, filename: str, mimetype: str, size: int,
 
 
 def _add_staged_version(document: Document, staged: StagedBlob, file_type, filename: str, *, actor):
-    version = _add_version(document, filename=filename, mimetype=file_type.mimetype, size=staged.size,
-                           sha256=staged.sha256, actor=actor)
+    version = _add_version(
+        document,
+        filename=filename,
+        mimetype=file_type.mimetype,
+        size=staged.size,
+        sha256=staged.sha256,
+        actor=actor,
+    )
     _place(staged)
     return version
 
 
-def upload_document(space: Space, upload: Upload, *, folder: Folder | None = None, title: str = "",
-                    description: str = "", tags: str = "", classification: Classification | None = None,
-                    narrowing: list[int] | None = None, actor) -> Document:
+def upload_document(
+    space: Space,
+    upload: Upload,
+    *,
+    folder: Folder | None = None,
+    title: str = "",
+    description: str = "",
+    tags: str = "",
+    classification: Classification | None = None,
+    narrowing: list[int] | None = None,
+    actor,
+) -> Document:
     """A new document from one uploaded file; the caller has checked `space.upload`."""
     classification = classification or space.classification
     _check_classification(space, classification)
     staged, file_type, filename = _stage(upload)
     document = Document(
-        space_id=space.id, folder_id=folder.id if folder else None, title=(title or filename).strip()[:300],
-        description=description.strip(), tags=normalise_tags(tags), classification=classification,
-        created_by_id=actor.id, status=DocumentStatus.CONCEPT,
+        space_id=space.id,
+        folder_id=folder.id if folder else None,
+        title=(title or filename).strip()[:300],
+        description=description.strip(),
+        tags=normalise_tags(tags),
+        classification=classification,
+        created_by_id=actor.id,
+        status=DocumentStatus.CONCEPT,
     )
     db.session.add(document)
     db.session.flush()
     _set_narrowing(document, narrowing or [])
     version = _add_staged_version(document, staged, file_type, filename, actor=actor)
-    audit.record("document.uploaded", actor=actor, target=document, space_id=space.id,
-                 details={"version": version.number, "sha256": staged.sha256, "size": staged.size,
-                          "type": file_type.key})
+    audit.record(
+        "document.uploaded",
+        actor=actor,
+        target=document,
+        space_id=space.id,
+        details={
+            "version": version.number,
+            "sha256": staged.sha256,
+            "size": staged.size,
+            "type": file_type.key,
+        },
+    )
     return document
 
 
 def add_version(document: Document, upload: Upload, *, actor) -> DocumentVersion:
     staged, file_type, filename = _stage(upload)
     version = _add_staged_version(document, staged, file_type, filename, actor=actor)
-    audit.record("document.version_added", actor=actor, target=document, space_id=document.space_id,
-                 details={"version": version.number, "sha256": staged.sha256, "size": staged.size})
+    audit.record(
+        "document.version_added",
+        actor=actor,
+        target=document,
+        space_id=document.space_id,
+        details={"version": version.number, "sha256": staged.sha256, "size": staged.size},
+    )
     return version
 
 
 def restore_version(document: Document, version: DocumentVersion, *, actor) -> DocumentVersion:
     """An old version becomes the newest, as a new version; nothing is overwritten."""
-    new = _add_version(document, filename=version.filename, mimetype=version.mimetype, size=version.size,
-                       sha256=version.sha256, actor=actor, restored_from=version.number)
-    audit.record("document.version_restored", actor=actor, target=document, space_id=document.space_id,
-                 details={"from": version.number, "version": new.number})
+    new = _add_version(
+        document,
+        filename=version.filename,
+        mimetype=version.mimetype,
+        size=version.size,
+        sha256=version.sha256,
+        actor=actor,
+        restored_from=version.number,
+    )
+    audit.record(
+        "document.version_restored",
+        actor=actor,
+        target=document,
+        space_id=document.space_id,
+        details={"from": version.number, "version": new.number},
+    )
     return new
 
 
 def _set_narrowing(document: Document, organisation_ids: list[int]) -> None:
-    document.narrowing = [DocumentNarrowing(organisation_id=oid) for oid in sorted(set(organisation_ids))]
+    document.narrowing = [
+        DocumentNarrowing(organisation_id=oid) for oid in sorted(set(organisation_ids))
+    ]
 
 
-def update_metadata(document: Document, *, title: str, description: str, tags: str,
-                    classification: Classification, status: DocumentStatus, narrowing: list[int], actor) -> None:
+def update_metadata(
+    document: Document,
+    *,
+    title: str,
+    description: str,
+    tags: str,
+    classification: Classification,
+    status: DocumentStatus,
+    narrowing: list[int],
+    actor,
+) -> None:
     space = db.session.get(Space, document.space_id)
     _check_classification(space, classification)
     before = _snapshot(document)
@@ -177,16 +258,31 @@ def update_metadata(document: Document, *, title: str, description: str, tags: s
     after = _snapshot(document)
     if before != after:
         document.updated_at = utcnow()
-        audit.record("document.updated", actor=actor, target=document, space_id=document.space_id,
-                     details={"before": before, "after": after})
+        audit.record(
+            "document.updated",
+            actor=actor,
+            target=document,
+            space_id=document.space_id,
+            details={"before": before, "after": after},
+        )
     if old_narrowing != sorted(set(narrowing)):
-        audit.record("document.narrowing_changed", actor=actor, target=document, space_id=document.space_id,
-                     details={"before": old_narrowing, "after": sorted(set(narrowing))})
+        audit.record(
+            "document.narrowing_changed",
+            actor=actor,
+            target=document,
+            space_id=document.space_id,
+            details={"before": old_narrowing, "after": sorted(set(narrowing))},
+        )
 
 
 def _snapshot(document: Document) -> dict:
-    return {"title": document.title, "description": document.description, "tags": document.tags,
-            "classification": document.classification.value, "status": document.status.value}
+    return {
+        "title": document.title,
+        "description": document.description,
+        "tags": document.tags,
+        "classification": document.classification.value,
+        "status": document.status.value,
+    }
 
 
 def move_document(document: Document, folder: Folder | None, *, actor) -> None:
@@ -194,8 +290,13 @@ def move_document(document: Document, folder: Folder | None, *, actor) -> None:
         raise ServiceError(_("Een document verplaatst u alleen binnen zijn werkruimte."), "folder")
     before = document.folder_id
     document.folder_id = folder.id if folder else None
-    audit.record("document.moved", actor=actor, target=document, space_id=document.space_id,
-                 details={"from_folder": before, "to_folder": document.folder_id})
+    audit.record(
+        "document.moved",
+        actor=actor,
+        target=document,
+        space_id=document.space_id,
+        details={"from_folder": before, "to_folder": document.folder_id},
+    )
 
 
 def copy_document(document: Document, target: Space, *, actor) -> Document:
@@ -203,25 +304,57 @@ def copy_document(document: Document, target: Space, *, actor) -> Document:
     latest = document.latest
     # A copy keeps its label, or takes the target's when that is higher: it never goes down.
     label = max(document.classification, target.classification, key=lambda c: c.rank)
-    copy = Document(space_id=target.id, title=document.title, description=document.description,
-                    tags=document.tags, classification=label, created_by_id=actor.id)
+    copy = Document(
+        space_id=target.id,
+        title=document.title,
+        description=document.description,
+        tags=document.tags,
+        classification=label,
+        created_by_id=actor.id,
+    )
     db.session.add(copy)
     db.session.flush()
-    _add_version(copy, filename=latest.filename, mimetype=latest.mimetype, size=latest.size,
-                 sha256=latest.sha256, actor=actor)
-    audit.record("document.copied_out", actor=actor, target=document, space_id=document.space_id,
-                 details={"to_space": target.id, "copy": copy.id})
-    audit.record("document.copied_in", actor=actor, target=copy, space_id=target.id,
-                 details={"from_space": document.space_id, "original": document.id})
+    _add_version(
+        copy,
+        filename=latest.filename,
+        mimetype=latest.mimetype,
+        size=latest.size,
+        sha256=latest.sha256,
+        actor=actor,
+    )
+    audit.record(
+        "document.copied_out",
+        actor=actor,
+        target=document,
+        space_id=document.space_id,
+        details={"to_space": target.id, "copy": copy.id},
+    )
+    audit.record(
+        "document.copied_in",
+        actor=actor,
+        target=copy,
+        space_id=target.id,
+        details={"from_space": document.space_id, "original": document.id},
+    )
     return copy
 
 
 def create_folder(space: Space, name: str, parent: Folder | None, *, actor) -> Folder:
-    folder = Folder(space_id=space.id, parent_id=parent.id if parent else None, name=name.strip()[:200],
-                    created_by_id=actor.id)
+    folder = Folder(
+        space_id=space.id,
+        parent_id=parent.id if parent else None,
+        name=name.strip()[:200],
+        created_by_id=actor.id,
+    )
     db.session.add(folder)
     db.session.flush()
-    audit.record("folder.created", actor=actor, target=folder, space_id=space.id, details={"name": folder.name})
+    audit.record(
+        "folder.created",
+        actor=actor,
+        target=folder,
+        space_id=space.id,
+        details={"name": folder.name},
+    )
     return folder
 
 
@@ -236,12 +369,23 @@ def trash_folder(folder: Folder, *, actor) -> None:
     """The folder, its subfolders and their documents go to the trash together."""
     batch, now = uuid.uuid4().hex, utcnow()
     ids = _descendant_folder_ids(folder)
-    db.session.execute(update(Folder).where(Folder.id.in_(ids), Folder.deleted_at.is_(None))
-                       .values(deleted_at=now, deleted_by_id=actor.id, trash_batch=batch))
-    db.session.execute(update(Document).where(Document.folder_id.in_(ids), Document.deleted_at.is_(None))
-                       .values(deleted_at=now, deleted_by_id=actor.id, trash_batch=batch))
-    audit.record("folder.deleted", actor=actor, target=folder, space_id=folder.space_id,
-                 details={"folders": len(ids)})
+    db.session.execute(
+        update(Folder)
+        .where(Folder.id.in_(ids), Folder.deleted_at.is_(None))
+        .values(deleted_at=now, deleted_by_id=actor.id, trash_batch=batch)
+    )
+    db.session.execute(
+        update(Document)
+        .where(Document.folder_id.in_(ids), Document.deleted_at.is_(None))
+        .values(deleted_at=now, deleted_by_id=actor.id, trash_batch=batch)
+    )
+    audit.record(
+        "folder.deleted",
+        actor=actor,
+        target=folder,
+        space_id=folder.space_id,
+        details={"folders": len(ids)},
+    )
 
 
 def _descendant_folder_ids(folder: Folder) -> list[int]:
@@ -257,20 +401,40 @@ def restore_document(document: Document, *, actor) -> None:
     document.deleted_at = None
     document.deleted_by_id = None
     document.trash_batch = None
-    audit.record("document.restored", actor=actor, target=document, space_id=document.space_id,
-                 details={"batch": batch})
+    audit.record(
+        "document.restored",
+        actor=actor,
+        target=document,
+        space_id=document.space_id,
+        details={"batch": batch},
+    )
 
 
 def purge_document(document: Document, *, actor) -> list[str]:
     """Remove the document for good; blobs that no other version uses go too (after commit)."""
-    hashes = set(db.session.scalars(select(DocumentVersion.sha256).where(DocumentVersion.document_id == document.id)))
-    audit.record("document.purged", actor=actor, target=document, space_id=document.space_id,
-                 details={"title": document.title, "versions": document.latest_number})
-    db.session.execute(DocumentVersion.__table__.delete().where(DocumentVersion.document_id == document.id))
-    db.session.execute(DocumentNarrowing.__table__.delete().where(DocumentNarrowing.document_id == document.id))
+    hashes = set(
+        db.session.scalars(
+            select(DocumentVersion.sha256).where(DocumentVersion.document_id == document.id)
+        )
+    )
+    audit.record(
+        "document.purged",
+        actor=actor,
+        target=document,
+        space_id=document.space_id,
+        details={"title": document.title, "versions": document.latest_number},
+    )
+    db.session.execute(
+        DocumentVersion.__table__.delete().where(DocumentVersion.document_id == document.id)
+    )
+    db.session.execute(
+        DocumentNarrowing.__table__.delete().where(DocumentNarrowing.document_id == document.id)
+    )
     db.session.delete(document)
     db.session.flush()
-    still_used = set(db.session.scalars(select(DocumentVersion.sha256).where(DocumentVersion.sha256.in_(hashes))))
+    still_used = set(
+        db.session.scalars(select(DocumentVersion.sha256).where(DocumentVersion.sha256.in_(hashes)))
+    )
     orphans = sorted(hashes - still_used)
     db.session.info.setdefault("neig_blobs_to_delete", []).extend(orphans)
     return orphans
@@ -288,4 +452,6 @@ def _keep_purged_blobs(session: Session) -> None:
 
 
 def version_count(document_id: int) -> int:
-    return db.session.scalar(select(func.count(DocumentVersion.id)).where(DocumentVersion.document_id == document_id))
+    return db.session.scalar(
+        select(func.count(DocumentVersion.id)).where(DocumentVersion.document_id == document_id)
+    )

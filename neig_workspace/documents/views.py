@@ -1,6 +1,16 @@
 """Documents in a space: list, upload, versions, download, metadata, move, copy, trash, search."""
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
@@ -16,7 +26,15 @@ from ..spaces.forms import CLASSIFICATION_LABELS
 from ..spaces.models import Classification, PrincipalType, Space, SpaceGrant
 from . import service
 from .filetypes import TYPES
-from .forms import STATUS_LABELS, CopyForm, FolderForm, MetadataForm, MoveForm, UploadForm, VersionForm
+from .forms import (
+    STATUS_LABELS,
+    CopyForm,
+    FolderForm,
+    MetadataForm,
+    MoveForm,
+    UploadForm,
+    VersionForm,
+)
 from .models import Document, DocumentStatus, DocumentVersion, Folder
 
 bp = Blueprint("documents", __name__)
@@ -37,7 +55,9 @@ def _labels():
 
 def _folders(space: Space) -> list[Folder]:
     return db.session.scalars(
-        select(Folder).where(Folder.space_id == space.id, Folder.deleted_at.is_(None)).order_by(Folder.name)
+        select(Folder)
+        .where(Folder.space_id == space.id, Folder.deleted_at.is_(None))
+        .order_by(Folder.name)
     ).all()
 
 
@@ -50,17 +70,25 @@ def _space_organisations(space: Space):
     return db.session.execute(
         select(Organisation.id, Organisation.name)
         .join(SpaceGrant, SpaceGrant.organisation_id == Organisation.id)
-        .where(SpaceGrant.space_id == space.id,
-               SpaceGrant.principal_type.in_([PrincipalType.ORGANISATION, PrincipalType.ORGANISATION_ADMINS]))
-        .distinct().order_by(Organisation.name)
+        .where(
+            SpaceGrant.space_id == space.id,
+            SpaceGrant.principal_type.in_(
+                [PrincipalType.ORGANISATION, PrincipalType.ORGANISATION_ADMINS]
+            ),
+        )
+        .distinct()
+        .order_by(Organisation.name)
     ).all()
 
 
 def _folder_or_404(space: Space, folder_id: int | None) -> Folder | None:
     if not folder_id:
         return None
-    folder = db.session.scalar(select(Folder).where(
-        Folder.id == folder_id, Folder.space_id == space.id, Folder.deleted_at.is_(None)))
+    folder = db.session.scalar(
+        select(Folder).where(
+            Folder.id == folder_id, Folder.space_id == space.id, Folder.deleted_at.is_(None)
+        )
+    )
     if folder is None:
         abort(404)
     return folder
@@ -77,27 +105,51 @@ def index(space_id):
     column = SORTS.get(sort, Document.title)
     query = (
         select(Document)
-        .join(DocumentVersion, (DocumentVersion.document_id == Document.id)
-              & (DocumentVersion.number == Document.latest_number))
-        .where(visible_documents(current_user), Document.space_id == space.id,
-               Document.folder_id == folder.id if folder else Document.folder_id.is_(None))
+        .join(
+            DocumentVersion,
+            (DocumentVersion.document_id == Document.id)
+            & (DocumentVersion.number == Document.latest_number),
+        )
+        .where(
+            visible_documents(current_user),
+            Document.space_id == space.id,
+            Document.folder_id == folder.id if folder else Document.folder_id.is_(None),
+        )
         .options(db.contains_eager(Document.latest), db.joinedload(Document.created_by))
         .order_by(column.desc() if descending else column, Document.id)
     )
-    subfolders = db.session.scalars(select(Folder).where(
-        Folder.space_id == space.id, Folder.deleted_at.is_(None),
-        Folder.parent_id == folder.id if folder else Folder.parent_id.is_(None)).order_by(Folder.name)).all()
+    subfolders = db.session.scalars(
+        select(Folder)
+        .where(
+            Folder.space_id == space.id,
+            Folder.deleted_at.is_(None),
+            Folder.parent_id == folder.id if folder else Folder.parent_id.is_(None),
+        )
+        .order_by(Folder.name)
+    ).all()
     folder_form = FolderForm(parent=folder.id if folder else 0)
     folder_form.parent.choices = _folder_choices(space)
     return render_template(
-        "documents/index.html", space=space, folder=folder, subfolders=subfolders, page=paginate(query),
-        sort=sort, descending=descending, folder_form=folder_form, **_labels(),
+        "documents/index.html",
+        space=space,
+        folder=folder,
+        subfolders=subfolders,
+        page=paginate(query),
+        sort=sort,
+        descending=descending,
+        folder_form=folder_form,
+        **_labels(),
     )
 
 
 def _upload_form(space: Space, formdata=None) -> UploadForm:
-    form = UploadForm(formdata) if formdata is not None else UploadForm(
-        classification=space.classification.value, folder=request.args.get("map", 0, type=int))
+    form = (
+        UploadForm(formdata)
+        if formdata is not None
+        else UploadForm(
+            classification=space.classification.value, folder=request.args.get("map", 0, type=int)
+        )
+    )
     form.folder.choices = _folder_choices(space)
     form.narrowing.choices = _space_organisations(space)
     return form
@@ -130,9 +182,13 @@ def _store_uploads(space, form, files):
     try:
         documents = [
             service.upload_document(
-                space, service.Upload(f.stream, f.filename, f.mimetype), folder=folder,
-                description=form.description.data or "", tags=form.tags.data or "",
-                classification=Classification(form.classification.data), narrowing=form.narrowing.data,
+                space,
+                service.Upload(f.stream, f.filename, f.mimetype),
+                folder=folder,
+                description=form.description.data or "",
+                tags=form.tags.data or "",
+                classification=Classification(form.classification.data),
+                narrowing=form.narrowing.data,
                 actor=current_user,
             )
             for f in files
@@ -145,8 +201,13 @@ def _store_uploads(space, form, files):
         return render_template("documents/upload.html", space=space, form=form, **_labels()), 422
     db.session.commit()
     if _wants_json():
-        return jsonify(ok=True, documents=[{"id": d.id, "title": d.title,
-                                            "url": url_for(".show", document_id=d.id)} for d in documents])
+        return jsonify(
+            ok=True,
+            documents=[
+                {"id": d.id, "title": d.title, "url": url_for(".show", document_id=d.id)}
+                for d in documents
+            ],
+        )
     flash(_("%(n)d document(en) geüpload.", n=len(documents)), "success")
     return redirect(url_for(".index", space_id=space.id, map=folder.id if folder else None))
 
@@ -193,11 +254,20 @@ def show(document_id):
     space = db.session.get(Space, document.space_id)
     _audit_confidential_view(document, space)
     versions = db.session.scalars(
-        select(DocumentVersion).where(DocumentVersion.document_id == document.id)
-        .options(db.joinedload(DocumentVersion.created_by)).order_by(DocumentVersion.number.desc())
+        select(DocumentVersion)
+        .where(DocumentVersion.document_id == document.id)
+        .options(db.joinedload(DocumentVersion.created_by))
+        .order_by(DocumentVersion.number.desc())
     ).all()
-    return render_template("documents/show.html", document=document, space=space, versions=versions,
-                           version_form=VersionForm(), previewable=PREVIEWABLE, **_labels())
+    return render_template(
+        "documents/show.html",
+        document=document,
+        space=space,
+        versions=versions,
+        version_form=VersionForm(),
+        previewable=PREVIEWABLE,
+        **_labels(),
+    )
 
 
 def _audit_confidential_view(document: Document, space: Space) -> None:
@@ -212,16 +282,28 @@ def edit(document_id):
     """Title, description, tags, label, status and narrowing."""
     document = load_or_404(Document, document_id, "document.edit")
     space = db.session.get(Space, document.space_id)
-    form = MetadataForm(obj=document, data={
-        "tags": ", ".join(document.tag_list), "classification": document.classification.value,
-        "status": document.status.value, "narrowing": [n.organisation_id for n in document.narrowing]})
+    form = MetadataForm(
+        obj=document,
+        data={
+            "tags": ", ".join(document.tag_list),
+            "classification": document.classification.value,
+            "status": document.status.value,
+            "narrowing": [n.organisation_id for n in document.narrowing],
+        },
+    )
     form.narrowing.choices = _space_organisations(space)
     if form.validate_on_submit():
         try:
             service.update_metadata(
-                document, title=form.title.data, description=form.description.data or "", tags=form.tags.data or "",
-                classification=Classification(form.classification.data), status=DocumentStatus(form.status.data),
-                narrowing=form.narrowing.data, actor=current_user)
+                document,
+                title=form.title.data,
+                description=form.description.data or "",
+                tags=form.tags.data or "",
+                classification=Classification(form.classification.data),
+                status=DocumentStatus(form.status.data),
+                narrowing=form.narrowing.data,
+                actor=current_user,
+            )
         except ServiceError as error:
             db.session.rollback()
             form_error(form, error)
@@ -230,7 +312,9 @@ def edit(document_id):
             flash(_("De gegevens zijn opgeslagen."), "success")
             return redirect(url_for(".show", document_id=document.id))
     status = 422 if form.is_submitted() else 200
-    return render_template("documents/edit.html", document=document, space=space, form=form, **_labels()), status
+    return render_template(
+        "documents/edit.html", document=document, space=space, form=form, **_labels()
+    ), status
 
 
 @bp.post("/documenten/<int:document_id>/versies")
@@ -243,7 +327,9 @@ def add_version(document_id):
         flash(_("Kies één bestand voor de nieuwe versie."), "error")
         return redirect(url_for(".show", document_id=document.id)), 303
     try:
-        version = service.add_version(document, service.Upload(files[0].stream, files[0].filename), actor=current_user)
+        version = service.add_version(
+            document, service.Upload(files[0].stream, files[0].filename), actor=current_user
+        )
     except ServiceError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -254,8 +340,11 @@ def add_version(document_id):
 
 
 def _version_or_404(document: Document, number: int) -> DocumentVersion:
-    version = db.session.scalar(select(DocumentVersion).where(
-        DocumentVersion.document_id == document.id, DocumentVersion.number == number))
+    version = db.session.scalar(
+        select(DocumentVersion).where(
+            DocumentVersion.document_id == document.id, DocumentVersion.number == number
+        )
+    )
     if version is None:
         abort(404)
     return version
@@ -264,15 +353,21 @@ def _version_or_404(document: Document, number: int) -> DocumentVersion:
 def _send_version(document: Document, version: DocumentVersion, *, inline: bool):
     path = service.store().path(version.sha256)
     response = send_file(
-        path, mimetype=version.mimetype if inline else "application/octet-stream",
-        as_attachment=not inline, download_name=version.filename, etag=version.sha256,
-        conditional=True, max_age=0,
+        path,
+        mimetype=version.mimetype if inline else "application/octet-stream",
+        as_attachment=not inline,
+        download_name=version.filename,
+        etag=version.sha256,
+        conditional=True,
+        max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     if inline:
         # A preview may show a PDF or an image, and can never run script or reach out.
-        response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; object-src 'self'; sandbox"
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; img-src 'self'; object-src 'self'; sandbox"
+        )
     return response
 
 
@@ -282,8 +377,13 @@ def download(document_id, number):
     """Download a version as an attachment (ranges and a strong ETag from its hash)."""
     document = load_or_404(Document, document_id, "document.download")
     version = _version_or_404(document, number)
-    audit.record("document.downloaded", actor=current_user, target=document, space_id=document.space_id,
-                 details={"version": version.number})
+    audit.record(
+        "document.downloaded",
+        actor=current_user,
+        target=document,
+        space_id=document.space_id,
+        details={"version": version.number},
+    )
     db.session.commit()
     return _send_version(document, version, inline=False)
 
@@ -296,8 +396,13 @@ def preview(document_id, number):
     version = _version_or_404(document, number)
     if version.mimetype not in PREVIEWABLE:
         abort(404)
-    audit.record("document.previewed", actor=current_user, target=document, space_id=document.space_id,
-                 details={"version": version.number})
+    audit.record(
+        "document.previewed",
+        actor=current_user,
+        target=document,
+        space_id=document.space_id,
+        details={"version": version.number},
+    )
     db.session.commit()
     return _send_version(document, version, inline=True)
 
@@ -310,7 +415,10 @@ def restore_version(document_id, number):
     version = _version_or_404(document, number)
     new = service.restore_version(document, version, actor=current_user)
     db.session.commit()
-    flash(_("Versie %(old)d is teruggezet als versie %(new)d.", old=version.number, new=new.number), "success")
+    flash(
+        _("Versie %(old)d is teruggezet als versie %(new)d.", old=version.number, new=new.number),
+        "success",
+    )
     return redirect(url_for(".show", document_id=document.id))
 
 
@@ -337,9 +445,15 @@ def copy(document_id):
     """Copy a document to another space the user may upload to."""
     document = load_or_404(Document, document_id, "document.view")
     space = db.session.get(Space, document.space_id)
-    targets = [s for s in db.session.scalars(select(Space).where(
-        visible_spaces(current_user), Space.archived_at.is_(None), Space.id != space.id).order_by(Space.name))
-        if can(current_user, "space.upload", s)]
+    targets = [
+        s
+        for s in db.session.scalars(
+            select(Space)
+            .where(visible_spaces(current_user), Space.archived_at.is_(None), Space.id != space.id)
+            .order_by(Space.name)
+        )
+        if can(current_user, "space.upload", s)
+    ]
     form = CopyForm()
     form.space.choices = [(s.id, s.name) for s in targets]
     if form.validate_on_submit():
@@ -368,14 +482,20 @@ def delete(document_id):
 def trash(space_id):
     """What was deleted in this space, with restore and purge."""
     space = load_or_404(Space, space_id, "space.view")
-    query = (select(Document).where(visible_documents(current_user, in_trash=True), Document.space_id == space.id)
-             .order_by(Document.deleted_at.desc()))
+    query = (
+        select(Document)
+        .where(visible_documents(current_user, in_trash=True), Document.space_id == space.id)
+        .order_by(Document.deleted_at.desc())
+    )
     return render_template("documents/trash.html", space=space, page=paginate(query), **_labels())
 
 
 def _trashed_or_404(document_id: int, action: str) -> Document:
-    document = db.session.scalar(select(Document).where(
-        Document.id == document_id, visible_documents(current_user, in_trash=True)))
+    document = db.session.scalar(
+        select(Document).where(
+            Document.id == document_id, visible_documents(current_user, in_trash=True)
+        )
+    )
     if document is None:
         abort(404)
     require(action, document)
@@ -416,13 +536,20 @@ def search():
         pattern = f"%{term}%"
         query = (
             select(Document)
-            .join(DocumentVersion, (DocumentVersion.document_id == Document.id)
-                  & (DocumentVersion.number == Document.latest_number))
-            .where(visible_documents(current_user), or_(
-                func.lower(Document.title).like(pattern, escape="\\"),
-                func.lower(Document.description).like(pattern, escape="\\"),
-                Document.tags.like(f"%|{term}|%", escape="\\"),
-                func.lower(DocumentVersion.filename).like(pattern, escape="\\")))
+            .join(
+                DocumentVersion,
+                (DocumentVersion.document_id == Document.id)
+                & (DocumentVersion.number == Document.latest_number),
+            )
+            .where(
+                visible_documents(current_user),
+                or_(
+                    func.lower(Document.title).like(pattern, escape="\\"),
+                    func.lower(Document.description).like(pattern, escape="\\"),
+                    Document.tags.like(f"%|{term}|%", escape="\\"),
+                    func.lower(DocumentVersion.filename).like(pattern, escape="\\"),
+                ),
+            )
             .options(db.contains_eager(Document.latest), db.joinedload(Document.space))
             .order_by(Document.updated_at.desc())
         )
@@ -433,5 +560,3 @@ def search():
 def _escape_like(text: str) -> str:
     """Typed % and _ are searched for, not used as wildcards."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-

@@ -24,7 +24,9 @@ ORG_TYPE_LABELS = {
 
 
 def municipality_choices():
-    return [("", _l("— geen gemeente —"))] + [(m.cbs_code, f"{m.name} ({m.cbs_code})") for m in municipalities()]
+    return [("", _l("— geen gemeente —"))] + [
+        (m.cbs_code, f"{m.name} ({m.cbs_code})") for m in municipalities()
+    ]
 
 
 class OrganisationForm(FlaskForm):

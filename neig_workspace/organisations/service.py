@@ -62,13 +62,18 @@ def create_organisation(
     db.session.add(org)
     db.session.flush()
     audit.record(
-        "organisation.created", actor=actor, target=org, details={"name": org.name, "type": org_type.value}
+        "organisation.created",
+        actor=actor,
+        target=org,
+        details={"name": org.name, "type": org_type.value},
     )
     create_organisation_space(org, actor=actor)
     return org
 
 
-def update_organisation(org: Organisation, *, name: str, org_type: OrgType, cbs_code: str | None, actor) -> None:
+def update_organisation(
+    org: Organisation, *, name: str, org_type: OrgType, cbs_code: str | None, actor
+) -> None:
     _check_name_free(name, exclude_id=org.id)
     _check_municipality_free(cbs_code, exclude_id=org.id)
     before = {"name": org.name, "type": org.type.value, "cbs_code": org.cbs_code}
@@ -77,14 +82,23 @@ def update_organisation(org: Organisation, *, name: str, org_type: OrgType, cbs_
     org.cbs_code = cbs_code or None
     after = {"name": org.name, "type": org.type.value, "cbs_code": org.cbs_code}
     if before != after:
-        audit.record("organisation.updated", actor=actor, target=org, details={"before": before, "after": after})
+        audit.record(
+            "organisation.updated",
+            actor=actor,
+            target=org,
+            details={"before": before, "after": after},
+        )
 
 
 def set_organisation_active(org: Organisation, active: bool, *, actor) -> None:
     if org.active == active:
         return
     org.active = active
-    audit.record("organisation.reactivated" if active else "organisation.deactivated", actor=actor, target=org)
+    audit.record(
+        "organisation.reactivated" if active else "organisation.deactivated",
+        actor=actor,
+        target=org,
+    )
 
 
 def add_member(org: Organisation, user, role: OrgRole, *, actor) -> Membership:
@@ -94,7 +108,9 @@ def add_member(org: Organisation, user, role: OrgRole, *, actor) -> Membership:
     db.session.add(membership)
     db.session.flush()
     audit.record(
-        "membership.created", actor=actor, target=membership,
+        "membership.created",
+        actor=actor,
+        target=membership,
         details={"user_id": user.id, "organisation_id": org.id, "role": role.value},
     )
     return membership
@@ -108,7 +124,9 @@ def change_member_role(membership: Membership, role: OrgRole, *, actor) -> None:
     before = membership.role
     membership.role = role
     audit.record(
-        "membership.role_changed", actor=actor, target=membership,
+        "membership.role_changed",
+        actor=actor,
+        target=membership,
         details={"user_id": membership.user_id, "before": before.value, "after": role.value},
     )
 
@@ -117,7 +135,9 @@ def remove_member(membership: Membership, *, actor) -> None:
     if membership.role == OrgRole.ORG_ADMIN and _other_active_admins(membership) == 0:
         raise ServiceError(_("Een organisatie houdt minstens één beheerder."))
     audit.record(
-        "membership.removed", actor=actor, target=membership,
+        "membership.removed",
+        actor=actor,
+        target=membership,
         details={"user_id": membership.user_id, "organisation_id": membership.organisation_id},
     )
     db.session.delete(membership)

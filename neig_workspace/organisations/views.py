@@ -71,7 +71,10 @@ def create():
     if form.validate_on_submit():
         try:
             org = service.create_organisation(
-                form.name.data, OrgType(form.type.data), cbs_code=form.cbs_code.data, actor=current_user
+                form.name.data,
+                OrgType(form.type.data),
+                cbs_code=form.cbs_code.data,
+                actor=current_user,
             )
         except ServiceError as error:
             db.session.rollback()
@@ -128,8 +131,11 @@ def edit(organisation_id):
     if form.validate_on_submit():
         try:
             service.update_organisation(
-                org, name=form.name.data, org_type=OrgType(form.type.data),
-                cbs_code=form.cbs_code.data, actor=current_user,
+                org,
+                name=form.name.data,
+                org_type=OrgType(form.type.data),
+                cbs_code=form.cbs_code.data,
+                actor=current_user,
             )
         except ServiceError as error:
             db.session.rollback()
@@ -172,13 +178,17 @@ def invite(organisation_id):
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            account_service.invite(form.email.data, org, OrgRole(form.role.data), actor=current_user)
+            account_service.invite(
+                form.email.data, org, OrgRole(form.role.data), actor=current_user
+            )
         except ServiceError as error:
             db.session.rollback()
             form_error(form, error)
         else:
             db.session.commit()
-            flash(_("De uitnodiging is verstuurd naar %(email)s.", email=form.email.data), "success")
+            flash(
+                _("De uitnodiging is verstuurd naar %(email)s.", email=form.email.data), "success"
+            )
             return redirect(url_for(".show", organisation_id=org.id))
     status = 422 if form.is_submitted() else 200
     return render_template("organisations/invite.html", form=form, organisation=org), status
@@ -186,7 +196,9 @@ def invite(organisation_id):
 
 def _membership_or_404(org: Organisation, membership_id: int) -> Membership:
     membership = db.session.scalar(
-        select(Membership).where(Membership.id == membership_id, Membership.organisation_id == org.id)
+        select(Membership).where(
+            Membership.id == membership_id, Membership.organisation_id == org.id
+        )
     )
     if membership is None:
         abort(404)

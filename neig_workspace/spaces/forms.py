@@ -46,7 +46,9 @@ class SpaceForm(FlaskForm):
         _l("Classificatie"),
         choices=[(c.value, label) for c, label in CLASSIFICATION_LABELS.items()],
         default=Classification.INTERN.value,
-        description=_l("Vanaf ‘vertrouwelijk’ is tweestapsverificatie nodig om de werkruimte te openen."),
+        description=_l(
+            "Vanaf ‘vertrouwelijk’ is tweestapsverificatie nodig om de werkruimte te openen."
+        ),
     )
     mfa_required = BooleanField(_l("Tweestapsverificatie verplicht voor deze werkruimte"))
 
@@ -62,10 +64,14 @@ class GrantForm(FlaskForm):
     principal = SelectField(
         _l("Wie"),
         validate_choice=True,
-        description=_l("Een organisatie, haar beheerders, het hele netwerk, of één persoon (vul dan het e-mailadres in)."),
+        description=_l(
+            "Een organisatie, haar beheerders, het hele netwerk, of één persoon (vul dan het e-mailadres in)."
+        ),
     )
     email = StringField(_l("E-mailadres van de persoon"), validators=[Length(max=254)])
-    role = SelectField(_l("Rol"), choices=[(str(r.value), label) for r, label in ROLE_LABELS.items()])
+    role = SelectField(
+        _l("Rol"), choices=[(str(r.value), label) for r, label in ROLE_LABELS.items()]
+    )
 
     def validate_email(self, field):
         if self.principal.data == "user" and not (field.data or "").strip():

@@ -69,7 +69,9 @@ class Space(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     archived_at: Mapped[datetime | None]
 
-    grants: Mapped[list["SpaceGrant"]] = relationship(back_populates="space", cascade="all, delete-orphan")
+    grants: Mapped[list["SpaceGrant"]] = relationship(
+        back_populates="space", cascade="all, delete-orphan"
+    )
     organisation: Mapped["Organisation | None"] = relationship()  # noqa: F821
 
     @property
@@ -114,7 +116,9 @@ class SpaceGrant(db.Model):
         return SpaceRole(self.role)
 
     def __repr__(self) -> str:
-        return f"<SpaceGrant space={self.space_id} {self.principal_type} {SpaceRole(self.role).name}>"
+        return (
+            f"<SpaceGrant space={self.space_id} {self.principal_type} {SpaceRole(self.role).name}>"
+        )
 
 
 class SpaceVisit(db.Model):

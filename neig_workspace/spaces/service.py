@@ -44,14 +44,35 @@ def create_space(
 
 def create_organisation_space(organisation, *, actor) -> Space:
     """Each partner's own space: its members contribute, its admins manage."""
-    space = create_space(SpaceKind.ORGANISATION, organisation.name, organisation=organisation, actor=actor)
-    add_grant(space, PrincipalType.ORGANISATION, SpaceRole.CONTRIBUTOR, organisation=organisation, actor=actor)
-    add_grant(space, PrincipalType.ORGANISATION_ADMINS, SpaceRole.MANAGER, organisation=organisation, actor=actor)
+    space = create_space(
+        SpaceKind.ORGANISATION, organisation.name, organisation=organisation, actor=actor
+    )
+    add_grant(
+        space,
+        PrincipalType.ORGANISATION,
+        SpaceRole.CONTRIBUTOR,
+        organisation=organisation,
+        actor=actor,
+    )
+    add_grant(
+        space,
+        PrincipalType.ORGANISATION_ADMINS,
+        SpaceRole.MANAGER,
+        organisation=organisation,
+        actor=actor,
+    )
     return space
 
 
-def update_space(space: Space, *, name: str, description: str, classification: Classification,
-                 mfa_required: bool, actor) -> None:
+def update_space(
+    space: Space,
+    *,
+    name: str,
+    description: str,
+    classification: Classification,
+    mfa_required: bool,
+    actor,
+) -> None:
     before = _snapshot(space)
     space.name = name.strip()
     space.description = description.strip()
@@ -59,8 +80,13 @@ def update_space(space: Space, *, name: str, description: str, classification: C
     space.mfa_required = mfa_required
     after = _snapshot(space)
     if before != after:
-        audit.record("space.updated", actor=actor, target=space, space_id=space.id,
-                     details={"before": before, "after": after})
+        audit.record(
+            "space.updated",
+            actor=actor,
+            target=space,
+            space_id=space.id,
+            details={"before": before, "after": after},
+        )
 
 
 def _snapshot(space: Space) -> dict:
@@ -76,15 +102,29 @@ def set_archived(space: Space, archived: bool, *, actor) -> None:
     if (space.archived_at is not None) == archived:
         return
     space.archived_at = utcnow() if archived else None
-    audit.record("space.archived" if archived else "space.unarchived", actor=actor, target=space, space_id=space.id)
+    audit.record(
+        "space.archived" if archived else "space.unarchived",
+        actor=actor,
+        target=space,
+        space_id=space.id,
+    )
 
 
-def add_grant(space: Space, principal_type: PrincipalType, role: SpaceRole, *, user=None,
-              organisation=None, actor) -> SpaceGrant:
+def add_grant(
+    space: Space,
+    principal_type: PrincipalType,
+    role: SpaceRole,
+    *,
+    user=None,
+    organisation=None,
+    actor,
+) -> SpaceGrant:
     """Grant a role, or change the role of an existing grant for the same principal."""
     user_clause = SpaceGrant.user_id == user.id if user else SpaceGrant.user_id.is_(None)
     org_clause = (
-        SpaceGrant.organisation_id == organisation.id if organisation else SpaceGrant.organisation_id.is_(None)
+        SpaceGrant.organisation_id == organisation.id
+        if organisation
+        else SpaceGrant.organisation_id.is_(None)
     )
     existing = db.session.scalar(
         select(SpaceGrant).where(
@@ -98,15 +138,33 @@ def add_grant(space: Space, principal_type: PrincipalType, role: SpaceRole, *, u
         if existing.role != role:
             before = SpaceRole(existing.role).name.lower()
             existing.role = role
-            audit.record("grant.changed", actor=actor, target=existing, target_type="space_grant",
-                         space_id=space.id, details={**_grant_details(existing), "before": before})
+            audit.record(
+                "grant.changed",
+                actor=actor,
+                target=existing,
+                target_type="space_grant",
+                space_id=space.id,
+                details={**_grant_details(existing), "before": before},
+            )
         return existing
-    grant = SpaceGrant(space=space, principal_type=principal_type, role=role, user=user,
-                       organisation=organisation, created_by_id=actor.id if actor else None)
+    grant = SpaceGrant(
+        space=space,
+        principal_type=principal_type,
+        role=role,
+        user=user,
+        organisation=organisation,
+        created_by_id=actor.id if actor else None,
+    )
     db.session.add(grant)
     db.session.flush()
-    audit.record("grant.added", actor=actor, target=grant, target_type="space_grant", space_id=space.id,
-                 details=_grant_details(grant))
+    audit.record(
+        "grant.added",
+        actor=actor,
+        target=grant,
+        target_type="space_grant",
+        space_id=space.id,
+        details=_grant_details(grant),
+    )
     return grant
 
 
@@ -114,8 +172,14 @@ def remove_grant(grant: SpaceGrant, *, actor) -> None:
     space = grant.space
     if SpaceRole(grant.role) == SpaceRole.MANAGER and _manager_grant_count(space) <= 1:
         raise ServiceError(_("Een werkruimte houdt minstens één beheerder."))
-    audit.record("grant.removed", actor=actor, target=grant, target_type="space_grant", space_id=space.id,
-                 details=_grant_details(grant))
+    audit.record(
+        "grant.removed",
+        actor=actor,
+        target=grant,
+        target_type="space_grant",
+        space_id=space.id,
+        details=_grant_details(grant),
+    )
     db.session.delete(grant)
 
 

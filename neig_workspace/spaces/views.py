@@ -15,7 +15,15 @@ from ..extensions import db
 from ..organisations.models import Organisation
 from ..pagination import paginate
 from . import service
-from .forms import CLASSIFICATION_LABELS, KIND_LABELS, PRINCIPAL_LABELS, ROLE_LABELS, GrantForm, NewSpaceForm, SpaceForm
+from .forms import (
+    CLASSIFICATION_LABELS,
+    KIND_LABELS,
+    PRINCIPAL_LABELS,
+    ROLE_LABELS,
+    GrantForm,
+    NewSpaceForm,
+    SpaceForm,
+)
 from .models import Classification, PrincipalType, Space, SpaceGrant, SpaceKind, SpaceVisit
 
 bp = Blueprint("spaces", __name__)
@@ -35,7 +43,9 @@ def _labels():
 def index():
     """My spaces, grouped by kind, with how many events happened since my last visit."""
     spaces = db.session.scalars(
-        select(Space).where(visible_spaces(current_user), Space.archived_at.is_(None)).order_by(Space.name)
+        select(Space)
+        .where(visible_spaces(current_user), Space.archived_at.is_(None))
+        .order_by(Space.name)
     ).all()
     return render_template(
         "spaces/index.html", spaces_by_kind=_group(spaces), news=_news_counts(spaces), **_labels()
@@ -80,8 +90,11 @@ def show(space_id):
     service.record_visit(space, current_user)
     db.session.commit()
     return render_template(
-        "spaces/show.html", space=space, my_role=space_role(current_user, space),
-        recent=_activity_query(space).limit(10), **_labels()
+        "spaces/show.html",
+        space=space,
+        my_role=space_role(current_user, space),
+        recent=_activity_query(space).limit(10),
+        **_labels(),
     )
 
 
@@ -99,7 +112,9 @@ def _activity_query(space):
 def activity(space_id):
     """Everything that happened in the space, newest first."""
     space = load_or_404(Space, space_id, "space.view")
-    return render_template("spaces/activity.html", space=space, page=paginate(_activity_query(space)), **_labels())
+    return render_template(
+        "spaces/activity.html", space=space, page=paginate(_activity_query(space)), **_labels()
+    )
 
 
 @bp.get("/werkruimtes/<int:space_id>/leden")
@@ -114,7 +129,9 @@ def members(space_id):
         .order_by(SpaceGrant.role.desc(), SpaceGrant.id)
     ).all()
     form = _grant_form() if can(current_user, "space.manage_grants", space) else None
-    return render_template("spaces/members.html", space=space, grants=grants, form=form, **_labels())
+    return render_template(
+        "spaces/members.html", space=space, grants=grants, form=form, **_labels()
+    )
 
 
 def _grant_form(formdata=None) -> GrantForm:
@@ -125,7 +142,10 @@ def _grant_form(formdata=None) -> GrantForm:
         .order_by(Organisation.name)
     ).all()
     form.principal.choices = (
-        [("network", str(PRINCIPAL_LABELS[PrincipalType.NETWORK])), ("user", _("één persoon (e-mailadres)"))]
+        [
+            ("network", str(PRINCIPAL_LABELS[PrincipalType.NETWORK])),
+            ("user", _("één persoon (e-mailadres)")),
+        ]
         + [(f"org:{oid}", name) for oid, name in orgs]
         + [(f"admins:{oid}", _("beheerders van %(org)s", org=name)) for oid, name in orgs]
     )
@@ -149,7 +169,9 @@ def add_grant(space_id):
             flash(_("De toegang is opgeslagen."), "success")
             return redirect(url_for(".members", space_id=space.id))
     grants = db.session.scalars(select(SpaceGrant).where(SpaceGrant.space_id == space.id)).all()
-    return render_template("spaces/members.html", space=space, grants=grants, form=form, **_labels()), 422
+    return render_template(
+        "spaces/members.html", space=space, grants=grants, form=form, **_labels()
+    ), 422
 
 
 def _apply_grant(space, form) -> None:
@@ -175,7 +197,9 @@ def _apply_grant(space, form) -> None:
 def remove_grant(space_id, grant_id):
     """Take a grant away; its members lose access at their next request."""
     space = load_or_404(Space, space_id, "space.manage_grants")
-    grant = db.session.scalar(select(SpaceGrant).where(SpaceGrant.id == grant_id, SpaceGrant.space_id == space.id))
+    grant = db.session.scalar(
+        select(SpaceGrant).where(SpaceGrant.id == grant_id, SpaceGrant.space_id == space.id)
+    )
     if grant is None:
         abort(404)
     try:
@@ -197,12 +221,17 @@ def create():
     form = NewSpaceForm()
     if form.validate_on_submit():
         space = service.create_space(
-            SpaceKind(form.kind.data), form.name.data, description=form.description.data,
-            classification=Classification(form.classification.data), mfa_required=form.mfa_required.data,
+            SpaceKind(form.kind.data),
+            form.name.data,
+            description=form.description.data,
+            classification=Classification(form.classification.data),
+            mfa_required=form.mfa_required.data,
             actor=current_user,
         )
         db.session.commit()
-        flash(_("De werkruimte %(name)s is aangemaakt. Geef nu toegang.", name=space.name), "success")
+        flash(
+            _("De werkruimte %(name)s is aangemaakt. Geef nu toegang.", name=space.name), "success"
+        )
         return redirect(url_for(".members", space_id=space.id))
     status = 422 if form.is_submitted() else 200
     return render_template("spaces/form.html", form=form, space=None, **_labels()), status
@@ -216,8 +245,11 @@ def edit(space_id):
     form = SpaceForm(obj=space, data={"classification": space.classification.value})
     if form.validate_on_submit():
         service.update_space(
-            space, name=form.name.data, description=form.description.data,
-            classification=Classification(form.classification.data), mfa_required=form.mfa_required.data,
+            space,
+            name=form.name.data,
+            description=form.description.data,
+            classification=Classification(form.classification.data),
+            mfa_required=form.mfa_required.data,
             actor=current_user,
         )
         db.session.commit()
@@ -234,5 +266,3 @@ def admin_index():
     require("space.create")
     page = paginate(select(Space).order_by(Space.kind, Space.name))
     return render_template("spaces/admin_index.html", page=page, **_labels())
-
-

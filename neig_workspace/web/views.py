@@ -19,9 +19,10 @@ def index():
         return render_template("web/landing.html")
     organisations = db.session.scalars(
         select(Organisation)
-        .where(visible_organisations(current_user), Organisation.id.in_(
-            [m.organisation_id for m in current_user.memberships]
-        ))
+        .where(
+            visible_organisations(current_user),
+            Organisation.id.in_([m.organisation_id for m in current_user.memberships]),
+        )
         .order_by(Organisation.name)
     ).all()
     return render_template("web/home.html", organisations=organisations)

@@ -259,7 +259,9 @@ def test_crlf_typed_into_a_name_never_reaches_the_stored_name(app, client, perso
     )
     assert response.status_code == 302
     with db_ctx(app) as session:
-        created = session.scalar(select(AuditEvent).where(AuditEvent.action == "organisation.created"))
+        created = session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "organisation.created")
+        )
         assert created.details["name"] == "Gemeente XFAKE auth.login success"
     assert verify(app).exit_code == 0
 
@@ -277,6 +279,8 @@ def test_crlf_in_audit_details_is_kept_as_escaped_data(app, client, personas):
     assert "\r" not in raw and "\n" not in raw and "\\r\\n" in raw  # stored as escaped JSON
     login_as(app, client, personas.platform_admin)
     page = client.get(f"{AUDIT}?actie=auth.login").get_data(as_text=True)
-    cell = re.search(r'<td class="utrecht-table__cell audit-details">(.*?)</td>', page, re.S).group(1)
+    cell = re.search(r'<td class="utrecht-table__cell audit-details">(.*?)</td>', page, re.S).group(
+        1
+    )
     assert "\n" not in cell and "x@y.nl\\r\\nFAKE" in html.unescape(cell)
     assert verify(app).exit_code == 0

@@ -51,8 +51,8 @@ def write(tmp_path, content: bytes, name="f"):
         (ooxml("word/"), "docx"),
         (ooxml("xl/"), "xlsx"),
         (odf("application/vnd.oasis.opendocument.text"), "odt"),
-        ("Gemeente;Datum\nRotterdam;2025-01-01\n".encode(), "csv"),
-        ("Verslag van de bijeenkomst over nazorg.\n".encode(), "txt"),
+        (b"Gemeente;Datum\nRotterdam;2025-01-01\n", "csv"),
+        (b"Verslag van de bijeenkomst over nazorg.\n", "txt"),
     ],
 )
 def test_allowed_types_are_recognised_by_content(tmp_path, content, key):
@@ -106,9 +106,16 @@ def test_zip_bomb_is_refused_before_unpacking(tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "key", "ok"),
-    [("nota.pdf", "pdf", True), ("nota.PDF", "pdf", True), ("nota.pdf.exe", "pdf", False),
-     ("foto.png", "jpeg", False), ("lijst.csv", "txt", True), ("brief.docx", "docx", True),
-     ("brief.doc", "docx", False), ("zonder-extensie", "pdf", False)],
+    [
+        ("nota.pdf", "pdf", True),
+        ("nota.PDF", "pdf", True),
+        ("nota.pdf.exe", "pdf", False),
+        ("foto.png", "jpeg", False),
+        ("lijst.csv", "txt", True),
+        ("brief.docx", "docx", True),
+        ("brief.doc", "docx", False),
+        ("zonder-extensie", "pdf", False),
+    ],
 )
 def test_name_and_content_must_agree(tmp_path, name, key, ok):
     from neig_workspace.documents.filetypes import TYPES
@@ -118,9 +125,15 @@ def test_name_and_content_must_agree(tmp_path, name, key, ok):
 
 @pytest.mark.parametrize(
     ("raw", "clean"),
-    [("../../etc/passwd", "passwd"), ("C:\\Users\\x\\rapport.pdf", "rapport.pdf"),
-     ("nota\x00.pdf", "nota.pdf"), ("  .verborgen.txt ", "verborgen.txt"), ("", "bestand"),
-     ("regel\r\nnieuw.txt", "regelnieuw.txt"), ("..", "bestand")],
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\x\\rapport.pdf", "rapport.pdf"),
+        ("nota\x00.pdf", "nota.pdf"),
+        ("  .verborgen.txt ", "verborgen.txt"),
+        ("", "bestand"),
+        ("regel\r\nnieuw.txt", "regelnieuw.txt"),
+        ("..", "bestand"),
+    ],
 )
 def test_filenames_are_cleaned(raw, clean):
     assert clean_filename(raw) == clean

@@ -497,7 +497,9 @@ def test_an_org_admin_who_removes_themselves_lands_on_the_overview(app, client, 
     with db_ctx(app) as session:  # a second admin, so the first may leave
         other = session.scalar(select(Membership).where(Membership.user_id == personas.member_a.id))
         other.role = OrgRole.ORG_ADMIN
-        own_id = session.scalar(select(Membership.id).where(Membership.user_id == personas.org_admin_a.id))
+        own_id = session.scalar(
+            select(Membership.id).where(Membership.user_id == personas.org_admin_a.id)
+        )
         session.commit()
     login_as(app, client, personas.org_admin_a)
     path = f"/organisaties/{personas.org_admin_a.org_id}"

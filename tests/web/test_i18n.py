@@ -19,9 +19,23 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 def extracted(tmp_path_factory):
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
-         "-o", str(pot), "--omit-header", "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-o",
+            str(pot),
+            "--omit-header",
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     with pot.open("rb") as handle:
         return read_po(handle)
@@ -66,7 +80,9 @@ def test_dutch_is_the_default_whatever_the_browser_asks(client):
 
 
 def test_visitor_can_switch_to_english(client):
-    response = post_form(client, "/taal", {"locale": "en", "next": "/inloggen"}, token_from="/inloggen")
+    response = post_form(
+        client, "/taal", {"locale": "en", "next": "/inloggen"}, token_from="/inloggen"
+    )
     assert response.status_code == 302
     html = client.get("/inloggen").get_data(as_text=True)
     assert '<html lang="en"' in html
