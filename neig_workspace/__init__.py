@@ -67,11 +67,22 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.admin_views import bp as accounts_admin_bp
     from .accounts.views import bp as accounts_bp
     from .audit.views import bp as audit_bp
+    from .documents.views import bp as documents_bp
     from .organisations.views import bp as organisations_bp
+    from .spaces.views import bp as spaces_bp
     from .web import init_web
     from .web.views import bp as web_bp
 
-    for blueprint in (web_bp, accounts_bp, accounts_admin_bp, organisations_bp, audit_bp):
+    blueprints = (
+        web_bp,
+        accounts_bp,
+        accounts_admin_bp,
+        organisations_bp,
+        audit_bp,
+        spaces_bp,
+        documents_bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     init_web(app)
 

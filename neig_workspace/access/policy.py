@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from flask import abort, current_app, g, has_request_context
 from flask_login import current_user
-from sqlalchemy import ColumnElement, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, String, cast, exists, false, func, or_, select, true
 
 from ..accounts.models import Invitation, User
 from ..audit.models import AuditEvent
@@ -250,6 +250,17 @@ def visible_documents(user, *, in_trash: bool = False) -> ColumnElement[bool]:
     if not session_has_mfa():
         clause = clause & Document.classification.not_in(MFA_CLASSIFICATIONS)
     return clause
+
+
+def visible_activity(user) -> ColumnElement[bool]:
+    """Events in spaces the user may read now, never about a document hidden from them."""
+    readable = select(cast(Document.id, String)).where(
+        visible_documents(user) | visible_documents(user, in_trash=True)
+    )
+    not_about_a_document = AuditEvent.target_type.is_(None) | (AuditEvent.target_type != "document")
+    return AuditEvent.space_id.in_(_open_spaces(user)) & (
+        not_about_a_document | AuditEvent.target_id.in_(readable)
+    )
 
 
 #: action -> (object type or None for a global action, check)

@@ -49,6 +49,7 @@ SORTS = {
 }
 
 
+@bp.app_context_processor
 def _labels():
     return {"classification_labels": CLASSIFICATION_LABELS, "status_labels": STATUS_LABELS}
 
@@ -67,7 +68,7 @@ def _folder_choices(space: Space):
 
 def _space_organisations(space: Space):
     """Organisations with an organisation grant in the space: the choices for narrowing."""
-    return db.session.execute(
+    rows = db.session.execute(
         select(Organisation.id, Organisation.name)
         .join(SpaceGrant, SpaceGrant.organisation_id == Organisation.id)
         .where(
@@ -79,6 +80,7 @@ def _space_organisations(space: Space):
         .distinct()
         .order_by(Organisation.name)
     ).all()
+    return [(org_id, name) for org_id, name in rows]
 
 
 def _folder_or_404(space: Space, folder_id: int | None) -> Folder | None:
@@ -138,7 +140,6 @@ def index(space_id):
         sort=sort,
         descending=descending,
         folder_form=folder_form,
-        **_labels(),
     )
 
 
@@ -174,7 +175,7 @@ def upload(space_id):
     if _wants_json() and request.method == "POST":
         return jsonify(ok=False, errors=_form_messages(form)), 422
     status = 422 if request.method == "POST" else 200
-    return render_template("documents/upload.html", space=space, form=form, **_labels()), status
+    return render_template("documents/upload.html", space=space, form=form), status
 
 
 def _store_uploads(space, form, files):
@@ -198,7 +199,7 @@ def _store_uploads(space, form, files):
         if _wants_json():
             return jsonify(ok=False, errors=[error.message]), 422
         form_error(form, error)
-        return render_template("documents/upload.html", space=space, form=form, **_labels()), 422
+        return render_template("documents/upload.html", space=space, form=form), 422
     db.session.commit()
     if _wants_json():
         return jsonify(
@@ -266,7 +267,6 @@ def show(document_id):
         versions=versions,
         version_form=VersionForm(),
         previewable=PREVIEWABLE,
-        **_labels(),
     )
 
 
@@ -312,9 +312,7 @@ def edit(document_id):
             flash(_("De gegevens zijn opgeslagen."), "success")
             return redirect(url_for(".show", document_id=document.id))
     status = 422 if form.is_submitted() else 200
-    return render_template(
-        "documents/edit.html", document=document, space=space, form=form, **_labels()
-    ), status
+    return render_template("documents/edit.html", document=document, space=space, form=form), status
 
 
 @bp.post("/documenten/<int:document_id>/versies")
@@ -487,7 +485,7 @@ def trash(space_id):
         .where(visible_documents(current_user, in_trash=True), Document.space_id == space.id)
         .order_by(Document.deleted_at.desc())
     )
-    return render_template("documents/trash.html", space=space, page=paginate(query), **_labels())
+    return render_template("documents/trash.html", space=space, page=paginate(query))
 
 
 def _trashed_or_404(document_id: int, action: str) -> Document:
@@ -554,7 +552,7 @@ def search():
             .order_by(Document.updated_at.desc())
         )
         page = paginate(query)
-    return render_template("documents/search.html", q=q, page=page, **_labels())
+    return render_template("documents/search.html", q=q, page=page)
 
 
 def _escape_like(text: str) -> str:

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from ..access.policy import can, load_or_404, require, space_role, visible_spaces
+from ..access.policy import can, load_or_404, require, space_role, visible_activity, visible_spaces
 from ..access.roles import SpaceRole
 from ..accounts.service import find_user_by_email
 from ..accounts.views import form_error
@@ -29,7 +29,9 @@ from .models import Classification, PrincipalType, Space, SpaceGrant, SpaceKind,
 bp = Blueprint("spaces", __name__)
 
 
+@bp.app_context_processor
 def _labels():
+    """The Dutch (or English) names of kinds, labels and roles, for every template."""
     return {
         "kind_labels": KIND_LABELS,
         "classification_labels": CLASSIFICATION_LABELS,
@@ -48,7 +50,7 @@ def index():
         .order_by(Space.name)
     ).all()
     return render_template(
-        "spaces/index.html", spaces_by_kind=_group(spaces), news=_news_counts(spaces), **_labels()
+        "spaces/index.html", spaces_by_kind=_group(spaces), news=_news_counts(spaces)
     )
 
 
@@ -74,6 +76,7 @@ def _news_counts(spaces) -> dict[int, int]:
         select(AuditEvent.space_id, func.count(AuditEvent.id))
         .where(
             AuditEvent.space_id.in_(ids),
+            visible_activity(current_user),
             AuditEvent.actor_id != current_user.id,
             AuditEvent.at > func.coalesce(last_visit, AuditEvent.at),
         )
@@ -93,15 +96,18 @@ def show(space_id):
         "spaces/show.html",
         space=space,
         my_role=space_role(current_user, space),
-        recent=_activity_query(space).limit(10),
-        **_labels(),
+        recent=db.session.scalars(_activity_query(space).limit(10)).all(),
     )
 
 
 def _activity_query(space):
     return (
         select(AuditEvent)
-        .where(AuditEvent.space_id == space.id, AuditEvent.result == "success")
+        .where(
+            AuditEvent.space_id == space.id,
+            AuditEvent.result == "success",
+            visible_activity(current_user),
+        )
         .options(db.joinedload(AuditEvent.actor), db.joinedload(AuditEvent.actor_org))
         .order_by(AuditEvent.id.desc())
     )
@@ -113,7 +119,7 @@ def activity(space_id):
     """Everything that happened in the space, newest first."""
     space = load_or_404(Space, space_id, "space.view")
     return render_template(
-        "spaces/activity.html", space=space, page=paginate(_activity_query(space)), **_labels()
+        "spaces/activity.html", space=space, page=paginate(_activity_query(space))
     )
 
 
@@ -129,9 +135,7 @@ def members(space_id):
         .order_by(SpaceGrant.role.desc(), SpaceGrant.id)
     ).all()
     form = _grant_form() if can(current_user, "space.manage_grants", space) else None
-    return render_template(
-        "spaces/members.html", space=space, grants=grants, form=form, **_labels()
-    )
+    return render_template("spaces/members.html", space=space, grants=grants, form=form)
 
 
 def _grant_form(formdata=None) -> GrantForm:
@@ -169,9 +173,7 @@ def add_grant(space_id):
             flash(_("De toegang is opgeslagen."), "success")
             return redirect(url_for(".members", space_id=space.id))
     grants = db.session.scalars(select(SpaceGrant).where(SpaceGrant.space_id == space.id)).all()
-    return render_template(
-        "spaces/members.html", space=space, grants=grants, form=form, **_labels()
-    ), 422
+    return render_template("spaces/members.html", space=space, grants=grants, form=form), 422
 
 
 def _apply_grant(space, form) -> None:
@@ -234,7 +236,7 @@ def create():
         )
         return redirect(url_for(".members", space_id=space.id))
     status = 422 if form.is_submitted() else 200
-    return render_template("spaces/form.html", form=form, space=None, **_labels()), status
+    return render_template("spaces/form.html", form=form, space=None), status
 
 
 @bp.route("/werkruimtes/<int:space_id>/instellingen", methods=["GET", "POST"])
@@ -256,7 +258,7 @@ def edit(space_id):
         flash(_("De instellingen zijn opgeslagen."), "success")
         return redirect(url_for(".members", space_id=space.id))
     status = 422 if form.is_submitted() else 200
-    return render_template("spaces/form.html", form=form, space=space, **_labels()), status
+    return render_template("spaces/form.html", form=form, space=space), status
 
 
 @bp.get("/beheer/werkruimtes")
@@ -265,4 +267,4 @@ def admin_index():
     """Every space with its kind and classification (platform admins; no content)."""
     require("space.create")
     page = paginate(select(Space).order_by(Space.kind, Space.name))
-    return render_template("spaces/admin_index.html", page=page, **_labels())
+    return render_template("spaces/admin_index.html", page=page)
