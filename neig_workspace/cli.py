@@ -19,7 +19,7 @@ def register_cli(app: Flask) -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database holds users already.")
 def seed_demo(if_empty: bool) -> None:
     """Load the demo network (organisations and users in every role)."""
-    from .demo import DEMO_PASSWORD, database_is_empty, demo_accounts, load_demo_network
+    from .demo import database_is_empty, load_demo_network
 
     if not current_app.config.get("DEMO_DATA_ALLOWED"):
         raise click.ClickException("Demo data is refused in production.")
@@ -28,10 +28,7 @@ def seed_demo(if_empty: bool) -> None:
         return
     load_demo_network()
     db.session.commit()
-    click.echo("Demo network loaded. Log in at http://127.0.0.1:5000 with:")
-    for email, description in demo_accounts():
-        click.echo(f"  {email:<40} {description}")
-    click.echo(f"Password for every demo account: {DEMO_PASSWORD}")
+    click.echo("Demo network loaded; `flask neig demo-logins` lists the accounts.")
 
 
 @neig.command("demo-logins")

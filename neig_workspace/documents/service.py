@@ -37,14 +37,32 @@ class Upload:
     declared_type: str = ""
 
 
+class UploadTooLarge(ServiceError):
+    """A file over MAX_UPLOAD_SIZE: answered with 413 (SECURITY.md § Files)."""
+
+
+def _size_label(size: int) -> str:
+    # A limit under 1 MB would otherwise read as "0 MB".
+    if size >= 1024 * 1024:
+        return f"{size // (1024 * 1024)} MB"
+    return f"{max(size // 1024, 1)} kB"
+
+
 def _stage(upload: Upload) -> tuple[StagedBlob, filetypes.FileType, str]:
     """Stream to a temporary file and check the content; refuse with a clear message."""
     filename = filetypes.clean_filename(upload.filename)
+    limit = current_app.config["MAX_UPLOAD_SIZE"]
     try:
-        staged = store().stage(upload.stream, current_app.config["MAX_UPLOAD_SIZE"])
+        staged = store().stage(upload.stream, limit)
     except TooLarge as error:
-        limit = current_app.config["MAX_UPLOAD_SIZE"] // (1024 * 1024)
-        raise ServiceError(_("Het bestand is groter dan %(n)d MB.", n=limit), "files") from error
+        raise UploadTooLarge(
+            _(
+                "%(name)s is groter dan toegestaan: een bestand mag hoogstens %(limit)s zijn.",
+                name=filename,
+                limit=_size_label(limit),
+            ),
+            "files",
+        ) from error
     try:
         file_type = filetypes.detect(staged.path)
         if not filetypes.extension_matches(filename, file_type):

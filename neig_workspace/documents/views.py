@@ -196,10 +196,11 @@ def _store_uploads(space, form, files):
         ]
     except ServiceError as error:
         db.session.rollback()  # all or nothing: no half-uploaded batch
+        status = 413 if isinstance(error, service.UploadTooLarge) else 422
         if _wants_json():
-            return jsonify(ok=False, errors=[error.message]), 422
+            return jsonify(ok=False, errors=[error.message]), status
         form_error(form, error)
-        return render_template("documents/upload.html", space=space, form=form), 422
+        return render_template("documents/upload.html", space=space, form=form), status
     db.session.commit()
     if _wants_json():
         return jsonify(
