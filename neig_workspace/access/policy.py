@@ -325,9 +325,9 @@ def require(action: str, obj=None, user=None) -> None:
     if obj is not None:
         view_action = VIEW_ACTION[type(obj)]
         if not can(user, view_action, obj):
-            abort(404)
+            _deny(404, action, obj)
     if not can(user, action, obj):
-        abort(403)
+        _deny(403, action, obj)
 
 
 def load_or_404(model, object_id: int, action: str, user=None):
@@ -336,9 +336,30 @@ def load_or_404(model, object_id: int, action: str, user=None):
     clause = VISIBLE[model](user)
     obj = db.session.scalar(select(model).where(model.id == object_id, clause))
     if obj is None:
-        abort(404)
+        _deny(404, action, None, target=(model.__tablename__.rstrip("s"), object_id))
     require(action, obj, user=user)
     return obj
+
+
+def _deny(status: int, action: str, obj, target=None):
+    """Abort; the error page audits the denial (BIO: access denied is a security event)."""
+    if has_request_context():
+        if target is None and obj is not None:
+            target = (obj.__tablename__.rstrip("s"), obj.id)
+        g.access_denied = {"status": status, "action": action, "target": target}
+        g.mfa_would_help = status == 403 and _mfa_would_help(obj)
+    abort(status)
+
+
+def _mfa_would_help(obj) -> bool:
+    """A member of an MFA space whose session has no second factor: tell them, not just 403."""
+    space = obj.space if isinstance(obj, Document) else obj
+    return (
+        isinstance(space, Space)
+        and space.requires_mfa
+        and not session_has_mfa()
+        and space_role(current_user, space) is not None
+    )
 
 
 # --- query filters -------------------------------------------------------------------------

@@ -2,12 +2,13 @@
 
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, redirect, render_template, request, url_for
+from flask import Flask, current_app, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from ..access import policy
+from ..audit import service as audit
 from ..extensions import db
 
 CSP = "; ".join(
@@ -92,6 +93,7 @@ def _register_error_pages(app: Flask) -> None:
     def render_error(code: int, template: str = "errors/error.html"):
         def handler(error):
             db.session.rollback()
+            _audit_denial()
             return render_template(template, code=code, error=error), code
 
         return handler
@@ -99,3 +101,24 @@ def _register_error_pages(app: Flask) -> None:
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error(code))
     app.register_error_handler(CSRFError, render_error(400, "errors/csrf.html"))
+
+
+def _audit_denial() -> None:
+    """Record a refusal by the policy in its own transaction (the request's was rolled back)."""
+    denied = g.pop("access_denied", None)
+    if denied is None or not current_user.is_authenticated:
+        return
+    target_type, target_id = denied["target"] or (None, None)
+    audit.record(
+        "access.denied",
+        actor=current_user,
+        result="denied",
+        target_type=target_type,
+        target_id=target_id,
+        details={
+            "action": denied["action"],
+            "status": denied["status"],
+            "path": request.path[:200],
+        },
+    )
+    db.session.commit()
