@@ -332,6 +332,8 @@ def copy_document(document: Document, target: Space, *, actor) -> Document:
     )
     db.session.add(copy)
     db.session.flush()
+    # Narrowing travels with the copy: copying never gives a reader what the original withheld.
+    _set_narrowing(copy, [n.organisation_id for n in document.narrowing])
     _add_version(
         copy,
         filename=latest.filename,
