@@ -421,6 +421,7 @@ def restore_document(document: Document, *, actor) -> None:
     document.deleted_at = None
     document.deleted_by_id = None
     document.trash_batch = None
+    _restore_folders_of(document, actor=actor)
     audit.record(
         "document.restored",
         actor=actor,
@@ -428,6 +429,25 @@ def restore_document(document: Document, *, actor) -> None:
         space_id=document.space_id,
         details={"batch": batch},
     )
+
+
+def _restore_folders_of(document: Document, *, actor) -> None:
+    """Bring back the trashed folders a restored document lives in (only the folders, not the
+    rest of their contents): in a trashed folder it would be in no list at all."""
+    folder = document.folder
+    while folder is not None:
+        if folder.deleted_at is not None:
+            folder.deleted_at = None
+            folder.deleted_by_id = None
+            folder.trash_batch = None
+            audit.record(
+                "folder.restored",
+                actor=actor,
+                target=folder,
+                space_id=folder.space_id,
+                details={"with_document": document.id},
+            )
+        folder = folder.parent
 
 
 def purge_document(document: Document, *, actor) -> list[str]:

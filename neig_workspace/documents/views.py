@@ -117,7 +117,11 @@ def index(space_id):
             Document.space_id == space.id,
             Document.folder_id == folder.id if folder else Document.folder_id.is_(None),
         )
-        .options(db.contains_eager(Document.latest), db.joinedload(Document.created_by))
+        .options(
+            db.contains_eager(Document.latest),
+            db.joinedload(Document.created_by),
+            db.selectinload(Document.narrowing),  # the "beperkt zichtbaar" flag, not a query a row
+        )
         .order_by(column.desc() if descending else column, Document.id)
     )
     subfolders = db.session.scalars(
@@ -165,6 +169,8 @@ def _wants_json() -> bool:
 def upload(space_id):
     """Upload one or more files; each becomes a document (JSON answers for the drop zone)."""
     space = load_or_404(Space, space_id, "space.upload")
+    if request.method == "POST":
+        _folder_or_404(space, request.form.get("folder", type=int))  # a guessed folder id: 404
     form = _upload_form(space, request.form if request.method == "POST" else None)
     if request.method == "POST" and form.validate():
         files = [f for f in request.files.getlist("files") if f and f.filename]
@@ -376,14 +382,15 @@ def download(document_id, number):
     """Download a version as an attachment (ranges and a strong ETag from its hash)."""
     document = load_or_404(Document, document_id, "document.download")
     version = _version_or_404(document, number)
-    audit.record(
-        "document.downloaded",
-        actor=current_user,
-        target=document,
-        space_id=document.space_id,
-        details={"version": version.number},
-    )
-    db.session.commit()
+    if not request.if_none_match.contains(version.sha256):  # a 304 sends nothing to audit
+        audit.record(
+            "document.downloaded",
+            actor=current_user,
+            target=document,
+            space_id=document.space_id,
+            details={"version": version.number},
+        )
+        db.session.commit()
     return _send_version(document, version, inline=False)
 
 
@@ -429,6 +436,9 @@ def move(document_id):
     space = db.session.get(Space, document.space_id)
     form = MoveForm(folder=document.folder_id or 0)
     form.folder.choices = _folder_choices(space)
+    if request.method == "POST":
+        # A folder id from another space (or none at all) is 404, as when guessing any id.
+        _folder_or_404(space, request.form.get("folder", type=int))
     if form.validate_on_submit():
         service.move_document(document, _folder_or_404(space, form.folder.data), actor=current_user)
         db.session.commit()
@@ -484,7 +494,9 @@ def trash(space_id):
     query = (
         select(Document)
         .where(visible_documents(current_user, in_trash=True), Document.space_id == space.id)
-        .order_by(Document.deleted_at.desc())
+        # The restore and purge checks read each row's narrowing: one query, not one a row.
+        .options(db.selectinload(Document.narrowing))
+        .order_by(Document.deleted_at.desc(), Document.id)
     )
     return render_template("documents/trash.html", space=space, page=paginate(query))
 

@@ -36,11 +36,13 @@
       try { answer = JSON.parse(request.responseText); } catch (error) { answer = {}; }
       const status = document.createElement("span");
       status.className = answer.ok ? "upload-ok" : "upload-error";
-      status.textContent = answer.ok ? " ✓" : " " + ((answer.errors || []).join(" ") || request.statusText);
+      // Without a JSON answer (a request over the server's limit, say) say so in Dutch.
+      const fallback = request.status === 413 ? form.dataset.tooLarge : form.dataset.failed;
+      status.textContent = answer.ok ? " ✓" : " " + ((answer.errors || []).join(" ") || fallback);
       item.append(status);
       resolve(answer.ok === true);
     });
-    request.addEventListener("error", () => { item.append(" ✗"); resolve(false); });
+    request.addEventListener("error", () => { item.append(" ✗ " + form.dataset.failed); resolve(false); });
     request.send(data);
   });
 

@@ -123,7 +123,9 @@ def test_other_types_are_never_previewed(app, client, personas, space_id, conten
 
 def test_a_confidential_download_needs_a_second_factor(app, client, personas, space_id):
     login_as(app, client, personas.member_a)
-    document_id = uploaded_id(client, space_id, CONTENT, "geheim.pdf", classification="vertrouwelijk")
+    document_id = uploaded_id(
+        client, space_id, CONTENT, "geheim.pdf", classification="vertrouwelijk"
+    )
     other = app.test_client()
     login_as(app, other, personas.member_a, mfa_verified=False)
     assert other.get(url(document_id)).status_code == 404
@@ -134,11 +136,18 @@ def test_a_confidential_download_needs_a_second_factor(app, client, personas, sp
     assert len(audit_events(app, "document.downloaded", document_id)) == 1
 
 
-def test_someone_outside_the_space_gets_404_and_nothing_is_audited(
-    app, personas, document_id
-):
+def test_someone_outside_the_space_gets_404_and_nothing_is_audited(app, personas, document_id):
     outsider = app.test_client()
     login_as(app, outsider, personas.member_b)
     assert outsider.get(url(document_id)).status_code == 404
     assert outsider.get(url(document_id, kind="voorbeeld")).status_code == 404
     assert audit_events(app, "document.downloaded", document_id) == []
+
+
+def test_a_not_modified_answer_is_not_audited_as_a_download(app, client, document_id):
+    from tests.documents.doc_helpers import audit_events
+
+    etag = client.get(url(document_id)).headers["ETag"]
+    before = len(audit_events(app, "document.downloaded"))
+    assert client.get(url(document_id), headers={"If-None-Match": etag}).status_code == 304
+    assert len(audit_events(app, "document.downloaded")) == before

@@ -355,6 +355,9 @@ class GeneratedPDF(io.RawIOBase):
 
 
 def test_a_30_mb_upload_is_streamed_not_held_in_memory(app, client, space_id):
+    # Measured around the whole request: Werkzeug's test client spools the body it encodes to a
+    # temporary file past 500 kB and its form parser writes file parts past 500 kB to temporary
+    # files, so what stays in memory is chunks, ours included (storage reads 1 MB at a time).
     stream = io.BufferedReader(GeneratedPDF(SIZE), buffer_size=64 * 1024)
     tracemalloc.start()
     try:
@@ -367,3 +370,27 @@ def test_a_30_mb_upload_is_streamed_not_held_in_memory(app, client, space_id):
     with db_ctx(app) as session:
         version = session.scalars(select(DocumentVersion)).one()
         assert (version.size, version.sha256) == (SIZE, stream.raw.digest.hexdigest())
+
+
+# --- the list the uploads land in ------------------------------------------------------------
+
+
+def test_the_document_list_runs_as_many_queries_for_30_documents_as_for_3(
+    app, client, personas, space_id
+):
+    """No query per row (bench/documents.py measures the time at 10,000)."""
+    from tests.conftest import count_queries
+
+    def queries_for_list() -> int:
+        with count_queries(app) as statements:
+            assert client.get(f"/werkruimtes/{space_id}/documenten").status_code == 200
+        return len(statements)
+
+    for i in range(3):
+        assert upload(client, space_id, [(pdf(str(i)), f"doc-{i}.pdf")]).status_code == 302
+    client.get(f"/werkruimtes/{space_id}/documenten")  # the flash message is shown once
+    few = queries_for_list()
+    files = [(pdf(str(i)), f"doc-{i}.pdf") for i in range(3, 30)]
+    assert upload(client, space_id, files).status_code == 302
+    client.get(f"/werkruimtes/{space_id}/documenten")
+    assert queries_for_list() == few

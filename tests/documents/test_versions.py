@@ -35,7 +35,9 @@ def document_id(app, client, personas, space_id):
     """A document with two versions, both by member_a."""
     login_as(app, client, personas.member_a)
     document_id = uploaded_id(client, space_id, V1, "notulen.pdf")
-    response = add_version(client, document_id, V2, "notulen-v2.pdf", token_from=upload_url(space_id))
+    response = add_version(
+        client, document_id, V2, "notulen-v2.pdf", token_from=upload_url(space_id)
+    )
     assert response.status_code == 302
     return document_id
 
@@ -119,7 +121,11 @@ def test_versions_are_audited(app, client, personas, space_id, document_id):
 
 def test_a_bad_new_version_is_refused_and_leaves_the_old_ones(app, client, document_id, space_id):
     response = add_version(
-        client, document_id, b"<html><script>x</script>", "notulen.pdf", token_from=upload_url(space_id)
+        client,
+        document_id,
+        b"<html><script>x</script>",
+        "notulen.pdf",
+        token_from=upload_url(space_id),
     )
     assert response.status_code == 303
     page = html.unescape(client.get(response.location).get_data(as_text=True))
@@ -149,10 +155,14 @@ def test_a_contributor_cannot_add_a_version_to_someone_elses_document(
 ):
     login_as(app, client, personas.member_a)  # contributor through Rotterdam's grant
     assert client.get(f"/documenten/{admins_document}").status_code == 200
-    response = add_version(client, admins_document, V2, "beleid.pdf", token_from=upload_url(space_id))
+    response = add_version(
+        client, admins_document, V2, "beleid.pdf", token_from=upload_url(space_id)
+    )
     assert response.status_code == 403
     restore = post(
-        client, f"/documenten/{admins_document}/versies/1/terugzetten", token_from=upload_url(space_id)
+        client,
+        f"/documenten/{admins_document}/versies/1/terugzetten",
+        token_from=upload_url(space_id),
     )
     assert restore.status_code == 403
     assert [v.number for v in versions(app, admins_document)] == [1]
@@ -164,7 +174,9 @@ def test_an_editor_may_add_a_version_to_any_document(
 ):
     grant_user(app, space_id, personas.police, SpaceRole.EDITOR)
     login_as(app, client, personas.police)
-    response = add_version(client, admins_document, V2, "beleid.pdf", token_from=upload_url(space_id))
+    response = add_version(
+        client, admins_document, V2, "beleid.pdf", token_from=upload_url(space_id)
+    )
     assert response.status_code == 302
     rows = versions(app, admins_document)
     assert [(v.number, v.created_by_id) for v in rows] == [
