@@ -2,7 +2,7 @@
 
 Revision ID: 0002_spaces_documents
 Revises: 0001_foundation
-Create Date: 2026-11-29 02:32:28.908617
+Create Date: 2026-11-29 02:59:18.714766
 
 """
 from alembic import op
@@ -114,6 +114,8 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_documents_created_by_id'), ['created_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_documents_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_documents_folder_id'), ['folder_id'], unique=False)
+        batch_op.create_index('ix_documents_listing_title', ['space_id', 'folder_id', 'title'], unique=False)
+        batch_op.create_index('ix_documents_listing_updated', ['space_id', 'folder_id', 'updated_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_documents_space_id'), ['space_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_documents_trash_batch'), ['trash_batch'], unique=False)
 
@@ -158,6 +160,8 @@ def downgrade():
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_documents_trash_batch'))
         batch_op.drop_index(batch_op.f('ix_documents_space_id'))
+        batch_op.drop_index('ix_documents_listing_updated')
+        batch_op.drop_index('ix_documents_listing_title')
         batch_op.drop_index(batch_op.f('ix_documents_folder_id'))
         batch_op.drop_index(batch_op.f('ix_documents_deleted_at'))
         batch_op.drop_index(batch_op.f('ix_documents_created_by_id'))

@@ -4,7 +4,7 @@ deleting moves to the trash, and only a purge removes rows (and blobs nobody poi
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, and_
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from ..db_types import str_enum
@@ -40,6 +40,11 @@ class Folder(db.Model):
 
 class Document(db.Model):
     __tablename__ = "documents"
+    __table_args__ = (
+        # The folder listing filters on space and folder and sorts by title or date.
+        Index("ix_documents_listing_title", "space_id", "folder_id", "title"),
+        Index("ix_documents_listing_updated", "space_id", "folder_id", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id"), index=True)
