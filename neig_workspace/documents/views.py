@@ -371,7 +371,8 @@ def _send_version(document: Document, version: DocumentVersion, *, inline: bool)
     if inline:
         # A preview may show a PDF or an image, and can never run script or reach out.
         response.headers["Content-Security-Policy"] = (
-            "default-src 'none'; img-src 'self'; object-src 'self'; sandbox"
+            "default-src 'none'; img-src 'self'; object-src 'self'; base-uri 'none';"
+            " frame-ancestors 'none'; sandbox"
         )
     return response
 

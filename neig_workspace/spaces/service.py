@@ -136,6 +136,9 @@ def add_grant(
     )
     if existing is not None:
         if existing.role != role:
+            # Lowering the only manager grant would leave the space unmanaged, like removing it.
+            if existing.role == SpaceRole.MANAGER and _manager_grant_count(space) <= 1:
+                raise ServiceError(_("Een werkruimte houdt minstens één beheerder."), "role")
             before = SpaceRole(existing.role).name.lower()
             existing.role = role
             audit.record(

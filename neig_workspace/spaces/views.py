@@ -225,7 +225,7 @@ def create():
         space = service.create_space(
             SpaceKind(form.kind.data),
             form.name.data,
-            description=form.description.data,
+            description=form.description.data or "",
             classification=Classification(form.classification.data),
             mfa_required=form.mfa_required.data,
             actor=current_user,
@@ -249,7 +249,7 @@ def edit(space_id):
         service.update_space(
             space,
             name=form.name.data,
-            description=form.description.data,
+            description=form.description.data or "",
             classification=Classification(form.classification.data),
             mfa_required=form.mfa_required.data,
             actor=current_user,

@@ -15,6 +15,7 @@ test authorisation, not CSRF; their answer is the real outcome (302 after a succ
 the service refuses, …). Every new route needs a row here.
 """
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,13 +23,16 @@ from datetime import timedelta
 import pyotp
 from sqlalchemy import select
 
-from neig_workspace.access.roles import OrgRole
+from neig_workspace.access.roles import OrgRole, SpaceRole
 from neig_workspace.accounts import mfa
 from neig_workspace.accounts.models import Invitation, PasswordReset, User, UserSession
 from neig_workspace.accounts.passwords import hash_password
 from neig_workspace.accounts.tokens import new_token
+from neig_workspace.documents import service as documents
 from neig_workspace.extensions import db
-from neig_workspace.organisations.models import Membership
+from neig_workspace.organisations.models import Membership, Organisation
+from neig_workspace.spaces import service as spaces
+from neig_workspace.spaces.models import PrincipalType, SpaceKind
 from neig_workspace.timeutil import utcnow
 from tests.personas import PASSWORD
 
@@ -137,12 +141,55 @@ def _edit_org(c):
     return {"name": "Gemeente Rotterdam (nieuw)", "type": "municipality", "cbs_code": "GM0599"}
 
 
+def _new_space(c):
+    return {"kind": "restricted", "name": "Werkgroep Nazorg", "classification": "intern"}
+
+
+def _edit_space(c):
+    return {
+        "name": "Gemeente Rotterdam (werkruimte)",
+        "description": "",
+        "classification": "intern",
+    }
+
+
+def _grant(c):
+    return {"principal": f"org:{c.org_police}", "email": "", "role": "10"}
+
+
+def _pdf(c):
+    return {"files": (io.BytesIO(PDF), "verslag.pdf")}
+
+
+def _upload(c):
+    return {"folder": "0", "classification": "intern", **_pdf(c)}
+
+
+def _folder(c):
+    return {"name": "Nieuwe map", "parent": "0"}
+
+
+def _metadata(c):
+    return {"title": "Verslag (nieuw)", "classification": "intern", "status": "concept"}
+
+
+def _move(c):
+    return {"folder": c.folder}
+
+
+def _copy(c):
+    return {"space": c.space_target}
+
+
 # URL templates, filled from the context (see Context): "{c.org_a}" is Gemeente Rotterdam's id.
 USER = "/beheer/gebruikers/{c.target_user}"
 ORG = "/organisaties/{c.org_a}"
 ADMIN_ORG = "/beheer/organisaties/{c.org_a}"
 MEMBER = "/organisaties/{c.org_a}/leden/{c.target_membership}"
 ENROL = "/account/tweestapsverificatie/instellen"
+SPACE = "/werkruimtes/{c.space}"
+DOC = "/documenten/{c.document}"
+TRASHED = "/documenten/{c.trashed}"
 
 # fmt: off
 ROUTES: dict[tuple[str, str], Row] = {
@@ -215,6 +262,49 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("organisations.revoke_invitation", "POST"): R(ORG + "/uitnodigingen/{c.invitation}/intrekken", LOGIN, 404, 302, 404,   302, other=404),
 
     ("audit.index", "GET"):                     R("/beheer/audit",                               LOGIN, 403,   403,   403,   200),
+
+    # Spaces: A's own space (A contributes, A's admins manage). A platform admin sees every space
+    # and manages its metadata and grants, but reads no content without a grant (403); the
+    # secretariat has no grant there, so the space does not exist for them (404).
+    ("spaces.index", "GET"):                    R("/werkruimtes",                                LOGIN, 200,   200,   200,   200),
+    ("spaces.show", "GET"):                     R(SPACE,                                         LOGIN, 200,   200,   404,   403, other=404),
+    ("spaces.activity", "GET"):                 R(SPACE + "/activiteit",                         LOGIN, 200,   200,   404,   403, other=404),
+    ("spaces.members", "GET"):                  R(SPACE + "/leden",                              LOGIN, 200,   200,   404,   200, other=404),
+    ("spaces.add_grant", "POST"):               R(SPACE + "/leden",                              LOGIN, 403,   302,   404,   302, other=404, data=_grant),
+    ("spaces.remove_grant", "POST"):            R(SPACE + "/leden/{c.grant}/verwijderen",        LOGIN, 403,   302,   404,   302, other=404),
+    ("spaces.edit", "GET"):                     R(SPACE + "/instellingen",                       LOGIN, 403,   200,   404,   200, other=404),
+    ("spaces.edit", "POST"):                    R(SPACE + "/instellingen",                       LOGIN, 403,   302,   404,   302, other=404, data=_edit_space),
+    ("spaces.admin_index", "GET"):              R("/beheer/werkruimtes",                         LOGIN, 403,   403,   403,   200),
+    ("spaces.create", "GET"):                   R("/beheer/werkruimtes/nieuw",                   LOGIN, 403,   403,   403,   200),
+    ("spaces.create", "POST"):                  R("/beheer/werkruimtes/nieuw",                   LOGIN, 403,   403,   403,   302, data=_new_space),
+
+    # Documents in A's space, uploaded by another member of A: member_a (contributor) reads and
+    # adds, but edits only their own; org_admin_a (manager) does everything. A platform admin
+    # gets 403 on the space's pages and 404 on a document: without a grant it is content they
+    # may not even know of. Search runs for everyone and finds only what they may read.
+    ("documents.index", "GET"):                 R(SPACE + "/documenten",                         LOGIN, 200,   200,   404,   403, other=404),
+    ("documents.upload", "GET"):                R(SPACE + "/documenten/uploaden",                LOGIN, 200,   200,   404,   403, other=404),
+    ("documents.upload", "POST"):               R(SPACE + "/documenten/uploaden",                LOGIN, 302,   302,   404,   403, other=404, data=_upload),
+    ("documents.create_folder", "POST"):        R(SPACE + "/mappen",                             LOGIN, 302,   302,   404,   403, other=404, data=_folder),
+    ("documents.trash_folder", "POST"):         R(SPACE + "/mappen/{c.folder}/verwijderen",      LOGIN, 403,   302,   404,   403, other=404),
+    ("documents.trash", "GET"):                 R(SPACE + "/prullenbak",                         LOGIN, 200,   200,   404,   403, other=404),
+    ("documents.search", "GET"):                R("/zoeken?q=verslag",                           LOGIN, 200,   200,   200,   200),
+    ("documents.show", "GET"):                  R(DOC,                                           LOGIN, 200,   200,   404,   404, other=404),
+    ("documents.edit", "GET"):                  R(DOC + "/bewerken",                             LOGIN, 403,   200,   404,   404, other=404),
+    ("documents.edit", "POST"):                 R(DOC + "/bewerken",                             LOGIN, 403,   302,   404,   404, other=404, data=_metadata),
+    ("documents.add_version", "POST"):          R(DOC + "/versies",                              LOGIN, 403,   302,   404,   404, other=404, data=_pdf),
+    ("documents.download", "GET"):              R(DOC + "/versies/1/download",                   LOGIN, 200,   200,   404,   404, other=404),
+    ("documents.preview", "GET"):               R(DOC + "/versies/1/voorbeeld",                  LOGIN, 200,   200,   404,   404, other=404),
+    ("documents.restore_version", "POST"):      R(DOC + "/versies/1/terugzetten",                LOGIN, 403,   302,   404,   404, other=404),
+    ("documents.move", "GET"):                  R(DOC + "/verplaatsen",                          LOGIN, 403,   200,   404,   404, other=404),
+    ("documents.move", "POST"):                 R(DOC + "/verplaatsen",                          LOGIN, 403,   302,   404,   404, other=404, data=_move),
+    # Reading is enough to copy, to a space where one may upload (A's working group).
+    ("documents.copy", "GET"):                  R(DOC + "/kopieren",                             LOGIN, 200,   200,   404,   404, other=404),
+    ("documents.copy", "POST"):                 R(DOC + "/kopieren",                             LOGIN, 302,   302,   404,   404, other=404, data=_copy),
+    ("documents.delete", "POST"):               R(DOC + "/verwijderen",                          LOGIN, 403,   302,   404,   404, other=404),
+    # In the trash: a contributor restores only their own, only a manager purges.
+    ("documents.restore", "POST"):              R(TRASHED + "/herstellen",                       LOGIN, 403,   302,   404,   404, other=404),
+    ("documents.purge", "POST"):                R(TRASHED + "/definitief-verwijderen",           LOGIN, 403,   302,   404,   404, other=404),
 }
 # fmt: on
 
@@ -254,7 +344,8 @@ class Context:
 
 
 def build_context(app, personas, viewer: str | None = None) -> Context:
-    """Plant A's objects: a member, their membership, an invitation, a reset, a spare session."""
+    """Plant A's objects: a member, their membership, an invitation, a reset, a spare session,
+    and A's space with its documents (see _plant_space_objects)."""
     org_a = personas.orgs["gemeente_a"]
     with app.app_context():
         target = User(
@@ -281,8 +372,9 @@ def build_context(app, personas, viewer: str | None = None) -> Context:
             token_hash=session_hash, user_id=personas.member_a.id, mfa_verified=False
         )
         db.session.add_all([target, membership, invitation, reset, spare])
-        db.session.commit()
+        db.session.flush()
         ids = {
+            **_plant_space_objects(personas, target),
             "org_a": org_a,
             "org_police": personas.orgs["politie"],
             "target_user": target.id,
@@ -292,7 +384,39 @@ def build_context(app, personas, viewer: str | None = None) -> Context:
             "reset_token": reset_token,
             "member_session": spare.id,
         }
+        db.session.commit()
     return Context(app=app, personas=personas, viewer=viewer, ids=ids)
+
+
+PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+
+
+def _plant_space_objects(personas, author: User) -> dict:
+    """A's own space with a folder, a document and a trashed one (by `author`, a member of A
+    who is no persona), a user grant to take away, and a working group A may upload to."""
+    org = db.session.get(Organisation, personas.orgs["gemeente_a"])
+    space = spaces.create_organisation_space(org, actor=None)
+    grant = spaces.add_grant(space, PrincipalType.USER, SpaceRole.VIEWER, user=author, actor=None)
+    target = spaces.create_space(SpaceKind.RESTRICTED, "Werkgroep A", actor=None)
+    spaces.add_grant(
+        target, PrincipalType.ORGANISATION, SpaceRole.CONTRIBUTOR, organisation=org, actor=None
+    )
+    folder = documents.create_folder(space, "Verslagen", None, actor=author)
+    document = documents.upload_document(
+        space, documents.Upload(io.BytesIO(PDF), "verslag.pdf"), actor=author
+    )
+    trashed = documents.upload_document(
+        space, documents.Upload(io.BytesIO(PDF), "oud.pdf"), actor=author
+    )
+    documents.trash_document(trashed, actor=author)
+    return {
+        "space": space.id,
+        "space_target": target.id,
+        "grant": grant.id,
+        "folder": folder.id,
+        "document": document.id,
+        "trashed": trashed.id,
+    }
 
 
 def matrix_cases():

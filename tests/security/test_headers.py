@@ -107,8 +107,26 @@ def test_every_response_has_the_security_headers_and_no_inline_code(
     app, personas, endpoint, method, column
 ):
     response, _, _ = run_cell(app, personas, endpoint, method, column)
+    if endpoint == "documents.preview" and response.status_code == 200:
+        assert_sandboxed_preview(response)
+        return
     assert_security_headers(response, logged_in=column != "anonymous")
     assert_no_inline_code(response)
+
+
+def assert_sandboxed_preview(response):
+    """A stored file shown inline has a CSP of its own: nothing loads but the file itself (the
+    browser's PDF viewer needs object-src 'self'), no script runs (sandbox), and it is still
+    never framed, sniffed or stored."""
+    csp = csp_directives(response)
+    assert csp.get("default-src") == ["'none'"] and "sandbox" in csp
+    assert csp.get("base-uri") == ["'none'"] and csp.get("frame-ancestors") == ["'none'"]
+    assert "script-src" not in csp
+    assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in response.headers["Cache-Control"]
+    assert response.headers["Content-Disposition"].startswith("inline")
 
 
 def test_the_matrix_reaches_pages_for_admins_and_visitors():
