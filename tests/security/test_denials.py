@@ -26,7 +26,10 @@ def test_another_organisations_object_is_audited_without_leaking(app, client, pe
     response = client.get(f"/organisaties/{personas.orgs['gemeente_a']}")
     assert response.status_code == 404
     [event] = denials(app)
-    assert (event.target_type, event.target_id) == ("organisation", str(personas.orgs["gemeente_a"]))
+    assert (event.target_type, event.target_id) == (
+        "organisation",
+        str(personas.orgs["gemeente_a"]),
+    )
     assert event.details["status"] == 404
 
 
