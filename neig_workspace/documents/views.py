@@ -382,17 +382,7 @@ def _send_version(document: Document, version: DocumentVersion, *, inline: bool)
 def download(document_id, number):
     """Download a version as an attachment (ranges and a strong ETag from its hash)."""
     document = load_or_404(Document, document_id, "document.download")
-    version = _version_or_404(document, number)
-    if not request.if_none_match.contains(version.sha256):  # a 304 sends nothing to audit
-        audit.record(
-            "document.downloaded",
-            actor=current_user,
-            target=document,
-            space_id=document.space_id,
-            details={"version": version.number},
-        )
-        db.session.commit()
-    return _send_version(document, version, inline=False)
+    return _audited_send(document, _version_or_404(document, number), inline=False)
 
 
 @bp.get("/documenten/<int:document_id>/versies/<int:number>/voorbeeld")
@@ -403,15 +393,21 @@ def preview(document_id, number):
     version = _version_or_404(document, number)
     if version.mimetype not in PREVIEWABLE:
         abort(404)
-    audit.record(
-        "document.previewed",
-        actor=current_user,
-        target=document,
-        space_id=document.space_id,
-        details={"version": version.number},
-    )
-    db.session.commit()
-    return _send_version(document, version, inline=True)
+    return _audited_send(document, version, inline=True)
+
+
+def _audited_send(document: Document, version: DocumentVersion, *, inline: bool):
+    """Every time content leaves, the log says who took which version; a 304 sends nothing."""
+    if not request.if_none_match.contains(version.sha256):
+        audit.record(
+            "document.previewed" if inline else "document.downloaded",
+            actor=current_user,
+            target=document,
+            space_id=document.space_id,
+            details={"version": version.number},
+        )
+        db.session.commit()
+    return _send_version(document, version, inline=inline)
 
 
 @bp.post("/documenten/<int:document_id>/versies/<int:number>/terugzetten")
