@@ -90,7 +90,11 @@ def app(database_url, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _clean_database(request, app):
     """Every test starts with empty tables, fresh rate limits and an empty outbox."""
+    # The limiter is one object for every app in the process and keeps the storage of the last
+    # app created: a test that makes another app must not leave its counters to the next test.
+    saved_limits = (limiter._storage, limiter._limiter)
     yield
+    limiter._storage, limiter._limiter = saved_limits
     with app.app_context():
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         if db.engine.dialect.name == "postgresql":
