@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Email, Length
 
 
@@ -40,3 +40,10 @@ def _strip(value):
 
 def required(message) -> DataRequired:
     return DataRequired(message=message)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a group of checkboxes (clearer than a multi-select list)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()

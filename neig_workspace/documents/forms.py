@@ -3,10 +3,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from ..forms import required
+from ..forms import MultiCheckboxField, required
 from ..spaces.forms import CLASSIFICATION_LABELS
 from .models import DocumentStatus
 
@@ -35,7 +35,7 @@ class UploadForm(FlaskForm):
         description=_l("Gescheiden door komma’s, bijvoorbeeld: nazorg, woning."),
     )
     classification = SelectField(_l("Classificatie"), choices=classification_choices)
-    narrowing = SelectMultipleField(
+    narrowing = MultiCheckboxField(
         _l("Alleen zichtbaar voor"),
         coerce=int,
         description=_l(
@@ -58,7 +58,7 @@ class MetadataForm(FlaskForm):
     status = SelectField(
         _l("Status"), choices=[(s.value, label) for s, label in STATUS_LABELS.items()]
     )
-    narrowing = SelectMultipleField(_l("Alleen zichtbaar voor"), coerce=int)
+    narrowing = MultiCheckboxField(_l("Alleen zichtbaar voor"), coerce=int)
 
 
 class FolderForm(FlaskForm):

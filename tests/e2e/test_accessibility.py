@@ -42,26 +42,67 @@ def _wrong_login(page):
     expect(page.locator("#error-summary")).to_be_visible()
 
 
-# page name -> (persona key or None, the path, or a function of (page, personas, link))
+def _space_of_a(app, personas, suffix: str) -> str:
+    """Gemeente A's own space with one document (narrowable to A) and a folder; its pages."""
+    import io
+
+    from neig_workspace.accounts.models import User
+    from neig_workspace.documents import service as documents
+    from neig_workspace.extensions import db
+    from neig_workspace.organisations.models import Organisation
+    from neig_workspace.spaces.service import create_organisation_space
+
+    with app.app_context():
+        org = db.session.get(Organisation, personas.orgs["gemeente_a"])
+        actor = db.session.get(User, personas.org_admin_a.id)
+        space = create_organisation_space(org, actor=None)
+        documents.create_folder(space, "Handelingskaders", None, actor=actor)
+        upload = documents.Upload(io.BytesIO(b"%PDF-1.4\n% nazorg\n"), "nazorg.pdf")
+        document = documents.upload_document(space, upload, tags="nazorg", actor=actor)
+        db.session.commit()
+        paths = {
+            "spaces": "/werkruimtes",
+            "documents": f"/werkruimtes/{space.id}/documenten",
+            "upload": f"/werkruimtes/{space.id}/documenten/uploaden",
+            "members": f"/werkruimtes/{space.id}/leden",
+            "document": f"/documenten/{document.id}",
+            "edit": f"/documenten/{document.id}/bewerken",
+            "search": "/zoeken?q=nazorg",
+        }
+    return paths[suffix]
+
+
+def _space_page(name: str):
+    return lambda app, page, personas, link: _space_of_a(app, personas, name)
+
+
+# page name -> (persona key or None, the path, or a function of (app, page, personas, link))
 PAGES = {
+    "my spaces": ("org_admin_a", _space_page("spaces")),
+    "space documents": ("org_admin_a", _space_page("documents")),
+    "upload page": ("org_admin_a", _space_page("upload")),
+    "space members": ("org_admin_a", _space_page("members")),
+    "document page": ("org_admin_a", _space_page("document")),
+    "document details form": ("org_admin_a", _space_page("edit")),
+    "search results": ("org_admin_a", _space_page("search")),
     "landing": (None, "/"),
     "login": (None, "/inloggen"),
-    "login with errors": (None, lambda page, personas, link: _wrong_login(page)),
+    "login with errors": (None, lambda app, page, personas, link: _wrong_login(page)),
     "MFA enrolment": ("member_a", "/account/tweestapsverificatie/instellen"),
     "account": ("member_a", "/account"),
     "overview": ("member_a", "/"),
     "organisations admin list": ("platform_admin", "/beheer/organisaties"),
     "organisation page": (
         "org_admin_a",
-        lambda page, personas, link: f"/organisaties/{personas.orgs['gemeente_a']}",
+        lambda app, page, personas, link: f"/organisaties/{personas.orgs['gemeente_a']}",
     ),
     "users admin list": ("platform_admin", "/beheer/gebruikers"),
     "user page": (
         "platform_admin",
-        lambda page, personas, link: f"/beheer/gebruikers/{personas.member_a.id}",
+        lambda app, page, personas, link: f"/beheer/gebruikers/{personas.member_a.id}",
     ),
     "audit log": ("platform_admin", "/beheer/audit"),
-    "invitation acceptance": (None, lambda page, personas, link: link),
+    "invitation acceptance": (None, lambda app, page, personas, link: link),
     "404": (None, "/bestaat-niet"),
 }
 
@@ -92,7 +133,7 @@ def test_page_has_no_wcag_violations(name, app, live_server, axe_context, person
     if persona_key:
         sign_in(app, axe_context, live_server.url, personas[persona_key])
     page = axe_context.new_page()
-    path = target(page, personas, link) if callable(target) else target
+    path = target(app, page, personas, link) if callable(target) else target
     if path:
         page.goto(path)
 
