@@ -5,7 +5,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from ..access.policy import can, load_or_404, require, space_role, visible_activity, visible_spaces
+from ..access.policy import (
+    can,
+    load_or_404,
+    require,
+    seeable_spaces,
+    space_role,
+    visible_activity,
+    visible_spaces,
+)
 from ..access.roles import SpaceRole
 from ..accounts.service import find_user_by_email
 from ..accounts.views import form_error
@@ -266,5 +274,7 @@ def edit(space_id):
 def admin_index():
     """Every space with its kind and classification (platform admins; no content)."""
     require("space.create")
-    page = paginate(select(Space).order_by(Space.kind, Space.name))
+    page = paginate(
+        select(Space).where(seeable_spaces(current_user)).order_by(Space.kind, Space.name)
+    )
     return render_template("spaces/admin_index.html", page=page)
