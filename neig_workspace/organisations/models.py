@@ -37,7 +37,8 @@ class Organisation(db.Model):
     type: Mapped[OrgType] = mapped_column(str_enum(OrgType))
     #: CBS municipality code (GM0599) for municipalities; empty for other partners.
     cbs_code: Mapped[str | None] = mapped_column(String(6))
-    #: Deactivated organisations are kept (never hard-deleted) but give no access.
+    #: Deactivated organisations are kept (never hard-deleted); their space grants stop
+    #: working and their admins can no longer manage members.
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
