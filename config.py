@@ -55,6 +55,14 @@ class Config:
     BLOB_ROOT = os.environ.get("BLOB_ROOT", str(INSTANCE_DIR / "blobs"))
     TRASH_RETENTION_DAYS = _env_int("TRASH_RETENTION_DAYS", 30)
 
+    # Virus scanning by clamd: a unix socket path, or a host and port; both empty = off.
+    CLAMAV_SOCKET = os.environ.get("CLAMAV_SOCKET", "")
+    CLAMAV_HOST = os.environ.get("CLAMAV_HOST", "")
+    CLAMAV_PORT = _env_int("CLAMAV_PORT", 3310)
+    CLAMAV_TIMEOUT = _env_int("CLAMAV_TIMEOUT", 60)
+    #: While clamd is unreachable: "refuse" uploads, or "quarantine" them until scanned.
+    CLAMAV_UNAVAILABLE = os.environ.get("CLAMAV_UNAVAILABLE", "refuse")
+
     # MFA: "all" (every account), "admins" (platform admins only) or "none".
     MFA_REQUIRED_FOR = os.environ.get("MFA_REQUIRED_FOR", "admins")
     MFA_ISSUER = os.environ.get("MFA_ISSUER", "NEIG Werkruimte")
@@ -116,6 +124,10 @@ class TestingConfig(Config):
     ARGON2_PARALLELISM = 1
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
+    # Tests switch scanning on themselves, against the clamd they start.
+    CLAMAV_SOCKET = ""
+    CLAMAV_HOST = ""
+    CLAMAV_UNAVAILABLE = "refuse"
     SERVER_NAME = None
 
 

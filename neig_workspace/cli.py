@@ -110,3 +110,21 @@ def purge_trash(dry_run: bool, days: int | None) -> None:
             f"{verb} document {document_id} ({title!r}, in the trash since {deleted_at:%Y-%m-%d})"
         )
     click.echo(f"{verb} {len(purged)} document(s) older than {days} days.")
+
+
+@neig.command("scan-pending")
+def scan_pending() -> None:
+    """Scan the uploads held in quarantine while the virus scanner was unreachable."""
+    from .documents import scanning
+
+    client = scanning.client_from_config(current_app.config)
+    if client is None:
+        raise click.ClickException("Virus scanning is off: set CLAMAV_SOCKET or CLAMAV_HOST.")
+    try:
+        report = scanning.scan_pending(client)
+    except scanning.ScannerUnavailable as error:
+        raise click.ClickException(f"The virus scanner is unreachable: {error}") from error
+    click.echo(
+        f"Scanned pending uploads: {report.clean} clean, {report.infected} infected"
+        f" (blob removed), {report.missing} missing."
+    )

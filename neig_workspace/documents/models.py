@@ -18,6 +18,22 @@ class DocumentStatus(enum.StrEnum):
     VASTGESTELD = "vastgesteld"
 
 
+class ScanStatus(enum.StrEnum):
+    """What the virus scanner said about a version's content."""
+
+    CLEAN = "clean"
+    #: Stored while the scanner was unreachable (quarantine mode): nobody may open it yet.
+    PENDING = "pending"
+    #: Found infected after the fact: the blob is removed, the row stays for the history.
+    INFECTED = "infected"
+    #: Uploaded while scanning was off.
+    NOT_SCANNED = "not_scanned"
+
+    @property
+    def openable(self) -> bool:
+        return self in (ScanStatus.CLEAN, ScanStatus.NOT_SCANNED)
+
+
 class Folder(db.Model):
     __tablename__ = "folders"
 
@@ -103,6 +119,12 @@ class DocumentVersion(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: Set when this version was made by restoring an older one.
     restored_from: Mapped[int | None]
+    scan_status: Mapped[ScanStatus] = mapped_column(
+        str_enum(ScanStatus, 16),
+        default=ScanStatus.NOT_SCANNED,
+        server_default=ScanStatus.NOT_SCANNED.value,  # versions from before scanning existed
+        index=True,
+    )
 
     created_by: Mapped["User | None"] = relationship()  # noqa: F821
 

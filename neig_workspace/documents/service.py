@@ -17,8 +17,15 @@ from ..errors import ServiceError
 from ..extensions import db
 from ..spaces.models import Classification, Space
 from ..timeutil import utcnow
-from . import filetypes
-from .models import Document, DocumentNarrowing, DocumentStatus, DocumentVersion, Folder
+from . import filetypes, scanning
+from .models import (
+    Document,
+    DocumentNarrowing,
+    DocumentStatus,
+    DocumentVersion,
+    Folder,
+    ScanStatus,
+)
 from .storage import LocalBlobStore, StagedBlob, TooLarge
 
 _PLACED_KEY = "neig_placed_blobs"
@@ -41,6 +48,29 @@ class UploadTooLarge(ServiceError):
     """A file over MAX_UPLOAD_SIZE: answered with 413 (SECURITY.md § Files)."""
 
 
+class UploadRefused(ServiceError):
+    """Refused by the virus check. The refusal is audited after the upload's transaction is
+    rolled back (see record_refusal), so the rollback cannot take the audit event with it."""
+
+    def __init__(self, message: str, *, action: str, space_id: int, details: dict):
+        super().__init__(message, "files")
+        self.action, self.space_id, self.details = action, space_id, details
+
+
+def record_refusal(error: UploadRefused, *, actor) -> None:
+    """Audit a refused upload in its own transaction; call after rolling back the upload."""
+    audit.record(
+        error.action,
+        actor=actor,
+        result="failure",
+        target_type="space",
+        target_id=error.space_id,
+        space_id=error.space_id,
+        details=error.details,
+    )
+    db.session.commit()
+
+
 def _size_label(size: int) -> str:
     # A limit under 1 MB would otherwise read as "0 MB".
     if size >= 1024 * 1024:
@@ -48,8 +78,8 @@ def _size_label(size: int) -> str:
     return f"{max(size // 1024, 1)} kB"
 
 
-def _stage(upload: Upload) -> tuple[StagedBlob, filetypes.FileType, str]:
-    """Stream to a temporary file and check the content; refuse with a clear message."""
+def _stage(upload: Upload, space_id: int) -> tuple[StagedBlob, filetypes.FileType, str, ScanStatus]:
+    """Stream to a temporary file, check the content and scan it; refuse with a clear message."""
     filename = filetypes.clean_filename(upload.filename)
     limit = current_app.config["MAX_UPLOAD_SIZE"]
     try:
@@ -70,7 +100,42 @@ def _stage(upload: Upload) -> tuple[StagedBlob, filetypes.FileType, str]:
     except filetypes.FileTypeError as error:
         store().discard(staged)
         raise ServiceError(_type_message(error.code, filename), "files") from error
-    return staged, file_type, filename
+    try:
+        scan_status = _scan(staged, filename, space_id)
+    except BaseException:
+        store().discard(staged)  # an infected or unscanned file never reaches the store
+        raise
+    return staged, file_type, filename, scan_status
+
+
+def _scan(staged: StagedBlob, filename: str, space_id: int) -> ScanStatus:
+    client = scanning.client_from_config(current_app.config)
+    if client is None:
+        return ScanStatus.NOT_SCANNED
+    try:
+        verdict = client.scan_file(staged.path)
+    except scanning.ScannerUnavailable as error:
+        current_app.logger.warning("Virus scanner unavailable: %s", error)
+        if scanning.quarantine_when_unavailable(current_app.config):
+            return ScanStatus.PENDING
+        raise UploadRefused(
+            _("De virusscanner is niet bereikbaar; probeer het later opnieuw."),
+            action="document.scan_unavailable",
+            space_id=space_id,
+            details={"filename": filename, "space": space_id},
+        ) from error
+    if verdict.infected:
+        raise UploadRefused(
+            _(
+                "%(name)s bevat een virus (%(signature)s) en is geweigerd.",
+                name=filename,
+                signature=verdict.signature_label,
+            ),
+            action="document.infected",
+            space_id=space_id,
+            details={"filename": filename, "signature": verdict.signature, "space": space_id},
+        )
+    return ScanStatus.CLEAN
 
 
 def _type_message(code: str, filename: str) -> str:
@@ -136,6 +201,7 @@ def _add_version(
     size: int,
     sha256: str,
     actor,
+    scan_status: ScanStatus,
     restored_from: int | None = None,
 ) -> DocumentVersion:
     document.latest_number += 1
@@ -148,13 +214,16 @@ def _add_version(
         sha256=sha256,
         created_by_id=actor.id,
         restored_from=restored_from,
+        scan_status=scan_status,
     )
     db.session.add(version)
     document.updated_at = utcnow()
     return version
 
 
-def _add_staged_version(document: Document, staged: StagedBlob, file_type, filename: str, *, actor):
+def _add_staged_version(
+    document: Document, staged: StagedBlob, file_type, filename: str, scan_status, *, actor
+):
     version = _add_version(
         document,
         filename=filename,
@@ -162,6 +231,7 @@ def _add_staged_version(document: Document, staged: StagedBlob, file_type, filen
         size=staged.size,
         sha256=staged.sha256,
         actor=actor,
+        scan_status=scan_status,
     )
     _place(staged)
     return version
@@ -182,7 +252,7 @@ def upload_document(
     """A new document from one uploaded file; the caller has checked `space.upload`."""
     classification = classification or space.classification
     _check_classification(space, classification)
-    staged, file_type, filename = _stage(upload)
+    staged, file_type, filename, scan_status = _stage(upload, space.id)
     document = Document(
         space_id=space.id,
         folder_id=folder.id if folder else None,
@@ -196,7 +266,7 @@ def upload_document(
     db.session.add(document)
     db.session.flush()
     _set_narrowing(document, narrowing or [])
-    version = _add_staged_version(document, staged, file_type, filename, actor=actor)
+    version = _add_staged_version(document, staged, file_type, filename, scan_status, actor=actor)
     audit.record(
         "document.uploaded",
         actor=actor,
@@ -207,20 +277,26 @@ def upload_document(
             "sha256": staged.sha256,
             "size": staged.size,
             "type": file_type.key,
+            "scan": scan_status.value,
         },
     )
     return document
 
 
 def add_version(document: Document, upload: Upload, *, actor) -> DocumentVersion:
-    staged, file_type, filename = _stage(upload)
-    version = _add_staged_version(document, staged, file_type, filename, actor=actor)
+    staged, file_type, filename, scan_status = _stage(upload, document.space_id)
+    version = _add_staged_version(document, staged, file_type, filename, scan_status, actor=actor)
     audit.record(
         "document.version_added",
         actor=actor,
         target=document,
         space_id=document.space_id,
-        details={"version": version.number, "sha256": staged.sha256, "size": staged.size},
+        details={
+            "version": version.number,
+            "sha256": staged.sha256,
+            "size": staged.size,
+            "scan": scan_status.value,
+        },
     )
     return version
 
@@ -234,6 +310,7 @@ def restore_version(document: Document, version: DocumentVersion, *, actor) -> D
         size=version.size,
         sha256=version.sha256,
         actor=actor,
+        scan_status=version.scan_status,  # same content, same verdict: pending stays pending
         restored_from=version.number,
     )
     audit.record(
@@ -341,6 +418,7 @@ def copy_document(document: Document, target: Space, *, actor) -> Document:
         size=latest.size,
         sha256=latest.sha256,
         actor=actor,
+        scan_status=latest.scan_status,
     )
     audit.record(
         "document.copied_out",

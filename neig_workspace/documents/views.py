@@ -202,6 +202,7 @@ def _store_uploads(space, form, files):
         ]
     except ServiceError as error:
         db.session.rollback()  # all or nothing: no half-uploaded batch
+        _audit_refusal(error)
         status = 413 if isinstance(error, service.UploadTooLarge) else 422
         if _wants_json():
             return jsonify(ok=False, errors=[error.message]), status
@@ -218,6 +219,12 @@ def _store_uploads(space, form, files):
         )
     flash(_("%(n)d document(en) geüpload.", n=len(documents)), "success")
     return redirect(url_for(".index", space_id=space.id, map=folder.id if folder else None))
+
+
+def _audit_refusal(error: ServiceError) -> None:
+    """An infected file or an unreachable scanner is audited after the rollback, on its own."""
+    if isinstance(error, service.UploadRefused):
+        service.record_refusal(error, actor=current_user)
 
 
 def _form_messages(form) -> list[str]:
@@ -337,6 +344,7 @@ def add_version(document_id):
         )
     except ServiceError as error:
         db.session.rollback()
+        _audit_refusal(error)
         flash(error.message, "error")
         return redirect(url_for(".show", document_id=document.id)), 303
     db.session.commit()
@@ -398,6 +406,10 @@ def preview(document_id, number):
 
 def _audited_send(document: Document, version: DocumentVersion, *, inline: bool):
     """Every time content leaves, the log says who took which version; a 304 sends nothing."""
+    if not version.scan_status.openable:
+        # Held in quarantine until scanned, or found infected: nothing leaves.
+        page = render_template("documents/scan_blocked.html", document=document, version=version)
+        return page, 409
     if not request.if_none_match.contains(version.sha256):
         audit.record(
             "document.previewed" if inline else "document.downloaded",

@@ -114,7 +114,7 @@ def test_versions_are_audited(app, client, personas, space_id, document_id):
     assert uploaded[3]["sha256"] == sha(V1) and uploaded[3]["version"] == 1
     [added] = audit_events(app, "document.version_added", document_id)
     assert added[:3] == (actor, target, space_id)
-    assert added[3] == {"version": 2, "sha256": sha(V2), "size": len(V2)}
+    assert added[3] == {"version": 2, "sha256": sha(V2), "size": len(V2), "scan": "not_scanned"}
     [restored] = audit_events(app, "document.version_restored", document_id)
     assert restored == (actor, target, space_id, {"from": 1, "version": 3})
 

@@ -1,0 +1,212 @@
+"""Virus scanning of uploads by a ClamAV daemon (clamd), over its unix or TCP socket.
+
+The file is sent with clamd's INSTREAM command: "zINSTREAM\\0", then chunks each preceded by
+their length as 4 bytes big-endian, then a zero-length chunk; clamd answers "stream: OK" or
+"stream: <signature> FOUND". The file is read in chunks from disk, never whole into memory.
+
+Scanning is on when CLAMAV_SOCKET (a unix socket path) or CLAMAV_HOST is set. clamd's own limits
+(StreamMaxLength, MaxFileSize, MaxScanSize) must be at least MAX_UPLOAD_SIZE: over
+StreamMaxLength clamd answers an error (treated as "scanner unavailable"), and over MaxFileSize
+it says OK without scanning unless AlertExceedsMax is on.
+"""
+
+import socket
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..audit import service as audit
+from ..extensions import db
+from .models import Document, DocumentVersion, ScanStatus
+from .storage import LocalBlobStore
+
+CHUNK = 256 * 1024
+#: Suffix clamd gives signatures from a database that is not ClamAV's signed one.
+_UNOFFICIAL = ".UNOFFICIAL"
+
+
+class ScannerUnavailable(Exception):
+    """clamd could not be reached, timed out, or answered something other than a verdict."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    infected: bool
+    signature: str | None = None
+
+    @property
+    def signature_label(self) -> str:
+        """The signature's name as shown to people (without clamd's ".UNOFFICIAL" marker)."""
+        name = self.signature or ""
+        return name[: -len(_UNOFFICIAL)] if name.endswith(_UNOFFICIAL) else name
+
+
+class ClamdClient:
+    """One connection per command, as clamd expects for the z-prefixed commands."""
+
+    def __init__(
+        self,
+        *,
+        socket_path: str | None = None,
+        host: str | None = None,
+        port: int = 3310,
+        timeout: float = 60.0,
+    ):
+        if not socket_path and not host:
+            raise ValueError("a unix socket path or a host is needed")
+        self.socket_path, self.host, self.port, self.timeout = socket_path, host, port, timeout
+
+    def _connect(self) -> socket.socket:
+        try:
+            if self.socket_path:
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                sock.settimeout(self.timeout)
+                sock.connect(self.socket_path)
+                return sock
+            return socket.create_connection((self.host, self.port), timeout=self.timeout)
+        except OSError as error:
+            raise ScannerUnavailable(f"cannot connect to clamd: {error}") from error
+
+    def _command(self, command: bytes, send_body=None) -> str:
+        with self._connect() as sock:
+            try:
+                sock.sendall(b"z" + command + b"\0")
+                if send_body is not None:
+                    send_body(sock)
+                return _read_reply(sock)
+            except OSError as error:  # timeouts are OSErrors too
+                raise ScannerUnavailable(f"clamd did not answer: {error}") from error
+
+    def ping(self) -> bool:
+        return self._command(b"PING") == "PONG"
+
+    def scan_file(self, path: Path) -> Verdict:
+        """Stream the file at `path` to clamd and return its verdict."""
+
+        def send(sock: socket.socket) -> None:
+            with Path(path).open("rb") as handle:
+                while chunk := handle.read(CHUNK):
+                    sock.sendall(struct.pack("!L", len(chunk)) + chunk)
+            sock.sendall(struct.pack("!L", 0))
+
+        return _verdict(self._command(b"INSTREAM", send))
+
+
+def _read_reply(sock: socket.socket) -> str:
+    """Read up to the terminating NUL byte (z-commands end their reply with one)."""
+    reply = b""
+    while not reply.endswith(b"\0"):
+        part = sock.recv(4096)
+        if not part:
+            break
+        reply += part
+        if len(reply) > 64 * 1024:
+            raise ScannerUnavailable("clamd's reply is unreasonably long")
+    return reply.rstrip(b"\0").decode("utf-8", "replace").strip()
+
+
+def _verdict(reply: str) -> Verdict:
+    # "stream: OK", "stream: Eicar-Signature FOUND", or "... ERROR" (e.g. a size limit).
+    body = reply.split(": ", 1)[1] if ": " in reply else reply
+    if body == "OK":
+        return Verdict(infected=False)
+    if body.endswith(" FOUND"):
+        return Verdict(infected=True, signature=body[: -len(" FOUND")].strip())
+    raise ScannerUnavailable(f"clamd could not scan the file: {reply!r}")
+
+
+def client_from_config(config) -> ClamdClient | None:
+    """The configured client, or None when scanning is off."""
+    socket_path = config.get("CLAMAV_SOCKET") or None
+    host = config.get("CLAMAV_HOST") or None
+    if not socket_path and not host:
+        return None
+    return ClamdClient(
+        socket_path=socket_path,
+        host=host,
+        port=int(config.get("CLAMAV_PORT") or 3310),
+        timeout=float(config.get("CLAMAV_TIMEOUT") or 60),
+    )
+
+
+def quarantine_when_unavailable(config) -> bool:
+    """Anything but an explicit "quarantine" refuses: an unknown value must not let files in."""
+    return str(config.get("CLAMAV_UNAVAILABLE", "refuse")).strip().lower() == "quarantine"
+
+
+@dataclass
+class PendingReport:
+    clean: int = 0
+    infected: int = 0
+    missing: int = 0
+
+
+def scan_pending(client: ClamdClient) -> PendingReport:
+    """Scan the content of every version held in quarantine, one blob at a time, committing
+    after each: clean versions become openable; an infected blob is removed (after the commit)
+    and every version with that content is marked infected. ScannerUnavailable stops the run,
+    keeping what was done so far."""
+    store = LocalBlobStore(current_app.config["BLOB_ROOT"])
+    report = PendingReport()
+    pending = select(DocumentVersion.sha256).where(
+        DocumentVersion.scan_status == ScanStatus.PENDING
+    )
+    for sha256 in sorted(set(db.session.scalars(pending))):
+        if not store.exists(sha256):
+            current_app.logger.warning("Pending blob %s is missing; left pending", sha256)
+            report.missing += 1
+            continue
+        verdict = client.scan_file(store.path(sha256))
+        versions = db.session.scalars(
+            select(DocumentVersion).where(DocumentVersion.sha256 == sha256)
+        ).all()
+        if verdict.infected:
+            _mark_infected(versions, verdict)
+            # The same after-commit removal as a purge: gone only once the marks are stored.
+            db.session.info.setdefault("neig_blobs_to_delete", []).append(sha256)
+            report.infected += 1
+        else:
+            _mark_clean(versions)
+            report.clean += 1
+        db.session.commit()
+    return report
+
+
+def _mark_infected(versions, verdict: Verdict) -> None:
+    for version in versions:  # identical content is infected whatever it was marked before
+        version.scan_status = ScanStatus.INFECTED
+        audit.record(
+            "document.infected",
+            result="failure",
+            target_type="document",
+            target_id=version.document_id,
+            space_id=_space_id(version),
+            details={
+                "version": version.number,
+                "filename": version.filename,
+                "signature": verdict.signature,
+                "space": _space_id(version),
+                "found_by": "scan-pending",
+            },
+        )
+
+
+def _mark_clean(versions) -> None:
+    for version in versions:
+        if version.scan_status != ScanStatus.PENDING:
+            continue
+        version.scan_status = ScanStatus.CLEAN
+        audit.record(
+            "document.scanned",
+            target_type="document",
+            target_id=version.document_id,
+            space_id=_space_id(version),
+            details={"version": version.number, "scan": ScanStatus.CLEAN.value},
+        )
+
+
+def _space_id(version) -> int:
+    return db.session.get(Document, version.document_id).space_id
