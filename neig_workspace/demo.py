@@ -12,7 +12,7 @@ from .organisations.service import slugify
 from .spaces.models import Classification, PrincipalType, SpaceKind
 from .spaces.service import add_grant, create_organisation_space, create_space
 
-DEMO_PASSWORD = "neig-demo-werkruimte-2025"  # noqa: S105 - documented demo password
+DEMO_PASSWORD = "neig-demo-werkruimte-2025"  # noqa: S105  # nosec B105 # the documented password of the local demo, never deployed
 
 #: (name, type, CBS code, mail domain)
 DEMO_ORGANISATIONS = [

@@ -40,7 +40,7 @@ bp = Blueprint("accounts", __name__)
 
 PENDING_MFA_KEY = "mfa_pending"
 PENDING_MFA_SECONDS = 300
-ENROL_SECRET_KEY = "mfa_enrol_started"  # noqa: S105 - a session key, not a secret
+ENROL_SECRET_KEY = "mfa_enrol_started"  # noqa: S105  # nosec B105 # a session key, not a secret
 
 
 def _login_ip_limit():

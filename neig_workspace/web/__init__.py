@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, redirect, render_template, request, url_for
+from flask import Flask, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -38,6 +38,7 @@ MFA_GATE_OPEN = {
 
 def init_web(app: Flask) -> None:
     app.after_request(_security_headers)
+    app.before_request(_refuse_nul_characters)
     app.before_request(_mfa_gate)
     _register_error_pages(app)
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -63,6 +64,14 @@ def _security_headers(response):
     if request.endpoint != "static":
         headers["Cache-Control"] = "no-store"
     return response
+
+
+def _refuse_nul_characters():
+    """No one types a NUL, and PostgreSQL can neither store nor compare one (the query fails
+    with a 500): a query string or form field that carries one is refused before any query."""
+    for source in (request.args, request.form):
+        if any("\x00" in k or "\x00" in v for k, v in source.items(multi=True)):
+            abort(400)
 
 
 def _mfa_gate():
