@@ -74,6 +74,10 @@ class Config:
     PASSWORD_MIN_LENGTH = 12
     PASSWORD_MIN_SCORE = 3  # zxcvbn score 0..4
 
+    #: Failed logins (all accounts) within the window that raise a security alert.
+    ALERT_FAILED_LOGINS = _env_int("ALERT_FAILED_LOGINS", 20)
+    ALERT_WINDOW_MINUTES = _env_int("ALERT_WINDOW_MINUTES", 5)
+
     INVITATION_VALID_FOR = timedelta(hours=72)
     PASSWORD_RESET_VALID_FOR = timedelta(hours=1)
 

@@ -17,7 +17,7 @@ from ..errors import ServiceError
 from ..extensions import db
 from ..organisations.models import Membership, Organisation
 from ..timeutil import utcnow
-from . import mfa, passwords, sessions
+from . import alerts, mfa, passwords, sessions
 from .models import Invitation, PasswordReset, RecoveryCode, User
 from .tokens import hash_token, new_token
 
@@ -51,6 +51,7 @@ def check_credentials(email: str, password: str) -> LoginResult:
             target=user,
             details={"email": normalise_email(email)[:254], "reason": _failure_reason(user, ok)},
         )
+        alerts.failed_login_recorded()
         return LoginResult(None)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
@@ -72,6 +73,8 @@ def complete_login(user: User, *, mfa_verified: bool, method: str = "password") 
     if user.is_platform_admin or user.is_secretariat:
         details["privileged"] = True
     audit.record("auth.login", actor=user, target=user, details=details)
+    if details.get("privileged"):
+        alerts.privileged_login(user)
 
 
 def verify_second_factor(user: User, code: str) -> bool:
