@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Email, Length
 
+from .errors import ServiceError
+
 
 class ActionForm(FlaskForm):
     """A form with only a CSRF token, behind every state-changing button."""
@@ -47,3 +49,14 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+def form_error(form, error: ServiceError):
+    """Put a service's refusal next to its field, or above the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = (
+            [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
+        )
+    else:
+        form.form_errors.append(error.message)

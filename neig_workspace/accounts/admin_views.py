@@ -9,13 +9,13 @@ from ..access.policy import load_or_404, require, visible_organisations, visible
 from ..access.roles import OrgRole
 from ..errors import ServiceError
 from ..extensions import db
+from ..forms import form_error
 from ..organisations import service as org_service
 from ..organisations.models import Membership, Organisation
 from ..pagination import paginate
 from . import service, sessions
 from .forms import GlobalRolesForm, InviteAnyForm, role_choices
 from .models import User
-from .views import form_error
 
 bp = Blueprint("users", __name__, url_prefix="/beheer/gebruikers")
 

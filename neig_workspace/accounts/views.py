@@ -19,6 +19,7 @@ from .. import extensions
 from ..access.policy import mfa_required
 from ..errors import ServiceError
 from ..extensions import db, limiter
+from ..forms import form_error
 from ..timeutil import utcnow
 from ..web import safe_next
 from . import mfa, service, sessions
@@ -60,17 +61,6 @@ def _reset_user_key():
     # The reset form also takes a second factor: limit guesses per account, as at login.
     reset = service.open_password_reset((request.view_args or {}).get("token", ""))
     return f"mfa:{reset.user_id if reset else None}"
-
-
-def form_error(form, error: ServiceError):
-    """Put a service's refusal next to its field, or above the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = (
-            [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
-        )
-    else:
-        form.form_errors.append(error.message)
 
 
 # --- login ---------------------------------------------------------------------------------

@@ -16,10 +16,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
 from ..access.policy import can, load_or_404, require, visible_documents, visible_spaces
-from ..accounts.views import form_error
 from ..audit import service as audit
 from ..errors import ServiceError
 from ..extensions import db
+from ..forms import form_error
 from ..organisations.models import Organisation
 from ..pagination import paginate
 from ..spaces.forms import CLASSIFICATION_LABELS

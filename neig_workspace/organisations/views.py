@@ -10,9 +10,9 @@ from ..access.roles import OrgRole
 from ..accounts import service as account_service
 from ..accounts.forms import InviteForm
 from ..accounts.models import Invitation, User
-from ..accounts.views import form_error
 from ..errors import ServiceError
 from ..extensions import db
+from ..forms import form_error
 from ..pagination import paginate
 from ..timeutil import utcnow
 from . import service

@@ -16,10 +16,10 @@ from ..access.policy import (
 )
 from ..access.roles import SpaceRole
 from ..accounts.service import find_user_by_email
-from ..accounts.views import form_error
 from ..audit.models import AuditEvent
 from ..errors import ServiceError
 from ..extensions import db
+from ..forms import form_error
 from ..organisations.models import Organisation
 from ..pagination import paginate
 from . import service
