@@ -18,12 +18,18 @@ RECOVERY_CODE_COUNT = 10
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
-def _fernet() -> Fernet:
+def derive_fernet(purpose: bytes) -> Fernet:
+    """A Fernet key for one purpose (the HKDF info), derived from MFA_ENCRYPTION_KEY or else
+    SECRET_KEY: secrets kept at rest (TOTP secrets, SSO client secrets) each get their own key."""
     key_material = current_app.config.get("MFA_ENCRYPTION_KEY") or current_app.config["SECRET_KEY"]
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"neig-totp-secret").derive(
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
         key_material.encode()
     )
     return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _fernet() -> Fernet:
+    return derive_fernet(b"neig-totp-secret")
 
 
 def new_secret() -> str:

@@ -20,6 +20,10 @@ from ..access.policy import mfa_required
 from ..errors import ServiceError
 from ..extensions import db, limiter
 from ..forms import form_error
+from ..sso import MFA_BY_PROVIDER_KEY
+from ..sso import STATE_SESSION_KEY as SSO_STATE_KEY
+from ..sso import service as sso_service
+from ..sso.forms import EmailFirstLoginForm
 from ..timeutil import utcnow
 from ..web import safe_next
 from . import mfa, service, sessions
@@ -28,7 +32,6 @@ from .forms import (
     ChangeEmailForm,
     ChangePasswordForm,
     ForgotPasswordForm,
-    LoginForm,
     MfaEnrolForm,
     MfaLoginForm,
     MfaReauthForm,
@@ -44,7 +47,7 @@ PENDING_MFA_SECONDS = 300
 ENROL_SECRET_KEY = "mfa_enrol_started"  # noqa: S105  # nosec B105 # a session key, not a secret
 
 
-def _login_ip_limit():
+def login_ip_limit():
     return current_app.config["RATELIMIT_LOGIN_PER_IP"]
 
 
@@ -67,39 +70,140 @@ def _reset_user_key():
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])
-@limiter.limit(_login_ip_limit, methods=["POST"])
-@limiter.limit(_login_account_limit, methods=["POST"], key_func=extensions.submitted_email)
+@limiter.limit(login_ip_limit, methods=["POST"])
+@limiter.limit(
+    _login_account_limit,
+    methods=["POST"],
+    key_func=extensions.submitted_email,
+    # The address alone checks no secret and says nothing of the account: only the IP limit.
+    exempt_when=lambda: not request.form.get("password"),
+)
 def login():
-    """Log in with e-mail address and password."""
+    """Log in: the e-mail address first, then the password or the organisation's provider.
+
+    What this page does depends on the address's domain only, never on whether an account
+    exists (no user enumeration). Both fields together log in at once with the password.
+    """
     if current_user.is_authenticated:
         return redirect(url_for("web.index"))
-    form = LoginForm(next=request.args.get("next", ""))
+    form = EmailFirstLoginForm(next=request.args.get("next", ""))
     if not form.validate_on_submit():
-        return render_template(
-            "accounts/login.html", form=form
-        ), 422 if form.is_submitted() else 200
+        if form.email.errors and not form.password.data:
+            # Without a usable address the page cannot tell whether a password is needed:
+            # ask for both, as the one-step form did.
+            form.password.errors = [*form.password.errors, _("Vul uw wachtwoord in.")]
+        status = 422 if form.is_submitted() else 200
+        return render_login(form=form, status=status)
+    provider = sso_service.provider_for_email(form.email.data)
+    if provider is not None and not form.password.data:
+        return _to_identity_provider(form, provider)
+    if provider is not None and not provider.allow_password:
+        return _refuse_password(form, provider)
+    if not form.password.data:
+        # The second step, on the same page: the address kept, the password asked for.
+        return render_login(form=form, password_step=True)
     result = service.check_credentials(form.email.data, form.password.data)
     if result.user is None:
         db.session.commit()
         form.form_errors.append(_("Het e-mailadres of het wachtwoord klopt niet."))
         form.password.data = ""
-        return render_template("accounts/login.html", form=form), 422
-    next_url = safe_next(form.next.data)
-    if result.needs_mfa:
+        return render_login(form=form, status=422)
+    return after_first_factor(result.user, safe_next(form.next.data))
+
+
+def render_login(
+    form=None,
+    *,
+    status: int = 200,
+    notice: str | None = None,
+    email: str = "",
+    show_password: bool = True,
+    password_step: bool = False,
+):
+    """The login page; `notice` says why a sign-in through a provider did not go ahead."""
+    if form is None:
+        form = EmailFirstLoginForm(formdata=None, email=email, next="")
+    form.password.data = ""
+    return render_template(
+        "accounts/login.html",
+        form=form,
+        notice=notice,
+        show_password=show_password,
+        password_step=password_step,
+    ), status
+
+
+def _to_identity_provider(form, provider):
+    """Send the browser to the organisation's provider (or say why that cannot be now)."""
+    try:
+        start = sso_service.begin_login(
+            provider,
+            email=form.email.data,
+            next_url=safe_next(form.next.data),
+            redirect_uri=url_for("sso.callback", _external=True),
+        )
+    except sso_service.SsoRefused as refused:
+        db.session.rollback()
+        sso_service.record_refusal(refused)
+        db.session.commit()
+        return render_login(
+            form=form,
+            notice=refused.message,
+            show_password=refused.allow_password,
+            status=refused.status,
+        )
+    db.session.commit()
+    session[SSO_STATE_KEY] = start.state
+    # Not a redirect: the CSP's form-action 'self' also governs where a form's redirects may
+    # lead, so a browser would stop a POST that redirects to the provider. A page that sends
+    # the browser on (Refresh, with a link to follow by hand) is a navigation of its own.
+    return (
+        render_template("sso/redirect.html", url=start.url, organisation=provider.organisation),
+        200,
+        {"Refresh": f"0; url={start.url}"},
+    )
+
+
+def _refuse_password(form, provider):
+    """This domain's organisation signs in through its provider only."""
+    sso_service.record_refused_password(form.email.data, provider=provider)
+    db.session.commit()
+    form.form_errors.append(
+        _(
+            "Uw organisatie laat u inloggen via haar eigen inlogdienst, niet met een "
+            "wachtwoord. Kies Verder om daar in te loggen."
+        )
+    )
+    return render_login(form=form, show_password=False, status=422)
+
+
+def after_first_factor(
+    user: User, next_url: str, *, method: str = "password", second_factor_done: bool = False
+):
+    """After the password (or the provider): the TOTP step where it applies, else the session
+    (and MFA enrolment where it is required)."""
+    if second_factor_done:
+        service.complete_login(user, mfa_verified=True, method=method)
+        db.session.commit()
+        # The provider checked a second factor; the MFA gate needs no TOTP enrolment for this.
+        session[MFA_BY_PROVIDER_KEY] = True
+        return redirect(safe_next(next_url))
+    if user.mfa_enabled:
         db.session.commit()
         session.clear()
         session[PENDING_MFA_KEY] = {
-            "user_id": result.user.id,
+            "user_id": user.id,
             "at": utcnow().timestamp(),
             "next": next_url,
+            "method": method,
         }
-        return redirect(url_for(".login_mfa"))
-    service.complete_login(result.user, mfa_verified=False)
+        return redirect(url_for("accounts.login_mfa"))
+    service.complete_login(user, mfa_verified=False, method=method)
     db.session.commit()
-    if mfa_required(result.user):
+    if mfa_required(user):
         flash(_("Stel eerst tweestapsverificatie in. Dat is voor uw account verplicht."), "info")
-        return redirect(url_for(".mfa_enrol"))
-    return redirect(next_url)
+        return redirect(url_for("accounts.mfa_enrol"))
+    return redirect(safe_next(next_url))
 
 
 def _pending_mfa_user() -> User | None:
@@ -111,7 +215,7 @@ def _pending_mfa_user() -> User | None:
 
 
 @bp.route("/inloggen/verificatie", methods=["GET", "POST"])
-@limiter.limit(_login_ip_limit, methods=["POST"])
+@limiter.limit(login_ip_limit, methods=["POST"])
 @limiter.limit(_login_account_limit, methods=["POST"], key_func=_pending_user_key)
 def login_mfa():
     """Second step of the login: a TOTP code or a recovery code."""
@@ -131,8 +235,9 @@ def login_mfa():
         form.code.errors = [_("Deze code klopt niet. Probeer de nieuwste code uit de app.")]
         form.code.data = ""
         return render_template("accounts/login_mfa.html", form=form), 422
-    next_url = session.get(PENDING_MFA_KEY, {}).get("next") or url_for("web.index")
-    service.complete_login(user, mfa_verified=True)
+    pending = session.get(PENDING_MFA_KEY, {})
+    next_url = pending.get("next") or url_for("web.index")
+    service.complete_login(user, mfa_verified=True, method=pending.get("method", "password"))
     db.session.commit()
     return redirect(safe_next(next_url))
 
@@ -151,7 +256,7 @@ def logout():
 
 
 @bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
-@limiter.limit(_login_ip_limit, methods=["POST"])
+@limiter.limit(login_ip_limit, methods=["POST"])
 @limiter.limit(_login_account_limit, methods=["POST"], key_func=extensions.submitted_email)
 def forgot_password():
     """Ask for a reset link; the answer is the same whether the account exists or not."""
@@ -166,7 +271,7 @@ def forgot_password():
 
 
 @bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
-@limiter.limit(_login_ip_limit, methods=["POST"])
+@limiter.limit(login_ip_limit, methods=["POST"])
 @limiter.limit(_login_account_limit, methods=["POST"], key_func=_reset_user_key)
 def reset_password(token):
     """Choose a new password with the e-mailed link (and the second factor, if on)."""
@@ -196,7 +301,7 @@ def reset_password(token):
 
 
 @bp.route("/uitnodiging/<token>", methods=["GET", "POST"])
-@limiter.limit(_login_ip_limit, methods=["POST"])
+@limiter.limit(login_ip_limit, methods=["POST"])
 def accept_invitation(token):
     """Accept an invitation: set a name and password, or join with the existing account."""
     invitation = service.open_invitation(token)

@@ -2,7 +2,17 @@
 
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -10,6 +20,7 @@ from flask_wtf.csrf import CSRFError
 from ..access import policy
 from ..audit import service as audit
 from ..extensions import db
+from ..sso import MFA_BY_PROVIDER_KEY  # single sign-on (issue #7)
 
 CSP = "; ".join(
     [
@@ -79,6 +90,10 @@ def _mfa_gate():
     if not current_user.is_authenticated or request.endpoint in MFA_GATE_OPEN:
         return None
     if current_user.mfa_enabled or not policy.mfa_required(current_user):
+        return None
+    # single sign-on (issue #7): the organisation's provider checked a second factor at this
+    # login (amr/acr), so no TOTP of our own is needed for this session.
+    if session.get(MFA_BY_PROVIDER_KEY) and policy.session_has_mfa():
         return None
     return redirect(url_for("accounts.mfa_enrol"))
 
