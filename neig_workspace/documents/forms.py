@@ -9,10 +9,13 @@ from wtforms.validators import Length
 from ..forms import MultiCheckboxField, required
 from ..spaces.forms import CLASSIFICATION_LABELS
 from .models import DocumentStatus
+from .service import MANUAL_STATUSES
 
 STATUS_LABELS = {
     DocumentStatus.CONCEPT: _l("concept"),
+    DocumentStatus.IN_CONSULTATIE: _l("in consultatie"),
     DocumentStatus.VASTGESTELD: _l("vastgesteld"),
+    DocumentStatus.GEARCHIVEERD: _l("gearchiveerd"),
 }
 
 
@@ -55,10 +58,45 @@ class MetadataForm(FlaskForm):
     description = TextAreaField(_l("Omschrijving"), validators=[Length(max=5000)])
     tags = StringField(_l("Trefwoorden"), validators=[Length(max=500)])
     classification = SelectField(_l("Classificatie"), choices=classification_choices)
-    status = SelectField(
-        _l("Status"), choices=[(s.value, label) for s, label in STATUS_LABELS.items()]
-    )
     narrowing = MultiCheckboxField(_l("Alleen zichtbaar voor"), coerce=int)
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(
+        _l("Status"),
+        choices=[(s.value, STATUS_LABELS[s]) for s in MANUAL_STATUSES],
+        description=_l(
+            "Vastgesteld: alleen redacteuren voegen nog versies toe. Gearchiveerd: niets meer "
+            "wijzigen of becommentariëren."
+        ),
+    )
+
+
+class TextDraftForm(FlaskForm):
+    """A text draft written in the app, in Markdown."""
+
+    title = StringField(
+        _l("Titel"), validators=[required(_l("Vul een titel in.")), Length(max=300)]
+    )
+    text = TextAreaField(
+        _l("Tekst"),
+        validators=[required(_l("Schrijf de tekst van het concept.")), Length(max=200_000)],
+        description=_l(
+            "In Markdown: een lege regel begint een nieuwe alinea, # een kop, - een opsomming, "
+            "**vet** en *cursief*. Alinea’s worden genummerd, zodat reacties ernaar kunnen "
+            "verwijzen."
+        ),
+    )
+    folder = SelectField(_l("Map"), coerce=int, validate_choice=True)
+    classification = SelectField(_l("Classificatie"), choices=classification_choices)
+    narrowing = MultiCheckboxField(_l("Alleen zichtbaar voor"), coerce=int)
+
+
+class TextVersionForm(FlaskForm):
+    text = TextAreaField(
+        _l("Tekst"),
+        validators=[required(_l("Schrijf de tekst van het concept.")), Length(max=200_000)],
+    )
 
 
 class FolderForm(FlaskForm):

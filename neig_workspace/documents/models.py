@@ -4,7 +4,7 @@ deleting moves to the trash, and only a purge removes rows (and blobs nobody poi
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, and_
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, and_, false
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from ..db_types import str_enum
@@ -14,8 +14,17 @@ from ..timeutil import utcnow
 
 
 class DocumentStatus(enum.StrEnum):
+    """concept -> in consultatie (a comment round is open) -> vastgesteld -> gearchiveerd."""
+
     CONCEPT = "concept"
+    IN_CONSULTATIE = "in_consultatie"
     VASTGESTELD = "vastgesteld"
+    GEARCHIVEERD = "gearchiveerd"
+
+    @property
+    def editors_only(self) -> bool:
+        """Adopted and archived documents are changed by editors only."""
+        return self in (DocumentStatus.VASTGESTELD, DocumentStatus.GEARCHIVEERD)
 
 
 class ScanStatus(enum.StrEnum):
@@ -73,6 +82,8 @@ class Document(db.Model):
         str_enum(DocumentStatus, 24), default=DocumentStatus.CONCEPT
     )
     classification: Mapped[Classification] = mapped_column(str_enum(Classification, 24))
+    #: A text draft written in the app (Markdown); its versions are .md files.
+    is_text: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: The number of the newest version; versions are numbered from 1 without gaps.
     latest_number: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

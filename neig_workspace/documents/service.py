@@ -78,8 +78,12 @@ def _size_label(size: int) -> str:
     return f"{max(size // 1024, 1)} kB"
 
 
-def _stage(upload: Upload, space_id: int) -> tuple[StagedBlob, filetypes.FileType, str, ScanStatus]:
-    """Stream to a temporary file, check the content and scan it; refuse with a clear message."""
+def _stage(
+    upload: Upload, space_id: int, *, text: bool = False
+) -> tuple[StagedBlob, filetypes.FileType, str, ScanStatus]:
+    """Stream to a temporary file, check the content and scan it; refuse with a clear message.
+    `text`: Markdown typed in the app, stored as plain text whatever it looks like (a draft
+    may well quote HTML); it is only ever shown through the sanitiser, and still scanned."""
     filename = filetypes.clean_filename(upload.filename)
     limit = current_app.config["MAX_UPLOAD_SIZE"]
     try:
@@ -94,7 +98,7 @@ def _stage(upload: Upload, space_id: int) -> tuple[StagedBlob, filetypes.FileTyp
             "files",
         ) from error
     try:
-        file_type = filetypes.detect(staged.path)
+        file_type = filetypes.TYPES["txt"] if text else filetypes.detect(staged.path)
         if not filetypes.extension_matches(filename, file_type):
             raise filetypes.FileTypeError("mismatch")
     except filetypes.FileTypeError as error:
@@ -247,12 +251,14 @@ def upload_document(
     tags: str = "",
     classification: Classification | None = None,
     narrowing: list[int] | None = None,
+    text: bool = False,
     actor,
 ) -> Document:
-    """A new document from one uploaded file; the caller has checked `space.upload`."""
+    """A new document from one uploaded file (or, with `text`, a text draft's first version);
+    the caller has checked `space.upload`."""
     classification = classification or space.classification
     _check_classification(space, classification)
-    staged, file_type, filename, scan_status = _stage(upload, space.id)
+    staged, file_type, filename, scan_status = _stage(upload, space.id, text=text)
     document = Document(
         space_id=space.id,
         folder_id=folder.id if folder else None,
@@ -262,6 +268,7 @@ def upload_document(
         classification=classification,
         created_by_id=actor.id,
         status=DocumentStatus.CONCEPT,
+        is_text=text,
     )
     db.session.add(document)
     db.session.flush()
@@ -284,7 +291,10 @@ def upload_document(
 
 
 def add_version(document: Document, upload: Upload, *, actor) -> DocumentVersion:
-    staged, file_type, filename, scan_status = _stage(upload, document.space_id)
+    check_accepts_versions(document)
+    staged, file_type, filename, scan_status = _stage(
+        upload, document.space_id, text=document.is_text
+    )
     version = _add_staged_version(document, staged, file_type, filename, scan_status, actor=actor)
     audit.record(
         "document.version_added",
@@ -303,6 +313,7 @@ def add_version(document: Document, upload: Upload, *, actor) -> DocumentVersion
 
 def restore_version(document: Document, version: DocumentVersion, *, actor) -> DocumentVersion:
     """An old version becomes the newest, as a new version; nothing is overwritten."""
+    check_accepts_versions(document)
     new = _add_version(
         document,
         filename=version.filename,
@@ -336,7 +347,6 @@ def update_metadata(
     description: str,
     tags: str,
     classification: Classification,
-    status: DocumentStatus,
     narrowing: list[int],
     actor,
 ) -> None:
@@ -347,7 +357,6 @@ def update_metadata(
     document.description = description.strip()
     document.tags = normalise_tags(tags)
     document.classification = classification
-    document.status = status
     old_narrowing = sorted(n.organisation_id for n in document.narrowing)
     _set_narrowing(document, narrowing)
     after = _snapshot(document)
@@ -376,7 +385,6 @@ def _snapshot(document: Document) -> dict:
         "description": document.description,
         "tags": document.tags,
         "classification": document.classification.value,
-        "status": document.status.value,
     }
 
 
@@ -573,3 +581,50 @@ def version_count(document_id: int) -> int:
     return db.session.scalar(
         select(func.count(DocumentVersion.id)).where(DocumentVersion.document_id == document_id)
     )
+
+
+# --- status (issue #4) ---------------------------------------------------------------------
+
+#: Status changes an editor makes by hand; `in consultatie` comes and goes with comment rounds.
+MANUAL_STATUSES = (DocumentStatus.CONCEPT, DocumentStatus.VASTGESTELD, DocumentStatus.GEARCHIVEERD)
+
+
+def change_status(document: Document, status: DocumentStatus, *, actor) -> None:
+    """An editor adopts, archives or reopens a draft; the caller has checked `set_status`."""
+    if status == document.status:
+        return
+    if document.status == DocumentStatus.IN_CONSULTATIE:
+        raise ServiceError(
+            _("Er loopt een commentaarronde: sluit die eerst, dan kunt u de status wijzigen."),
+            "status",
+        )
+    if status not in MANUAL_STATUSES:
+        raise ServiceError(
+            _("‘In consultatie’ begint met het openen van een commentaarronde."), "status"
+        )
+    set_status(document, status, actor=actor)
+
+
+def set_status(document: Document, status: DocumentStatus, *, actor, round_number=None) -> None:
+    """Record a status change in the document's history (also used by comment rounds)."""
+    before = document.status
+    document.status = status
+    document.updated_at = utcnow()
+    details = {"before": before.value, "after": status.value}
+    if round_number is not None:
+        details["round"] = round_number
+    audit.record(
+        "document.status_changed",
+        actor=actor,
+        target=document,
+        space_id=document.space_id,
+        details=details,
+    )
+
+
+def check_accepts_versions(document: Document) -> None:
+    if document.status == DocumentStatus.GEARCHIVEERD:
+        raise ServiceError(
+            _("Een gearchiveerd document krijgt geen nieuwe versies; zet de status eerst terug."),
+            "files",
+        )

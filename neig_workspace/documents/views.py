@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select
 
 from ..access.policy import can, load_or_404, require, visible_documents, visible_spaces
 from ..audit import service as audit
+from ..audit.models import AuditEvent
 from ..errors import ServiceError
 from ..extensions import db
 from ..forms import form_error
@@ -32,6 +33,7 @@ from .forms import (
     FolderForm,
     MetadataForm,
     MoveForm,
+    StatusForm,
     UploadForm,
     VersionForm,
 )
@@ -51,7 +53,46 @@ SORTS = {
 
 @bp.app_context_processor
 def _labels():
-    return {"classification_labels": CLASSIFICATION_LABELS, "status_labels": STATUS_LABELS}
+    return {
+        "classification_labels": CLASSIFICATION_LABELS,
+        "status_labels": STATUS_LABELS,
+        "history_label": history_label,
+    }
+
+
+def _status_label(value: str | None) -> str:
+    try:
+        return str(STATUS_LABELS[DocumentStatus(value)])
+    except ValueError:
+        return value or ""
+
+
+def history_label(event: AuditEvent) -> str:
+    """One line of a document's history, in the reader's language."""
+    details = event.details or {}
+    if event.action == "document.status_changed":
+        label = _(
+            "status van ‘%(before)s’ naar ‘%(after)s’",
+            before=_status_label(details.get("before")),
+            after=_status_label(details.get("after")),
+        )
+        if details.get("round"):
+            label += " " + _("(commentaarronde %(n)s)", n=details["round"])
+        return label
+    labels = {
+        "document.uploaded": _("versie %(n)s geüpload", n=details.get("version", 1)),
+        "document.version_added": _("versie %(n)s toegevoegd", n=details.get("version", "")),
+        "document.version_restored": _(
+            "versie %(old)s teruggezet als versie %(n)s",
+            old=details.get("from", ""),
+            n=details.get("version", ""),
+        ),
+        "document.updated": _("gegevens gewijzigd"),
+        "document.moved": _("verplaatst"),
+        "document.restored": _("uit de prullenbak gehaald"),
+        "document.narrowing_changed": _("zichtbaarheid gewijzigd"),
+    }
+    return labels.get(event.action, event.action)
 
 
 def _folders(space: Space) -> list[Folder]:
@@ -264,10 +305,19 @@ def trash_folder(space_id, folder_id):
 @bp.get("/documenten/<int:document_id>")
 @login_required
 def show(document_id):
-    """A document: its metadata, versions and what the user may do with it."""
+    """A document: its metadata, versions, history, text and comments."""
     document = load_or_404(Document, document_id, "document.view")
     space = db.session.get(Space, document.space_id)
     _audit_confidential_view(document, space)
+    return render_show(document)
+
+
+def render_show(document: Document, *, status: int = 200, **panel_overrides):
+    """The document page; a refused comment form comes back through `panel_overrides`."""
+    from ..comments.views import panel
+    from .draft_views import text_context
+
+    space = db.session.get(Space, document.space_id)
     versions = db.session.scalars(
         select(DocumentVersion)
         .where(DocumentVersion.document_id == document.id)
@@ -280,8 +330,39 @@ def show(document_id):
         space=space,
         versions=versions,
         version_form=VersionForm(),
+        status_form=StatusForm(status=document.status.value),
+        history=_history(document),
         previewable=PREVIEWABLE,
-    )
+        **text_context(document),
+        **panel(document, **panel_overrides),
+    ), status
+
+
+#: What the document's history shows (the audit log holds more, e.g. every download).
+HISTORY_ACTIONS = (
+    "document.uploaded",
+    "document.version_added",
+    "document.version_restored",
+    "document.updated",
+    "document.status_changed",
+    "document.moved",
+    "document.restored",
+    "document.narrowing_changed",
+)
+
+
+def _history(document: Document) -> list[AuditEvent]:
+    return db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.target_type == "document",
+            AuditEvent.target_id == str(document.id),
+            AuditEvent.action.in_(HISTORY_ACTIONS),
+        )
+        .options(db.joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.id.desc())
+        .limit(50)
+    ).all()
 
 
 def _audit_confidential_view(document: Document, space: Space) -> None:
@@ -301,7 +382,6 @@ def edit(document_id):
         data={
             "tags": ", ".join(document.tag_list),
             "classification": document.classification.value,
-            "status": document.status.value,
             "narrowing": [n.organisation_id for n in document.narrowing],
         },
     )
@@ -314,7 +394,6 @@ def edit(document_id):
                 description=form.description.data or "",
                 tags=form.tags.data or "",
                 classification=Classification(form.classification.data),
-                status=DocumentStatus(form.status.data),
                 narrowing=form.narrowing.data,
                 actor=current_user,
             )
@@ -580,3 +659,6 @@ def search():
 def _escape_like(text: str) -> str:
     """Typed % and _ are searched for, not used as wildcards."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+from . import draft_views  # noqa: E402, F401 - registers the text-draft routes on `bp`

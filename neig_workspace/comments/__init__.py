@@ -1,0 +1,1 @@
+"""Comments on documents: threads, comment rounds and the comment table."""
