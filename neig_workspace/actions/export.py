@@ -1,0 +1,171 @@
+"""The (filtered) item list as CSV and XLSX.
+
+The caller passes the items the reader may see (`listing.items_query`); this module only lays
+them out. CSV: UTF-8 with a byte-order mark, ";"-separated (Excel with Dutch settings splits on
+it), every field quoted, CRLF. XLSX: one sheet with a frozen header row and an autofilter, dates
+as real dates.
+
+Untrusted text is made safe for spreadsheets: a cell that starts with = + - @ (or their
+full-width forms), a tab or a carriage return gets a leading apostrophe, so it is shown as text
+and never run as a formula ("CSV injection"); characters XML cannot hold are dropped.
+"""
+
+import csv
+import io
+import re
+from datetime import date
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from .forms import STATUS_LABELS
+from .models import ActionItem, ProgressUpdate
+
+CSV_DELIMITER = ";"
+XLSX_CELL_LIMIT = 32_767
+DATE_FORMAT = "%d-%m-%Y"
+
+COLUMNS = (
+    (_l("Code"), 10),
+    (_l("Titel"), 40),
+    (_l("Actielijn"), 16),
+    (_l("Trekker"), 28),
+    (_l("Bijdragende organisaties"), 36),
+    (_l("Verantwoordelijke"), 22),
+    (_l("Status"), 14),
+    (_l("Startdatum"), 12),
+    (_l("Einddatum"), 12),
+    (_l("Te laat"), 9),
+    (_l("Datum laatste voortgang"), 14),
+    (_l("Laatste voortgang"), 60),
+    (_l("Beperkt zichtbaar"), 12),
+)
+DATE_COLUMNS = {7, 8, 10}  # zero-based: start, due, date of the latest update
+
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_FORMULA_START = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
+_CONTROL_START = frozenset("\t\r")
+
+
+def clean_text(value: str) -> str:
+    value = _ILLEGAL_XML.sub("", value or "")
+    return value.replace("\r\n", "\n")
+
+
+def neutralise_formula(value: str) -> str:
+    """Prefix an apostrophe to text a spreadsheet would otherwise run as a formula."""
+    if value and (value[0] in _CONTROL_START or value.lstrip()[:1] in _FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_text(value: str) -> str:
+    return neutralise_formula(clean_text(value))
+
+
+def rows(items: list[ActionItem], latest: dict[int, ProgressUpdate], today: date) -> list[list]:
+    """One row per item: text, and dates as dates (None where empty)."""
+    yes, no = _("ja"), _("nee")
+    result = []
+    for item in items:
+        update = latest.get(item.id)
+        result.append(
+            [
+                item.code,
+                item.title,
+                item.line.name,
+                item.lead_organisation.name,
+                ", ".join(sorted(c.organisation.name for c in item.contributors)),
+                item.responsible.name if item.responsible else "",
+                str(STATUS_LABELS[item.status]),
+                item.start_date,
+                item.due_date,
+                yes if item.is_overdue(today) else no,
+                update.reported_on if update else None,
+                update.note if update else "",
+                yes if item.narrowing else "",
+            ]
+        )
+    return result
+
+
+def header() -> list[str]:
+    return [str(title) for title, _width in COLUMNS]
+
+
+def _csv_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.strftime(DATE_FORMAT)
+    return safe_text(str(value))
+
+
+def to_csv(table: list[list]) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(
+        buffer, delimiter=CSV_DELIMITER, quoting=csv.QUOTE_ALL, lineterminator="\r\n"
+    )
+    writer.writerow(header())
+    for row in table:
+        writer.writerow([_csv_value(value) for value in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _fit(value: str) -> str:
+    """Cut text to Excel's cell limit (counted in UTF-16 units), with a visible marker."""
+    if len(value.encode("utf-16-le")) // 2 <= XLSX_CELL_LIMIT:
+        return value
+    marker = " " + _("[ingekort]")
+    kept, used = [], len(marker)
+    for char in value:
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > XLSX_CELL_LIMIT:
+            break
+        kept.append(char)
+    return "".join(kept) + marker
+
+
+def to_xlsx(title: str, table: list[list]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = clean_text(_("Actiepunten"))[:31]
+    workbook.properties.title = clean_text(title)[:255]
+    workbook.properties.creator = "NEIG Werkruimte"
+    fill = PatternFill("solid", fgColor="DDE4EE")
+    for column, (name, width) in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(row=1, column=column, value=safe_text(str(name)))
+        cell.font = Font(bold=True)
+        cell.fill = fill
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    wrap = Alignment(vertical="top", wrap_text=True)
+    for number, row in enumerate(table, start=2):
+        for column, value in enumerate(row, start=1):
+            cell = sheet.cell(row=number, column=column)
+            if isinstance(value, date):
+                cell.value = value
+                cell.number_format = "dd-mm-yyyy"
+            elif value is not None:
+                cell.value = _fit(safe_text(str(value)))
+                cell.data_type = "s"  # text, never a formula
+            cell.alignment = wrap
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(table) + 1}"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def filename(plan_name: str, extension: str, today: date) -> str:
+    """An ASCII name such as "actiepunten-actieplan-ote-2025-2025-03-01.xlsx"."""
+    slug = re.sub(r"[^a-z0-9]+", "-", plan_name.casefold().encode("ascii", "ignore").decode())
+    slug = slug.strip("-")[:60].rstrip("-")
+    return "-".join(p for p in ("actiepunten", slug, today.isoformat()) if p) + f".{extension}"

@@ -1,0 +1,169 @@
+"""The item list's query: filters, sorting and what a row shows, always through the policy's
+`visible_action_items`. The list page, the exports and the report share it, so they can never
+disagree about which items someone sees."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import case, exists, func, or_, select
+
+from ..access.policy import visible_action_items
+from ..extensions import db
+from ..organisations.models import Organisation
+from .models import (
+    OPEN_STATUSES,
+    ActionItem,
+    ActionItemContributor,
+    ActionLine,
+    ActionPlan,
+    ItemStatus,
+    ProgressUpdate,
+)
+
+#: The status order of the plan, for sorting by status.
+STATUS_ORDER = case({s: i for i, s in enumerate(ItemStatus)}, value=ActionItem.status)
+
+SORTS = {
+    "code": ActionItem.code,
+    "titel": ActionItem.title,
+    "lijn": ActionLine.position,
+    "trekker": Organisation.name,
+    "status": STATUS_ORDER,
+    "einddatum": ActionItem.due_date,
+    "voortgang": ActionItem.last_update_at,
+}
+
+
+@dataclass
+class ItemFilters:
+    text: str = ""
+    line_id: int | None = None
+    lead_id: int | None = None
+    statuses: list[ItemStatus] = field(default_factory=list)
+    #: Only items of these organisations (lead or contributing): "my organisation's items".
+    organisation_ids: list[int] | None = None
+    overdue: bool = False
+    attention: bool = False
+    due_within: int | None = None
+    archived: bool = False
+    sort: str = "code"
+    descending: bool = False
+
+    def as_args(self) -> dict:
+        """The filters as query arguments (for the export links)."""
+        args = {
+            "q": self.text or None,
+            "lijn": self.line_id,
+            "trekker": self.lead_id,
+            "status": [s.value for s in self.statuses] or None,
+            "mijn": "y" if self.organisation_ids is not None else None,
+            "te_laat": "y" if self.overdue else None,
+            "aandacht": "y" if self.attention else None,
+            "binnen": self.due_within,
+            "gearchiveerd": "y" if self.archived else None,
+            "sorteer": self.sort if self.sort != "code" else None,
+            "volgorde": "af" if self.descending else None,
+        }
+        return {key: value for key, value in args.items() if value is not None}
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped.lower()}%"
+
+
+def _filtered(plan: ActionPlan, user, filters: ItemFilters, today: date):
+    """The items of `plan` that `user` may see, filtered (with the line and lead joined for
+    sorting); neither sorted nor loading anything yet."""
+    query = (
+        select(ActionItem)
+        .join(ActionLine, ActionLine.id == ActionItem.line_id)
+        .join(Organisation, Organisation.id == ActionItem.lead_organisation_id)
+        .where(ActionItem.plan_id == plan.id, visible_action_items(user))
+    )
+    query = query.where(
+        ActionItem.archived_at.is_not(None)
+        if filters.archived
+        else ActionItem.archived_at.is_(None)
+    )
+    if filters.text:
+        pattern = _like(filters.text)
+        query = query.where(
+            or_(
+                func.lower(ActionItem.code).like(pattern, escape="\\"),
+                func.lower(ActionItem.title).like(pattern, escape="\\"),
+            )
+        )
+    if filters.line_id is not None:
+        query = query.where(ActionItem.line_id == filters.line_id)
+    if filters.lead_id is not None:
+        query = query.where(ActionItem.lead_organisation_id == filters.lead_id)
+    if filters.statuses:
+        query = query.where(ActionItem.status.in_(filters.statuses))
+    if filters.organisation_ids is not None:
+        contributes = exists(
+            select(ActionItemContributor.item_id).where(
+                ActionItemContributor.item_id == ActionItem.id,
+                ActionItemContributor.organisation_id.in_(filters.organisation_ids),
+            )
+        )
+        query = query.where(
+            ActionItem.lead_organisation_id.in_(filters.organisation_ids) | contributes
+        )
+    overdue = (ActionItem.due_date < today) & ActionItem.status.in_(OPEN_STATUSES)
+    if filters.overdue:
+        query = query.where(overdue)
+    if filters.attention:
+        query = query.where(
+            overdue | ActionItem.status.in_([ItemStatus.AT_RISK, ItemStatus.DELAYED])
+        )
+    if filters.due_within is not None:
+        query = query.where(
+            ActionItem.due_date >= today,
+            ActionItem.due_date <= today + timedelta(days=filters.due_within),
+            ActionItem.status.in_(OPEN_STATUSES),
+        )
+    return query
+
+
+def items_query(plan: ActionPlan, user, filters: ItemFilters, today: date, *, whole=False):
+    """The items of `plan` that `user` may see, filtered and sorted; rows load their line, lead
+    organisation, responsible person, contributors and narrowing in a fixed number of queries.
+
+    A page (paginated) loads the contributors and narrowing of its rows by their ids; the whole
+    list (`whole`: exports, the report) by repeating the filter as a subquery, so that it stays
+    one query each however many items there are (an IN list is split every 500 ids)."""
+    related = db.subqueryload if whole else db.selectinload
+    query = _filtered(plan, user, filters, today).options(
+        db.contains_eager(ActionItem.line),
+        db.contains_eager(ActionItem.lead_organisation),
+        db.joinedload(ActionItem.responsible),
+        related(ActionItem.contributors).joinedload(ActionItemContributor.organisation),
+        related(ActionItem.narrowing),
+    )
+    column = SORTS.get(filters.sort, ActionItem.code)
+    ordered = column.desc() if filters.descending else column.asc()
+    # Empty dates and never-updated items go last, either way round, on both databases.
+    if filters.sort in ("einddatum", "voortgang"):
+        return query.order_by(column.is_(None), ordered, ActionItem.code, ActionItem.id)
+    return query.order_by(ordered, ActionItem.code, ActionItem.id)
+
+
+def item_ids(plan: ActionPlan, user, filters: ItemFilters, today: date):
+    """A SELECT of the ids of the filtered items (for `latest_updates`)."""
+    return _filtered(plan, user, filters, today).with_only_columns(ActionItem.id)
+
+
+def latest_updates(ids) -> dict[int, ProgressUpdate]:
+    """The newest progress update of each item whose id `ids` (a SELECT) gives, in one query."""
+    newest = (
+        select(func.max(ProgressUpdate.id))
+        .where(ProgressUpdate.item_id.in_(ids))
+        .group_by(ProgressUpdate.item_id)
+    )
+    updates = db.session.scalars(
+        select(ProgressUpdate)
+        .where(ProgressUpdate.id.in_(newest))
+        .options(db.joinedload(ProgressUpdate.author), db.joinedload(ProgressUpdate.organisation))
+    )
+    return {update.item_id: update for update in updates}
