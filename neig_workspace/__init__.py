@@ -66,10 +66,15 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .accounts.admin_views import bp as accounts_admin_bp
     from .accounts.views import bp as accounts_bp
+    from .actions.views import bp as actions_bp  # action plans (issue #6)
     from .audit.views import bp as audit_bp
+    from .comments.views import bp as comments_bp
     from .documents.views import bp as documents_bp
+    from .notifications.views import bp as notifications_bp  # notifications (issue #4)
+    from .notifications.views import unread_count_context  # notifications (issue #4)
     from .organisations.views import bp as organisations_bp
     from .spaces.views import bp as spaces_bp
+    from .sso.views import bp as sso_bp  # single sign-on (issue #7)
     from .web import init_web
     from .web.views import bp as web_bp
 
@@ -81,9 +86,14 @@ def _register_blueprints(app: Flask) -> None:
         audit_bp,
         spaces_bp,
         documents_bp,
+        comments_bp,
+        notifications_bp,  # notifications (issue #4)
+        sso_bp,  # single sign-on (issue #7)
+        actions_bp,  # action plans (issue #6)
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    app.context_processor(unread_count_context)  # notifications (issue #4): header count
     init_web(app)
 
 

@@ -128,3 +128,29 @@ def scan_pending() -> None:
         f"Scanned pending uploads: {report.clean} clean, {report.infected} infected"
         f" (blob removed), {report.missing} missing."
     )
+
+
+# --- notifications (issue #4) ------------------------------------------------------------------
+
+
+@neig.command("send-digest")
+def send_digest() -> None:
+    """Mail the daily digest of notifications to users who chose it (run once a day, by cron)."""
+    from .notifications import service as notifications
+
+    sent = notifications.send_digest()
+    db.session.commit()
+    click.echo(f"Sent {sent} notification digest(s).")
+
+
+@neig.command("send-reminders")
+def send_reminders() -> None:
+    """Remind invited organisations of comment rounds closing within two days, and leads of
+    action items due soon or overdue without an update (run once a day, by cron)."""
+    from .actions.reminders import send_item_reminders
+    from .comments.service import send_round_reminders
+
+    rounds = send_round_reminders()
+    items = send_item_reminders()
+    db.session.commit()
+    click.echo(f"Sent {rounds} reminder(s) about comment rounds and {items} about action items.")

@@ -153,6 +153,8 @@ def load_demo_network() -> None:
     for org in organisations.values():
         create_organisation_space(org, actor=None)
     _demo_spaces(organisations)
+    _demo_action_plan(organisations)  # action plans (issue #6)
+    _demo_comment_round()  # drafts and comments (issue #4)
     audit.record(
         "demo.loaded", details={"organisations": len(organisations), "users": len(DEMO_USERS)}
     )
@@ -222,3 +224,349 @@ def _demo_spaces(organisations: dict) -> None:
 
 def demo_accounts() -> list[tuple[str, str]]:
     return [(email, description) for email, _n, _o, _r, _g, description in DEMO_USERS]
+
+
+# --- action plans (issue #6) -----------------------------------------------------------------
+#
+# The "Actieplan OTE" space gets the 2025 plan: a dozen measures over the four lines, led by
+# different partners, with progress reported by them, milestones, one item narrowed to the
+# police, the OM and the secretariat, and the attacks per month of 2025 as the secretariat
+# entered them. Dates of open items are set relative to the day the demo is loaded, so the
+# dashboard and the "overdue" and "due soon" views always have something to show.
+
+#: code, line, title, lead, contributors, responsible e-mail, due (a date, or days from today),
+#: [(reported on, status or None, note)], narrowed to (organisation names)
+DEMO_ACTION_ITEMS = [
+    (
+        "P-01",
+        "Preventie",
+        "Handelingskader voor burgemeesters bij explosies",
+        "VNG",
+        ["Ministerie van Justitie en Veiligheid", "Gemeente Rotterdam"],
+        None,
+        "2025-04-30",
+        [
+            ("2025-02-14", "op_schema", "Eerste versie besproken met de G4; reacties verwerkt."),
+            ("2025-04-15", "afgerond", "Handelingskader vastgesteld en gedeeld in de Kennisbank."),
+        ],
+        [],
+    ),
+    (
+        "P-02",
+        "Preventie",
+        "Campagne voor jongeren over de gevolgen van explosies",
+        "Gemeente Amsterdam",
+        ["Politie Eenheid Amsterdam"],
+        "beheer@amsterdam.example",
+        45,
+        [
+            (
+                "2025-03-03",
+                "op_schema",
+                "Campagnebureau gekozen; eerste ronde in het voortgezet onderwijs.",
+            )
+        ],
+        [],
+    ),
+    (
+        "P-03",
+        "Preventie",
+        "Vroegsignalering van conflicten die tot aanslagen leiden",
+        "Politie Eenheid Rotterdam",
+        ["Gemeente Rotterdam", "Openbaar Ministerie, Arrondissementsparket Rotterdam"],
+        "agent@politie-rotterdam.example",
+        10,
+        [
+            ("2025-05-20", "op_schema", "Werkwijze beproefd in twee wijken."),
+            ("2025-09-02", "risico", "Capaciteit voor de analyse ontbreekt na de zomer."),
+        ],
+        [],
+    ),
+    (
+        "R-01",
+        "Repressie",
+        "Snellere vervolging van daders via snelrecht",
+        "Openbaar Ministerie, Arrondissementsparket Rotterdam",
+        ["Politie Eenheid Rotterdam"],
+        "officier@om-rotterdam.example",
+        120,
+        [("2025-03-28", "op_schema", "Afspraken met de rechtbank over zittingscapaciteit.")],
+        [],
+    ),
+    (
+        "R-02",
+        "Repressie",
+        "Landelijk beeld van explosieven en leveranciers",
+        "Politie Eenheid Rotterdam",
+        [],
+        None,
+        -20,
+        [
+            ("2025-06-12", "op_schema", "Gegevens van de eenheden verzameld."),
+            (
+                "2025-10-01",
+                "vertraagd",
+                "Koppeling met de landelijke systemen loopt vertraging op.",
+            ),
+        ],
+        [],
+    ),
+    (
+        "R-03",
+        "Repressie",
+        "Kader voor sluiting van panden na een aanslag (art. 174a Gemeentewet)",
+        "Gemeente Rotterdam",
+        ["Openbaar Ministerie, Arrondissementsparket Rotterdam"],
+        "beheer@rotterdam.example",
+        "2025-06-30",
+        [
+            (
+                "2025-06-18",
+                "afgerond",
+                "Modelbesluit en toelichting beschikbaar voor alle gemeenten.",
+            )
+        ],
+        [],
+    ),
+    (
+        "R-04",
+        "Repressie",
+        "Informatie-uitwisseling over criminele netwerken achter aanslagen",
+        "Politie Eenheid Rotterdam",
+        ["Openbaar Ministerie, Arrondissementsparket Rotterdam"],
+        None,
+        60,
+        [("2025-07-07", "op_schema", "Convenant in concept; juridische toets loopt.")],
+        [
+            "Politie Eenheid Rotterdam",
+            "Openbaar Ministerie, Arrondissementsparket Rotterdam",
+            "Secretariaat Offensief tegen Explosies",
+        ],
+    ),
+    (
+        "W-01",
+        "Weerbaarheid",
+        "Preventieve maatregelen voor ondernemers (camera’s, verlichting)",
+        "VNO-NCW en MKB-Nederland",
+        ["Verbond van Verzekeraars"],
+        None,
+        9,
+        [("2025-04-09", "op_schema", "Subsidieregeling opengesteld; 140 aanvragen binnen.")],
+        [],
+    ),
+    (
+        "W-02",
+        "Weerbaarheid",
+        "Afspraken met corporaties over huurders bij herhaalde aanslagen",
+        "Aedes",
+        ["Woonstad Rotterdam"],
+        None,
+        75,
+        [],
+        [],
+    ),
+    (
+        "W-03",
+        "Weerbaarheid",
+        "Cameratoezicht in risicogebieden (art. 151c Gemeentewet)",
+        "Gemeente Den Haag",
+        [],
+        None,
+        "2025-09-30",
+        [("2025-09-12", "afgerond", "Twaalf camera’s geplaatst; evaluatie volgt in het voorjaar.")],
+        [],
+    ),
+    (
+        "N-01",
+        "Nazorg",
+        "Nazorgprotocol voor bewoners en ondernemers",
+        "Gemeente Utrecht",
+        ["Aedes", "Verbond van Verzekeraars"],
+        None,
+        30,
+        [("2025-05-02", "op_schema", "Protocol getest na twee aanslagen in Utrecht.")],
+        [],
+    ),
+    (
+        "N-02",
+        "Nazorg",
+        "Snellere schadeafhandeling door verzekeraars",
+        "Verbond van Verzekeraars",
+        [],
+        None,
+        -5,
+        [("2025-08-19", "risico", "Niet alle verzekeraars sluiten zich aan.")],
+        [],
+    ),
+    (
+        "N-03",
+        "Nazorg",
+        "Slachtofferhulp na een aanslag in de eigen straat",
+        "Gemeente Eindhoven",
+        [],
+        None,
+        "2025-11-30",
+        [("2025-03-10", "vervallen", "Opgegaan in het nazorgprotocol (N-01).")],
+        [],
+    ),
+]
+
+#: Attacks per month in 2025 as the secretariat entered them (baseline 2024: 1,100).
+DEMO_ATTACKS_2025 = [112, 88, 84, 79, 81, 76, 74, 71, 78, 83, 86, 104]
+
+
+def _demo_action_plan(organisations: dict) -> None:
+    from datetime import date, datetime, time, timedelta
+
+    from .actions import service as actions
+    from .actions.models import ItemStatus
+    from .spaces.models import Space
+
+    secretariat = db.session.scalar(select(User).where(User.email == "secretariaat@ote.example"))
+    space = db.session.scalar(select(Space).where(Space.name == "Actieplan OTE"))
+    today = actions.today()
+    plan = actions.create_plan(
+        space,
+        actions.PlanData(
+            name="Actieplan Offensief tegen Explosies 2025",
+            description=(
+                "De maatregelen van de taskforce: van preventie en repressie tot weerbaarheid en"
+                " nazorg. Doel: in 2025 minstens 10% minder (pogingen tot) aanslagen dan in 2024."
+            ),
+            period_start=date(2025, 1, 1),
+            period_end=date(2025, 12, 31),
+        ),
+        actor=secretariat,
+    )
+    lines = {line.name: line.id for line in plan.lines}
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    for (
+        code,
+        line,
+        title,
+        lead,
+        contributors,
+        responsible,
+        due,
+        updates,
+        narrowed,
+    ) in DEMO_ACTION_ITEMS:
+        due_date = date.fromisoformat(due) if isinstance(due, str) else today + timedelta(days=due)
+        item = actions.create_item(
+            plan,
+            actions.ItemData(
+                code=code,
+                title=title,
+                line_id=lines[line],
+                lead_organisation_id=organisations[lead].id,
+                contributor_ids=[organisations[name].id for name in contributors],
+                responsible_email=responsible or "",
+                start_date=date(2025, 1, 15),
+                due_date=max(due_date, date(2025, 1, 31)),
+                narrowing_ids=[organisations[name].id for name in narrowed],
+            ),
+            actor=secretariat,
+        )
+        reporter = _demo_reporter(users, lead, secretariat)
+        for reported_on, status, note in updates:
+            day = min(date.fromisoformat(reported_on), today)
+            update = actions.report_progress(
+                item, note=note, reported_on=day, status=ItemStatus(status), actor=reporter
+            )
+            # Back-dated like the rest of the demo: posted on the day it reports on.
+            update.created_at = datetime.combine(day, time(10))
+            item.last_update_at = update.created_at
+        if code == "P-02":
+            actions.add_milestone(
+                item, title="Lesmateriaal klaar", due_date=date(2025, 2, 28), actor=secretariat
+            )
+            done = actions.add_milestone(
+                item, title="Eerste scholen bereikt", due_date=None, actor=secretariat
+            )
+            actions.set_milestone_done(done, True, actor=reporter)
+    actions.set_attack_figures(
+        plan,
+        2025,
+        {
+            month: count
+            for month, count in enumerate(DEMO_ATTACKS_2025, start=1)
+            if date(2025, month, 1) <= today
+        },
+        actor=secretariat,
+    )
+
+
+def _demo_reporter(users: dict, lead: str, fallback):
+    """A demo user of the lead organisation, or the secretariat where the lead has none."""
+    for email, _name, org_name, _role, _global, _description in DEMO_USERS:
+        if org_name == lead:
+            return users[email]
+    return fallback
+
+
+# --- end action plans ------------------------------------------------------------------------
+
+
+# --- drafts and comments (issue #4) ----------------------------------------------------------
+
+DEMO_DRAFT = """# Handreiking nazorg na een explosie
+
+Deze handreiking beschrijft wat gemeente, corporatie en verzekeraar doen in de eerste week na
+een explosie bij een woning of bedrijfspand.
+
+## De eerste 24 uur
+
+De gemeente stuurt binnen 24 uur een bewonersbrief aan de directe omgeving, met een
+telefoonnummer voor vragen en schademeldingen.
+
+De woningcorporatie neemt dezelfde dag contact op met de huurders van beschadigde woningen.
+
+## De eerste week
+
+- een buurtbijeenkomst met burgemeester, politie en corporatie;
+- een afspraak over het herstel van de schade;
+- een vast aanspreekpunt voor getroffen bewoners.
+"""
+
+
+def _demo_comment_round() -> None:
+    """A text draft in the Werkgroep Nazorg, in a comment round, with the first comments."""
+    from datetime import timedelta
+
+    from .comments import service as comments
+    from .documents import drafts
+    from .spaces.models import Space
+    from .timeutil import utcnow
+
+    space = db.session.scalar(select(Space).where(Space.name == "Werkgroep Nazorg"))
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    author = users["beheer@rotterdam.example"]
+    draft = drafts.create_text_draft(
+        space, title="Handreiking nazorg na een explosie", text=DEMO_DRAFT, actor=author
+    )
+    invited = [
+        org.id for org in comments.round_candidates(draft) if org.name != "Gemeente Rotterdam"
+    ]
+    comments.start_round(
+        draft,
+        deadline=utcnow() + timedelta(days=14),
+        organisation_ids=invited,
+        message="Graag uw reactie op de termijnen en de rolverdeling.",
+        actor=author,
+    )
+    comments.post_comment(
+        draft,
+        body="Binnen 24 uur is voor ons haalbaar als de gemeente ons direct belt. "
+        "Kunnen we dat opnemen?",
+        paragraph=4,
+        actor=users["nazorg@woonstad.example"],
+    )
+    comments.post_comment(
+        draft,
+        body="Wij missen de schadeafhandeling door verzekeraars in de eerste week.",
+        paragraph=5,
+        actor=users["medewerker@amsterdam.example"],
+    )
+
+
+# --- end drafts and comments ----------------------------------------------------------------

@@ -60,3 +60,32 @@ def form_error(form, error: ServiceError):
         )
     else:
         form.form_errors.append(error.message)
+
+
+class _Refused:
+    """What `run_use_case` returns when the service refused (a use case may return None)."""
+
+    def __repr__(self) -> str:
+        return "REFUSED"
+
+
+REFUSED = _Refused()
+
+
+def run_use_case(form, call, *, success=None):
+    """One use case, one transaction: run `call()`; commit and flash `success`, or roll back
+    and put the service's refusal next to its field. Returns call()'s result, or REFUSED."""
+    from flask import flash
+
+    from .extensions import db
+
+    try:
+        result = call()
+    except ServiceError as error:
+        db.session.rollback()
+        form_error(form, error)
+        return REFUSED
+    db.session.commit()
+    if success:
+        flash(success, "success")
+    return result

@@ -8,16 +8,33 @@ return SQL clauses: every list, search, count and export is filtered in the data
 Every check denies by default, and an unknown action is a programming error that fails loudly.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from flask import abort, current_app, g, has_request_context
 from flask_login import current_user
-from sqlalchemy import ColumnElement, String, cast, exists, false, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 
 from ..accounts.models import Invitation, User
+from ..actions.models import ActionItem, ActionItemNarrowing, ActionPlan  # action plans (#6)
 from ..audit.models import AuditEvent
-from ..documents.models import Document, DocumentNarrowing
+from ..comments.models import Comment, CommentRound
+from ..documents.models import Document, DocumentNarrowing, DocumentStatus
 from ..extensions import db
+from ..notifications.models import Notification
 from ..organisations.models import Membership, Organisation
 from ..spaces.models import Classification, PrincipalType, Space, SpaceGrant, SpaceKind
 from .roles import OrgRole, SpaceRole
@@ -184,6 +201,9 @@ def _document_edit(user, document: Document) -> bool:
         return False
     if _space_edit_all(user, document.space):
         return True
+    # An adopted or archived document is changed by editors only (issue #4).
+    if document.status.editors_only:
+        return False
     return document.created_by_id == user.id and _space_upload(user, document.space)
 
 
@@ -253,14 +273,284 @@ def visible_documents(user, *, in_trash: bool = False) -> ColumnElement[bool]:
 
 
 def visible_activity(user) -> ColumnElement[bool]:
-    """Events in spaces the user may read now, never about a document hidden from them."""
-    readable = select(cast(Document.id, String)).where(
-        visible_documents(user) | visible_documents(user, in_trash=True)
+    """Events in spaces the user may read now, never about a document hidden from them (nor
+    about a comment or comment round on one)."""
+    readable_documents = visible_documents(user) | visible_documents(user, in_trash=True)
+    readable = {
+        "document": select(cast(Document.id, String)).where(readable_documents),
+        "comment": select(cast(Comment.id, String)).where(
+            Comment.document_id.in_(select(Document.id).where(readable_documents))
+        ),
+        "comment_round": select(cast(CommentRound.id, String)).where(
+            CommentRound.document_id.in_(select(Document.id).where(readable_documents))
+        ),
+        # action plans (issue #6): nothing about an item narrowed away from the user
+        "action_item": select(cast(ActionItem.id, String)).where(visible_action_items(user)),
+    }
+    about_nothing_hidden = AuditEvent.target_type.is_(None) | AuditEvent.target_type.not_in(
+        list(readable)
     )
-    not_about_a_document = AuditEvent.target_type.is_(None) | (AuditEvent.target_type != "document")
-    return AuditEvent.space_id.in_(_open_spaces(user)) & (
-        not_about_a_document | AuditEvent.target_id.in_(readable)
+    about_something_readable = [
+        (AuditEvent.target_type == kind) & AuditEvent.target_id.in_(ids)
+        for kind, ids in readable.items()
+    ]
+    return AuditEvent.space_id.in_(_open_spaces(user)) & or_(
+        about_nothing_hidden, *about_something_readable
     )
+
+
+# --- drafts and comments (issue #4) --------------------------------------------------------
+#
+# A comment has no access rules of its own: it is visible exactly when its document is. Editors
+# of the space (and the secretariat, where it may read the draft) run comment rounds and answer.
+
+
+def _document_set_status(user, document: Document) -> bool:
+    return _document_view(user, document) and _space_edit_all(user, document.space)
+
+
+def _document_manage_drafts(user, document: Document) -> bool:
+    if not _document_view(user, document) or document.status == DocumentStatus.GEARCHIVEERD:
+        return False
+    return user.is_secretariat or _space_edit_all(user, document.space)
+
+
+def _document_comment(user, document: Document) -> bool:
+    return _document_view(user, document) and document.status != DocumentStatus.GEARCHIVEERD
+
+
+def _document_edit_text(user, document: Document) -> bool:
+    if not document.is_text or document.status == DocumentStatus.GEARCHIVEERD:
+        return False
+    return _document_edit(user, document)
+
+
+def _comment_view(user, comment: Comment) -> bool:
+    return _document_view(user, comment.document)
+
+
+def _comment_edit(user, comment: Comment) -> bool:
+    return (
+        comment.author_id == user.id
+        and not comment.is_deleted
+        and _document_comment(user, comment.document)
+    )
+
+
+def _comment_resolve(user, comment: Comment) -> bool:
+    if not comment.is_thread or not _document_comment(user, comment.document):
+        return False
+    return comment.author_id == user.id or _document_manage_drafts(user, comment.document)
+
+
+def _comment_respond(user, comment: Comment) -> bool:
+    return comment.is_thread and _document_manage_drafts(user, comment.document)
+
+
+def _round_view(user, comment_round: CommentRound) -> bool:
+    return _document_view(user, comment_round.document)
+
+
+def _round_manage(user, comment_round: CommentRound) -> bool:
+    return _document_manage_drafts(user, comment_round.document)
+
+
+def visible_comments(user) -> ColumnElement[bool]:
+    return Comment.document_id.in_(select(Document.id).where(visible_documents(user)))
+
+
+def visible_rounds(user) -> ColumnElement[bool]:
+    return CommentRound.document_id.in_(select(Document.id).where(visible_documents(user)))
+
+
+def document_readers(document: Document) -> ColumnElement[bool]:
+    """Users who may read `document` (after an MFA login where it needs one), in SQL: the
+    grants of its space matched the other way round, then its narrowing."""
+    space = document.space
+    if document.deleted_at is not None or space.archived_at is not None:
+        return false()
+    members = (
+        select(Membership.user_id)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Organisation.active.is_(True))
+    )
+    grants = select(SpaceGrant.organisation_id).where(SpaceGrant.space_id == space.id)
+    by_org = grants.where(SpaceGrant.principal_type == PrincipalType.ORGANISATION)
+    by_admins = grants.where(SpaceGrant.principal_type == PrincipalType.ORGANISATION_ADMINS)
+    network = grants.where(SpaceGrant.principal_type == PrincipalType.NETWORK)
+    by_user = select(SpaceGrant.user_id).where(
+        SpaceGrant.space_id == space.id, SpaceGrant.principal_type == PrincipalType.USER
+    )
+    granted = or_(
+        User.id.in_(by_user),
+        User.id.in_(members.where(Membership.organisation_id.in_(by_org))),
+        User.id.in_(
+            members.where(
+                Membership.organisation_id.in_(by_admins), Membership.role == OrgRole.ORG_ADMIN
+            )
+        ),
+        exists(network) & User.id.in_(members),
+    )
+    clause = User.active.is_(True) & granted
+    if document.narrowing:
+        narrowed_to = [n.organisation_id for n in document.narrowing]
+        clause = clause & User.id.in_(members.where(Membership.organisation_id.in_(narrowed_to)))
+    return clause
+
+
+# --- end drafts and comments ----------------------------------------------------------------
+
+
+# --- notifications (issue #4) --------------------------------------------------------------
+#
+# A notification points at a subject (subject_type, subject_id). Whether its recipient may read
+# that subject is asked again on every read, in SQL, through this registry: subject_type -> a
+# SELECT of the ids of such subjects the user may read now. An unregistered type is invisible.
+
+#: subject_type -> (user -> SELECT of readable subject ids). Extend with
+#: `register_notification_subject`.
+NOTIFICATION_SUBJECTS: dict[str, Callable[..., Select]] = {
+    "document": lambda user: select(Document.id).where(visible_documents(user)),
+    "comment": lambda user: select(Comment.id).where(visible_comments(user)),
+    "comment_round": lambda user: select(CommentRound.id).where(visible_rounds(user)),
+}
+
+
+def register_notification_subject(subject_type: str, readable_ids: Callable[..., Select]) -> None:
+    """Let notifications point at `subject_type`; `readable_ids(user)` is a SELECT of the ids
+    of such subjects `user` may read now (built from the visible_* filters above)."""
+    NOTIFICATION_SUBJECTS[subject_type] = readable_ids
+
+
+def subject_readable(user, subject_type: str, subject_id: int) -> bool:
+    """May `user` read this notification subject now? One query; unknown types deny."""
+    readable_ids = NOTIFICATION_SUBJECTS.get(subject_type)
+    if readable_ids is None or not _active(user):
+        return False
+    query = select(literal(1)).where(literal(subject_id).in_(readable_ids(user)))
+    return db.session.scalar(query) is not None
+
+
+def visible_notifications(user) -> ColumnElement[bool]:
+    """The user's own notifications whose subject they may read now (a lost grant hides one)."""
+    if not _active(user):
+        return false()
+    readable = [
+        (Notification.subject_type == subject_type) & Notification.subject_id.in_(ids(user))
+        for subject_type, ids in NOTIFICATION_SUBJECTS.items()
+    ]
+    return (Notification.user_id == user.id) & or_(false(), *readable)
+
+
+def _notification_view(user, notification: Notification) -> bool:
+    return notification.user_id == user.id and subject_readable(
+        user, notification.subject_type, notification.subject_id
+    )
+
+
+# --- end notifications ----------------------------------------------------------------------
+
+
+# --- action plans (issue #6) ----------------------------------------------------------------
+#
+# A plan is seen by whoever may read its space. The secretariat (where it may read the space)
+# and the space's editors run it: the plan, its lines, items, figures and imports. Members of
+# an item's lead or contributing organisations report its progress. Narrowing an item only ever
+# removes readers: the secretariat and the space's managers are not exempt.
+
+
+def _space_run_plans(user, space: Space) -> bool:
+    return _space_view(user, space) and (user.is_secretariat or _space_edit_all(user, space))
+
+
+def _plan_view(user, plan: ActionPlan) -> bool:
+    return _space_view(user, plan.space)
+
+
+def _plan_manage(user, plan: ActionPlan) -> bool:
+    return _space_run_plans(user, plan.space)
+
+
+def _item_narrowed_out(user, item: ActionItem) -> bool:
+    if not item.narrowing:
+        return False
+    member_orgs = {m.organisation_id for m in user.memberships if m.organisation.active}
+    return not any(n.organisation_id in member_orgs for n in item.narrowing)
+
+
+def _item_view(user, item: ActionItem) -> bool:
+    return not _item_narrowed_out(user, item) and _plan_view(user, item.plan)
+
+
+def _item_edit(user, item: ActionItem) -> bool:
+    # An archived item is read-only until it is brought back.
+    return item.archived_at is None and _item_view(user, item) and _plan_manage(user, item.plan)
+
+
+def _item_archive(user, item: ActionItem) -> bool:
+    return _item_view(user, item) and _plan_manage(user, item.plan)
+
+
+def _item_partner(user, item: ActionItem) -> bool:
+    """A member of the item's lead or a contributing organisation (an active one)."""
+    partners = {item.lead_organisation_id, *item.contributor_ids}
+    return any(m.organisation_id in partners and m.organisation.active for m in user.memberships)
+
+
+def _item_report_progress(user, item: ActionItem) -> bool:
+    if item.archived_at is not None or not _item_view(user, item):
+        return False
+    return _item_partner(user, item) or _plan_manage(user, item.plan)
+
+
+def _item_comment(user, item: ActionItem) -> bool:
+    return item.archived_at is None and _item_view(user, item)
+
+
+def visible_action_plans(user) -> ColumnElement[bool]:
+    """Plans in spaces whose content the user may read now."""
+    if not _active(user):
+        return false()
+    return ActionPlan.space_id.in_(_open_spaces(user))
+
+
+def _item_not_narrowed_out(user) -> ColumnElement[bool]:
+    narrowed = select(ActionItemNarrowing.item_id).where(
+        ActionItemNarrowing.item_id == ActionItem.id
+    )
+    allowed = narrowed.where(ActionItemNarrowing.organisation_id.in_(_active_member_org_ids(user)))
+    return ~exists(narrowed) | exists(allowed)
+
+
+def visible_action_items(user) -> ColumnElement[bool]:
+    """Items the user may see, archived ones included: every list, count, chart and export of
+    action items is filtered by this clause."""
+    if not _active(user):
+        return false()
+    plans = select(ActionPlan.id).where(visible_action_plans(user))
+    return ActionItem.plan_id.in_(plans) & _item_not_narrowed_out(user)
+
+
+def spaces_running_plans(user) -> ColumnElement[bool]:
+    """Open spaces in which the user may start a plan (the list of "new plan" choices; the
+    create page still asks `action_plan.create`, which also wants MFA where the space does)."""
+    if not _active(user):
+        return false()
+    clause = visible_spaces(user) & Space.archived_at.is_(None)
+    if user.is_secretariat:
+        return clause
+    editor_grants = select(SpaceGrant.space_id).where(
+        _grants_matching(user), SpaceGrant.role >= SpaceRole.EDITOR
+    )
+    return clause & Space.id.in_(editor_grants)
+
+
+register_notification_subject(
+    "action_item", lambda user: select(ActionItem.id).where(visible_action_items(user))
+)
+
+
+# --- end action plans -----------------------------------------------------------------------
 
 
 #: action -> (object type or None for a global action, check)
@@ -270,6 +560,8 @@ ACTIONS: dict[str, tuple[type | None, Callable]] = {
     "organisation.create": (None, _platform_admin_only),
     "organisation.view": (Organisation, _org_view),
     "organisation.edit": (Organisation, _platform_admin_only),
+    # single sign-on (issue #7): an organisation's identity provider, platform admins only
+    "organisation.manage_sso": (Organisation, _platform_admin_only),
     "organisation.deactivate": (Organisation, _platform_admin_only),
     "organisation.manage_members": (Organisation, _org_manage_members),
     "user.list_all": (None, _platform_admin_only),
@@ -294,6 +586,31 @@ ACTIONS: dict[str, tuple[type | None, Callable]] = {
     "document.delete": (Document, _document_edit),
     "document.restore": (Document, _document_restore),
     "document.purge": (Document, _document_purge),
+    # drafts and comments (issue #4)
+    "document.set_status": (Document, _document_set_status),
+    "document.comment": (Document, _document_comment),
+    "document.edit_text": (Document, _document_edit_text),
+    "document.manage_drafts": (Document, _document_manage_drafts),
+    "comment.view": (Comment, _comment_view),
+    "comment.edit": (Comment, _comment_edit),
+    "comment.delete": (Comment, _comment_edit),
+    "comment.resolve": (Comment, _comment_resolve),
+    "comment.respond": (Comment, _comment_respond),
+    "comment_round.view": (CommentRound, _round_view),
+    "comment_round.manage": (CommentRound, _round_manage),
+    # notifications (issue #4)
+    "notification.view": (Notification, _notification_view),
+    "notification.mark_read": (Notification, _notification_view),
+    # action plans (issue #6)
+    "action_plan.create": (Space, _space_run_plans),
+    "action_plan.view": (ActionPlan, _plan_view),
+    "action_plan.manage": (ActionPlan, _plan_manage),
+    "action_plan.export": (ActionPlan, _plan_view),
+    "action_item.view": (ActionItem, _item_view),
+    "action_item.edit": (ActionItem, _item_edit),
+    "action_item.archive": (ActionItem, _item_archive),
+    "action_item.report_progress": (ActionItem, _item_report_progress),
+    "action_item.comment": (ActionItem, _item_comment),
 }
 
 #: The action that decides whether an object may be seen at all (404 otherwise).
@@ -304,6 +621,11 @@ VIEW_ACTION = {
     AuditEvent: "audit.view_event",
     Space: "space.see",
     Document: "document.see",
+    Notification: "notification.view",  # notifications (issue #4)
+    Comment: "comment.view",
+    CommentRound: "comment_round.view",
+    ActionPlan: "action_plan.view",  # action plans (issue #6)
+    ActionItem: "action_item.view",  # action plans (issue #6)
 }
 
 
@@ -413,6 +735,11 @@ VISIBLE = {
     AuditEvent: visible_audit_events,
     Space: seeable_spaces,
     Document: lambda user: visible_documents(user),
+    Notification: visible_notifications,  # notifications (issue #4)
+    Comment: visible_comments,
+    CommentRound: visible_rounds,
+    ActionPlan: visible_action_plans,  # action plans (issue #6)
+    ActionItem: visible_action_items,  # action plans (issue #6)
 }
 
 
@@ -426,7 +753,26 @@ def mfa_required(user) -> bool:
     return current_app.config["MFA_REQUIRED_FOR"] == "all"
 
 
+#: Set by `assuming_mfa()` (notifications, issue #4).
+_ASSUME_MFA: ContextVar[bool] = ContextVar("neig_assume_mfa", default=False)
+
+
+@contextmanager
+def assuming_mfa() -> Iterator[None]:
+    """Decide as if the session had passed a second factor: for checks about someone other
+    than the person at the keyboard (may this notification's recipient read the subject after
+    an MFA login?). Grants, narrowing and archiving still apply; only the session's MFA state
+    is assumed. Build the query inside the block: the filters read the state when built."""
+    token = _ASSUME_MFA.set(True)
+    try:
+        yield
+    finally:
+        _ASSUME_MFA.reset(token)
+
+
 def session_has_mfa() -> bool:
     """Did the current login pass a second factor? Spaces that require MFA ask this."""
+    if _ASSUME_MFA.get():  # notifications (issue #4): see assuming_mfa()
+        return True
     user_session = g.get("user_session")
     return bool(user_session is not None and user_session.mfa_verified)

@@ -1,5 +1,6 @@
 """Users, their login sessions, MFA recovery codes, invitations and password resets."""
 
+import enum
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -10,6 +11,18 @@ from ..access.roles import OrgRole
 from ..db_types import str_enum
 from ..extensions import db
 from ..timeutil import utcnow
+
+
+# --- notifications (issue #4): e-mail preference -------------------------------------------
+class NotificationEmail(enum.StrEnum):
+    """When a user gets e-mail about their notifications."""
+
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+    NEVER = "never"
+
+
+# --- end notifications ----------------------------------------------------------------------
 
 
 class User(UserMixin, db.Model):
@@ -24,6 +37,12 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     #: Interface language: "nl" or "en".
     locale: Mapped[str] = mapped_column(String(5), default="nl")
+    # notifications (issue #4): e-mail per notification, a daily digest, or none.
+    notification_email: Mapped[NotificationEmail] = mapped_column(
+        str_enum(NotificationEmail, 16),
+        default=NotificationEmail.IMMEDIATE,
+        server_default=NotificationEmail.IMMEDIATE.value,  # accounts from before notifications
+    )
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
     is_secretariat: Mapped[bool] = mapped_column(default=False)
     #: TOTP secret, encrypted with a key derived from SECRET_KEY; set once enrolment starts.

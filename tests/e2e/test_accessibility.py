@@ -76,6 +76,79 @@ def _space_page(name: str):
     return lambda app, page, personas, link: _space_of_a(app, personas, name)
 
 
+def _draft_of_a(app, personas, suffix: str) -> str:
+    """drafts and comments (issue #4): a text draft in a round, with two versions, a comment
+    on a paragraph, a reply and an answer; its pages as the secretariat sees them."""
+    from neig_workspace.comments import service as comments
+    from neig_workspace.comments.models import Decision
+    from neig_workspace.documents import drafts
+    from neig_workspace.documents.models import Document
+    from tests.comments.comment_helpers import open_round_for, working_group
+
+    group = working_group(app, personas)
+    round_id = open_round_for(app, personas, group.document_id)
+    with app.app_context():
+        document = db.session.get(Document, group.document_id)
+        police = db.session.get(User, personas.police.id)
+        editor = db.session.get(User, personas.org_admin_a.id)
+        thread = comments.post_comment(
+            document, body=f"Te krap, zegt ook @{personas.om.email}", paragraph=2, actor=police
+        ).comment
+        comments.post_comment(document, body="Eens.", parent=thread, actor=editor)
+        comments.respond(
+            thread, response="Wordt 48 uur.", decision=Decision.OVERGENOMEN, actor=editor
+        )
+        drafts.save_text_version(document, "# Kader\n\nBinnen 48 uur een brief.", actor=editor)
+        db.session.commit()
+        paths = {
+            "document": f"/documenten/{document.id}",
+            "round": f"/commentaarrondes/{round_id}",
+            "respond": f"/reacties/{thread.id}/beantwoorden",
+            "compare": f"/documenten/{document.id}/vergelijken",
+            "new": f"/werkruimtes/{group.space_id}/concepten/nieuw",
+            "start": f"/documenten/{document.id}/commentaarronde",
+        }
+    return paths[suffix]
+
+
+def _draft_page(name: str):
+    return lambda app, page, personas, link: _draft_of_a(app, personas, name)
+
+
+def _action_plan_page(name: str):
+    """action plans (issue #6): the standard test plan with figures and an update; its pages."""
+
+    def path(app, page, personas, link):
+        from neig_workspace.actions import service as actions
+        from neig_workspace.actions.models import ActionItem, ActionPlan
+        from tests.actions.helpers import user, world
+
+        planted = world(app, personas)
+        with app.app_context():
+            secretariat = user(personas.secretariat)
+            plan = db.session.get(ActionPlan, planted.plan)
+            actions.set_attack_figures(plan, 2025, {1: 95, 2: 80, 3: 70}, actor=secretariat)
+            item = db.session.get(ActionItem, planted.items["P-01"])
+            actions.add_milestone(item, title="Startbijeenkomst", due_date=None, actor=secretariat)
+            actions.report_progress(item, note="Gestart.", status=None, actor=secretariat)
+            db.session.commit()
+        plan_url, item_url = (
+            f"/actieplannen/{planted.plan}",
+            f"/actiepunten/{planted.items['P-01']}",
+        )
+        return {
+            "list": plan_url + "?status=niet_gestart",
+            "dashboard": plan_url + "/dashboard",
+            "report": plan_url + "/rapportage",
+            "figures": plan_url + "/aanslagen",
+            "import": plan_url + "/importeren",
+            "new item": plan_url + "/actiepunten/nieuw",
+            "item": item_url,
+        }[name]
+
+    return path
+
+
 # page name -> (persona key or None, the path, or a function of (app, page, personas, link))
 PAGES = {
     "my spaces": ("org_admin_a", _space_page("spaces")),
@@ -85,6 +158,12 @@ PAGES = {
     "document page": ("org_admin_a", _space_page("document")),
     "document details form": ("org_admin_a", _space_page("edit")),
     "search results": ("org_admin_a", _space_page("search")),
+    # drafts and comments (issue #4)
+    "text draft with comments": ("org_admin_a", _draft_page("document")),
+    "comment round": ("org_admin_a", _draft_page("round")),
+    "answer and decision": ("org_admin_a", _draft_page("respond")),
+    "version comparison": ("org_admin_a", _draft_page("compare")),
+    "new text draft": ("org_admin_a", _draft_page("new")),
     "landing": (None, "/"),
     "login": (None, "/inloggen"),
     "login with errors": (None, lambda app, page, personas, link: _wrong_login(page)),
@@ -104,6 +183,15 @@ PAGES = {
     "audit log": ("platform_admin", "/beheer/audit"),
     "invitation acceptance": (None, lambda app, page, personas, link: link),
     "404": (None, "/bestaat-niet"),
+    # action plans (issue #6)
+    "action plans": ("secretariat", "/actieplannen"),
+    "action plan items": ("secretariat", _action_plan_page("list")),
+    "action plan dashboard": ("member_a", _action_plan_page("dashboard")),
+    "action plan report": ("member_a", _action_plan_page("report")),
+    "attack figures": ("secretariat", _action_plan_page("figures")),
+    "action item import": ("secretariat", _action_plan_page("import")),
+    "new action item": ("secretariat", _action_plan_page("new item")),
+    "action item": ("member_a", _action_plan_page("item")),
 }
 
 

@@ -181,6 +181,118 @@ def _copy(c):
     return {"space": c.space_target}
 
 
+# drafts and comments (issue #4)
+def _text(c):
+    return {
+        "title": "Handreiking",
+        "text": "Eerste alinea.",
+        "folder": "0",
+        "classification": "intern",
+    }
+
+
+def _new_text(c):
+    return {"text": "Een nieuwe versie van de tekst."}
+
+
+def _status(c):
+    return {"status": "vastgesteld"}
+
+
+def _comment(c):
+    return {"body": "Graag toelichten.", "paragraph": "0", "location": ""}
+
+
+def _reply(c):
+    return {f"antwoord-{c.comment}-body": "Eens."}
+
+
+def _comment_body(c):
+    return {"body": "Aangepaste tekst."}
+
+
+def _response(c):
+    return {"response": "Verwerkt.", "decision": "overgenomen"}
+
+
+def _round(c):
+    return {
+        "deadline": (utcnow() + timedelta(days=7)).date().isoformat(),
+        "organisations": [c.org_a],
+    }
+
+
+def _extend(c):
+    return {"deadline": (utcnow() + timedelta(days=30)).date().isoformat()}
+
+
+def _sso(c):  # single sign-on (issue #7): a provider for Gemeente Rotterdam
+    return {
+        "enabled": "y",
+        "issuer": "https://login.rotterdam.example",
+        "client_id": "neig-werkruimte",
+        "client_secret": "rotterdam-clientgeheim-0123456789",
+        "domains": "rotterdam.example",
+        "allow_password": "y",
+    }
+
+
+def _notification_email(c):  # notifications (issue #4)
+    return {"notification_email": "daily"}
+
+
+# action plans (issue #6)
+def _new_plan(c):
+    return {
+        "name": "Actieplan Rotterdam",
+        "period_start": "2025-01-01",
+        "period_end": "2025-12-31",
+        "baseline_year": "2024",
+        "baseline_count": "1100",
+        "target_reduction_percent": "10",
+        "attack_source": "secretariat",
+    }
+
+
+def _line(c):
+    return {"name": "Handhaving"}
+
+
+def _item(c):
+    return {
+        "code": "P-09",
+        "title": "Nieuwe maatregel",
+        "line": str(c.plan_line),
+        "lead_organisation": str(c.org_a),
+        "status": "op_schema",
+    }
+
+
+def _item_edit(c):
+    return {**_item(c), "code": "P-01"}
+
+
+def _progress(c):
+    return {"note": "Eerste bijeenkomst gehouden.", "status": "op_schema"}
+
+
+def _milestone(c):
+    return {"title": "Tweede stap"}
+
+
+def _link(c):
+    return {"document": str(c.free_document)}
+
+
+def _figures(c):
+    return {"year": "2025", "month_1": "91", "month_2": "84"}
+
+
+def _import(c):
+    csv = "code;titel;actielijn;trekker\r\nP-20;Voorlichting;Preventie;Gemeente Rotterdam\r\n"
+    return {"file": (io.BytesIO(csv.encode()), "actiepunten.csv"), "stap": "controleren"}
+
+
 # URL templates, filled from the context (see Context): "{c.org_a}" is Gemeente Rotterdam's id.
 USER = "/beheer/gebruikers/{c.target_user}"
 ORG = "/organisaties/{c.org_a}"
@@ -190,6 +302,11 @@ ENROL = "/account/tweestapsverificatie/instellen"
 SPACE = "/werkruimtes/{c.space}"
 DOC = "/documenten/{c.document}"
 TRASHED = "/documenten/{c.trashed}"
+DRAFT = "/documenten/{c.draft}"
+COMMENT = "/reacties/{c.comment}"
+ROUND = "/commentaarrondes/{c.round}"
+PLAN = "/actieplannen/{c.plan}"  # action plans (issue #6)
+ITEM = "/actiepunten/{c.item}"  # action plans (issue #6)
 
 # fmt: off
 ROUTES: dict[tuple[str, str], Row] = {
@@ -201,6 +318,9 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("accounts.login", "GET"):                  R("/inloggen",                                   200,   302,   302,   302,   302),
     ("accounts.login", "POST"):                 R("/inloggen",                                   302,   302,   302,   302,   302, data=_login),
     # Without a pending first step the second one sends everyone back to the login page.
+    # single sign-on (issue #7): the provider's way back; without a sign-in this browser started
+    # it is refused (400), and a logged-in user is sent on to the overview.
+    ("sso.callback", "GET"):                    R("/inloggen/sso/callback",                      400,   302,   302,   302,   302),
     ("accounts.login_mfa", "GET"):              R("/inloggen/verificatie",                       LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
     ("accounts.login_mfa", "POST"):             R("/inloggen/verificatie",                       LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, data=_code),
     ("accounts.logout", "POST"):                R("/uitloggen",                                  LOGIN, OUT,   OUT,   OUT,   OUT),
@@ -254,6 +374,9 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("organisations.edit", "POST"):             R(ADMIN_ORG + "/bewerken",                       LOGIN, 403,   403,   404,   302, other=404, data=_edit_org),
     ("organisations.deactivate", "POST"):       R(ADMIN_ORG + "/deactiveren",                    LOGIN, 403,   403,   404,   302, other=404),
     ("organisations.reactivate", "POST"):       R(ADMIN_ORG + "/activeren",                      LOGIN, 403,   403,   404,   302, other=404),
+    # single sign-on (issue #7): an organisation's identity provider, platform admins only.
+    ("sso.settings", "GET"):                    R(ADMIN_ORG + "/sso",                            LOGIN, 403,   403,   404,   200, other=404),
+    ("sso.settings", "POST"):                   R(ADMIN_ORG + "/sso",                            LOGIN, 403,   403,   404,   302, other=404, data=_sso),
     ("organisations.invite", "GET"):            R(ORG + "/uitnodigen",                           LOGIN, 403,   200,   404,   200, other=404),
     ("organisations.invite", "POST"):           R(ORG + "/uitnodigen",                           LOGIN, 403,   302,   404,   302, other=404, data=_invite),
     ("organisations.change_role", "POST"):      R(MEMBER + "/rol",                               LOGIN, 403,   302,   404,   302, other=404, data=_role),
@@ -305,6 +428,75 @@ ROUTES: dict[tuple[str, str], Row] = {
     # In the trash: a contributor restores only their own, only a manager purges.
     ("documents.restore", "POST"):              R(TRASHED + "/herstellen",                       LOGIN, 403,   302,   404,   404, other=404),
     ("documents.purge", "POST"):                R(TRASHED + "/definitief-verwijderen",           LOGIN, 403,   302,   404,   404, other=404),
+
+    # drafts and comments (issue #4): a text draft in A's space by another member of A, in a
+    # comment round, with that member's comment. Reading is enough to comment and reply; only
+    # the author edits or deletes a comment; editors (org_admin_a manages the space) answer,
+    # resolve, change the status and run rounds. Without a grant it is all 404.
+    ("documents.new_text", "GET"):              R(SPACE + "/concepten/nieuw",                    LOGIN, 200,   200,   404,   403, other=404),
+    ("documents.new_text", "POST"):             R(SPACE + "/concepten/nieuw",                    LOGIN, 302,   302,   404,   403, other=404, data=_text),
+    ("documents.edit_text", "GET"):             R(DRAFT + "/tekst",                              LOGIN, 403,   200,   404,   404, other=404),
+    ("documents.edit_text", "POST"):            R(DRAFT + "/tekst",                              LOGIN, 403,   302,   404,   404, other=404, data=_new_text),
+    ("documents.compare", "GET"):               R(DRAFT + "/vergelijken?van=1&naar=2",           LOGIN, 200,   200,   404,   404, other=404),
+    ("documents.change_status", "POST"):        R(DOC + "/status",                               LOGIN, 403,   302,   404,   404, other=404, data=_status),
+    ("comments.create", "POST"):                R(DRAFT + "/reacties",                           LOGIN, 302,   302,   404,   404, other=404, data=_comment),
+    ("comments.mentions", "GET"):               R(DRAFT + "/vermeldingen?q=me",                  LOGIN, 200,   200,   404,   404, other=404),
+    ("comments.reply", "POST"):                 R(COMMENT + "/antwoorden",                       LOGIN, 302,   302,   404,   404, other=404, data=_reply),
+    ("comments.edit", "GET"):                   R(COMMENT + "/bewerken",                         LOGIN, 403,   403,   404,   404, other=404),
+    ("comments.edit", "POST"):                  R(COMMENT + "/bewerken",                         LOGIN, 403,   403,   404,   404, other=404, data=_comment_body),
+    ("comments.delete", "POST"):                R(COMMENT + "/verwijderen",                      LOGIN, 403,   403,   404,   404, other=404),
+    ("comments.resolve", "POST"):               R(COMMENT + "/afhandelen",                       LOGIN, 403,   302,   404,   404, other=404),
+    ("comments.reopen", "POST"):                R(COMMENT + "/heropenen",                        LOGIN, 403,   302,   404,   404, other=404),
+    ("comments.respond", "GET"):                R(COMMENT + "/beantwoorden",                     LOGIN, 403,   200,   404,   404, other=404),
+    ("comments.respond", "POST"):               R(COMMENT + "/beantwoorden",                     LOGIN, 403,   302,   404,   404, other=404, data=_response),
+    ("comments.start_round", "GET"):            R(DOC + "/commentaarronde",                      LOGIN, 403,   200,   404,   404, other=404),
+    ("comments.start_round", "POST"):           R(DOC + "/commentaarronde",                      LOGIN, 403,   302,   404,   404, other=404, data=_round),
+    ("comments.round_page", "GET"):             R(ROUND,                                         LOGIN, 200,   200,   404,   404, other=404),
+    ("comments.extend_round", "POST"):          R(ROUND + "/verlengen",                          LOGIN, 403,   302,   404,   404, other=404, data=_extend),
+    ("comments.close_round", "POST"):           R(ROUND + "/sluiten",                            LOGIN, 403,   302,   404,   404, other=404),
+    ("comments.export_table", "GET"):           R(ROUND + "/commentaartabel?formaat=xlsx",       LOGIN, 403,   200,   404,   404, other=404),
+
+    # notifications (issue #4): everyone has a centre; a notification of member_a (about A's
+    # document) is member_a's alone: nobody else learns it exists.
+    ("notifications.index", "GET"):             R("/meldingen",                                  LOGIN, 200,   200,   200,   200),
+    ("notifications.open", "POST"):             R("/meldingen/{c.notification}/openen",          LOGIN, 302,   404,   404,   404, other=404),
+    ("notifications.mark_all_read", "POST"):    R("/meldingen/alles-gelezen",                    LOGIN, 302,   302,   302,   302),
+    ("notifications.settings", "GET"):          R("/meldingen/instellingen",                     LOGIN, 200,   200,   200,   200),
+    ("notifications.settings", "POST"):         R("/meldingen/instellingen",                     LOGIN, 302,   302,   302,   302, data=_notification_email),
+
+    # action plans (issue #6): a plan in a space A reads, A's admins edit and the secretariat's
+    # organisation reads. The secretariat and space editors (org_admin_a) run the plan; A's
+    # members read it and report progress on the item A leads. A platform admin without a grant
+    # sees the space (403 to start a plan there) but not its content (404).
+    ("actions.index", "GET"):                   R("/actieplannen",                               LOGIN, 200,   200,   200,   200),
+    ("actions.create_plan", "GET"):             R("/werkruimtes/{c.plan_space}/actieplannen/nieuw", LOGIN, 403, 200,  200,   403, other=404),
+    ("actions.create_plan", "POST"):            R("/werkruimtes/{c.plan_space}/actieplannen/nieuw", LOGIN, 403, 302,  302,   403, other=404, data=_new_plan),
+    ("actions.plan", "GET"):                    R(PLAN,                                          LOGIN, 200,   200,   200,   404, other=404),
+    ("actions.edit_plan", "GET"):               R(PLAN + "/instellingen",                        LOGIN, 403,   200,   200,   404, other=404),
+    ("actions.edit_plan", "POST"):              R(PLAN + "/instellingen",                        LOGIN, 403,   302,   302,   404, other=404, data=_new_plan),
+    ("actions.add_line", "POST"):               R(PLAN + "/actielijnen",                         LOGIN, 403,   302,   302,   404, other=404, data=_line),
+    ("actions.create_item", "GET"):             R(PLAN + "/actiepunten/nieuw",                   LOGIN, 403,   200,   200,   404, other=404),
+    ("actions.create_item", "POST"):            R(PLAN + "/actiepunten/nieuw",                   LOGIN, 403,   302,   302,   404, other=404, data=_item),
+    ("actions.dashboard", "GET"):               R(PLAN + "/dashboard",                           LOGIN, 200,   200,   200,   404, other=404),
+    ("actions.report", "GET"):                  R(PLAN + "/rapportage",                          LOGIN, 200,   200,   200,   404, other=404),
+    ("actions.export_csv", "GET"):              R(PLAN + "/export.csv",                          LOGIN, 200,   200,   200,   404, other=404),
+    ("actions.export_xlsx", "GET"):             R(PLAN + "/export.xlsx?status=niet_gestart",     LOGIN, 200,   200,   200,   404, other=404),
+    ("actions.figures", "GET"):                 R(PLAN + "/aanslagen",                           LOGIN, 403,   200,   200,   404, other=404),
+    ("actions.figures", "POST"):                R(PLAN + "/aanslagen",                           LOGIN, 403,   302,   302,   404, other=404, data=_figures),
+    ("actions.import_items", "GET"):            R(PLAN + "/importeren",                          LOGIN, 403,   200,   200,   404, other=404),
+    # A dry run of a valid file answers 200 and saves nothing.
+    ("actions.import_items", "POST"):           R(PLAN + "/importeren",                          LOGIN, 403,   200,   200,   404, other=404, data=_import),
+    ("actions.item", "GET"):                    R(ITEM,                                          LOGIN, 200,   200,   200,   404, other=404),
+    ("actions.edit_item", "GET"):               R(ITEM + "/bewerken",                            LOGIN, 403,   200,   200,   404, other=404),
+    ("actions.edit_item", "POST"):              R(ITEM + "/bewerken",                            LOGIN, 403,   302,   302,   404, other=404, data=_item_edit),
+    ("actions.report_progress", "POST"):        R(ITEM + "/voortgang",                           LOGIN, 302,   302,   302,   404, other=404, data=_progress),
+    ("actions.archive_item", "POST"):           R(ITEM + "/archiveren",                          LOGIN, 403,   302,   302,   404, other=404),
+    ("actions.unarchive_item", "POST"):         R(ITEM + "/terugzetten",                         LOGIN, 403,   302,   302,   404, other=404),
+    ("actions.add_milestone", "POST"):          R(ITEM + "/mijlpalen",                           LOGIN, 403,   302,   302,   404, other=404, data=_milestone),
+    ("actions.toggle_milestone", "POST"):       R(ITEM + "/mijlpalen/{c.milestone}/afvinken",    LOGIN, 302,   302,   302,   404, other=404),
+    ("actions.remove_milestone", "POST"):       R(ITEM + "/mijlpalen/{c.milestone}/verwijderen", LOGIN, 403,   302,   302,   404, other=404),
+    ("actions.link_document", "POST"):          R(ITEM + "/documenten",                          LOGIN, 302,   302,   302,   404, other=404, data=_link),
+    ("actions.unlink_document", "POST"):        R(ITEM + "/documenten/{c.plan_document}/ontkoppelen", LOGIN, 302, 302, 302,   404, other=404),
 }
 # fmt: on
 
@@ -384,6 +576,9 @@ def build_context(app, personas, viewer: str | None = None) -> Context:
             "reset_token": reset_token,
             "member_session": spare.id,
         }
+        ids["notification"] = _plant_notification(personas, target, ids["document"])  # issue #4
+        ids.update(_plant_comment_objects(ids["space"], target))  # drafts and comments, issue #4
+        ids.update(_plant_action_plan(personas, target))  # action plans, issue #6
         db.session.commit()
     return Context(app=app, personas=personas, viewer=viewer, ids=ids)
 
@@ -417,6 +612,96 @@ def _plant_space_objects(personas, author: User) -> dict:
         "document": document.id,
         "trashed": trashed.id,
     }
+
+
+def _plant_comment_objects(space_id: int, author: User) -> dict:
+    """drafts and comments (issue #4): a text draft with two versions in A's space, in a
+    comment round for A, and the author's comment on it."""
+    from neig_workspace.comments import service as comments
+    from neig_workspace.documents import drafts
+    from neig_workspace.spaces.models import Space
+
+    space = db.session.get(Space, space_id)
+    draft = drafts.create_text_draft(space, title="Kader", text="Eerste alinea.", actor=author)
+    drafts.save_text_version(draft, "Eerste alinea.\n\nTweede alinea.", actor=author)
+    comment_round = comments.start_round(
+        draft,
+        deadline=utcnow() + timedelta(days=7),
+        organisation_ids=[space.organisation_id],
+        actor=author,
+    )
+    comment = comments.post_comment(draft, body="Een opmerking.", actor=author).comment
+    return {"draft": draft.id, "round": comment_round.id, "comment": comment.id}
+
+
+def _plant_action_plan(personas, author: User) -> dict:
+    """action plans (issue #6): a restricted space that A reads, A's admins edit and the
+    secretariat's organisation reads; its plan with an item led by A, a milestone, a linked
+    document and a document to link."""
+    from datetime import date
+
+    from neig_workspace.actions import service as actions
+
+    org_a = db.session.get(Organisation, personas.orgs["gemeente_a"])
+    secretariat = db.session.get(Organisation, personas.orgs["secretariaat"])
+    space = spaces.create_space(SpaceKind.RESTRICTED, "Actieplan A", actor=None)
+    for principal, role, org in (
+        (PrincipalType.ORGANISATION, SpaceRole.VIEWER, org_a),
+        (PrincipalType.ORGANISATION_ADMINS, SpaceRole.EDITOR, org_a),
+        (PrincipalType.ORGANISATION, SpaceRole.VIEWER, secretariat),
+    ):
+        spaces.add_grant(space, principal, role, organisation=org, actor=None)
+    plan = actions.create_plan(
+        space,
+        actions.PlanData(
+            name="Actieplan A", period_start=date(2025, 1, 1), period_end=date(2025, 12, 31)
+        ),
+        actor=None,
+    )
+    item = actions.create_item(
+        plan,
+        actions.ItemData(
+            code="P-01",
+            title="Maatregel van A",
+            line_id=plan.lines[0].id,
+            lead_organisation_id=org_a.id,
+        ),
+        actor=None,
+    )
+    milestone = actions.add_milestone(item, title="Eerste stap", due_date=None, actor=None)
+    linked, free = (
+        documents.upload_document(space, documents.Upload(io.BytesIO(PDF), name), actor=author)
+        for name in ("plan.pdf", "bijlage.pdf")
+    )
+    actions.link_document(item, linked, actor=None)
+    return {
+        "plan_space": space.id,
+        "plan": plan.id,
+        "plan_line": plan.lines[0].id,
+        "item": item.id,
+        "milestone": milestone.id,
+        "plan_document": linked.id,
+        "free_document": free.id,
+    }
+
+
+def _plant_notification(personas, actor: User, document_id: int) -> int:
+    """notifications (issue #4): member_a is told about A's document by its author."""
+    from neig_workspace.notifications.models import Notification, NotificationKind
+
+    notification = Notification(
+        user_id=personas.member_a.id,
+        kind=NotificationKind.MENTION,
+        subject_type="document",
+        subject_id=document_id,
+        url=f"/documenten/{document_id}",
+        title="verslag.pdf",
+        excerpt="Kunt u hiernaar kijken?",
+        actor_id=actor.id,
+    )
+    db.session.add(notification)
+    db.session.flush()
+    return notification.id
 
 
 def matrix_cases():

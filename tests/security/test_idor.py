@@ -11,8 +11,8 @@ not just by id. There B may be refused for lack of a right in their own space or
 that exists nowhere — it tells nothing about A's object — and never a success.
 
 The routes come from `app.url_map`, so a new route is swept as soon as it exists; a new kind of
-id in a URL fails `test_every_id_in_a_url_is_a_known_kind` until it is planted here. Comments,
-cases, action items and notifications have no routes yet. No route shows a platform-wide object
+id in a URL fails `test_every_id_in_a_url_is_a_known_kind` until it is planted here. Cases have
+no routes yet. No route shows a platform-wide object
 to everyone, so there are no exceptions.
 """
 
@@ -41,6 +41,13 @@ ID_ARGUMENTS = {
     "user_id": ("user", ("target_user",)),
     "invitation_id": ("invitation", ("invitation",)),
     "session_id": ("session", ("member_session",)),
+    "notification_id": ("notification", ("notification",)),  # notifications (issue #4)
+    # action plans (issue #6)
+    "plan_id": ("action_plan", ("plan",)),
+    "item_id": ("action_item", ("item",)),
+    "milestone_id": ("milestone", ("milestone",)),
+    "comment_id": ("comment", ("comment",)),  # drafts and comments (issue #4)
+    "round_id": ("comment_round", ("round",)),
 }
 #: A parent B owns, to put A's child object under (ctx key of B's object).
 B_PARENTS = {"space_id": "space_b", "organisation_id": "org_b"}

@@ -45,6 +45,7 @@ MATRIX = {
     "organisation.view":             ("org_a",        (N,   Y,     Y,     N,    N,    N,    Y)),
     "organisation.edit":             ("org_a",        (N,   N,     N,     N,    N,    N,    Y)),
     "organisation.deactivate":       ("org_a",        (N,   N,     N,     N,    N,    N,    Y)),
+    "organisation.manage_sso":       ("org_a",        (N,   N,     N,     N,    N,    N,    Y)),  # SSO (issue #7)
     "organisation.manage_members":   ("org_a",        (N,   N,     Y,     N,    N,    N,    Y)),
     "user.list_all":                 (None,           (N,   N,     N,     N,    N,    N,    Y)),
     "user.invite_any":               (None,           (N,   N,     N,     N,    N,    N,    Y)),
@@ -55,6 +56,18 @@ MATRIX = {
     "invitation.revoke":             ("invitation_a", (N,   N,     Y,     N,    N,    N,    Y)),
     "audit.view":                    (None,           (N,   N,     N,     N,    N,    N,    Y)),
     "audit.view_event":              ("event",        (N,   N,     N,     N,    N,    N,    Y)),
+    # notifications (issue #4): member_a's own, about a document of A's space, is theirs alone.
+    "notification.view":             ("notification_a", (N, Y,     N,     N,    N,    N,    N)),
+    "notification.mark_read":        ("notification_a", (N, Y,     N,     N,    N,    N,    N)),
+    # drafts and comments (issue #4): member_a's comment on a draft in A's space, in a round.
+    # A's members contribute there and A's admins manage; a comment is seen as its document.
+    "comment.view":                  ("comment_a",    (N,   Y,     Y,     N,    N,    N,    N)),
+    "comment.edit":                  ("comment_a",    (N,   Y,     N,     N,    N,    N,    N)),
+    "comment.delete":                ("comment_a",    (N,   Y,     N,     N,    N,    N,    N)),
+    "comment.resolve":               ("comment_a",    (N,   Y,     Y,     N,    N,    N,    N)),
+    "comment.respond":               ("comment_a",    (N,   N,     Y,     N,    N,    N,    N)),
+    "comment_round.view":            ("round_a",      (N,   Y,     Y,     N,    N,    N,    N)),
+    "comment_round.manage":          ("round_a",      (N,   N,     Y,     N,    N,    N,    N)),
 }
 # fmt: on
 PERSONA_OF = {
@@ -99,8 +112,91 @@ def plant(personas) -> dict:
         "old": old,
         "target": target,
         "event": event,
+        "notification_a": _plant_notification(personas, org_a),  # notifications (issue #4)
+        **_plant_comment(personas, org_a),  # drafts and comments (issue #4)
         **invitations,
     }
+
+
+def _plant_notification(personas, org_a):
+    """notifications (issue #4): member_a is told about a document in A's own space (rows made
+    directly, so no audit events join the one this module plants)."""
+    from neig_workspace.access.roles import SpaceRole
+    from neig_workspace.documents.models import Document
+    from neig_workspace.notifications.models import Notification, NotificationKind
+    from neig_workspace.spaces.models import (
+        Classification,
+        PrincipalType,
+        Space,
+        SpaceGrant,
+        SpaceKind,
+    )
+
+    space = Space(kind=SpaceKind.ORGANISATION, name=org_a.name, organisation=org_a)
+    grant = SpaceGrant(
+        space=space,
+        principal_type=PrincipalType.ORGANISATION,
+        organisation_id=org_a.id,
+        role=SpaceRole.CONTRIBUTOR,
+    )
+    document = Document(space=space, title="Nota", classification=Classification.INTERN)
+    db.session.add_all([space, grant, document])
+    db.session.flush()
+    notification = Notification(
+        user_id=personas.member_a.id,
+        kind=NotificationKind.MENTION,
+        subject_type="document",
+        subject_id=document.id,
+        url=f"/documenten/{document.id}",
+        title=document.title,
+        actor_id=personas.org_admin_a.id,
+    )
+    db.session.add(notification)
+    db.session.commit()
+    return notification
+
+
+def _plant_comment(personas, org_a) -> dict:
+    """drafts and comments (issue #4): a draft in A's own space with a round and member_a's
+    comment (rows made directly, so no audit events join the one this module plants)."""
+    from neig_workspace.access.roles import SpaceRole
+    from neig_workspace.comments.models import Comment, CommentRound
+    from neig_workspace.documents.models import Document
+    from neig_workspace.spaces.models import (
+        Classification,
+        PrincipalType,
+        Space,
+        SpaceGrant,
+        SpaceKind,
+    )
+
+    space = Space(kind=SpaceKind.ORGANISATION, name=f"{org_a.name} (concepten)", organisation=org_a)
+    grants = [
+        SpaceGrant(
+            space=space,
+            principal_type=principal,
+            organisation_id=org_a.id,
+            role=role,
+        )
+        for principal, role in (
+            (PrincipalType.ORGANISATION, SpaceRole.CONTRIBUTOR),
+            (PrincipalType.ORGANISATION_ADMINS, SpaceRole.MANAGER),
+        )
+    ]
+    document = Document(
+        space=space, title="Kader", classification=Classification.INTERN, is_text=True
+    )
+    db.session.add_all([space, *grants, document])
+    db.session.flush()
+    comment_round = CommentRound(
+        document_id=document.id, number=1, version_number=1, deadline=utcnow() + timedelta(days=7)
+    )
+    comment = Comment(
+        document_id=document.id, version_number=1, body="Punt", author_id=personas.member_a.id
+    )
+    db.session.add_all([comment_round, comment])
+    db.session.commit()
+    return {"comment_a": comment, "round_a": comment_round}
 
 
 @contextmanager
@@ -116,7 +212,9 @@ def loaded(app, personas):
 
 
 def scoped_actions() -> set[str]:
-    return {action for action in ACTIONS if not action.startswith(("space.", "document."))}
+    # Spaces, documents and action plans have their own matrices (tests/spaces, tests/actions).
+    prefixes = ("space.", "document.", "action_plan.", "action_item.")
+    return {action for action in ACTIONS if not action.startswith(prefixes)}
 
 
 def test_every_action_has_a_row():

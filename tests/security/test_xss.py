@@ -20,10 +20,12 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import escape
 from sqlalchemy import select
 
+from neig_workspace import richtext
 from neig_workspace.access.roles import OrgRole, SpaceRole
 from neig_workspace.accounts.models import Invitation, User
 from neig_workspace.accounts.tokens import new_token
 from neig_workspace.audit.models import AuditEvent
+from neig_workspace.comments.models import Comment, CommentRound
 from neig_workspace.documents import service as documents
 from neig_workspace.documents.models import Document, DocumentVersion, Folder
 from neig_workspace.extensions import db
@@ -517,6 +519,124 @@ FIELDS: dict[str, Field] = {
         lambda w: [*_echo()(w), *_echo(lower=True)(w)],
     ),
 }
+
+
+# --- drafts and comments (issue #4): rich text shows rendered through the one sanitiser ------
+
+
+def _rendered(text_of):
+    """The stored Markdown as the page shows it: rendered and sanitised (Markup, as it is)."""
+    return lambda w: [richtext.render(t) for t in text_of(w) if t]
+
+
+def _comments(column):
+    return lambda w: w.scalars(select(column).order_by(Comment.id))
+
+
+def _comment_on_document(world, value, **fields):
+    doc = f"/documenten/{world.document}"
+    data = {"body": "Een reactie.", "paragraph": "0", "location": "", **fields}
+    return _post(world, "member_a", f"{doc}/reacties", data, token_from=doc)
+
+
+def _comment_pages(world):
+    doc = f"/documenten/{world.document}"
+    pages = [("member_a", doc), ("org_admin_a", doc)]
+    for comment_id in world.scalars(select(Comment.id)):
+        pages += [("org_admin_a", f"/reacties/{comment_id}/beantwoorden")]
+        pages += [("member_a", f"/reacties/{comment_id}/bewerken")]
+    return pages
+
+
+def _response(world, value):
+    _comment_on_document(world, "")
+    comment_id = world.scalar(select(Comment.id))
+    path = f"/reacties/{comment_id}/beantwoorden"
+    return _post(world, "org_admin_a", path, {"response": value, "decision": "overgenomen"})
+
+
+def _round_message(world, value):
+    day = (utcnow() + timedelta(days=7)).date().isoformat()
+    data = {"deadline": day, "organisations": [world.org_a], "message": value}
+    return _post(world, "org_admin_a", f"/documenten/{world.document}/commentaarronde", data)
+
+
+def _round_pages(world):
+    doc = f"/documenten/{world.document}"
+    pages = [("member_a", doc), ("member_a", "/meldingen")]
+    pages += [
+        ("org_admin_a", f"/commentaarrondes/{r}") for r in world.scalars(select(CommentRound.id))
+    ]
+    return pages
+
+
+def _text_draft(world, *, title="Handreiking", text="Tekst."):
+    path = f"/werkruimtes/{world.space}/concepten/nieuw"
+    data = {"title": title, "text": text, "folder": "0", "classification": "intern"}
+    return _post(world, "member_a", path, data)
+
+
+def _draft_pages(world):
+    document_id = _newest_document(world)
+    if document_id is None:
+        return [("member_a", f"/werkruimtes/{world.space}/documenten")]
+    doc = f"/documenten/{document_id}"
+    return [
+        ("member_a", doc),
+        ("member_a", f"{doc}/tekst"),
+        ("member_a", f"/werkruimtes/{world.space}/documenten"),
+        ("member_a", f"/werkruimtes/{world.space}/activiteit"),
+    ]
+
+
+def _draft_paragraphs(world):
+    from neig_workspace.documents.drafts import read_text
+
+    document_id = _newest_document(world)
+    if document_id is None:
+        return []
+    with world.app.app_context():
+        text = read_text(db.session.get(Document, document_id).latest)
+    return [p.html for p in richtext.paragraphs(text)]
+
+
+def _draft_preview(world, value):
+    path = f"/werkruimtes/{world.space}/concepten/nieuw"
+    data = {"title": "Voorbeeld", "text": value, "folder": "0", "classification": "intern"}
+    return _post(world, "member_a", path, {**data, "voorbeeld": "1"})
+
+
+FIELDS.update(
+    {
+        "comment_body": Field(
+            lambda w, v: _comment_on_document(w, v, body=v),
+            _comment_pages,
+            _rendered(_comments(Comment.body)),
+        ),
+        "comment_location": Field(
+            lambda w, v: _comment_on_document(w, v, location=v),
+            _comment_pages,
+            _comments(Comment.location),
+        ),
+        "comment_response": Field(
+            _response, _comment_pages, _rendered(_comments(Comment.response))
+        ),
+        "round_message": Field(
+            _round_message,
+            _round_pages,
+            _rendered(lambda w: w.scalars(select(CommentRound.message))),
+        ),
+        "draft_text": Field(lambda w, v: _text_draft(w, text=v), _draft_pages, _draft_paragraphs),
+        "draft_title": Field(
+            lambda w, v: _text_draft(w, title=v),
+            _draft_pages,
+            _document_column(Document.title, _newest_document),
+        ),
+        "draft_preview": Field(
+            _draft_preview, lambda w: [], lambda w: [p.html for p in richtext.paragraphs(w.value)]
+        ),
+    }
+)
 
 
 def _fetch(world: World, page) -> tuple[str, str]:
