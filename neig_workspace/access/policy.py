@@ -280,6 +280,7 @@ def visible_activity(user) -> ColumnElement[bool]:
         "document": select(cast(Document.id, String)).where(readable_documents),
         "comment": select(cast(Comment.id, String)).where(
             Comment.document_id.in_(select(Document.id).where(readable_documents))
+            | Comment.action_item_id.in_(select(ActionItem.id).where(visible_action_items(user)))
         ),
         "comment_round": select(cast(CommentRound.id, String)).where(
             CommentRound.document_id.in_(select(Document.id).where(readable_documents))
@@ -325,26 +326,46 @@ def _document_edit_text(user, document: Document) -> bool:
     return _document_edit(user, document)
 
 
+def _comment_on(user, comment: Comment, documents: Callable, items: Callable) -> bool:
+    """Ask `documents(user, document)` or `items(user, item)`, whichever the comment is on."""
+    if comment.document_id is not None:
+        return documents(user, comment.document)
+    return items(user, comment.action_item)
+
+
 def _comment_view(user, comment: Comment) -> bool:
-    return _document_view(user, comment.document)
+    return _comment_on(user, comment, _document_view, lambda u, item: _item_view(u, item))
+
+
+def _comment_may_write(user, comment: Comment) -> bool:
+    return _comment_on(user, comment, _document_comment, lambda u, item: _item_comment(u, item))
+
+
+def _comment_may_manage(user, comment: Comment) -> bool:
+    return _comment_on(user, comment, _document_manage_drafts, lambda u, item: _item_edit(u, item))
 
 
 def _comment_edit(user, comment: Comment) -> bool:
     return (
         comment.author_id == user.id
         and not comment.is_deleted
-        and _document_comment(user, comment.document)
+        and _comment_may_write(user, comment)
     )
 
 
 def _comment_resolve(user, comment: Comment) -> bool:
-    if not comment.is_thread or not _document_comment(user, comment.document):
+    if not comment.is_thread or not _comment_may_write(user, comment):
         return False
-    return comment.author_id == user.id or _document_manage_drafts(user, comment.document)
+    return comment.author_id == user.id or _comment_may_manage(user, comment)
 
 
 def _comment_respond(user, comment: Comment) -> bool:
-    return comment.is_thread and _document_manage_drafts(user, comment.document)
+    # Answers and decisions belong to drafts (the comment table), not to action items.
+    return (
+        comment.is_thread
+        and comment.document_id is not None
+        and _document_manage_drafts(user, comment.document)
+    )
 
 
 def _round_view(user, comment_round: CommentRound) -> bool:
@@ -356,7 +377,10 @@ def _round_manage(user, comment_round: CommentRound) -> bool:
 
 
 def visible_comments(user) -> ColumnElement[bool]:
-    return Comment.document_id.in_(select(Document.id).where(visible_documents(user)))
+    """Comments whose document or action item the user may read now."""
+    return Comment.document_id.in_(
+        select(Document.id).where(visible_documents(user))
+    ) | Comment.action_item_id.in_(select(ActionItem.id).where(visible_action_items(user)))
 
 
 def visible_rounds(user) -> ColumnElement[bool]:
@@ -364,10 +388,21 @@ def visible_rounds(user) -> ColumnElement[bool]:
 
 
 def document_readers(document: Document) -> ColumnElement[bool]:
-    """Users who may read `document` (after an MFA login where it needs one), in SQL: the
-    grants of its space matched the other way round, then its narrowing."""
-    space = document.space
-    if document.deleted_at is not None or space.archived_at is not None:
+    """Users who may read `document` (after an MFA login where it needs one), in SQL."""
+    if document.deleted_at is not None:
+        return false()
+    return space_readers(document.space, [n.organisation_id for n in document.narrowing])
+
+
+def action_item_readers(item) -> ColumnElement[bool]:
+    """Users who may see the action item (after an MFA login where it needs one), in SQL."""
+    return space_readers(item.plan.space, item.narrowing_ids)
+
+
+def space_readers(space: Space, narrowed_to: list[int] | None = None) -> ColumnElement[bool]:
+    """Users who may read the content of `space`, in SQL: its grants matched the other way
+    round, then an optional narrowing to some organisations."""
+    if space.archived_at is not None:
         return false()
     members = (
         select(Membership.user_id)
@@ -392,8 +427,7 @@ def document_readers(document: Document) -> ColumnElement[bool]:
         exists(network) & User.id.in_(members),
     )
     clause = User.active.is_(True) & granted
-    if document.narrowing:
-        narrowed_to = [n.organisation_id for n in document.narrowing]
+    if narrowed_to:
         clause = clause & User.id.in_(members.where(Membership.organisation_id.in_(narrowed_to)))
     return clause
 

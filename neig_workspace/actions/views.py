@@ -519,9 +519,10 @@ def _document_choices(item: ActionItem) -> list[tuple]:
 
 
 def _comments_context(item: ActionItem) -> dict:
-    """Hook for the comments issue: the threads on this item, once comments attach to action
-    items. The item page includes `actions/_comments.html` with whatever this returns."""
-    return {}
+    """The threads on this item (comments/_panel.html, through actions/_comments.html)."""
+    from ..comments.views import panel
+
+    return panel(item)
 
 
 def _render_item(item: ActionItem, status: int = 200, **forms):
@@ -583,7 +584,7 @@ def _render_item(item: ActionItem, status: int = 200, **forms):
         may_report=may_report,
         may_edit=may_edit,
         action_form=ActionForm(),
-        comments=_comments_context(item),
+        comments=forms.pop("comments", None) or _comments_context(item),
         **forms,
     ), status
 

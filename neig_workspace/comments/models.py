@@ -7,7 +7,7 @@ it has no access rules of its own. Deleting leaves a tombstone so replies keep t
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db_types import str_enum
@@ -76,16 +76,22 @@ class RoundInvitation(db.Model):
 
 
 class Comment(db.Model):
+    """A comment on a document or on an action item (exactly one of the two)."""
+
     __tablename__ = "comments"
     __table_args__ = (
-        # A thread page loads a document's comments in order.
+        # A thread page loads its subject's comments in order.
         Index("ix_comments_document_created", "document_id", "created_at"),
+        Index("ix_comments_action_item_created", "action_item_id", "created_at"),
+        CheckConstraint("(document_id IS NULL) <> (action_item_id IS NULL)", name="one_subject"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
-    #: The version the comment was made on (later versions show it as "on an earlier version").
-    version_number: Mapped[int]
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    action_item_id: Mapped[int | None] = mapped_column(ForeignKey("action_items.id"))
+    #: The document version the comment was made on (later versions say "on an earlier
+    #: version"); None on an action item.
+    version_number: Mapped[int | None]
     #: Set on replies; a thread is a comment without a parent and its replies.
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"), index=True)
     round_id: Mapped[int | None] = mapped_column(ForeignKey("comment_rounds.id"), index=True)
@@ -112,7 +118,8 @@ class Comment(db.Model):
     organisation: Mapped["Organisation | None"] = relationship()  # noqa: F821
     responded_by: Mapped["User | None"] = relationship(foreign_keys=[responded_by_id])  # noqa: F821
     resolved_by: Mapped["User | None"] = relationship(foreign_keys=[resolved_by_id])  # noqa: F821
-    document: Mapped["Document"] = relationship()  # noqa: F821
+    document: Mapped["Document | None"] = relationship()  # noqa: F821
+    action_item: Mapped["ActionItem | None"] = relationship()  # noqa: F821
     revisions: Mapped[list["CommentRevision"]] = relationship(
         cascade="all, delete-orphan", order_by="CommentRevision.id.desc()"
     )

@@ -25,9 +25,10 @@ from ..extensions import db
 from ..notifications.models import NotificationKind
 from ..notifications.service import notify
 from ..organisations.models import Membership, Organisation
-from ..spaces.models import PrincipalType, SpaceGrant, SpaceKind
+from ..spaces.models import PrincipalType, SpaceGrant
 from ..timeutil import utcnow
 from .models import Comment, CommentRevision, CommentRound, Decision, RoundInvitation
+from .subjects import Subject, subject_of
 
 MAX_BODY = 10_000
 LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
@@ -55,14 +56,6 @@ def _clean_body(body: str) -> str:
     return body
 
 
-def confidential(document: Document) -> bool:
-    """E-mails about these carry no content (vertrouwelijk or higher, MFA spaces, cases)."""
-    space = document.space
-    return bool(
-        document.classification.needs_mfa or space.requires_mfa or space.kind == SpaceKind.CASE
-    )
-
-
 def open_round(document: Document) -> CommentRound | None:
     return db.session.scalar(
         select(CommentRound).where(
@@ -81,47 +74,47 @@ def _author_organisation(user: User, current_round: CommentRound | None) -> int 
     return orgs[0] if orgs else None
 
 
-def _comment_url(comment: Comment) -> str:
-    return f"/documenten/{comment.document_id}#reactie-{comment.id}"
+def comment_url(comment: Comment) -> str:
+    return f"{subject_of(comment).url}#reactie-{comment.id}"
 
 
 def _notify_about(comment: Comment, users, kind: NotificationKind, *, actor) -> None:
-    document = comment.document
+    subject = subject_of(comment)
     for user in users:
         notify(
             user,
             kind=kind,
             subject_type="comment",
             subject_id=comment.id,
-            url=_comment_url(comment),
-            title=document.title,
+            url=comment_url(comment),
+            title=subject.title,
             excerpt=richtext.excerpt(comment.body),
             actor=actor,
-            confidential=confidential(document),
+            confidential=subject.confidential,
         )
 
 
-def _readers_among(document: Document, user_query):
-    return db.session.scalars(user_query.where(policy.document_readers(document))).all()
+def _readers_among(subject: Subject, user_query):
+    return db.session.scalars(user_query.where(subject.readers())).all()
 
 
 def _mention(comment: Comment, addresses: list[str], *, actor) -> list[str]:
     """Notify the mentioned readers; return the addresses the mention did not reach."""
     if not addresses:
         return []
-    readers = _readers_among(comment.document, select(User).where(User.email.in_(addresses)))
+    readers = _readers_among(subject_of(comment), select(User).where(User.email.in_(addresses)))
     _notify_about(comment, readers, NotificationKind.MENTION, actor=actor)
     reached = {u.email.lower() for u in readers}
     return [a for a in addresses if a not in reached and a != actor.email.lower()]
 
 
-def mention_candidates(document: Document, query: str, limit: int = 10) -> list[User]:
-    """People who may read the document, by name or address: the @-mention autocomplete."""
+def mention_candidates(on, query: str, limit: int = 10) -> list[User]:
+    """People who may read the subject, by name or address: the @-mention autocomplete."""
     pattern = f"%{query.strip().lower()}%"
     return db.session.scalars(
         select(User)
         .where(
-            policy.document_readers(document),
+            subject_of(on).readers(),
             func.lower(User.name).like(pattern) | func.lower(User.email).like(pattern),
         )
         .order_by(User.name)
@@ -129,22 +122,25 @@ def mention_candidates(document: Document, query: str, limit: int = 10) -> list[
     ).all()
 
 
-def mention_names(document: Document, bodies: list[str]) -> dict[str, str]:
+def mention_names(on, bodies: list[str]) -> dict[str, str]:
     """address -> name for the readers mentioned in `bodies`, to render mentions (one query)."""
     addresses = sorted({a for body in bodies for a in richtext.find_mentions(body)})
     if not addresses:
         return {}
-    users = _readers_among(document, select(User).where(User.email.in_(addresses)))
+    users = _readers_among(subject_of(on), select(User).where(User.email.in_(addresses)))
     return {u.email.lower(): u.name for u in users}
 
 
 # --- comments --------------------------------------------------------------------------------
 
 
-def _check_accepts_comments(document: Document, actor, *, now: datetime) -> CommentRound | None:
-    current = open_round(document)
+def _check_accepts_comments(subject: Subject, actor, *, now: datetime) -> CommentRound | None:
+    """The open comment round of a document; refused after its deadline, but for editors."""
+    if not subject.is_document:
+        return None
+    current = open_round(subject.obj)
     if current is not None and current.deadline_passed(now):
-        if not policy.can(actor, "document.manage_drafts", document):
+        if not policy.can(actor, subject.manage_action, subject.obj):
             raise ServiceError(
                 _(
                     "De reactietermijn van deze commentaarronde is verstreken op %(date)s; "
@@ -157,7 +153,7 @@ def _check_accepts_comments(document: Document, actor, *, now: datetime) -> Comm
 
 
 def post_comment(
-    document: Document,
+    on,
     *,
     body: str,
     actor,
@@ -166,27 +162,28 @@ def post_comment(
     location: str = "",
     now: datetime | None = None,
 ) -> Posted:
-    """A new thread on the document, or a reply in one; the caller checked `document.comment`."""
+    """A new thread on a document or action item (`on`), or a reply in one; the caller
+    checked `document.comment` or `action_item.comment`."""
+    subject = subject_of(on)
     now = now or utcnow()
     body = _clean_body(body)
-    current = _check_accepts_comments(document, actor, now=now)
+    current = _check_accepts_comments(subject, actor, now=now)
     if parent is not None:
-        if parent.document_id != document.id or not parent.is_thread:
+        if subject_of(parent) != subject or not parent.is_thread:
             raise ServiceError(_("Antwoord op een reactie bij dit document."), "body")
         paragraph, location = None, ""
     comment = Comment(
-        document_id=document.id,
-        document=document,
-        version_number=document.latest_number,
+        version_number=subject.latest_number,
         parent_id=parent.id if parent else None,
         round_id=(parent.round_id if parent else current.id if current else None),
-        paragraph=_check_paragraph(document, paragraph),
-        location=(location or "").strip()[:100],
+        paragraph=_check_paragraph(subject, paragraph),
+        location=(location or "").strip()[:100] if subject.is_document else "",
         body=body,
         author_id=actor.id,
         organisation_id=_author_organisation(actor, current),
         created_at=now,
     )
+    subject.attach(comment)
     db.session.add(comment)
     db.session.flush()
     if parent is not None and parent.resolved_at is not None:
@@ -195,8 +192,8 @@ def post_comment(
         "comment.created",
         actor=actor,
         target=comment,
-        space_id=document.space_id,
-        details={"document": document.id, "parent": comment.parent_id, "round": comment.round_id},
+        space_id=subject.space.id,
+        details={**_about(comment), "parent": comment.parent_id, "round": comment.round_id},
     )
     if parent is not None:
         _notify_about(comment, _thread_people(parent), NotificationKind.REPLY, actor=actor)
@@ -204,14 +201,20 @@ def post_comment(
     return Posted(comment, not_notified)
 
 
-def _check_paragraph(document: Document, paragraph: int | None) -> int | None:
+def _about(comment: Comment) -> dict:
+    """The audit details that name what the comment is on."""
+    subject = subject_of(comment)
+    return {subject.kind: subject.obj.id}
+
+
+def _check_paragraph(subject: Subject, paragraph: int | None) -> int | None:
     if paragraph is None or paragraph == 0:
         return None
-    if not document.is_text or paragraph < 0:
+    if not subject.is_text or paragraph < 0:
         raise ServiceError(_("Kies een alinea van dit concept."), "paragraph")
     from ..documents.drafts import read_text
 
-    if paragraph > len(richtext.paragraphs(read_text(document.latest))):
+    if paragraph > len(richtext.paragraphs(read_text(subject.obj.latest))):
         raise ServiceError(_("Kies een alinea van dit concept."), "paragraph")
     return paragraph
 
@@ -230,7 +233,7 @@ def edit_comment(comment: Comment, *, body: str, actor, now: datetime | None = N
     body = _clean_body(body)
     if body == comment.body:
         return Posted(comment)
-    _check_accepts_comments(comment.document, actor, now=now)
+    _check_accepts_comments(subject_of(comment), actor, now=now)
     before = set(richtext.find_mentions(comment.body))
     comment.revisions.append(
         CommentRevision(body=comment.body, written_at=comment.edited_at or comment.created_at)
@@ -241,8 +244,8 @@ def edit_comment(comment: Comment, *, body: str, actor, now: datetime | None = N
         "comment.edited",
         actor=actor,
         target=comment,
-        space_id=comment.document.space_id,
-        details={"document": comment.document_id},
+        space_id=subject_of(comment).space.id,
+        details=_about(comment),
     )
     new_mentions = [a for a in richtext.find_mentions(body) if a not in before]
     return Posted(comment, _mention(comment, new_mentions, actor=actor))
@@ -257,8 +260,8 @@ def delete_comment(comment: Comment, *, actor) -> None:
         "comment.deleted",
         actor=actor,
         target=comment,
-        space_id=comment.document.space_id,
-        details={"document": comment.document_id},
+        space_id=subject_of(comment).space.id,
+        details=_about(comment),
     )
 
 
@@ -271,8 +274,8 @@ def set_resolved(comment: Comment, resolved: bool, *, actor) -> None:
         "comment.resolved" if resolved else "comment.reopened",
         actor=actor,
         target=comment,
-        space_id=comment.document.space_id,
-        details={"document": comment.document_id},
+        space_id=subject_of(comment).space.id,
+        details=_about(comment),
     )
 
 
@@ -294,8 +297,8 @@ def respond(comment: Comment, *, response: str, decision: Decision | None, actor
         "comment.answered",
         actor=actor,
         target=comment,
-        space_id=comment.document.space_id,
-        details={"document": comment.document_id, "decision": decision and decision.value},
+        space_id=subject_of(comment).space.id,
+        details={**_about(comment), "decision": decision and decision.value},
     )
     if decided and comment.author is not None and not comment.is_deleted:
         _notify_about(comment, [comment.author], NotificationKind.DECISION, actor=actor)
@@ -417,7 +420,8 @@ def start_round(
 def _invited_readers(comment_round: CommentRound, organisation_ids=None) -> list[User]:
     ids = organisation_ids if organisation_ids is not None else comment_round.invited_ids
     members = select(Membership.user_id).where(Membership.organisation_id.in_(ids))
-    return _readers_among(comment_round.document, select(User).where(User.id.in_(members)))
+    subject = subject_of(comment_round.document)
+    return _readers_among(subject, select(User).where(User.id.in_(members)))
 
 
 def _notify_round(comment_round, users, kind: NotificationKind, *, actor) -> None:
@@ -434,7 +438,7 @@ def _notify_round(comment_round, users, kind: NotificationKind, *, actor) -> Non
                 "Reageren kan tot en met %(date)s.", date=format_local(comment_round.deadline)
             ),
             actor=actor,
-            confidential=confidential(document),
+            confidential=subject_of(document).confidential,
         )
 
 
@@ -526,11 +530,12 @@ class Thread:
     replies: list[Comment]
 
 
-def threads(document: Document) -> list[Thread]:
-    """The document's threads with their replies, oldest first, in a fixed number of queries."""
+def threads(on) -> list[Thread]:
+    """The threads on a document or action item with their replies, oldest first, in a fixed
+    number of queries."""
     comments = db.session.scalars(
         select(Comment)
-        .where(Comment.document_id == document.id)
+        .where(subject_of(on).comments_clause())
         .order_by(Comment.created_at, Comment.id)
         .options(
             selectinload(Comment.author),

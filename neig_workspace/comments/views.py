@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from .. import richtext
 from ..access.policy import can, load_or_404, require
+from ..actions.models import ActionItem
 from ..documents.drafts import read_text
 from ..documents.models import Document
 from ..errors import ServiceError
@@ -23,6 +24,7 @@ from .forms import (
     RoundForm,
 )
 from .models import Comment, CommentRound, Decision
+from .subjects import subject_of
 
 bp = Blueprint("comments", __name__)
 
@@ -35,10 +37,10 @@ def _labels():
 # --- the panel under a document -------------------------------------------------------------
 
 
-def comment_form(document: Document, text: str | None, formdata=None) -> CommentForm:
+def comment_form(on, text: str | None, formdata=None) -> CommentForm:
     form = CommentForm(formdata=formdata)
     choices = [(0, _("Het hele document"))]
-    if document.is_text and text is not None:
+    if subject_of(on).is_text and text is not None:
         choices += [(p.number, _("Alinea %(n)d", n=p.number)) for p in richtext.paragraphs(text)]
     form.paragraph.choices = choices
     return form
@@ -48,40 +50,53 @@ def reply_form(thread_id: int, formdata=None) -> ReplyForm:
     return ReplyForm(formdata=formdata, prefix=f"antwoord-{thread_id}")
 
 
-def panel(document: Document, *, form=None, failed_reply=None) -> dict:
-    """What documents/show.html needs for the comments: threads, forms, the open round."""
-    threads = service.threads(document)
+def panel(on, *, form=None, failed_reply=None) -> dict:
+    """What the comments section of a document or action item page needs (`comments`)."""
+    subject = subject_of(on)
+    threads = service.threads(subject)
     bodies = [c.body for t in threads for c in (t.comment, *t.replies)]
-    latest_text = read_text(document.latest) if document.is_text else None
+    text = read_text(subject.obj.latest) if subject.is_text else None
+    rounds = []
+    if subject.is_document:
+        rounds = db.session.scalars(
+            db.select(CommentRound)
+            .where(CommentRound.document_id == subject.obj.id)
+            .order_by(CommentRound.number.desc())
+        ).all()
+    endpoint = "" if subject.is_document else "_on_item"
+    ids = {"document_id": subject.obj.id} if subject.is_document else {"item_id": subject.obj.id}
     return {
+        "subject": subject,
         "threads": threads,
-        "mention_names": service.mention_names(document, bodies),
-        "comment_form": form or comment_form(document, latest_text, formdata=None),
+        "mention_names": service.mention_names(subject, bodies),
+        "comment_form": form or comment_form(subject.obj, text, formdata=None),
         "failed_reply": failed_reply,
         "reply_form": reply_form,
-        "current_round": service.open_round(document),
-        "rounds": db.session.scalars(
-            db.select(CommentRound)
-            .where(CommentRound.document_id == document.id)
-            .order_by(CommentRound.number.desc())
-        ).all(),
+        "current_round": next((r for r in rounds if r.is_open), None),
+        "rounds": rounds,
         "now": utcnow(),
-        "may_comment": can(current_user, "document.comment", document),
-        "may_manage_drafts": can(current_user, "document.manage_drafts", document),
+        "may_comment": can(current_user, subject.comment_action, subject.obj),
+        "may_manage_drafts": subject.is_document
+        and can(current_user, "document.manage_drafts", subject.obj),
+        "create_url": url_for(f"comments.create{endpoint}", **ids),
+        "mentions_url": url_for(f"comments.mentions{endpoint}", **ids),
     }
 
 
 def _back_to(comment: Comment):
-    return redirect(
-        url_for("documents.show", document_id=comment.document_id, _anchor=f"reactie-{comment.id}")
-    )
+    return redirect(service.comment_url(comment))
 
 
-def _show_again(document: Document, **panel_overrides):
-    """The document page again with the refused form as typed and its message (422)."""
-    from ..documents.views import render_show
+def _show_again(on, **panel_overrides):
+    """The page again with the refused form as typed and its message (422)."""
+    subject = subject_of(on)
+    if subject.is_document:
+        from ..documents.views import render_show
 
-    return render_show(document, status=422, **panel_overrides)
+        return render_show(subject.obj, status=422, **panel_overrides)
+    from ..actions.views import _render_item
+
+    return _render_item(subject.obj, 422, comments=panel(subject.obj, **panel_overrides))
 
 
 def _posted(posted: service.Posted):
@@ -101,18 +116,15 @@ def _tell_not_notified(addresses: list[str]) -> None:
         )
 
 
-@bp.post("/documenten/<int:document_id>/reacties")
-@login_required
-def create(document_id):
-    """A new thread on the document."""
-    document = load_or_404(Document, document_id, "document.comment")
-    text = read_text(document.latest) if document.is_text else None
-    form = comment_form(document, text, formdata=request.form)
+def _create(on):
+    subject = subject_of(on)
+    text = read_text(subject.obj.latest) if subject.is_text else None
+    form = comment_form(subject.obj, text, formdata=request.form)
     if form.validate():
         posted = run_use_case(
             form,
             lambda: service.post_comment(
-                document,
+                subject,
                 body=form.body.data,
                 paragraph=form.paragraph.data or None,
                 location=form.location.data or "",
@@ -122,7 +134,21 @@ def create(document_id):
         )
         if posted is not REFUSED:
             return _posted(posted)
-    return _show_again(document, form=form)
+    return _show_again(subject, form=form)
+
+
+@bp.post("/documenten/<int:document_id>/reacties")
+@login_required
+def create(document_id):
+    """A new thread on a document."""
+    return _create(load_or_404(Document, document_id, "document.comment"))
+
+
+@bp.post("/actiepunten/<int:item_id>/reacties")
+@login_required
+def create_on_item(item_id):
+    """A new thread on an action item."""
+    return _create(load_or_404(ActionItem, item_id, "action_item.comment"))
 
 
 def _comment(comment_id: int, action: str) -> Comment:
@@ -134,8 +160,8 @@ def _comment(comment_id: int, action: str) -> Comment:
 def reply(comment_id):
     """A reply in a thread."""
     thread = _comment(comment_id, "comment.view")
-    document = thread.document
-    require("document.comment", document)
+    subject = subject_of(thread)
+    require(subject.comment_action, subject.obj)
     if not thread.is_thread:
         return _back_to(thread)
     form = reply_form(thread.id, formdata=request.form)
@@ -143,13 +169,13 @@ def reply(comment_id):
         posted = run_use_case(
             form,
             lambda: service.post_comment(
-                document, body=form.body.data, parent=thread, actor=current_user
+                subject, body=form.body.data, parent=thread, actor=current_user
             ),
             success=_("Uw antwoord is geplaatst."),
         )
         if posted is not REFUSED:
             return _posted(posted)
-    return _show_again(document, failed_reply=(thread.id, form))
+    return _show_again(subject, failed_reply=(thread.id, form))
 
 
 @bp.route("/reacties/<int:comment_id>/bewerken", methods=["GET", "POST"])
@@ -168,7 +194,7 @@ def edit(comment_id):
             return _posted(posted)
     status = 422 if form.is_submitted() else 200
     return render_template(
-        "comments/edit.html", comment=comment, document=comment.document, form=form
+        "comments/edit.html", comment=comment, subject=subject_of(comment), form=form
     ), status
 
 
@@ -231,21 +257,32 @@ def respond(comment_id):
         "comments/respond.html",
         comment=comment,
         document=comment.document,
+        subject=subject_of(comment),
         form=form,
         mention_names=names,
     ), status
+
+
+def _mentions(on):
+    query = request.args.get("q", "")[:100]
+    if len(query.strip()) < 2:
+        return jsonify([])
+    users = service.mention_candidates(on, query)
+    return jsonify([{"name": u.name, "email": u.email} for u in users])
 
 
 @bp.get("/documenten/<int:document_id>/vermeldingen")
 @login_required
 def mentions(document_id):
     """Who can be mentioned: people who may read the document (for the autocomplete)."""
-    document = load_or_404(Document, document_id, "document.comment")
-    query = request.args.get("q", "")[:100]
-    if len(query.strip()) < 2:
-        return jsonify([])
-    users = service.mention_candidates(document, query)
-    return jsonify([{"name": u.name, "email": u.email} for u in users])
+    return _mentions(load_or_404(Document, document_id, "document.comment"))
+
+
+@bp.get("/actiepunten/<int:item_id>/vermeldingen")
+@login_required
+def mentions_on_item(item_id):
+    """Who can be mentioned on an action item: people who may see it."""
+    return _mentions(load_or_404(ActionItem, item_id, "action_item.comment"))
 
 
 # --- comment rounds -------------------------------------------------------------------------
@@ -297,6 +334,7 @@ def round_page(round_id):
         "comments/round.html",
         comment_round=comment_round,
         document=document,
+        subject=subject_of(document),
         progress=service.round_progress(comment_round),
         threads=threads,
         mention_names=service.mention_names(document, [t.comment.body for t in threads]),

@@ -334,7 +334,7 @@ def render_show(document: Document, *, status: int = 200, **panel_overrides):
         history=_history(document),
         previewable=PREVIEWABLE,
         **text_context(document),
-        **panel(document, **panel_overrides),
+        comments=panel(document, **panel_overrides),
     ), status
 
 

@@ -455,6 +455,9 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("comments.extend_round", "POST"):          R(ROUND + "/verlengen",                          LOGIN, 403,   302,   404,   404, other=404, data=_extend),
     ("comments.close_round", "POST"):           R(ROUND + "/sluiten",                            LOGIN, 403,   302,   404,   404, other=404),
     ("comments.export_table", "GET"):           R(ROUND + "/commentaartabel?formaat=xlsx",       LOGIN, 403,   200,   404,   404, other=404),
+    # On an action item (in A's plan space, which the secretariat's organisation also reads).
+    ("comments.create_on_item", "POST"):        R(ITEM + "/reacties",                            LOGIN, 302,   302,   302,   404, other=404, data=_comment),
+    ("comments.mentions_on_item", "GET"):       R(ITEM + "/vermeldingen?q=me",                   LOGIN, 200,   200,   200,   404, other=404),
 
     # notifications (issue #4): everyone has a centre; a notification of member_a (about A's
     # document) is member_a's alone: nobody else learns it exists.
