@@ -73,7 +73,10 @@ class RoundForm(FlaskForm):
         validators=[required(_l("Kies een datum."))],
         description=_l("De reactietermijn loopt tot het einde van deze dag."),
     )
-    organisations = MultiCheckboxField(_l("Uitgenodigde organisaties"), coerce=int)
+    # The service says which organisations may be invited, with a message next to the field.
+    organisations = MultiCheckboxField(
+        _l("Uitgenodigde organisaties"), coerce=int, validate_choice=False
+    )
     message = TextAreaField(
         _l("Bericht aan de genodigden"),
         validators=[Length(max=5000)],

@@ -255,3 +255,35 @@ def test_the_round_page_shows_progress_per_invited_organisation(app, client, per
         police = db.session.get(Organisation, personas.orgs["politie"]).name
         om = db.session.get(Organisation, personas.orgs["om"]).name
     assert progress == {police: 2, om: 0}
+
+
+def test_a_narrowed_draft_invites_only_the_organisations_it_is_narrowed_to(
+    app, client, personas, group
+):
+    from neig_workspace.documents.models import DocumentNarrowing
+
+    with app.app_context():
+        document = db.session.get(Document, group.document_id)
+        document.narrowing = [
+            DocumentNarrowing(organisation_id=personas.orgs[k]) for k in ("gemeente_a", "politie")
+        ]
+        db.session.commit()
+    login_as(app, client, personas.org_admin_a)
+    form = client.get(f"/documenten/{group.document_id}/commentaarronde").get_data(as_text=True)
+    assert "Politie Eenheid Rotterdam" in form and "Woonstad Rotterdam" not in form
+    deadline = (utcnow() + timedelta(days=5)).date().isoformat()
+    response = _round_form(
+        client, group.document_id, deadline=deadline, organisations=[personas.orgs["corporatie"]]
+    )
+    assert response.status_code == 422
+    assert "Nodig alleen organisaties uit die het document kunnen lezen." in response.get_data(
+        as_text=True
+    )
+    response = _round_form(
+        client, group.document_id, deadline=deadline, organisations=[personas.orgs["politie"]]
+    )
+    assert response.status_code == 302
+    assert notifications_of(app, personas.housing) == []
+    assert [n.kind for n in notifications_of(app, personas.police)] == [
+        NotificationKind.ROUND_INVITATION
+    ]

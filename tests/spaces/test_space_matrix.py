@@ -2,6 +2,7 @@
 user may do — through HTTP, every answer and its effect on the database.
 
 The subject is the police persona (no organisation grant anywhere unless a scenario gives one).
+Readers also comment; editors open comment rounds and set a document's status (issue #4).
 In every space lie a document of member_a ("others'") and one of the subject ("own"), two more
 to delete and two in the trash. Shared spaces let the whole network read (network → viewer),
 so there even "no grant" means viewer; restricted spaces name Gemeente A only.
@@ -16,8 +17,9 @@ from sqlalchemy import select
 
 from neig_workspace.access.roles import SpaceRole
 from neig_workspace.accounts.models import User
+from neig_workspace.comments.models import Comment
 from neig_workspace.documents import service as documents
-from neig_workspace.documents.models import Document
+from neig_workspace.documents.models import Document, DocumentStatus
 from neig_workspace.extensions import db
 from neig_workspace.organisations.models import Organisation
 from neig_workspace.spaces import service as spaces
@@ -112,6 +114,10 @@ ACTIONS = [
         "others_trashed_2",
     ),
     Action("manage_grants", "POST", "/werkruimtes/{space}/leden", MANAGER),
+    # drafts and comments (issue #4): readers comment, editors run rounds and set the status.
+    Action("comment", "POST", "/documenten/{others}/reacties", VIEWER, "others"),
+    Action("open_round", "GET", "/documenten/{others}/commentaarronde", EDITOR, "others"),
+    Action("set_status", "POST", "/documenten/{others}/status", EDITOR, "others"),
 ]
 
 
@@ -217,6 +223,10 @@ def _post_data(action: Action, personas) -> dict:
         return {"title": NEW_TITLE, "classification": "intern", "status": "concept"}
     if action.name == "manage_grants":
         return {"principal": f"org:{personas.orgs['om']}", "email": "", "role": "10"}
+    if action.name == "comment":
+        return {"body": "Een reactie.", "paragraph": "0", "location": ""}
+    if action.name == "set_status":
+        return {"status": "vastgesteld"}
     return {}
 
 
@@ -243,6 +253,11 @@ def effect(app, action: Action, ids: dict, personas) -> bool:
                 is not None
             )
         document = session.get(Document, ids[action.on_document])
+        if action.name == "comment":
+            found = session.scalar(select(Comment.id).where(Comment.document_id == document.id))
+            return found is not None
+        if action.name == "set_status":
+            return document.status == DocumentStatus.VASTGESTELD
         if action.name == "purge":
             return document is None
         if action.name.startswith("edit"):
