@@ -83,7 +83,8 @@ def run_use_case(form, call, *, success=None):
         result = call()
     except ServiceError as error:
         db.session.rollback()
-        form_error(form, error)
+        for each in getattr(error, "errors", None) or [error]:  # a refusal may name several
+            form_error(form, each)
         return REFUSED
     db.session.commit()
     if success:

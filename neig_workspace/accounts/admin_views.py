@@ -9,7 +9,7 @@ from ..access.policy import load_or_404, require, visible_organisations, visible
 from ..access.roles import OrgRole
 from ..errors import ServiceError
 from ..extensions import db
-from ..forms import form_error
+from ..forms import REFUSED, run_use_case
 from ..organisations import service as org_service
 from ..organisations.models import Membership, Organisation
 from ..pagination import paginate
@@ -64,6 +64,17 @@ def index():
     )
 
 
+def send_invitation(form, org: Organisation) -> bool:
+    """Invite `form.email.data` to `org` with `form.role.data` (here, and on an organisation's
+    page); False with the refusal on the form."""
+    done = run_use_case(
+        form,
+        lambda: service.invite(form.email.data, org, OrgRole(form.role.data), actor=current_user),
+        success=_("De uitnodiging is verstuurd naar %(email)s.", email=form.email.data),
+    )
+    return done is not REFUSED
+
+
 @bp.route("/uitnodigen", methods=["GET", "POST"])
 @login_required
 def invite():
@@ -73,16 +84,7 @@ def invite():
     form.organisation.choices = _organisation_choices()
     if form.validate_on_submit():
         org = load_or_404(Organisation, form.organisation.data, "organisation.manage_members")
-        try:
-            service.invite(form.email.data, org, OrgRole(form.role.data), actor=current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
-            flash(
-                _("De uitnodiging is verstuurd naar %(email)s.", email=form.email.data), "success"
-            )
+        if send_invitation(form, org):
             return redirect(url_for(".index"))
     status = 422 if form.is_submitted() else 200
     return render_template("users/invite.html", form=form), status

@@ -19,7 +19,7 @@ from .. import extensions
 from ..access.policy import mfa_required
 from ..errors import ServiceError
 from ..extensions import db, limiter
-from ..forms import form_error
+from ..forms import REFUSED, form_error, run_use_case
 from ..sso import MFA_BY_PROVIDER_KEY
 from ..sso import STATE_SESSION_KEY as SSO_STATE_KEY
 from ..sso import service as sso_service
@@ -373,19 +373,17 @@ def change_password():
     """Change the password; every other session of this user ends."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
-            service.change_password(
+        done = run_use_case(
+            form,
+            lambda: service.change_password(
                 current_user._get_current_object(),
                 form.current_password.data,
                 form.new_password.data,
                 keep_session=g.get("user_session"),
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Uw wachtwoord is gewijzigd. Uw andere sessies zijn beëindigd."), "success")
+            ),
+            success=_("Uw wachtwoord is gewijzigd. Uw andere sessies zijn beëindigd."),
+        )
+        if done is not REFUSED:
             return redirect(url_for(".profile"))
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/change_password.html", form=form), status
@@ -397,16 +395,14 @@ def change_email():
     """Change the e-mail address after re-entering the password."""
     form = ChangeEmailForm()
     if form.validate_on_submit():
-        try:
-            service.change_email(
+        done = run_use_case(
+            form,
+            lambda: service.change_email(
                 current_user._get_current_object(), form.password.data, form.email.data
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Uw e-mailadres is gewijzigd."), "success")
+            ),
+            success=_("Uw e-mailadres is gewijzigd."),
+        )
+        if done is not REFUSED:
             return redirect(url_for(".profile"))
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/change_email.html", form=form), status
@@ -433,17 +429,15 @@ def mfa_enrol():
         session[ENROL_SECRET_KEY] = True
         db.session.commit()
     elif form.validate_on_submit():
-        try:
-            codes = service.confirm_mfa(
+        codes = run_use_case(
+            form,
+            lambda: service.confirm_mfa(
                 user, form.code.data, form.password.data, keep_session=g.get("user_session")
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            success=_("Tweestapsverificatie staat aan."),
+        )
+        if codes is not REFUSED:
             session.pop(ENROL_SECRET_KEY, None)
-            flash(_("Tweestapsverificatie staat aan."), "success")
             return render_template("accounts/recovery_codes.html", codes=codes)
     uri = mfa.provisioning_uri(secret, user.email)
     status = 422 if form.is_submitted() else 200

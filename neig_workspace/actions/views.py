@@ -22,7 +22,7 @@ from ..audit import service as audit
 from ..documents.models import Document
 from ..errors import ServiceError
 from ..extensions import db
-from ..forms import ActionForm, form_error
+from ..forms import REFUSED, ActionForm, run_use_case
 from ..pagination import paginate
 from ..spaces.models import Space
 from . import charts, imports, kpi, service
@@ -122,14 +122,12 @@ def create_plan(space_id):
         baseline_year=this_year - 1,
     )
     if form.validate_on_submit():
-        try:
-            plan = service.create_plan(space, _plan_data(form), actor=current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Het actieplan is gemaakt."), "success")
+        plan = run_use_case(
+            form,
+            lambda: service.create_plan(space, _plan_data(form), actor=current_user),
+            success=_("Het actieplan is gemaakt."),
+        )
+        if plan is not REFUSED:
             return redirect(url_for(".plan", plan_id=plan.id))
     status = 422 if form.is_submitted() else 200
     return render_template("actions/plan_form.html", form=form, space=space, plan=None), status
@@ -153,14 +151,12 @@ def edit_plan(plan_id):
         attack_source=plan.attack_source,
     )
     if form.validate_on_submit():
-        try:
-            service.update_plan(plan, _plan_data(form), actor=current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("De gegevens zijn opgeslagen."), "success")
+        done = run_use_case(
+            form,
+            lambda: service.update_plan(plan, _plan_data(form), actor=current_user),
+            success=_("De gegevens zijn opgeslagen."),
+        )
+        if done is not REFUSED:
             return redirect(url_for(".plan", plan_id=plan.id))
     status = 422 if form.is_submitted() else 200
     return _render_plan_settings(plan, form, LineForm(formdata=None), status)
@@ -179,13 +175,10 @@ def add_line(plan_id):
     plan = load_or_404(ActionPlan, plan_id, "action_plan.manage")
     line_form = LineForm()
     if line_form.validate_on_submit():
-        try:
-            line = service.add_line(plan, line_form.name.data, actor=current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            form_error(line_form, error)
-        else:
-            db.session.commit()
+        line = run_use_case(
+            line_form, lambda: service.add_line(plan, line_form.name.data, actor=current_user)
+        )
+        if line is not REFUSED:
             flash(_("De actielijn %(name)s is toegevoegd.", name=line.name), "success")
             return redirect(url_for(".edit_plan", plan_id=plan.id))
     form = _plan_form(
@@ -367,14 +360,12 @@ def figures(plan_id):
     form = figures_form(year, values, _month_labels(), formdata)
     if form.validate_on_submit():
         entered = {m: getattr(form, f"month_{m}").data for m in range(1, 13)}
-        try:
-            service.set_attack_figures(plan, year, entered, actor=current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("De cijfers van %(year)d zijn opgeslagen.", year=year), "success")
+        done = run_use_case(
+            form,
+            lambda: service.set_attack_figures(plan, year, entered, actor=current_user),
+            success=_("De cijfers van %(year)d zijn opgeslagen.", year=year),
+        )
+        if done is not REFUSED:
             return redirect(url_for(".figures", plan_id=plan.id, jaar=year))
     status = 422 if form.is_submitted() else 200
     return render_template(
@@ -440,12 +431,6 @@ def _item_data(form: ItemForm) -> service.ItemData:
     )
 
 
-def _refused(form, error: ServiceError) -> None:
-    db.session.rollback()
-    for each in getattr(error, "errors", [error]):
-        form_error(form, each)
-
-
 @bp.route("/actieplannen/<int:plan_id>/actiepunten/nieuw", methods=["GET", "POST"])
 @login_required
 def create_item(plan_id):
@@ -457,12 +442,10 @@ def create_item(plan_id):
         status=ItemStatus.NOT_STARTED.value,
     )
     if form.validate_on_submit():
-        try:
-            item = service.create_item(plan, _item_data(form), actor=current_user)
-        except ServiceError as error:
-            _refused(form, error)
-        else:
-            db.session.commit()
+        item = run_use_case(
+            form, lambda: service.create_item(plan, _item_data(form), actor=current_user)
+        )
+        if item is not REFUSED:
             flash(_("Actiepunt %(code)s is aangemaakt.", code=item.code), "success")
             return redirect(url_for(".item", item_id=item.id))
     status = 422 if form.is_submitted() else 200
@@ -490,13 +473,12 @@ def edit_item(item_id):
         narrowing=item.narrowing_ids,
     )
     if form.validate_on_submit():
-        try:
-            service.update_item(item, _item_data(form), actor=current_user)
-        except ServiceError as error:
-            _refused(form, error)
-        else:
-            db.session.commit()
-            flash(_("De gegevens zijn opgeslagen."), "success")
+        done = run_use_case(
+            form,
+            lambda: service.update_item(item, _item_data(form), actor=current_user),
+            success=_("De gegevens zijn opgeslagen."),
+        )
+        if done is not REFUSED:
             return redirect(url_for(".item", item_id=item.id))
     status = 422 if form.is_submitted() else 200
     return render_template("actions/item_form.html", plan=item.plan, item=item, form=form), status
@@ -610,19 +592,18 @@ def report_progress(item_id):
     form = ProgressForm()
     if form.validate_on_submit():
         status = ItemStatus(form.status.data) if form.status.data else None
-        try:
-            update = service.report_progress(
+        update = run_use_case(
+            form,
+            lambda: service.report_progress(
                 item,
                 note=form.note.data,
                 reported_on=form.reported_on.data,
                 status=status,
                 actor=current_user,
-            )
-        except ServiceError as error:
-            _refused(form, error)
-        else:
-            db.session.commit()
-            flash(_("De voortgang is opgeslagen."), "success")
+            ),
+            success=_("De voortgang is opgeslagen."),
+        )
+        if update is not REFUSED:
             return redirect(url_for(".item", item_id=item.id, _anchor=f"voortgang-{update.id}"))
     return _render_item(item, 422, progress_form=form)
 
@@ -667,15 +648,14 @@ def add_milestone(item_id):
     item = load_or_404(ActionItem, item_id, "action_item.edit")
     form = MilestoneForm()
     if form.validate_on_submit():
-        try:
-            service.add_milestone(
+        done = run_use_case(
+            form,
+            lambda: service.add_milestone(
                 item, title=form.title.data, due_date=form.due_date.data, actor=current_user
-            )
-        except ServiceError as error:
-            _refused(form, error)
-        else:
-            db.session.commit()
-            flash(_("De mijlpaal is toegevoegd."), "success")
+            ),
+            success=_("De mijlpaal is toegevoegd."),
+        )
+        if done is not REFUSED:
             return redirect(url_for(".item", item_id=item.id, _anchor="mijlpalen"))
     return _render_item(item, 422, milestone_form=form)
 
@@ -720,15 +700,13 @@ def link_document(item_id):
             if form.document.data
             else None
         )
-        try:
+
+        def link():
             if document is None:
                 raise ServiceError(_("Kies een document uit de lijst."), "document")
             service.link_document(item, document, actor=current_user)
-        except ServiceError as error:
-            _refused(form, error)
-        else:
-            db.session.commit()
-            flash(_("Het document is gekoppeld."), "success")
+
+        if run_use_case(form, link, success=_("Het document is gekoppeld.")) is not REFUSED:
             return redirect(url_for(".item", item_id=item.id, _anchor="documenten"))
     return _render_item(item, 422, document_form=form)
 

@@ -20,7 +20,7 @@ from ..audit import service as audit
 from ..audit.models import AuditEvent
 from ..errors import ServiceError
 from ..extensions import db
-from ..forms import form_error
+from ..forms import REFUSED, form_error, run_use_case
 from ..organisations.models import Organisation
 from ..pagination import paginate
 from ..spaces.forms import CLASSIFICATION_LABELS
@@ -387,8 +387,9 @@ def edit(document_id):
     )
     form.narrowing.choices = _space_organisations(space)
     if form.validate_on_submit():
-        try:
-            service.update_metadata(
+        done = run_use_case(
+            form,
+            lambda: service.update_metadata(
                 document,
                 title=form.title.data,
                 description=form.description.data or "",
@@ -396,13 +397,10 @@ def edit(document_id):
                 classification=Classification(form.classification.data),
                 narrowing=form.narrowing.data,
                 actor=current_user,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("De gegevens zijn opgeslagen."), "success")
+            ),
+            success=_("De gegevens zijn opgeslagen."),
+        )
+        if done is not REFUSED:
             return redirect(url_for(".show", document_id=document.id))
     status = 422 if form.is_submitted() else 200
     return render_template("documents/edit.html", document=document, space=space, form=form), status

@@ -6,9 +6,8 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..access.policy import load_or_404
-from ..errors import ServiceError
 from ..extensions import db
-from ..forms import ActionForm, form_error
+from ..forms import REFUSED, ActionForm, run_use_case
 from ..pagination import paginate
 from ..web import safe_next
 from . import service
@@ -86,14 +85,12 @@ def settings():
         form.notification_email.data = current_user.notification_email.value
     status = 200
     if form.validate_on_submit():
-        try:
-            service.set_email_preference(form.notification_email.data, actor=current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Uw voorkeur voor e-mail over meldingen is opgeslagen."), "success")
+        done = run_use_case(
+            form,
+            lambda: service.set_email_preference(form.notification_email.data, actor=current_user),
+            success=_("Uw voorkeur voor e-mail over meldingen is opgeslagen."),
+        )
+        if done is not REFUSED:
             return redirect(url_for(".settings"))
     if form.errors or form.form_errors:
         status = 422

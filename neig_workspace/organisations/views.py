@@ -8,11 +8,12 @@ from sqlalchemy import func, or_, select
 from ..access.policy import can, load_or_404, require, visible_invitations, visible_organisations
 from ..access.roles import OrgRole
 from ..accounts import service as account_service
+from ..accounts.admin_views import send_invitation
 from ..accounts.forms import InviteForm
 from ..accounts.models import Invitation, User
 from ..errors import ServiceError
 from ..extensions import db
-from ..forms import form_error
+from ..forms import REFUSED, run_use_case
 from ..pagination import paginate
 from ..timeutil import utcnow
 from . import service
@@ -69,18 +70,16 @@ def create():
     require("organisation.create")
     form = OrganisationForm()
     if form.validate_on_submit():
-        try:
-            org = service.create_organisation(
+        org = run_use_case(
+            form,
+            lambda: service.create_organisation(
                 form.name.data,
                 OrgType(form.type.data),
                 cbs_code=form.cbs_code.data,
                 actor=current_user,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
+            ),
+        )
+        if org is not REFUSED:
             flash(_("De organisatie %(name)s is aangemaakt.", name=org.name), "success")
             return redirect(url_for(".show", organisation_id=org.id))
     status = 422 if form.is_submitted() else 200
@@ -129,20 +128,18 @@ def edit(organisation_id):
     org = load_or_404(Organisation, organisation_id, "organisation.edit")
     form = OrganisationForm(obj=org, data={"type": org.type.value, "cbs_code": org.cbs_code or ""})
     if form.validate_on_submit():
-        try:
-            service.update_organisation(
+        done = run_use_case(
+            form,
+            lambda: service.update_organisation(
                 org,
                 name=form.name.data,
                 org_type=OrgType(form.type.data),
                 cbs_code=form.cbs_code.data,
                 actor=current_user,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("De wijzigingen zijn opgeslagen."), "success")
+            ),
+            success=_("De wijzigingen zijn opgeslagen."),
+        )
+        if done is not REFUSED:
             return redirect(url_for(".show", organisation_id=org.id))
     status = 422 if form.is_submitted() else 200
     return render_template("organisations/form.html", form=form, organisation=org), status
@@ -177,18 +174,7 @@ def invite(organisation_id):
     org = load_or_404(Organisation, organisation_id, "organisation.manage_members")
     form = InviteForm()
     if form.validate_on_submit():
-        try:
-            account_service.invite(
-                form.email.data, org, OrgRole(form.role.data), actor=current_user
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
-            flash(
-                _("De uitnodiging is verstuurd naar %(email)s.", email=form.email.data), "success"
-            )
+        if send_invitation(form, org):
             return redirect(url_for(".show", organisation_id=org.id))
     status = 422 if form.is_submitted() else 200
     return render_template("organisations/invite.html", form=form, organisation=org), status

@@ -19,7 +19,7 @@ from ..accounts.service import find_user_by_email
 from ..audit.models import AuditEvent
 from ..errors import ServiceError
 from ..extensions import db
-from ..forms import form_error
+from ..forms import REFUSED, run_use_case
 from ..organisations.models import Organisation
 from ..pagination import paginate
 from . import service
@@ -171,14 +171,10 @@ def add_grant(space_id):
     space = load_or_404(Space, space_id, "space.manage_grants")
     form = _grant_form(request.form)
     if form.validate_on_submit():
-        try:
-            _apply_grant(space, form)
-        except ServiceError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("De toegang is opgeslagen."), "success")
+        done = run_use_case(
+            form, lambda: _apply_grant(space, form), success=_("De toegang is opgeslagen.")
+        )
+        if done is not REFUSED:
             return redirect(url_for(".members", space_id=space.id))
     grants = db.session.scalars(select(SpaceGrant).where(SpaceGrant.space_id == space.id)).all()
     return render_template("spaces/members.html", space=space, grants=grants, form=form), 422

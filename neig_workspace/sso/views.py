@@ -1,14 +1,13 @@
 """Single sign-on pages: a provider's settings (platform admins) and the provider's callback."""
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..access.policy import load_or_404
 from ..accounts import views as account_views
-from ..errors import ServiceError
 from ..extensions import db, limiter
-from ..forms import form_error
+from ..forms import REFUSED, run_use_case
 from ..organisations.models import Organisation
 from . import STATE_SESSION_KEY, service
 from .forms import IdentityProviderForm
@@ -44,14 +43,12 @@ def settings(organisation_id):
             allow_account_creation=form.allow_account_creation.data,
             mfa_acr_values=form.mfa_acr_values.data or "",
         )
-        try:
-            service.save_provider(org, settings, actor=current_user._get_current_object())
-        except ServiceError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("De instellingen van de inlogdienst zijn opgeslagen."), "success")
+        done = run_use_case(
+            form,
+            lambda: service.save_provider(org, settings, actor=current_user._get_current_object()),
+            success=_("De instellingen van de inlogdienst zijn opgeslagen."),
+        )
+        if done is not REFUSED:
             return redirect(url_for(".settings", organisation_id=org.id))
     form.client_secret.data = ""  # never sent back to the browser
     if provider is not None:
