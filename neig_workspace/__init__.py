@@ -68,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .actions.views import bp as actions_bp  # action plans (issue #6)
     from .audit.views import bp as audit_bp
+    from .cases.views import bp as cases_bp  # casework (issue #5)
     from .comments.views import bp as comments_bp
     from .documents.views import bp as documents_bp
     from .notifications.views import bp as notifications_bp  # notifications (issue #4)
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
         notifications_bp,  # notifications (issue #4)
         sso_bp,  # single sign-on (issue #7)
         actions_bp,  # action plans (issue #6)
+        cases_bp,  # casework (issue #5)
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

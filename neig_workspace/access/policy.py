@@ -31,11 +31,21 @@ from sqlalchemy import (
 from ..accounts.models import Invitation, User
 from ..actions.models import ActionItem, ActionItemNarrowing, ActionPlan  # action plans (#6)
 from ..audit.models import AuditEvent
+from ..cases.models import (  # casework (issue #5)
+    AftercareTask,
+    Case,
+    CaseDocument,
+    CaseOrganisation,
+    Measure,
+    ReleaseRequest,
+    TimelineEntry,
+    TimelineNarrowing,
+)
 from ..comments.models import Comment, CommentRound
 from ..documents.models import Document, DocumentNarrowing, DocumentStatus
 from ..extensions import db
 from ..notifications.models import Notification
-from ..organisations.models import Membership, Organisation
+from ..organisations.models import Membership, Organisation, OrgType
 from ..spaces.models import Classification, PrincipalType, Space, SpaceGrant, SpaceKind
 from .roles import OrgRole, SpaceRole
 
@@ -152,7 +162,10 @@ def _has_role(user, space: Space, minimum: SpaceRole) -> bool:
 
 
 def _space_see(user, space: Space) -> bool:
-    return _is_platform_admin(user) or space_role(user, space) is not None
+    # A platform admin is not a reader of case files (separation of duties): not even their name.
+    if _is_platform_admin(user) and space.kind != SpaceKind.CASE:
+        return True
+    return space_role(user, space) is not None
 
 
 def _space_view(user, space: Space) -> bool:
@@ -172,14 +185,26 @@ def _space_manage(user, space: Space) -> bool:
 
 
 def _space_manage_grants(user, space: Space) -> bool:
+    # A case's participants are chosen on the case's own pages (case.manage), which keep the
+    # participating organisations and the disclosure register in step; never here, and never
+    # by a platform admin.
+    if space.kind == SpaceKind.CASE:
+        return False
     # Platform admins manage grants without content access (separation of duties).
     return _is_platform_admin(user) or _space_manage(user, space)
 
 
+def _member_org_ids(user) -> set[int]:
+    return {m.organisation_id for m in user.memberships if m.organisation.active}
+
+
 def _narrowed_out(user, document: Document) -> bool:
     if not document.narrowing:
-        return False
-    member_orgs = {m.organisation_id for m in user.memberships if m.organisation.active}
+        # In a case, an organisation that is not core reads only what was given to it.
+        return document.space.kind == SpaceKind.CASE and not _case_core_in_space(
+            user, document.space_id
+        )
+    member_orgs = _member_org_ids(user)
     return not any(n.organisation_id in member_orgs for n in document.narrowing)
 
 
@@ -235,9 +260,10 @@ def visible_spaces(user) -> ColumnElement[bool]:
 
 
 def seeable_spaces(user) -> ColumnElement[bool]:
-    """Spaces the user may know of: with a grant, or every space for a platform admin."""
+    """Spaces the user may know of: with a grant, or every space but case spaces for a
+    platform admin."""
     if _is_platform_admin(user):
-        return true()
+        return (Space.kind != SpaceKind.CASE) | visible_spaces(user)
     return visible_spaces(user)
 
 
@@ -246,7 +272,8 @@ def _not_narrowed_out(user) -> ColumnElement[bool]:
         DocumentNarrowing.document_id == Document.id
     )
     allowed = narrowed.where(DocumentNarrowing.organisation_id.in_(_active_member_org_ids(user)))
-    return ~exists(narrowed) | exists(allowed)
+    given_to_all = ~exists(narrowed) & Document.space_id.not_in(_limited_case_spaces(user))
+    return given_to_all | exists(allowed)
 
 
 def _open_spaces(user):
@@ -295,9 +322,9 @@ def visible_activity(user) -> ColumnElement[bool]:
         (AuditEvent.target_type == kind) & AuditEvent.target_id.in_(ids)
         for kind, ids in readable.items()
     ]
-    return AuditEvent.space_id.in_(_open_spaces(user)) & or_(
-        about_nothing_hidden, *about_something_readable
-    )
+    # A case keeps its own timeline and access log (who read what is for its managers only).
+    spaces = _open_spaces(user).where(Space.kind != SpaceKind.CASE)
+    return AuditEvent.space_id.in_(spaces) & or_(about_nothing_hidden, *about_something_readable)
 
 
 # --- drafts and comments (issue #4) --------------------------------------------------------
@@ -587,6 +614,233 @@ register_notification_subject(
 # --- end action plans -----------------------------------------------------------------------
 
 
+# --- casework (issue #5) --------------------------------------------------------------------
+#
+# A case is read through its case space: a grant there makes a participant, and the space asks
+# for a second factor. Within the case, core organisations (the local triangle) read every item
+# that is not narrowed; any other participating organisation reads only what was given to it:
+# items narrowed to it, its own aftercare tasks and the measures it carries out. A platform admin
+# without a grant sees nothing of a case, not even that it exists.
+
+#: Members of these may open a case (a municipality for itself); the secretariat too.
+CASE_CREATOR_TYPES = (OrgType.MUNICIPALITY, OrgType.POLICE, OrgType.PUBLIC_PROSECUTOR)
+
+
+def case_creator_organisations(user) -> list[Organisation]:
+    """The active organisations in whose name `user` may open a case."""
+    return [
+        m.organisation
+        for m in user.memberships
+        if m.organisation.active
+        and (m.organisation.type in CASE_CREATOR_TYPES or user.is_secretariat)
+    ]
+
+
+def _case_create(user, obj=None) -> bool:
+    return bool(case_creator_organisations(user))
+
+
+def _network_member(user, obj=None) -> bool:
+    return bool(_member_org_ids(user))
+
+
+def _core_case_spaces(user):
+    return (
+        select(Case.space_id)
+        .join(CaseOrganisation, CaseOrganisation.case_id == Case.id)
+        .where(
+            CaseOrganisation.core.is_(True),
+            CaseOrganisation.organisation_id.in_(_active_member_org_ids(user)),
+        )
+    )
+
+
+def _limited_case_spaces(user):
+    """Case spaces in which the user belongs to no core organisation."""
+    return select(Case.space_id).where(Case.space_id.not_in(_core_case_spaces(user)))
+
+
+def _case_core_in_space(user, space_id: int) -> bool:
+    query = _core_case_spaces(user).where(Case.space_id == space_id)
+    return db.session.scalar(select(literal(1)).where(exists(query))) is not None
+
+
+def _case_core(user, case: Case) -> bool:
+    member_orgs = _member_org_ids(user)
+    return any(co.core and co.organisation_id in member_orgs for co in case.organisations)
+
+
+def _case_role(user, case: Case, minimum: SpaceRole) -> bool:
+    return case.space.archived_at is None and _has_role(user, case.space, minimum)
+
+
+def _case_view(user, case: Case) -> bool:
+    return _case_role(user, case, SpaceRole.VIEWER)
+
+
+def _case_contribute(user, case: Case) -> bool:
+    return _case_role(user, case, SpaceRole.CONTRIBUTOR)
+
+
+def _case_edit(user, case: Case) -> bool:
+    return _case_role(user, case, SpaceRole.EDITOR) and _case_core(user, case)
+
+
+def _case_manage(user, case: Case) -> bool:
+    return _case_role(user, case, SpaceRole.MANAGER) and _case_core(user, case)
+
+
+def _case_read_address(user, case: Case) -> bool:
+    if not case.has_address or not _case_view(user, case):
+        return False
+    member_orgs = _member_org_ids(user)
+    return any(co.address_access and co.organisation_id in member_orgs for co in case.organisations)
+
+
+def _measure_view(user, measure: Measure) -> bool:
+    if not _case_view(user, measure.case):
+        return False
+    return _case_core(user, measure.case) or measure.responsible_organisation_id in _member_org_ids(
+        user
+    )
+
+
+def _measure_edit(user, measure: Measure) -> bool:
+    return _measure_view(user, measure) and _case_edit(user, measure.case)
+
+
+def _task_view(user, task: AftercareTask) -> bool:
+    if not _case_view(user, task.case):
+        return False
+    return _case_core(user, task.case) or task.organisation_id in _member_org_ids(user)
+
+
+def _task_edit(user, task: AftercareTask) -> bool:
+    return _task_view(user, task) and _case_edit(user, task.case)
+
+
+def _task_update(user, task: AftercareTask) -> bool:
+    """Report on a task: its owner, a contributing member of its organisation, or an editor."""
+    if not _task_view(user, task):
+        return False
+    if task.owner_id == user.id or _case_edit(user, task.case):
+        return True
+    return task.organisation_id in _member_org_ids(user) and _case_contribute(user, task.case)
+
+
+def _entry_view(user, entry: TimelineEntry) -> bool:
+    if not _case_view(user, entry.case):
+        return False
+    if not entry.narrowing:
+        return _case_core(user, entry.case)
+    member_orgs = _member_org_ids(user)
+    return any(n.organisation_id in member_orgs for n in entry.narrowing)
+
+
+def _entry_reshare(user, entry: TimelineEntry) -> bool:
+    return _entry_view(user, entry) and _case_edit(user, entry.case)
+
+
+def _release_decide(user, request: ReleaseRequest) -> bool:
+    """A case manager of the supplying organisation answers a pending request."""
+    return (
+        request.state == "pending"
+        and _case_manage(user, request.case)
+        and request.supplier_organisation_id in _member_org_ids(user)
+    )
+
+
+def _release_view(user, request: ReleaseRequest) -> bool:
+    if not _case_view(user, request.case):
+        return False
+    if request.requested_by_id == user.id:
+        return True
+    return _case_manage(user, request.case) and (
+        request.supplier_organisation_id in _member_org_ids(user)
+    )
+
+
+def visible_cases(user) -> ColumnElement[bool]:
+    """Cases the user takes part in and may open now (a grant, and MFA in the session)."""
+    if not _active(user):
+        return false()
+    return Case.space_id.in_(_open_spaces(user))
+
+
+def _visible_case_ids(user):
+    return select(Case.id).where(visible_cases(user))
+
+
+def _core_case_ids(user):
+    return select(Case.id).where(Case.space_id.in_(_core_case_spaces(user)))
+
+
+def visible_measures(user) -> ColumnElement[bool]:
+    if not _active(user):
+        return false()
+    return Measure.case_id.in_(_visible_case_ids(user)) & (
+        Measure.case_id.in_(_core_case_ids(user))
+        | Measure.responsible_organisation_id.in_(_active_member_org_ids(user))
+    )
+
+
+def visible_tasks(user) -> ColumnElement[bool]:
+    if not _active(user):
+        return false()
+    return AftercareTask.case_id.in_(_visible_case_ids(user)) & (
+        AftercareTask.case_id.in_(_core_case_ids(user))
+        | AftercareTask.organisation_id.in_(_active_member_org_ids(user))
+    )
+
+
+def visible_timeline_entries(user) -> ColumnElement[bool]:
+    if not _active(user):
+        return false()
+    narrowed = select(TimelineNarrowing.entry_id).where(
+        TimelineNarrowing.entry_id == TimelineEntry.id
+    )
+    allowed = narrowed.where(TimelineNarrowing.organisation_id.in_(_active_member_org_ids(user)))
+    given_to_all = ~exists(narrowed) & TimelineEntry.case_id.in_(_core_case_ids(user))
+    return TimelineEntry.case_id.in_(_visible_case_ids(user)) & (given_to_all | exists(allowed))
+
+
+def visible_release_requests(user) -> ColumnElement[bool]:
+    if not _active(user):
+        return false()
+    managed = select(Case.id).where(
+        visible_cases(user),
+        Case.space_id.in_(
+            select(SpaceGrant.space_id).where(
+                _grants_matching(user), SpaceGrant.role >= SpaceRole.MANAGER
+            )
+        ),
+        Case.space_id.in_(_core_case_spaces(user)),
+    )
+    to_decide = ReleaseRequest.case_id.in_(managed) & ReleaseRequest.supplier_organisation_id.in_(
+        _active_member_org_ids(user)
+    )
+    own = (ReleaseRequest.requested_by_id == user.id) & ReleaseRequest.case_id.in_(
+        _visible_case_ids(user)
+    )
+    return own | to_decide
+
+
+def case_document(document: Document) -> CaseDocument | None:
+    """Where a document in a case came from (None outside cases)."""
+    if document.space.kind != SpaceKind.CASE:
+        return None
+    return db.session.get(CaseDocument, document.id)
+
+
+register_notification_subject("case", lambda user: select(Case.id).where(visible_cases(user)))
+register_notification_subject(
+    "case_task", lambda user: select(AftercareTask.id).where(visible_tasks(user))
+)
+
+
+# --- end casework ---------------------------------------------------------------------------
+
+
 #: action -> (object type or None for a global action, check)
 ACTIONS: dict[str, tuple[type | None, Callable]] = {
     "admin.access": (None, _platform_admin_only),
@@ -645,6 +899,28 @@ ACTIONS: dict[str, tuple[type | None, Callable]] = {
     "action_item.archive": (ActionItem, _item_archive),
     "action_item.report_progress": (ActionItem, _item_report_progress),
     "action_item.comment": (ActionItem, _item_comment),
+    # casework (issue #5)
+    "case.create": (None, _case_create),
+    "case.import": (None, _case_create),
+    "case.statistics": (None, _network_member),
+    "case.view": (Case, _case_view),
+    "case.contribute": (Case, _case_contribute),
+    "case.edit": (Case, _case_edit),
+    "case.change_status": (Case, _case_edit),
+    "case.manage": (Case, _case_manage),
+    "case.view_access_log": (Case, _case_manage),
+    "case.view_disclosures": (Case, _case_manage),
+    "case.read_address": (Case, _case_read_address),
+    "case_measure.view": (Measure, _measure_view),
+    "case_measure.edit": (Measure, _measure_edit),
+    "case_task.view": (AftercareTask, _task_view),
+    "case_task.edit": (AftercareTask, _task_edit),
+    "case_task.update": (AftercareTask, _task_update),
+    "case_entry.view": (TimelineEntry, _entry_view),
+    "case_entry.reshare": (TimelineEntry, _entry_reshare),
+    "case_release.view": (ReleaseRequest, _release_view),
+    "case_release.decide": (ReleaseRequest, _release_decide),
+    "legal_basis.manage": (None, _platform_admin_only),
 }
 
 #: The action that decides whether an object may be seen at all (404 otherwise).
@@ -660,6 +936,11 @@ VIEW_ACTION = {
     CommentRound: "comment_round.view",
     ActionPlan: "action_plan.view",  # action plans (issue #6)
     ActionItem: "action_item.view",  # action plans (issue #6)
+    Case: "case.view",  # casework (issue #5)
+    Measure: "case_measure.view",
+    AftercareTask: "case_task.view",
+    TimelineEntry: "case_entry.view",
+    ReleaseRequest: "case_release.view",
 }
 
 
@@ -709,7 +990,7 @@ def _deny(status: int, action: str, obj, target=None):
 
 def _mfa_would_help(obj) -> bool:
     """A member of an MFA space whose session has no second factor: tell them, not just 403."""
-    space = obj.space if isinstance(obj, Document) else obj
+    space = obj.space if isinstance(obj, (Document, Case)) else obj
     return (
         isinstance(space, Space)
         and space.requires_mfa
@@ -774,6 +1055,11 @@ VISIBLE = {
     CommentRound: visible_rounds,
     ActionPlan: visible_action_plans,  # action plans (issue #6)
     ActionItem: visible_action_items,  # action plans (issue #6)
+    Case: visible_cases,  # casework (issue #5)
+    Measure: visible_measures,
+    AftercareTask: visible_tasks,
+    TimelineEntry: visible_timeline_entries,
+    ReleaseRequest: visible_release_requests,
 }
 
 

@@ -18,14 +18,18 @@ RECOVERY_CODE_COUNT = 10
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
-def derive_fernet(purpose: bytes) -> Fernet:
-    """A Fernet key for one purpose (the HKDF info), derived from MFA_ENCRYPTION_KEY or else
-    SECRET_KEY: secrets kept at rest (TOTP secrets, SSO client secrets) each get their own key."""
+def derive_key(purpose: bytes) -> bytes:
+    """32 bytes for one purpose (the HKDF info), derived from MFA_ENCRYPTION_KEY or else
+    SECRET_KEY: each secret kept at rest and each keyed hash gets a key of its own."""
     key_material = current_app.config.get("MFA_ENCRYPTION_KEY") or current_app.config["SECRET_KEY"]
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
         key_material.encode()
     )
-    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def derive_fernet(purpose: bytes) -> Fernet:
+    """A Fernet key for one purpose: TOTP secrets, SSO client secrets, case addresses."""
+    return Fernet(base64.urlsafe_b64encode(derive_key(purpose)))
 
 
 def _fernet() -> Fernet:

@@ -24,6 +24,12 @@ class NotificationKind(enum.StrEnum):
     DECISION = "decision"
     ACTION_ITEM_DUE = "action_item_due"
     ACTION_ITEM_UPDATE = "action_item_update"
+    # casework (issue #5): the notification names the case's reference only, the e-mail nothing
+    CASE_ADDED = "case_added"
+    CASE_UPDATE = "case_update"
+    CASE_MATCH = "case_match"
+    CASE_TASK = "case_task"
+    CASE_RELEASE = "case_release"
 
 
 class EmailState(enum.StrEnum):

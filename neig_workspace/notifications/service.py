@@ -68,6 +68,26 @@ _SENTENCES = {
         _l("%(actor)s werkte een actiepunt bij"),
         _l("Een actiepunt is bijgewerkt"),
     ),
+    NotificationKind.CASE_ADDED: (
+        _l("%(actor)s heeft u toegang gegeven tot een casus"),
+        _l("U hebt toegang gekregen tot een casus"),
+    ),
+    NotificationKind.CASE_UPDATE: (
+        _l("%(actor)s werkte een casus bij"),
+        _l("Een casus is bijgewerkt"),
+    ),
+    NotificationKind.CASE_MATCH: (
+        _l("Een adres in uw casus komt ook voor in een casus van een andere gemeente"),
+        _l("Een adres in uw casus komt ook voor in een casus van een andere gemeente"),
+    ),
+    NotificationKind.CASE_TASK: (
+        _l("%(actor)s wees een nazorgtaak toe"),
+        _l("Er is een nazorgtaak voor u"),
+    ),
+    NotificationKind.CASE_RELEASE: (
+        _l("%(actor)s vraagt uw toestemming om stukken uit een casus te delen"),
+        _l("Er is een besluit over het delen van stukken uit een casus"),
+    ),
 }
 
 

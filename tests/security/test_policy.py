@@ -56,6 +56,8 @@ MATRIX = {
     "invitation.revoke":             ("invitation_a", (N,   N,     Y,     N,    N,    N,    Y)),
     "audit.view":                    (None,           (N,   N,     N,     N,    N,    N,    Y)),
     "audit.view_event":              ("event",        (N,   N,     N,     N,    N,    N,    Y)),
+    # casework (issue #5): the list of legal bases is kept by the platform admins.
+    "legal_basis.manage":            (None,           (N,   N,     N,     N,    N,    N,    Y)),
     # notifications (issue #4): member_a's own, about a document of A's space, is theirs alone.
     "notification.view":             ("notification_a", (N, Y,     N,     N,    N,    N,    N)),
     "notification.mark_read":        ("notification_a", (N, Y,     N,     N,    N,    N,    N)),
@@ -212,8 +214,9 @@ def loaded(app, personas):
 
 
 def scoped_actions() -> set[str]:
-    # Spaces, documents and action plans have their own matrices (tests/spaces, tests/actions).
-    prefixes = ("space.", "document.", "action_plan.", "action_item.")
+    # Spaces, documents, action plans and cases have their own matrices (tests/spaces,
+    # tests/actions, tests/cases).
+    prefixes = ("space.", "document.", "action_plan.", "action_item.", "case")
     return {action for action in ACTIONS if not action.startswith(prefixes)}
 
 

@@ -1,0 +1,41 @@
+"""Casework pages: the blueprint, the second-factor gate every case page passes, and loading a
+case through the policy. The pages themselves live in the modules imported at the bottom."""
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..access.policy import load_or_404, session_has_mfa
+from .models import Case
+
+bp = Blueprint("cases", __name__)
+
+#: Pages without case content, open to network members without a second factor.
+NO_MFA_ENDPOINTS = {"cases.statistics"}
+
+
+@bp.before_request
+@login_required
+def _second_factor_first():
+    """A case opens only after MFA; a user without it is sent to enrol first (whether or not
+    the case exists, so the redirect tells nothing)."""
+    if request.endpoint in NO_MFA_ENDPOINTS or session_has_mfa():
+        return None
+    if current_user.mfa_enabled:
+        flash(_("Log opnieuw in met uw tweede factor om casussen te openen."), "warning")
+        return redirect(url_for("web.index"))
+    flash(_("Voor casussen is tweestapsverificatie nodig. Stel die eerst in."), "warning")
+    return redirect(url_for("accounts.mfa_enrol"))
+
+
+def load_case(case_id: int, action: str = "case.view") -> Case:
+    return load_or_404(Case, case_id, action)
+
+
+from . import (  # noqa: E402, F401 - each registers its routes on `bp`
+    accountability_views,
+    admin_views,
+    case_views,
+    item_views,
+    stats_views,
+)
