@@ -155,6 +155,7 @@ def load_demo_network() -> None:
     _demo_spaces(organisations)
     _demo_action_plan(organisations)  # action plans (issue #6)
     _demo_comment_round()  # drafts and comments (issue #4)
+    _demo_case(organisations)  # casework (issue #5)
     audit.record(
         "demo.loaded", details={"organisations": len(organisations), "users": len(DEMO_USERS)}
     )
@@ -570,3 +571,54 @@ def _demo_comment_round() -> None:
 
 
 # --- end drafts and comments ----------------------------------------------------------------
+
+
+# --- casework (issue #5) ---------------------------------------------------------------------
+#
+# One case in Rotterdam, opened by the municipality's case worker with the local triangle: the
+# police and the OM take part as core partners, Woonstad for its aftercare only (it sees what is
+# given to it). The municipality and the police may read the full address.
+
+
+def _demo_case(organisations: dict) -> None:
+    from datetime import timedelta
+
+    from .cases import service as cases
+    from .cases.legal_bases import active_legal_bases, ensure_default_legal_bases
+    from .cases.models import ExplosiveType, TargetType
+    from .timeutil import utcnow
+
+    ensure_default_legal_bases()
+    basis = next(b for b in active_legal_bases() if b.name == "Convenant aanpak explosies")
+    creator = db.session.scalar(select(User).where(User.email == "medewerker@rotterdam.example"))
+    when = (utcnow() - timedelta(days=6)).replace(hour=3, minute=15, second=0, microsecond=0)
+    cases.create_case(
+        actor=creator,
+        municipality=organisations["Gemeente Rotterdam"],
+        occurred_at=when,
+        target_type=TargetType.WONING,
+        explosive_type=ExplosiveType.ZWAAR_VUURWERK,
+        legal_basis_id=basis.id,
+        purpose="Aanpak van de explosie, sluiting van de woning en nazorg voor de buurt.",
+        postcode4="3011",
+        neighbourhood="Stadsdriehoek",
+        address="Voorbeeldstraat 1, 3011 AA Rotterdam",
+        damage="Voordeur en twee ramen vernield; gevel beroet.",
+        injured=0,
+        description="Explosie bij de voordeur van een portiekwoning, 's nachts. Geen gewonden.",
+        participants=[
+            cases.Participant(
+                organisations["Politie Eenheid Rotterdam"], SpaceRole.EDITOR, True, True
+            ),
+            cases.Participant(
+                organisations["Openbaar Ministerie, Arrondissementsparket Rotterdam"],
+                SpaceRole.CONTRIBUTOR,
+                True,
+                False,
+            ),
+            cases.Participant(
+                organisations["Woonstad Rotterdam"], SpaceRole.CONTRIBUTOR, False, False
+            ),
+            cases.Participant(organisations["Gemeente Rotterdam"], SpaceRole.EDITOR, True, True),
+        ],
+    )

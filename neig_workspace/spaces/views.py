@@ -98,6 +98,8 @@ def _news_counts(spaces) -> dict[int, int]:
 def show(space_id):
     """A space's overview: what it is for, who is in it and what happened lately."""
     space = load_or_404(Space, space_id, "space.view")
+    if space.kind == SpaceKind.CASE:  # casework (issue #5): a case space is shown as its case
+        return _to_case(space, "cases.show")
     service.record_visit(space, current_user)
     db.session.commit()
     return render_template(
@@ -106,6 +108,15 @@ def show(space_id):
         my_role=space_role(current_user, space),
         recent=db.session.scalars(_activity_query(space).limit(10)).all(),
     )
+
+
+def _to_case(space: Space, endpoint: str):
+    """casework (issue #5): a case space's overview, activity and members are its case's pages
+    (the case keeps its own timeline, access log and participants)."""
+    from ..cases.models import Case
+
+    case_id = db.session.scalar(select(Case.id).where(Case.space_id == space.id))
+    return redirect(url_for(endpoint, case_id=case_id))
 
 
 def _activity_query(space):
@@ -126,6 +137,8 @@ def _activity_query(space):
 def activity(space_id):
     """Everything that happened in the space, newest first."""
     space = load_or_404(Space, space_id, "space.view")
+    if space.kind == SpaceKind.CASE:
+        return _to_case(space, "cases.show")
     return render_template(
         "spaces/activity.html", space=space, page=paginate(_activity_query(space))
     )
@@ -136,6 +149,8 @@ def activity(space_id):
 def members(space_id):
     """Who is in the space, through which grant; managers change the grants here."""
     space = load_or_404(Space, space_id, "space.see")
+    if space.kind == SpaceKind.CASE:
+        return _to_case(space, "cases.participants")
     grants = db.session.scalars(
         select(SpaceGrant)
         .where(SpaceGrant.space_id == space.id)
