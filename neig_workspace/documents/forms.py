@@ -45,6 +45,13 @@ class UploadForm(FlaskForm):
             "Laat leeg voor iedereen in de werkruimte. Kiest u organisaties, dan zien alleen hun leden het document."
         ),
     )
+    #: casework (issue #5): only in case spaces; the views remove it elsewhere.
+    legal_basis = SelectField(
+        _l("Grondslag"),
+        coerce=int,
+        validate_choice=True,
+        description=_l("Op grond waarvan u dit met de deelnemers aan de casus deelt."),
+    )
 
 
 class VersionForm(FlaskForm):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ..audit import service as audit
 from ..errors import ServiceError
 from ..extensions import db
-from ..spaces.models import Classification, Space
+from ..spaces.models import Classification, Space, SpaceKind
 from ..timeutil import utcnow
 from . import filetypes, scanning
 from .models import (
@@ -252,6 +252,7 @@ def upload_document(
     classification: Classification | None = None,
     narrowing: list[int] | None = None,
     text: bool = False,
+    legal_basis_id: int | None = None,
     actor,
 ) -> Document:
     """A new document from one uploaded file (or, with `text`, a text draft's first version);
@@ -287,6 +288,10 @@ def upload_document(
             "scan": scan_status.value,
         },
     )
+    if space.kind == SpaceKind.CASE:  # casework (issue #5): its supplier and legal basis
+        from ..cases.originator import record_provenance
+
+        record_provenance(document, actor=actor, legal_basis_id=legal_basis_id)
     return document
 
 
@@ -358,6 +363,9 @@ def update_metadata(
     document.tags = normalise_tags(tags)
     document.classification = classification
     old_narrowing = sorted(n.organisation_id for n in document.narrowing)
+    from ..cases import originator  # casework (issue #5): widening needs the supplier's approval
+
+    originator.reshare_document(document, old_narrowing, sorted(set(narrowing)), actor=actor)
     _set_narrowing(document, narrowing)
     after = _snapshot(document)
     if before != after:
@@ -404,6 +412,9 @@ def move_document(document: Document, folder: Folder | None, *, actor) -> None:
 
 def copy_document(document: Document, target: Space, *, actor) -> Document:
     """A new document in `target` with the newest version; its history starts at the copy."""
+    from ..cases import originator  # casework (issue #5); imported here: cases imports documents
+
+    item = originator.check_copy(document, target, actor=actor)  # the supplier's approval
     latest = document.latest
     # A copy keeps its label, or takes the target's when that is higher: it never goes down.
     label = max(document.classification, target.classification, key=lambda c: c.rank)
@@ -428,6 +439,7 @@ def copy_document(document: Document, target: Space, *, actor) -> Document:
         actor=actor,
         scan_status=latest.scan_status,
     )
+    originator.record_copy_provenance(document, copy, item, actor=actor)  # casework (issue #5)
     audit.record(
         "document.copied_out",
         actor=actor,

@@ -15,7 +15,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
-from ..access.policy import can, load_or_404, require, visible_documents, visible_spaces
+from ..access.policy import (
+    can,
+    case_document,
+    load_or_404,
+    require,
+    visible_documents,
+    visible_spaces,
+)
 from ..audit import service as audit
 from ..audit.models import AuditEvent
 from ..errors import ServiceError
@@ -24,7 +31,7 @@ from ..forms import REFUSED, form_error, run_use_case
 from ..organisations.models import Organisation
 from ..pagination import paginate
 from ..spaces.forms import CLASSIFICATION_LABELS
-from ..spaces.models import Classification, PrincipalType, Space, SpaceGrant
+from ..spaces.models import Classification, PrincipalType, Space, SpaceGrant, SpaceKind
 from . import service
 from .filetypes import TYPES
 from .forms import (
@@ -198,7 +205,23 @@ def _upload_form(space: Space, formdata=None) -> UploadForm:
     )
     form.folder.choices = _folder_choices(space)
     form.narrowing.choices = _space_organisations(space)
+    _legal_basis_choices(form, space)
     return form
+
+
+def _legal_basis_choices(form: UploadForm, space: Space) -> None:
+    """casework (issue #5): in a case space the uploader names the legal basis (the case's by
+    default); elsewhere the field goes."""
+    from ..cases.legal_bases import active_legal_bases
+    from ..cases.originator import case_of_space
+
+    case = case_of_space(space.id) if space.kind == SpaceKind.CASE else None
+    if case is None:
+        del form.legal_basis
+        return
+    form.legal_basis.choices = [(b.id, b.name) for b in active_legal_bases()]
+    if not form.is_submitted() or "legal_basis" not in request.form:
+        form.legal_basis.data = case.legal_basis_id  # the drop zone may post without it
 
 
 def _wants_json() -> bool:
@@ -237,6 +260,7 @@ def _store_uploads(space, form, files):
                 tags=form.tags.data or "",
                 classification=Classification(form.classification.data),
                 narrowing=form.narrowing.data,
+                legal_basis_id=_legal_basis(form),  # casework (issue #5)
                 actor=current_user,
             )
             for f in files
@@ -260,6 +284,11 @@ def _store_uploads(space, form, files):
         )
     flash(_("%(n)d document(en) geüpload.", n=len(documents)), "success")
     return redirect(url_for(".index", space_id=space.id, map=folder.id if folder else None))
+
+
+def _legal_basis(form: UploadForm) -> int | None:
+    """casework (issue #5): the legal basis named on the upload form (case spaces only)."""
+    return form.legal_basis.data if "legal_basis" in form else None
 
 
 def _audit_refusal(error: ServiceError) -> None:
@@ -328,6 +357,7 @@ def render_show(document: Document, *, status: int = 200, **panel_overrides):
         "documents/show.html",
         document=document,
         space=space,
+        provenance=case_document(document),  # casework (issue #5)
         versions=versions,
         version_form=VersionForm(),
         status_form=StatusForm(status=document.status.value),

@@ -1,0 +1,54 @@
+"""Forms of the legal bases admin, release requests and decisions, and re-sharing."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import Length
+
+from ..forms import MultiCheckboxField, required, single_line
+
+
+class LegalBasisForm(FlaskForm):
+    name = StringField(
+        _l("Naam"),
+        validators=[required(_l("Vul een naam in.")), Length(max=200)],
+        filters=[single_line],
+        description=_l("Bijvoorbeeld: Wpg art. 20."),
+    )
+    description = TextAreaField(
+        _l("Omschrijving en doel"),
+        validators=[Length(max=5000)],
+        description=_l("Waarvoor deze grondslag het delen van gegevens toestaat."),
+    )
+    active = BooleanField(_l("In gebruik (te kiezen bij casussen en stukken)"), default=True)
+
+
+class ReleaseRequestForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reden"),
+        validators=[required(_l("Vul een reden in.")), Length(max=5000)],
+        description=_l("Waarom dit stuk de casus moet verlaten, en voor wie."),
+    )
+
+
+class DecisionForm(FlaskForm):
+    decision = SelectField(
+        _l("Besluit"),
+        choices=[
+            SelectChoice("approve", _l("Toestemming geven")),
+            SelectChoice("refuse", _l("Weigeren")),
+        ],
+        validators=[required(_l("Kies een besluit."))],
+    )
+    note = TextAreaField(_l("Toelichting"), validators=[Length(max=5000)])
+
+
+class EntryShareForm(FlaskForm):
+    narrowing = MultiCheckboxField(
+        _l("Alleen zichtbaar voor"),
+        coerce=int,
+        description=_l(
+            "Laat leeg voor de kernpartners van de casus. Meer organisaties toegang geven kan "
+            "alleen met toestemming van de organisatie die de notitie aanleverde."
+        ),
+    )
