@@ -54,6 +54,8 @@ class Config:
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 5 * MAX_UPLOAD_SIZE)
     BLOB_ROOT = os.environ.get("BLOB_ROOT", str(INSTANCE_DIR / "blobs"))
     TRASH_RETENTION_DAYS = _env_int("TRASH_RETENTION_DAYS", 30)
+    #: Years after closing that a case is kept; then `flask neig retention` destroys it.
+    CASE_RETENTION_YEARS = _env_int("NEIG_CASE_RETENTION_YEARS", 5)
 
     # Virus scanning by clamd: a unix socket path, or a host and port; both empty = off.
     CLAMAV_SOCKET = os.environ.get("CLAMAV_SOCKET", "")

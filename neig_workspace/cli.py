@@ -154,3 +154,30 @@ def send_reminders() -> None:
     items = send_item_reminders()
     db.session.commit()
     click.echo(f"Sent {rounds} reminder(s) about comment rounds and {items} about action items.")
+
+
+# --- casework (issue #5) -----------------------------------------------------------------------
+
+
+@neig.command("retention")
+@click.option("--dry-run", is_flag=True, help="Only list the cases that are due; change nothing.")
+def retention(dry_run: bool) -> None:
+    """Destroy closed cases whose retention period (CASE_RETENTION_YEARS) has passed (run once
+    a day, by cron). The anonymous statistical record of each case stays."""
+    from .cases import retention as case_retention
+
+    years = current_app.config["CASE_RETENTION_YEARS"]
+    if dry_run:
+        due = case_retention.due_cases()
+        for case in due:
+            click.echo(
+                f"Due: {case.reference} ({case.municipality.name}, closed {case.closed_at:%Y-%m-%d})"
+            )
+        click.echo(f"{len(due)} case(s) closed more than {years} years ago would be destroyed.")
+        return
+    destroyed = case_retention.destroy_due_cases()
+    for item in destroyed:
+        click.echo(
+            f"Destroyed {item.reference}: {item.documents} document(s), {item.blobs} blob(s)."
+        )
+    click.echo(f"Destroyed {len(destroyed)} case(s) closed more than {years} years ago.")

@@ -18,9 +18,13 @@ def cases_source():
         seen.append((plan.id, start, end, user.id))
         return {(2025, 1): 95, (2025, 2): 77, (2024, 12): 999}
 
+    # The real source of the cases (issue #5) is put back afterwards.
+    previous = kpi.ATTACK_SOURCES.get("cases")
     kpi.register_attack_source("cases", _l("uit de casusregistratie"), counts)
     yield seen
     kpi.ATTACK_SOURCES.pop("cases")
+    if previous is not None:
+        kpi.ATTACK_SOURCES["cases"] = previous
 
 
 def test_a_registered_source_is_offered_chosen_and_named(
@@ -60,7 +64,7 @@ def test_a_registered_source_is_offered_chosen_and_named(
 
 def test_a_source_that_is_gone_is_said_so(app, world, client_for):
     with app.app_context():
-        db.session.get(ActionPlan, world.plan).attack_source = "cases"
+        db.session.get(ActionPlan, world.plan).attack_source = "gone"
         db.session.commit()
     html = (
         client_for("member_a").get(f"/actieplannen/{world.plan}/dashboard").get_data(as_text=True)

@@ -61,7 +61,7 @@ def test_the_secretariat_starts_a_plan_with_the_standard_lines(app, personas, wo
             "target_reduction_percent",
             "Kies een percentage tussen 1 en 100.",
         ),
-        ({"attack_source": "cases"}, "attack_source", "Kies een bron uit de lijst."),
+        ({"attack_source": "gone"}, "attack_source", "Kies een bron uit de lijst."),
         ({"period_start": ""}, "period_start", "Vul het begin van de looptijd in."),
     ],
 )
