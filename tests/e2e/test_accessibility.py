@@ -149,6 +149,18 @@ def _action_plan_page(name: str):
     return path
 
 
+def _case_page(suffix: str):
+    """casework (issue #5): the case of tests/cases/world.py (org_admin_a manages it), with
+    measures, tasks, entries, documents and a release request; `suffix` after its URL."""
+
+    def path(app, page, personas, link):
+        from tests.cases.world import build_case_world
+
+        return f"/casussen/{build_case_world(app, personas).case}{suffix}"
+
+    return path
+
+
 # page name -> (persona key or None, the path, or a function of (app, page, personas, link))
 PAGES = {
     "my spaces": ("org_admin_a", _space_page("spaces")),
@@ -192,6 +204,26 @@ PAGES = {
     "action item import": ("secretariat", _action_plan_page("import")),
     "new action item": ("secretariat", _action_plan_page("new item")),
     "action item": ("member_a", _action_plan_page("item")),
+    # casework (issue #5)
+    "cases": (
+        "org_admin_a",
+        lambda app, page, personas, link: _case_page("")(app, page, personas, link).rsplit("/", 1)[
+            0
+        ],
+    ),
+    "case page": ("org_admin_a", _case_page("")),
+    "new case": ("org_admin_a", "/casussen/nieuw"),
+    "case participants": ("org_admin_a", _case_page("/deelnemers")),
+    "case access log": ("org_admin_a", _case_page("/toegangslog")),
+    "case disclosures": ("org_admin_a", _case_page("/verstrekkingen")),
+    "case releases": ("police", _case_page("/vrijgaven")),
+    "new measure": ("org_admin_a", _case_page("/maatregelen/nieuw")),
+    "new aftercare task": ("org_admin_a", _case_page("/nazorg/nieuw")),
+    "new timeline entry": ("org_admin_a", _case_page("/tijdlijn/nieuw")),
+    "case address": ("org_admin_a", _case_page("/adres")),
+    "case statistics": ("member_a", "/casussen/statistiek"),
+    "case import": ("member_a", "/casussen/importeren"),
+    "legal bases": ("platform_admin", "/beheer/grondslagen"),
 }
 
 

@@ -32,7 +32,7 @@ from neig_workspace.documents import service as documents
 from neig_workspace.extensions import db
 from neig_workspace.organisations.models import Membership, Organisation
 from neig_workspace.spaces import service as spaces
-from neig_workspace.spaces.models import PrincipalType, SpaceKind
+from neig_workspace.spaces.models import PrincipalType, SpaceGrant, SpaceKind
 from neig_workspace.timeutil import utcnow
 from tests.personas import PASSWORD
 
@@ -503,6 +503,20 @@ ROUTES: dict[tuple[str, str], Row] = {
 }
 # fmt: on
 
+# casework (issue #5): the case routes, one table per part (see each module's docstring).
+from tests.security import (  # noqa: E402 - they use R, LOGIN and the URL constants above
+    routes_case_accountability,
+    routes_case_core,
+    routes_case_items,
+    routes_case_stats,
+)
+
+#: The rows whose URL or data name a planted case object (see plant_case).
+CASE_ROUTES = set()
+for _part in (routes_case_core, routes_case_items, routes_case_accountability, routes_case_stats):
+    ROUTES.update(_part.ROWS)
+    CASE_ROUTES.update(_part.ROWS)
+
 
 # --- the objects the URLs point at, fresh for every test --------------------------------------
 
@@ -538,9 +552,10 @@ class Context:
         return pyotp.TOTP(secret).now() if secret else "000000"
 
 
-def build_context(app, personas, viewer: str | None = None) -> Context:
+def build_context(app, personas, viewer: str | None = None, *, cases: bool = True) -> Context:
     """Plant A's objects: a member, their membership, an invitation, a reset, a spare session,
-    and A's space with its documents (see _plant_space_objects)."""
+    and A's space with its documents (see _plant_space_objects); with `cases`, A's cases too
+    (only the case rows need them, and they are the most costly to plant)."""
     org_a = personas.orgs["gemeente_a"]
     with app.app_context():
         target = User(
@@ -582,6 +597,8 @@ def build_context(app, personas, viewer: str | None = None) -> Context:
         ids["notification"] = _plant_notification(personas, target, ids["document"])  # issue #4
         ids.update(_plant_comment_objects(ids["space"], target))  # drafts and comments, issue #4
         ids.update(_plant_action_plan(personas, target))  # action plans, issue #6
+        if cases:
+            ids.update(plant_case(personas, target))  # casework, issue #5
         db.session.commit()
     return Context(app=app, personas=personas, viewer=viewer, ids=ids)
 
@@ -688,6 +705,113 @@ def _plant_action_plan(personas, author: User) -> dict:
     }
 
 
+def plant_case(personas, author: User) -> dict:
+    """casework (issue #5): a case of A opened by `author` (its manager), in which A's members
+    contribute, A's admins manage and the police reads; a measure, an aftercare task and a
+    timeline entry of A, a document supplied by A and one supplied by the police with a pending
+    request to copy it out, a second case of A to link, and the legal basis in use."""
+    from neig_workspace.cases import service as cases
+    from neig_workspace.cases.legal_bases import ensure_default_legal_bases
+    from neig_workspace.cases.models import (
+        AftercareKind,
+        AftercareTask,
+        CaseDocument,
+        EntryKind,
+        ExplosiveType,
+        LegalBasis,
+        Measure,
+        MeasureType,
+        ReleaseAction,
+        ReleaseRequest,
+        TargetType,
+        TimelineEntry,
+    )
+
+    ensure_default_legal_bases()
+    basis = db.session.scalar(select(LegalBasis).order_by(LegalBasis.id))
+    org_a = db.session.get(Organisation, personas.orgs["gemeente_a"])
+    police = db.session.get(Organisation, personas.orgs["politie"])
+
+    def open_case():
+        return cases.create_case(
+            actor=author,
+            municipality=org_a,
+            occurred_at=utcnow().replace(microsecond=0) - timedelta(days=3),
+            target_type=TargetType.WONING,
+            explosive_type=ExplosiveType.ZWAAR_VUURWERK,
+            legal_basis_id=basis.id,
+            postcode4="3011",
+            address="Coolsingel 40, 3011 AD Rotterdam",
+            participants=[
+                cases.Participant(org_a, SpaceRole.CONTRIBUTOR, True, True),
+                cases.Participant(police, SpaceRole.VIEWER, True, False),
+            ],
+        )
+
+    case, other_case = open_case(), open_case()
+    from neig_workspace.access.policy import assuming_mfa
+
+    with assuming_mfa():  # the author's check, as in their MFA session
+        cases.link_cases(case, other_case, actor=author)
+    spaces.add_grant(
+        case.space,
+        PrincipalType.ORGANISATION_ADMINS,
+        SpaceRole.MANAGER,
+        organisation=org_a,
+        actor=None,
+    )
+    measure = Measure(
+        case_id=case.id, type=MeasureType.SLUITING_174A, responsible_organisation_id=org_a.id
+    )
+    task = AftercareTask(
+        case_id=case.id, kind=AftercareKind.BEWONERSBRIEF, organisation_id=org_a.id
+    )
+    entry = TimelineEntry(
+        case_id=case.id,
+        occurred_at=utcnow().replace(microsecond=0),
+        kind=EntryKind.GEBEURTENIS,
+        text="Melding ontvangen.",
+        author_id=author.id,
+        supplier_organisation_id=org_a.id,
+        legal_basis_id=basis.id,
+    )
+    db.session.add_all([measure, task, entry])
+    own, supplied = (
+        documents.upload_document(case.space, documents.Upload(io.BytesIO(PDF), name), actor=author)
+        for name in ("pv.pdf", "politie.pdf")
+    )
+    # The upload recorded the author's organisation (A) as supplier; the second is the police's.
+    db.session.get(CaseDocument, supplied.id).supplier_organisation_id = police.id
+    release = ReleaseRequest(
+        case_id=case.id,
+        item_type="document",
+        item_id=supplied.id,
+        action=ReleaseAction.COPY,
+        supplier_organisation_id=police.id,
+        requested_by_id=author.id,
+    )
+    db.session.add(release)
+    db.session.flush()
+    return {
+        "case": case.id,
+        "case_space": case.space_id,
+        "case_user_grant": db.session.scalar(
+            select(SpaceGrant.id).where(
+                SpaceGrant.space_id == case.space_id, SpaceGrant.user_id == author.id
+            )
+        ),
+        "other_case": other_case.id,
+        "other_case_reference": other_case.reference,
+        "case_measure": measure.id,
+        "case_task": task.id,
+        "case_entry": entry.id,
+        "case_document": own.id,
+        "case_supplied_document": supplied.id,
+        "case_release": release.id,
+        "legal_basis": basis.id,
+    }
+
+
 def _plant_notification(personas, actor: User, document_id: int) -> int:
     """notifications (issue #4): member_a is told about A's document by its author."""
     from neig_workspace.notifications.models import Notification, NotificationKind
@@ -746,7 +870,7 @@ def run_cell(
 
     row = ROUTES[(endpoint, method)]
     viewer = PERSONA_OF.get(column)
-    ctx = build_context(app, personas, viewer)
+    ctx = build_context(app, personas, viewer, cases=(endpoint, method) in CASE_ROUTES)
     client = app.test_client()
     if viewer is not None:
         login_as(app, client, personas[viewer])

@@ -11,15 +11,18 @@ not just by id. There B may be refused for lack of a right in their own space or
 that exists nowhere — it tells nothing about A's object — and never a success.
 
 The routes come from `app.url_map`, so a new route is swept as soon as it exists; a new kind of
-id in a URL fails `test_every_id_in_a_url_is_a_known_kind` until it is planted here. Cases have
-no routes yet. No route shows a platform-wide object
-to everyone, so there are no exceptions.
+id in a URL fails `test_every_id_in_a_url_is_a_known_kind` until it is planted here. Everything
+of a case (measures, tasks, timeline entries, release requests, participants, links) nests in
+the case, so B also tries A's case items under a case of B's own. The one platform-wide object
+in a URL is a legal basis: the list is the same for everyone and only platform admins edit it
+(the route matrix checks that), so it is not swept here.
 """
 
 import itertools
 import re
 
 import pytest
+from sqlalchemy import select
 
 from neig_workspace.extensions import db
 from neig_workspace.organisations.models import Organisation
@@ -48,12 +51,20 @@ ID_ARGUMENTS = {
     "milestone_id": ("milestone", ("milestone",)),
     "comment_id": ("comment", ("comment",)),  # drafts and comments (issue #4)
     "round_id": ("comment_round", ("round",)),
+    # casework (issue #5)
+    "case_id": ("case", ("case",)),
+    "other_id": ("case", ("other_case",)),  # the linked case of an unlink route
+    "org_id": ("organisation", ("org_a",)),  # a participating organisation of a case
+    "measure_id": ("case_measure", ("case_measure",)),
+    "task_id": ("case_task", ("case_task",)),
+    "entry_id": ("case_entry", ("case_entry",)),
+    "request_id": ("case_release", ("case_release",)),
 }
 #: A parent B owns, to put A's child object under (ctx key of B's object).
-B_PARENTS = {"space_id": "space_b", "organisation_id": "org_b"}
+B_PARENTS = {"space_id": "space_b", "organisation_id": "org_b", "case_id": "case_b"}
 #: Arguments that are no object id: the e-mailed token is itself the authority, and static
 #: files are public.
-NOT_IDS = {"token", "filename"}
+NOT_IDS = {"token", "filename", "basis_id"}
 KINDS = sorted({kind for kind, _ in ID_ARGUMENTS.values()})
 ATTACKERS = ("member_b", "org_admin_b")
 AUDIT = ("audit_events",)  # a refusal may be audited; nothing else may change
@@ -108,8 +119,27 @@ def _plant(app, personas):
         org_b = db.session.get(Organisation, personas.orgs["gemeente_b"])
         ctx.ids["space_b"] = spaces.create_organisation_space(org_b, actor=None).id
         ctx.ids["org_b"] = org_b.id
+        ctx.ids["case_b"] = _case_of_b(personas, org_b)
         db.session.commit()
     return ctx
+
+
+def _case_of_b(personas, org_b) -> int:
+    """casework (issue #5): a case of B in which B's members contribute and B's admin manages."""
+    from neig_workspace.accounts.models import User
+    from neig_workspace.cases import service as cases
+    from neig_workspace.cases.models import ExplosiveType, LegalBasis, TargetType
+    from neig_workspace.timeutil import utcnow
+
+    case = cases.create_case(
+        actor=db.session.get(User, personas.org_admin_b.id),
+        municipality=org_b,
+        occurred_at=utcnow().replace(microsecond=0),
+        target_type=TargetType.VOERTUIG,
+        explosive_type=ExplosiveType.ONBEKEND,
+        legal_basis_id=db.session.scalar(select(LegalBasis.id).order_by(LegalBasis.id)),
+    )
+    return case.id
 
 
 def _send(client, ctx, endpoint: str, method: str, url: str) -> int:

@@ -639,6 +639,149 @@ FIELDS.update(
 )
 
 
+# --- casework (issue #5): the case's fields, its items and the list of legal bases -------------
+
+
+def _case(world) -> int:
+    """A case of A opened by member_a (its manager; A reads the address)."""
+    if "case" not in world.__dict__:
+        from tests.cases.helpers import open_case
+
+        world.__dict__["case"] = open_case(world.app, world.personas)
+    return world.__dict__["case"]
+
+
+def _case_edit(world, **fields):
+    from neig_workspace.cases.models import Case
+
+    case_id = _case(world)
+    with db_ctx(world.app) as session:
+        case = session.get(Case, case_id)
+        data = {
+            "occurred_date": "2025-03-14",
+            "occurred_time": "02:30",
+            "target_type": case.target_type.value,
+            "explosive_type": case.explosive_type.value,
+            "postcode4": case.postcode4,
+            "neighbourhood": case.neighbourhood,
+            "address": "",
+            "damage": case.damage,
+            "injured": "0",
+            "description": case.description,
+            "legal_basis_id": str(case.legal_basis_id),
+            "purpose": case.purpose,
+        }
+    return _post(world, "member_a", f"/casussen/{case_id}/bewerken", {**data, **fields})
+
+
+def _case_pages(world):
+    case_id = _case(world)
+    return [("member_a", f"/casussen/{case_id}"), ("member_a", "/casussen")]
+
+
+def _case_column(column):
+    from neig_workspace.cases.models import Case
+
+    return lambda w: w.scalars(select(column).where(Case.id == _case(w)))
+
+
+def _case_address(world):
+    from neig_workspace.cases import service as cases
+    from neig_workspace.cases.models import Case
+
+    with db_ctx(world.app) as session:
+        return [cases.decrypt_address(session.get(Case, _case(world)))]
+
+
+def _case_item(path: str, data: dict, key: str):
+    def submit(world, value):
+        from tests.cases.helpers import basis_id
+
+        with db_ctx(world.app):
+            basis = basis_id()
+        case_id = _case(world)
+        form = {"legal_basis_id": str(basis), **data(world), key: value}
+        return _post(world, "member_a", f"/casussen/{case_id}/{path}", form)
+
+    return submit
+
+
+def _measure_data(world):
+    return {
+        "type": "sluiting_174a",
+        "responsible_organisation_id": str(world.org_a),
+        "status": "actief",
+    }
+
+
+def _task_data(world):
+    return {"kind": "bewonersbrief", "organisation_id": str(world.org_a), "status": "open"}
+
+
+def _entry_data(world):
+    return {"occurred_at": "2025-03-15T09:30", "kind": "notitie"}
+
+
+def _legal_basis(world, value):
+    return _post(world, "platform_admin", "/beheer/grondslagen/nieuw", {"name": value})
+
+
+def _case_rows(column):
+    return lambda w: w.scalars(select(column))
+
+
+def _legal_basis_pages(world):
+    return [("platform_admin", "/beheer/grondslagen"), ("member_a", "/casussen/nieuw")]
+
+
+def _register_case_fields():
+    from neig_workspace.cases.models import AftercareTask, Case, LegalBasis, Measure, TimelineEntry
+
+    FIELDS.update(
+        {
+            "case_description": Field(
+                lambda w, v: _case_edit(w, description=v),
+                _case_pages,
+                _case_column(Case.description),
+            ),
+            "case_neighbourhood": Field(
+                lambda w, v: _case_edit(w, neighbourhood=v),
+                _case_pages,
+                _case_column(Case.neighbourhood),
+            ),
+            "case_damage": Field(
+                lambda w, v: _case_edit(w, damage=v), _case_pages, _case_column(Case.damage)
+            ),
+            "case_address": Field(
+                lambda w, v: _case_edit(w, address=v),
+                lambda w: [("member_a", f"/casussen/{_case(w)}/adres")],
+                _case_address,
+            ),
+            "case_entry_text": Field(
+                _case_item("tijdlijn/nieuw", _entry_data, "text"),
+                _case_pages,
+                _case_rows(TimelineEntry.text),
+            ),
+            "case_measure_description": Field(
+                _case_item("maatregelen/nieuw", _measure_data, "description"),
+                _case_pages,
+                _case_rows(Measure.description),
+            ),
+            "case_task_description": Field(
+                _case_item("nazorg/nieuw", _task_data, "description"),
+                _case_pages,
+                _case_rows(AftercareTask.description),
+            ),
+            "legal_basis_name": Field(
+                _legal_basis, _legal_basis_pages, _case_rows(LegalBasis.name)
+            ),
+        }
+    )
+
+
+_register_case_fields()
+
+
 def _fetch(world: World, page) -> tuple[str, str]:
     if page[0] == "POST":
         _, who, path = page
