@@ -49,7 +49,10 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install translations node-deps lint check test-sqlite test-postgresql
+# The two databases run at once (two cores; each run has its own database, blob store, Redis
+# database, clamd and OpenID provider), each run's output printed whole when it ends.
+test: install translations node-deps lint check
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgresql
 
 # Security checks: bandit over our code (each finding fixed, or explained where it is with
 # `# nosec BXXX # why it is safe`; settings in pyproject.toml), then pip-audit over the installed
@@ -67,7 +70,7 @@ test-sqlite: install translations node-deps
 	$(BIN)/pytest --db=sqlite
 
 test-postgresql: install translations node-deps
-	$(BIN)/pytest --db=postgresql
+	NEIG_TEST_DB=postgresql $(BIN)/pytest --db=postgresql
 
 bench: install translations
 	$(BIN)/python -m bench.run

@@ -21,7 +21,10 @@ from tests.conftest import db_ctx
 from tests.helpers import login_http, post_form
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-REDIS_URL = "redis://127.0.0.1:6379/15"
+# A Redis database of its own per suite run: the SQLite and PostgreSQL runs may run at once.
+REDIS_URL = "redis://127.0.0.1:6379/" + (
+    "14" if os.environ.get("NEIG_TEST_DB") == "postgresql" else "15"
+)
 WRONG_PASSWORD = "dit-is-niet-het-wachtwoord-99"  # noqa: S105
 
 
