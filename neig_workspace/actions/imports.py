@@ -9,7 +9,6 @@ The file's type is decided by its content: an XLSX is a zip archive (its entry c
 uncompressed size are checked before openpyxl unpacks anything), anything else must be text.
 """
 
-import csv
 import io
 import zipfile
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from flask_babel import gettext as _
 from openpyxl import load_workbook
 
 from ..audit import service as audit
+from ..tabular import ImportFileError, ImportResult, read_csv
 from .forms import HISTORY_LABELS, STATUS_LABELS
 from .models import ActionPlan, ItemStatus
 from .service import ItemData, PlanContext, create_item, item_errors, normalise_code
@@ -48,10 +48,6 @@ HEADERS = {
 REQUIRED = ("code", "title", "line", "lead")
 
 
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read."""
-
-
 @dataclass
 class RowResult:
     #: The row's line number in the file (the header is line 1).
@@ -59,24 +55,6 @@ class RowResult:
     code: str
     title: str
     errors: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ImportResult:
-    rows: list[RowResult] = field(default_factory=list)
-    file_errors: list[str] = field(default_factory=list)
-    imported: int = 0
-
-    @property
-    def bad_rows(self) -> list[RowResult]:
-        return [row for row in self.rows if row.errors]
-
-    @property
-    def ok(self) -> bool:
-        return not self.file_errors and bool(self.rows) and not self.bad_rows
-
-
-# --- reading the file ------------------------------------------------------------------------
 
 
 def read_table(data: bytes) -> list[tuple[int, list]]:
@@ -91,26 +69,7 @@ def read_table(data: bytes) -> list[tuple[int, list]]:
 
 
 def _read_csv(data: bytes) -> list[tuple[int, list]]:
-    if b"\x00" in data:
-        raise ImportFileError(_("Dit is geen CSV- of Excel-bestand."))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    first = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    table, start = [], 1
-    try:
-        for cells in reader:
-            if any(cell.strip() for cell in cells):
-                table.append((start, cells))
-            start = reader.line_num + 1
-    except csv.Error as error:
-        raise ImportFileError(
-            _("Regel %(line)d is geen geldige CSV: %(error)s", line=start, error=str(error))
-        ) from error
-    return table
+    return read_csv(data, not_csv=_("Dit is geen CSV- of Excel-bestand."), max_rows=MAX_ROWS)
 
 
 def _read_xlsx(data: bytes) -> list[tuple[int, list]]:

@@ -7,8 +7,6 @@ and then opens each case through `service.create_case` with the importer as its 
 caller's one transaction.
 """
 
-import csv
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -23,6 +21,7 @@ from ..audit import service as audit
 from ..errors import ServiceError
 from ..extensions import db
 from ..organisations.models import Organisation, OrgType
+from ..tabular import ImportFileError, ImportResult, read_csv
 from . import service
 from .forms import EXPLOSIVE_LABELS, STATUS_LABELS, TARGET_LABELS
 from .models import CaseStatus, ExplosiveType, LegalBasis, TargetType
@@ -52,33 +51,11 @@ _TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 _NEIGHBOURHOOD_MAX = 120
 
 
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read."""
-
-
 @dataclass
 class RowResult:
     #: The row's line number in the file (the header is line 1).
     line: int
     errors: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ImportResult:
-    rows: list[RowResult] = field(default_factory=list)
-    file_errors: list[str] = field(default_factory=list)
-    imported: int = 0
-
-    @property
-    def bad_rows(self) -> list[RowResult]:
-        return [row for row in self.rows if row.errors]
-
-    @property
-    def ok(self) -> bool:
-        return not self.file_errors and bool(self.rows) and not self.bad_rows
-
-
-# --- reading the file ------------------------------------------------------------------------
 
 
 def read_table(data: bytes) -> list[tuple[int, list[str]]]:
@@ -87,28 +64,7 @@ def read_table(data: bytes) -> list[tuple[int, list[str]]]:
         raise ImportFileError(_("Het bestand is leeg."))
     if len(data) > MAX_BYTES:
         raise ImportFileError(_("Het bestand is groter dan 2 MB. Splits het in kleinere delen."))
-    if b"\x00" in data:
-        raise ImportFileError(_("Dit is geen CSV-bestand."))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ImportFileError(_("Sla het bestand op als CSV in UTF-8.")) from error
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") >= first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    table, start = [], 1
-    try:
-        for cells in reader:
-            if any(cell.strip() for cell in cells):
-                table.append((start, cells))
-            start = reader.line_num + 1
-            if len(table) > MAX_ROWS + 1:
-                break
-    except csv.Error as error:
-        raise ImportFileError(
-            _("Regel %(line)d is geen geldige CSV: %(error)s", line=start, error=str(error))
-        ) from error
-    return table
+    return read_csv(data, not_csv=_("Dit is geen CSV-bestand."), max_rows=MAX_ROWS)
 
 
 def _key(text: str) -> str:
