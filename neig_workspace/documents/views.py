@@ -183,16 +183,32 @@ def index(space_id):
     ).all()
     folder_form = FolderForm(parent=folder.id if folder else 0)
     folder_form.parent.choices = _folder_choices(space)
+    page = paginate(query)
     return render_template(
         "documents/index.html",
         space=space,
         folder=folder,
         subfolders=subfolders,
-        page=paginate(query),
+        page=page,
         sort=sort,
         descending=descending,
         folder_form=folder_form,
+        # casework (issue #5): a case space lists each document's supplier and legal basis
+        provenance=_provenance(page.items) if space.kind == SpaceKind.CASE else None,
     )
+
+
+def _provenance(documents: list[Document]) -> dict:
+    """casework (issue #5): the supplier and legal basis of each case document among
+    `documents` (one query), shown wherever such a document is listed."""
+    from ..cases.models import CaseDocument
+
+    rows = db.session.scalars(
+        select(CaseDocument)
+        .where(CaseDocument.document_id.in_([d.id for d in documents]))
+        .options(db.joinedload(CaseDocument.supplier), db.joinedload(CaseDocument.legal_basis))
+    )
+    return {row.document_id: row for row in rows}
 
 
 def _upload_form(space: Space, formdata=None) -> UploadForm:
@@ -681,7 +697,8 @@ def search():
             .order_by(Document.updated_at.desc())
         )
         page = paginate(query)
-    return render_template("documents/search.html", q=q, page=page)
+    provenance = _provenance(page.items) if page else {}  # casework (issue #5)
+    return render_template("documents/search.html", q=q, page=page, provenance=provenance)
 
 
 def _escape_like(text: str) -> str:

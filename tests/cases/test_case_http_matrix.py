@@ -86,3 +86,33 @@ def test_the_case_list_shows_only_participants_cases(app, personas, world, colum
         reference = db.session.get(Case, world.case).reference
     html = _client(app, personas, column).get("/casussen").get_data(as_text=True)
     assert (reference in html) == (column == "housing")
+
+
+@pytest.mark.parametrize(
+    ("column", "found"),
+    [("police", {"pv.pdf", "verslag.pdf"}), ("housing", {"schade.pdf"}), ("member_b", set())]
+    + [("platform_admin", set()), ("secretariat", set()), ("om", {"pv.pdf", "verslag.pdf"})],
+)
+def test_search_finds_only_the_case_documents_given(app, personas, world, column, found):
+    client = _client(app, personas, column)
+    html = client.get("/zoeken?q=.pdf").get_data(as_text=True)
+    shown = {name for name in ("verslag.pdf", "pv.pdf", "schade.pdf") if name in html}
+    assert shown == found
+    if "pv.pdf" in found:  # the supplier and the legal basis go with the document everywhere
+        assert "Aangeleverd door Politie Eenheid Rotterdam" in html
+
+
+def test_the_case_document_list_names_supplier_and_basis(app, personas, world):
+    html = _client(app, personas, "police").get(f"/werkruimtes/{world.space}/documenten")
+    text = html.get_data(as_text=True)
+    assert "Herkomst" in text
+    assert "Politie Eenheid Rotterdam · AVG art. 6 lid 1 sub e" in text
+
+
+@pytest.mark.parametrize("column", ["member_b", "housing", "platform_admin", "no_mfa"])
+def test_an_etag_tells_an_outsider_nothing(app, personas, world, column):
+    url = f"/documenten/{world.doc_police}/versies/1/download"
+    etag = _client(app, personas, "police").get(url).headers["ETag"]
+    response = _client(app, personas, column).get(url, headers={"If-None-Match": etag})
+    assert response.status_code == 404
+    assert "ETag" not in response.headers
