@@ -162,13 +162,16 @@ def _participants(form: NewCaseForm) -> list[service.Participant]:
 
 def _open_case(form: NewCaseForm) -> Case:
     municipality = db.session.get(Organisation, form.municipality_id.data or 0)
-    return service.create_case(
+    case = service.create_case(
         actor=current_user,
         municipality=municipality,
         address=form.address.data or "",
         participants=_participants(form),
         **form.case_fields(),
     )
+    for email in form.people_emails():
+        _add_person(case, email, form.people_role.data, "people")
+    return case
 
 
 @bp.route("/casussen/nieuw", methods=["GET", "POST"])
@@ -464,22 +467,22 @@ def remove_participant(case_id, org_id):
     return redirect(url_for(".participants", case_id=case.id))
 
 
-def _add_person(case: Case, form: CaseUserForm) -> None:
+def _add_person(case: Case, email: str, role: SpaceRole | None, field: str = "email") -> None:
     """Only an active user of a participating organisation; the answer is the same whether or
     not an account exists, so the form tells nothing about other organisations' users."""
-    user = find_user_by_email(form.email.data)
+    user = find_user_by_email(email)
     taking_part = {row.organisation_id for row in case.organisations}
     if (
         user is None
         or not user.active
         or not taking_part & {m.organisation_id for m in user.memberships}
-        or form.person_role.data is None
+        or role is None
     ):
-        raise ServiceError(
-            _("Geen actieve gebruiker van een deelnemende organisatie met dit e-mailadres."),
-            "email",
-        )
-    service.add_user(case, user, form.person_role.data, actor=current_user)
+        message = _("Geen actieve gebruiker van een deelnemende organisatie met dit e-mailadres.")
+        if field != "email":  # a list of addresses: say which one
+            message = f"{message} ({email})"
+        raise ServiceError(message, field)
+    service.add_user(case, user, role, actor=current_user)
 
 
 @bp.post("/casussen/<int:case_id>/deelnemers/personen")
@@ -489,7 +492,7 @@ def add_case_user(case_id):
     if form.validate_on_submit():
         done = run_use_case(
             form,
-            lambda: _add_person(case, form),
+            lambda: _add_person(case, form.email.data, form.person_role.data),
             success=_("De persoon neemt nu deel aan de casus."),
         )
         if done is not REFUSED:

@@ -154,6 +154,19 @@ class CaseForm(FlaskForm):
 
 class NewCaseForm(CaseForm):
     municipality_id = SelectField(_l("Gemeente"), coerce=int_or_none, validate_choice=False)
+    people = TextAreaField(
+        _l("Personen met een eigen rol"),
+        validators=[Length(max=2000)],
+        description=_l(
+            "Niet verplicht. Eén e-mailadres per regel, van iemand van een deelnemende "
+            "organisatie (bijvoorbeeld een behandelaar van de politie)."
+        ),
+    )
+    people_role = _role_field(_l("Rol van deze personen"))
+
+    def people_emails(self) -> list[str]:
+        lines = (self.people.data or "").replace(",", "\n").splitlines()
+        return list(dict.fromkeys(line.strip() for line in lines if line.strip()))
 
     def participant_rows(self):
         """(number, organisation, role, core, address) fields of each participant row."""

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from neig_workspace.access import policy
 from neig_workspace.access.roles import SpaceRole
+from neig_workspace.accounts.models import User
 from neig_workspace.audit.models import AuditEvent
 from neig_workspace.cases import service
 from neig_workspace.cases.models import Case, CaseLink, CaseStatus
@@ -53,7 +54,8 @@ def test_member_opens_a_case_for_own_municipality_with_participants(app, client,
     login_as(app, client, personas.member_a)
     page = client.get("/casussen/nieuw").get_data(as_text=True)
     assert "Gemeente Rotterdam" in page
-    assert f'value="{personas.orgs["gemeente_b"]}"' not in page.split('id="org_1"')[0]
+    municipalities = page.split('id="municipality_id"')[1].split("</select>")[0]
+    assert f'value="{personas.orgs["gemeente_b"]}"' not in municipalities
     data = _form(
         app,
         personas.orgs["gemeente_a"],
@@ -79,6 +81,39 @@ def test_member_opens_a_case_for_own_municipality_with_participants(app, client,
         assert by_org[personas.orgs["politie"]].address_access
         assert not by_org[personas.orgs["corporatie"]].core
         assert service.decrypt_address(created) == ADDRESS
+
+
+def test_the_creator_names_persons_with_a_role_of_their_own(app, client, personas):
+    login_as(app, client, personas.member_a)
+    data = _form(
+        app,
+        personas.orgs["gemeente_a"],
+        org_1=personas.orgs["politie"],
+        role_1=SpaceRole.VIEWER.value,
+        core_1="y",
+        people=f"{personas.police.email}\n",
+        people_role=SpaceRole.EDITOR.value,
+    )
+    assert post_form(client, "/casussen/nieuw", data).status_code == 302
+    with app.app_context():
+        created = db.session.scalar(select(Case))
+        with policy.assuming_mfa():
+            police = db.session.get(User, personas.police.id)
+            assert policy.can(police, "case.edit", created)
+        events = _events(app, "case.user_added", created.id)
+    assert events == 1
+
+
+def test_a_person_outside_the_participants_is_refused_and_nothing_is_saved(app, client, personas):
+    login_as(app, client, personas.member_a)
+    data = _form(app, personas.orgs["gemeente_a"], people=f"{personas.member_b.email}")
+    response = post_form(client, "/casussen/nieuw", data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Geen actieve gebruiker van een deelnemende organisatie met dit e-mailadres." in page
+    assert personas.member_b.email in page  # what was typed stays in the field
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Case.id))) == 0
 
 
 def test_member_may_not_open_a_case_for_another_municipality(app, client, personas):
