@@ -521,6 +521,9 @@ def _notification_view(user, notification: Notification) -> bool:
 
 
 def _space_run_plans(user, space: Space) -> bool:
+    # A case keeps to its own items (measures, tasks, timeline): no action plans in it.
+    if space.kind == SpaceKind.CASE:
+        return False
     return _space_view(user, space) and (user.is_secretariat or _space_edit_all(user, space))
 
 
@@ -597,7 +600,7 @@ def spaces_running_plans(user) -> ColumnElement[bool]:
     create page still asks `action_plan.create`, which also wants MFA where the space does)."""
     if not _active(user):
         return false()
-    clause = visible_spaces(user) & Space.archived_at.is_(None)
+    clause = visible_spaces(user) & Space.archived_at.is_(None) & (Space.kind != SpaceKind.CASE)
     if user.is_secretariat:
         return clause
     editor_grants = select(SpaceGrant.space_id).where(

@@ -282,13 +282,16 @@ def disclosures_register(case_id):
     """Which organisation received what, when and on which basis."""
     case = load_case(case_id, "case.view_disclosures")
     organisation_id = request.args.get("organisatie", type=int)
+    page = paginate(disclosures.register_query(case, organisation_id))
+    visible = disclosures.visible_items(page.items, current_user)
     return render_template(
         "cases/disclosures.html",
         case=case,
-        page=paginate(disclosures.register_query(case, organisation_id)),
+        page=page,
         organisations=_participating(case),
         organisation_id=organisation_id,
         item_type_label=disclosures.item_type_label,
+        item_label=lambda row: disclosures.item_label(row, visible),
     )
 
 

@@ -52,6 +52,9 @@ READ_ACTIONS = (
     "document.viewed",
     "document.downloaded",
     "document.previewed",
+    "document.compared",
+    "case.exported",
+    "case.disclosures_exported",
 )
 
 
@@ -238,7 +241,8 @@ def _render_case(case: Case, *, status_form=None, link_form=None, status: int = 
         may_read_address=can(current_user, "case.read_address", case),
         participants=_participant_rows(case),
         linked=service.linked_cases(case, current_user),
-        matches=service.matches(case),
+        # hit / no-hit: only the case's managers are told whom to contact
+        matches=service.matches(case) if can(current_user, "case.manage", case) else [],
         items=item_sections(case, current_user),
         action_form=ActionForm(formdata=None),
     )

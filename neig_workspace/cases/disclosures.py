@@ -71,12 +71,47 @@ def _header() -> list[str]:
     ]
 
 
-def _values(case: Case, row: Disclosure) -> list[str]:
+#: Register rows about an item -> (model, the policy filter of that model).
+_ITEM_FILTERS = {
+    "document": lambda: (Document, policy.visible_documents),
+    "entry": lambda: (TimelineEntry, policy.visible_timeline_entries),
+    "measure": lambda: (Measure, policy.visible_measures),
+    "task": lambda: (AftercareTask, policy.visible_tasks),
+}
+
+
+def visible_items(rows, user) -> set[tuple[str, int]]:
+    """(item type, id) of the rows' items `user` may see: the register names an item only to
+    whoever may see it (a document narrowed to the police is "a document" to the mayor)."""
+    wanted: dict[str, set[int]] = {}
+    for row in rows:
+        if row.item_type in _ITEM_FILTERS and row.item_id is not None:
+            wanted.setdefault(row.item_type, set()).add(row.item_id)
+    seen = set()
+    for item_type, ids in wanted.items():
+        model, visible = _ITEM_FILTERS[item_type]()
+        found = db.session.scalars(select(model.id).where(model.id.in_(ids), visible(user)))
+        seen |= {(item_type, item_id) for item_id in found}
+    return seen
+
+
+def item_label(row: Disclosure, visible: set[tuple[str, int]]) -> str:
+    about_an_item = row.item_type in _ITEM_FILTERS and row.item_id is not None
+    if not about_an_item or (row.item_type, row.item_id) in visible:
+        return row.item_label
+    return _(
+        "%(kind)s nr. %(id)s (niet zichtbaar voor u)",
+        kind=item_type_label(row.item_type),
+        id=row.item_id,
+    )
+
+
+def _values(case: Case, row: Disclosure, visible: set[tuple[str, int]]) -> list[str]:
     return [
         case.reference,
         row.organisation.name,
         item_type_label(row.item_type),
-        row.item_label,
+        item_label(row, visible),
         format_datetime(row.disclosed_at),
         row.legal_basis.name,
         row.disclosed_by.name if row.disclosed_by else "",
@@ -91,8 +126,10 @@ def export_csv(case: Case, *, actor, organisation_id: int | None = None) -> byte
         buffer, delimiter=CSV_DELIMITER, quoting=csv.QUOTE_ALL, lineterminator="\r\n"
     )
     writer.writerow(_header())
-    for row in db.session.scalars(register_query(case, organisation_id)):
-        writer.writerow([neutralise_formula(clean_text(v)) for v in _values(case, row)])
+    rows = db.session.scalars(register_query(case, organisation_id)).all()
+    visible = visible_items(rows, actor)
+    for row in rows:
+        writer.writerow([neutralise_formula(clean_text(v)) for v in _values(case, row, visible)])
     audit.record(
         "case.disclosures_exported",
         actor=actor,

@@ -354,7 +354,7 @@ def add_entry(case: Case, data: EntryData, *, actor) -> TimelineEntry:
         },
     )
     readers = _reader_organisations(case, narrowing)
-    label = f"{ENTRY_KIND_LABELS[entry.kind]} {format_date(entry.occurred_at.date(), 'short')}"
+    label = entry_label(entry)
     for row in readers:
         if row.organisation_id != supplier.id:
             service.register_disclosure(
@@ -391,3 +391,8 @@ def _tell_readers(case: Case, organisation_ids: list[int], *, actor) -> None:
             actor=actor,
             confidential=True,
         )
+
+
+def entry_label(entry: TimelineEntry) -> str:
+    """How the disclosure register names an entry: its kind and date, not its text."""
+    return f"{ENTRY_KIND_LABELS[entry.kind]} {format_date(entry.occurred_at.date(), 'short')}"

@@ -103,6 +103,7 @@ def record_provenance(document, *, actor, legal_basis_id=None, supplier_id=None)
         legal_basis_id=legal_basis_id,
     )
     db.session.add(row)
+    _keep_for_supplier(case, document, row.supplier_organisation_id)
     db.session.flush()
     audit.record(
         "case.document_supplied",
@@ -126,6 +127,19 @@ def _disclose(case, org_id, item_type, item_id, label, actor, basis_id) -> None:
     service.register_disclosure(
         case, org, item_type, item_id, label, actor=actor, basis_id=basis_id
     )
+
+
+def _keep_for_supplier(case: Case, document, supplier_id: int) -> None:
+    """A partner that is not core reads only what is narrowed to it: what it supplies without a
+    narrowing goes to the core organisations and to itself, so it keeps reading its own."""
+    if document.narrowing or supplier_id in readers(case, []):
+        return
+    from ..documents.models import DocumentNarrowing
+
+    document.narrowing = [
+        DocumentNarrowing(organisation_id=org_id)
+        for org_id in sorted(readers(case, []) | {supplier_id})
+    ]
 
 
 def readers(case: Case, narrowing: list[int]) -> set[int]:

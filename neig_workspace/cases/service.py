@@ -14,7 +14,7 @@ from datetime import datetime
 
 from cryptography.fernet import InvalidToken
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, exists, func, select
 
 from ..access import policy
 from ..access.roles import SpaceRole
@@ -31,6 +31,7 @@ from ..spaces.models import Classification, PrincipalType, SpaceGrant, SpaceKind
 from ..timeutil import utcnow
 from .models import (
     Case,
+    CaseDocument,
     CaseLink,
     CaseMatch,
     CaseOrganisation,
@@ -40,6 +41,8 @@ from .models import (
     ExplosiveType,
     LegalBasis,
     TargetType,
+    TimelineEntry,
+    TimelineNarrowing,
 )
 
 #: The status a case may move to from each status; a closed case is reopened to "in behandeling".
@@ -49,6 +52,9 @@ TRANSITIONS = {
     CaseStatus.NAZORG: (CaseStatus.IN_BEHANDELING, CaseStatus.AFGESLOTEN),
     CaseStatus.AFGESLOTEN: (CaseStatus.IN_BEHANDELING,),
 }
+
+#: Organisation types that may be core partners (the local triangle, and the secretariat).
+CORE_TYPES = (OrgType.MUNICIPALITY, OrgType.POLICE, OrgType.PUBLIC_PROSECUTOR, OrgType.SECRETARIAT)
 
 #: The fields of a case a form may change (update_case); the address has its own path.
 CASE_FIELDS = (
@@ -116,6 +122,12 @@ def _set_address(case: Case, address: str) -> bool:
         return False
     case.address_encrypted = _encrypt_address(address) if address else None
     case.address_hash = new_hash
+    if case.id is not None:  # a match was about the old address: it goes on both sides
+        db.session.execute(
+            delete(CaseMatch).where(
+                (CaseMatch.case_id == case.id) | (CaseMatch.other_case_id == case.id)
+            )
+        )
     return True
 
 
@@ -332,8 +344,17 @@ def add_participant(case: Case, participant: Participant, *, actor, announce: bo
     org = participant.organisation
     if not org.active:
         raise ServiceError(_("Deze organisatie is niet actief."), "organisation_id")
+    if participant.core and org.type not in CORE_TYPES:
+        raise ServiceError(
+            _(
+                "Alleen de gemeente, de politie, het OM en het secretariaat kunnen kernpartner "
+                "zijn; een andere partner ziet wat met hem gedeeld wordt."
+            ),
+            "core",
+        )
     row = participation(case, org.id)
     is_new = row is None
+    becomes_core = participant.core and (is_new or not row.core)
     if is_new:
         row = CaseOrganisation(case_id=case.id, organisation_id=org.id, added_by_id=actor.id)
         db.session.add(row)
@@ -358,11 +379,53 @@ def add_participant(case: Case, participant: Participant, *, actor, announce: bo
     )
     if is_new:
         register_disclosure(case, org, "case", case.id, _("Casusgegevens"), actor=actor)
+    if becomes_core:
+        _disclose_open_items(case, org, actor=actor)
     if gained_address:
         register_disclosure(case, org, "address", case.id, _("Volledig adres"), actor=actor)
     if is_new and announce:
         _announce_to(case, _organisation_members(org.id), NotificationKind.CASE_ADDED, actor)
     return row
+
+
+def _disclose_open_items(case: Case, org: Organisation, *, actor) -> None:
+    """A core organisation reads every item that is not narrowed: register each it now
+    receives (but what it supplied itself)."""
+    from ..documents.models import Document, DocumentNarrowing
+
+    documents = db.session.execute(
+        select(Document.id, Document.title, CaseDocument.legal_basis_id)
+        .join(CaseDocument, CaseDocument.document_id == Document.id)
+        .where(
+            CaseDocument.case_id == case.id,
+            CaseDocument.supplier_organisation_id != org.id,
+            Document.deleted_at.is_(None),
+            ~exists().where(DocumentNarrowing.document_id == Document.id),
+        )
+    )
+    for document_id, title, basis_id in documents:
+        register_disclosure(
+            case, org, "document", document_id, title, actor=actor, basis_id=basis_id
+        )
+    entries = db.session.scalars(
+        select(TimelineEntry).where(
+            TimelineEntry.case_id == case.id,
+            TimelineEntry.supplier_organisation_id != org.id,
+            ~exists().where(TimelineNarrowing.entry_id == TimelineEntry.id),
+        )
+    )
+    from .item_service import entry_label
+
+    for entry in entries:
+        register_disclosure(
+            case,
+            org,
+            "entry",
+            entry.id,
+            entry_label(entry),
+            actor=actor,
+            basis_id=entry.legal_basis_id,
+        )
 
 
 def remove_participant(case: Case, organisation: Organisation, *, actor) -> None:
@@ -374,12 +437,35 @@ def remove_participant(case: Case, organisation: Organisation, *, actor) -> None
         spaces.remove_grant(grant, actor=actor)
     case.organisations.remove(row)
     db.session.delete(row)
+    # Its people leave with it, unless another participating organisation brings them in.
+    for person in _orphaned_person_grants(case, organisation.id):
+        remove_user(case, person, actor=actor)
     audit.record(
         "case.participant_removed",
         actor=actor,
         target=case,
         space_id=case.space_id,
         details={"organisation": organisation.id},
+    )
+
+
+def _orphaned_person_grants(case: Case, organisation_id: int) -> list[SpaceGrant]:
+    """Personal grants in the case of members of `organisation_id` who belong to no other
+    organisation that takes part."""
+    from ..organisations.models import Membership
+
+    still_taking_part = [co.organisation_id for co in case.organisations]
+    elsewhere = select(Membership.user_id).where(Membership.organisation_id.in_(still_taking_part))
+    members = select(Membership.user_id).where(Membership.organisation_id == organisation_id)
+    return list(
+        db.session.scalars(
+            select(SpaceGrant).where(
+                SpaceGrant.space_id == case.space_id,
+                SpaceGrant.principal_type == PrincipalType.USER,
+                SpaceGrant.user_id.in_(members),
+                SpaceGrant.user_id.not_in(elsewhere),
+            )
+        )
     )
 
 

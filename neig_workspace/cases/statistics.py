@@ -4,27 +4,39 @@ Counted from `CaseStatistic` only (no personal data; destroyed cases still count
 filtered by who looks: every network member sees the same figures, so no figure may single out
 an attack.
 
-The small-cell rule. Every published figure (each cell and each total) of 1 to 4 shows as
-"< 5". Hiding a cell alone is not enough: when a total is shown and exactly one of its parts is
-hidden, the part is the total minus the others. So the figures are protected as one set of sums:
+The small-cell rule. Every published figure (each cell and each total) under 5, zero included,
+shows as "< 5": a reader cannot tell no attack from one. Hiding a cell alone is not enough, as
+sums give figures away; so the figures are protected as one set of sums:
 
     municipality x month, municipality x target type, municipality x explosive type,
     with the municipality totals, the national totals per month / type and the grand total.
 
-Every sum ("line": a total and its parts) that has exactly one hidden figure gets a second one
-hidden: the smallest non-zero part still shown (or, when no part is left, the total). That is
-repeated until no line has a single hidden figure. A second-hidden figure shows as "x". The
-page without a municipality shows the national totals and the municipality totals; the page of
-one municipality shows its row of each grid. Both come from the same protected set, so putting
-the pages side by side does not give a hidden figure away either.
+In a sum ("line": a total and its parts) the shown total minus the shown parts is the sum of
+the hidden ones, and a reader knows "< 5" is 0 to 4 and "x" is at least 5 (else it would read
+"< 5"). So every figure gets the range a reader can narrow it to: a shown figure its value,
+"< 5" [0, 4], "x" [5, no limit]; per line a hidden figure lies between the total's range minus
+the others' and (for a total) the sum of the parts' ranges. These ranges are narrowed line by
+line, across all lines, until nothing changes. While a hidden figure is pinned to a number of
+attacks (pinned to 0 tells of none), one more figure of the line that pins it is hidden (the
+smallest non-zero part shown, else the total; when only several lines together pin it, of one
+of its lines; it shows as "x"), and the ranges are worked out again.
 
-This guards against subtraction within and across the published tables; it is the usual
-primary/secondary suppression rule, not a proof against every combination of equations.
+The page without a municipality shows the national totals and the municipality totals; the
+page of one municipality shows its row of each grid. Both come from the same protected set, so
+putting the pages side by side does not give a hidden figure away either; the action plan's
+monthly figures are taken from it as well.
+
+Zeros show as "< 5" too: were they shown, a total of 4 over four "< 5" parts would give each
+part away as 1. What a reader can still learn is a small sum over several hidden figures (12
+shown, 10 shown: 2 attacks in the other months, not which); the rule guards against subtraction and range reasoning along the published
+sums; it is the usual primary/secondary suppression, not a proof against every combination of
+equations.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from math import inf
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -91,26 +103,91 @@ def _lines(municipality_ids: list[int]) -> list[list]:
 
 def protect(values: dict, lines: list[list]) -> dict:
     """The published text of every figure under the small-cell rule (see the module's doc)."""
-    state = {k: SMALL if 1 <= v <= 4 else None for k, v in values.items()}
+    state = {k: SMALL if v <= 4 else None for k, v in values.items()}
+    while pick := _next_to_hide(values, lines, state):
+        state[pick] = HIDDEN
+    return {k: state.get(k) or str(v) for k, v in values.items()}
+
+
+def _next_in_line(line: list, values: dict, state: dict):
+    """The figure of a line to hide next: its smallest non-zero part still shown, else its
+    total when shown and non-zero, else None."""
+    total, *parts = line
+    shown = [p for p in parts if not state.get(p) and values.get(p, 0) > 0]
+    if not shown and not state.get(total) and values.get(total, 0) > 0:
+        shown = [total]
+    return min(shown, key=lambda k: (values[k], str(k))) if shown else None
+
+
+def _next_to_hide(values: dict, lines: list[list], state: dict):
+    """A figure whose hiding unpins a hidden figure, taken from a line that pins it; None when
+    nothing is pinned (or only in lines with nothing left to hide, see the module's doc)."""
+    for key, pinning in sorted(pinned(values, lines, state).items(), key=lambda kv: str(kv[0])):
+        candidates = pinning or [i for i, line in enumerate(lines) if key in line]
+        for index in candidates:
+            pick = _next_in_line(lines[index], values, state)
+            if pick:
+                return pick
+    return None
+
+
+def pinned(values: dict, lines: list[list], state: dict) -> dict:
+    """The hidden figures a reader can pin to one value from the published texts, each with
+    the indexes of the lines that pin it (empty when only lines together do)."""
+    published = {k: _reader_range(k, values, state) for k in set(values).union(*lines)}
+    bounds = dict(published)
+    pins = defaultdict(list)
     changed = True
     while changed:
         changed = False
-        for total, *parts in lines:
-            if sum(1 for k in (total, *parts) if state.get(k)) != 1:
-                continue
-            shown = [p for p in parts if not state.get(p) and values.get(p, 0) > 0]
-            if not shown and not state.get(total) and values.get(total, 0) > 0:
-                shown = [total]
-            if shown:
-                pick = min(shown, key=lambda k: (values[k], str(k)))
-                state[pick] = HIDDEN
-                changed = True
-    return {k: state.get(k) or str(v) for k, v in values.items()}
+        for index, line in enumerate(lines):
+            for key, lo, hi in _implied(line, bounds):
+                if not state.get(key):
+                    continue
+                if max(lo, published[key][0]) == min(hi, published[key][1]):
+                    if index not in pins[key]:
+                        pins[key].append(index)
+                narrowed = (max(lo, bounds[key][0]), min(hi, bounds[key][1]))
+                if narrowed != bounds[key]:
+                    bounds[key] = narrowed
+                    changed = True
+    # Pinned to 0 tells of no attack: only a hidden figure pinned to a count of attacks matters.
+    return {k: pins[k] for k, (lo, hi) in bounds.items() if state.get(k) and lo == hi and lo > 0}
+
+
+def _reader_range(key, values: dict, state: dict) -> tuple:
+    """What a reader knows of one figure from its text alone."""
+    if state.get(key) == SMALL:
+        return (0, 4)
+    if state.get(key) == HIDDEN:
+        return (5, inf)
+    return (values.get(key, 0), values.get(key, 0))
+
+
+def _implied(line: list, bounds: dict):
+    """(figure, lo, hi): the range the other figures of a line leave each of its figures."""
+    total, *parts = line
+    lo_sum = sum(bounds[p][0] for p in parts)
+    finite_hi = sum(bounds[p][1] for p in parts if bounds[p][1] != inf)
+    open_ended = sum(1 for p in parts if bounds[p][1] == inf)
+    yield total, lo_sum, (inf if open_ended else finite_hi)
+    total_lo, total_hi = bounds[total]
+    for p in parts:
+        lo, hi = bounds[p]
+        others_hi = inf if open_ended - (hi == inf) else finite_hi - (0 if hi == inf else hi)
+        yield p, total_lo - others_hi, total_hi - (lo_sum - lo)
 
 
 def protected_year(year: int) -> Protected:
     values = _grids(year)
     municipality_ids = sorted({key[1] for key in values})
+    values = with_totals(values, municipality_ids)
+    return Protected(year, protect(values, _lines(municipality_ids)), municipality_ids)
+
+
+def with_totals(values: dict, municipality_ids: list[int]) -> dict:
+    """The grid counts with every empty cell as 0 and every total of `_lines` added."""
+    values = dict(values)
     margin = {"m": "month", "t": "target", "e": "explosive"}
     for grid, keys in (("m", MONTHS), ("t", tuple(TargetType)), ("e", tuple(ExplosiveType))):
         for k in keys:
@@ -120,7 +197,7 @@ def protected_year(year: int) -> Protected:
     for mun in municipality_ids:
         values[("mun", mun)] = sum(values[("m", mun, n)] for n in MONTHS)
     values[("all",)] = sum(values[("mun", mun)] for mun in municipality_ids)
-    return Protected(year, protect(values, _lines(municipality_ids)), municipality_ids)
+    return values
 
 
 # --- what the page and the CSV show ------------------------------------------------------------

@@ -400,6 +400,19 @@ EXPORTS = {
 }
 
 
+def _check_export_release(document: Document) -> None:
+    """The table carries the document's text out of its case: a document another
+    organisation supplied needs its approval (originator control, issue #5); a refusal
+    raises ReleaseNeeded, answered with 403 app-wide."""
+    from ..cases import originator  # imported here: cases imports comments
+    from ..cases.models import ReleaseAction
+
+    item = originator.document_item(document)
+    own = {m.organisation_id for m in current_user.memberships}
+    if item is not None and item.supplier_id not in own:  # as the case export does
+        originator.check_release(current_user, item, ReleaseAction.EXPORT)
+
+
 @bp.get("/commentaarrondes/<int:round_id>/commentaartabel")
 @login_required
 def export_table(round_id):
@@ -408,6 +421,7 @@ def export_table(round_id):
     fmt = request.args.get("formaat", "docx")
     if fmt not in EXPORTS:
         return redirect(url_for(".round_page", round_id=comment_round.id))
+    _check_export_release(comment_round.document)
     build, mimetype = EXPORTS[fmt]
     data = build(service.comment_table(comment_round))
     service.record_export(comment_round, fmt, actor=current_user)

@@ -15,7 +15,13 @@ from ..spaces.models import Classification, Space
 from . import drafts, service
 from .forms import StatusForm, TextDraftForm, TextVersionForm
 from .models import Document, DocumentStatus, DocumentVersion
-from .views import _folder_choices, _folder_or_404, _space_organisations, bp
+from .views import (
+    _audit_confidential_view,
+    _folder_choices,
+    _folder_or_404,
+    _space_organisations,
+    bp,
+)
 
 
 def _wants_preview() -> bool:
@@ -113,6 +119,8 @@ def edit_text(document_id):
     """Edit a text draft: saving makes a new version; every earlier one is kept."""
     document = load_or_404(Document, document_id, "document.edit_text")
     posted = request.method == "POST"
+    if not posted:  # the form shows the text: a read, logged where opening the document is
+        _audit_confidential_view(document, db.session.get(Space, document.space_id))
     form = TextVersionForm(
         formdata=request.form if posted else None,
         data=None if posted else {"text": drafts.read_text(document.latest)},

@@ -176,21 +176,28 @@ def scan_pending(client: ClamdClient) -> PendingReport:
 
 
 def _mark_infected(versions, verdict: Verdict) -> None:
+    from .service import audit_details  # service imports this module
+
     for version in versions:  # identical content is infected whatever it was marked before
         version.scan_status = ScanStatus.INFECTED
+        space_id = _space_id(version)
         audit.record(
             "document.infected",
             result="failure",
             target_type="document",
             target_id=version.document_id,
-            space_id=_space_id(version),
-            details={
-                "version": version.number,
-                "filename": version.filename,
-                "signature": verdict.signature,
-                "space": _space_id(version),
-                "found_by": "scan-pending",
-            },
+            space_id=space_id,
+            # casework (issue #5): no file name of a case document in the audit log
+            details=audit_details(
+                space_id,
+                {
+                    "version": version.number,
+                    "filename": version.filename,
+                    "signature": verdict.signature,
+                    "space": space_id,
+                    "found_by": "scan-pending",
+                },
+            ),
         )
 
 

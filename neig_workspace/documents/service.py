@@ -71,6 +71,35 @@ def record_refusal(error: UploadRefused, *, actor) -> None:
     db.session.commit()
 
 
+# --- audit details in case spaces (issue #5) ------------------------------------------------
+
+#: Detail keys that name content: a title, a description, tags, a folder or file name.
+NAMING_KEYS = frozenset({"title", "description", "tags", "name", "filename"})
+#: What a case space's audit row holds instead of a name.
+WITHHELD = "withheld"
+
+
+def _private(space: Space | int) -> bool:
+    """Audit rows outlive a case's retention and are shown to platform admins, who may see
+    nothing of cases: in a case space they hold ids and field names only."""
+    if not isinstance(space, Space):
+        space = db.session.get(Space, space)
+    return space is not None and space.kind == SpaceKind.CASE
+
+
+def audit_details(space: Space | int, details: dict) -> dict:
+    """`details` as a document or folder event in `space` may keep them: unchanged outside
+    case spaces; in a case space names are withheld and a metadata change (`before`/`after`
+    snapshots) becomes the list of changed field names."""
+    if not _private(space):
+        return details
+    reduced = {key: WITHHELD if key in NAMING_KEYS else value for key, value in details.items()}
+    if isinstance(details.get("before"), dict):
+        before, after = reduced.pop("before"), reduced.pop("after")
+        reduced["fields"] = sorted(key for key in before if before[key] != after.get(key))
+    return reduced
+
+
 def _size_label(size: int) -> str:
     # A limit under 1 MB would otherwise read as "0 MB".
     if size >= 1024 * 1024:
@@ -126,7 +155,7 @@ def _scan(staged: StagedBlob, filename: str, space_id: int) -> ScanStatus:
             _("De virusscanner is niet bereikbaar; probeer het later opnieuw."),
             action="document.scan_unavailable",
             space_id=space_id,
-            details={"filename": filename, "space": space_id},
+            details=audit_details(space_id, {"filename": filename, "space": space_id}),
         ) from error
     if verdict.infected:
         raise UploadRefused(
@@ -137,7 +166,10 @@ def _scan(staged: StagedBlob, filename: str, space_id: int) -> ScanStatus:
             ),
             action="document.infected",
             space_id=space_id,
-            details={"filename": filename, "signature": verdict.signature, "space": space_id},
+            details=audit_details(
+                space_id,
+                {"filename": filename, "signature": verdict.signature, "space": space_id},
+            ),
         )
     return ScanStatus.CLEAN
 
@@ -375,7 +407,7 @@ def update_metadata(
             actor=actor,
             target=document,
             space_id=document.space_id,
-            details={"before": before, "after": after},
+            details=audit_details(space, {"before": before, "after": after}),
         )
     if old_narrowing != sorted(set(narrowing)):
         audit.record(
@@ -471,7 +503,7 @@ def create_folder(space: Space, name: str, parent: Folder | None, *, actor) -> F
         actor=actor,
         target=folder,
         space_id=space.id,
-        details={"name": folder.name},
+        details=audit_details(space, {"name": folder.name}),
     )
     return folder
 
@@ -560,7 +592,9 @@ def purge_document(document: Document, *, actor) -> list[str]:
         actor=actor,
         target=document,
         space_id=document.space_id,
-        details={"title": document.title, "versions": document.latest_number},
+        details=audit_details(
+            document.space_id, {"title": document.title, "versions": document.latest_number}
+        ),
     )
     db.session.execute(
         DocumentVersion.__table__.delete().where(DocumentVersion.document_id == document.id)
@@ -568,6 +602,7 @@ def purge_document(document: Document, *, actor) -> list[str]:
     db.session.execute(
         DocumentNarrowing.__table__.delete().where(DocumentNarrowing.document_id == document.id)
     )
+    _forget_provenance(document)
     db.session.delete(document)
     db.session.flush()
     still_used = set(
@@ -576,6 +611,16 @@ def purge_document(document: Document, *, actor) -> list[str]:
     orphans = sorted(hashes - still_used)
     db.session.info.setdefault("neig_blobs_to_delete", []).extend(orphans)
     return orphans
+
+
+def _forget_provenance(document: Document) -> None:
+    """A purged case document takes its supplier record along (the disclosure register keeps
+    who received it); without this the delete fails on the foreign key."""
+    from ..cases.models import CaseDocument  # imported here: cases imports documents
+
+    db.session.execute(
+        CaseDocument.__table__.delete().where(CaseDocument.document_id == document.id)
+    )
 
 
 @event.listens_for(Session, "after_commit")

@@ -10,6 +10,7 @@ from ..access.policy import (
     load_or_404,
     require,
     seeable_spaces,
+    session_has_mfa,
     space_role,
     visible_activity,
     visible_spaces,
@@ -52,11 +53,10 @@ def _labels():
 @login_required
 def index():
     """My spaces, grouped by kind, with how many events happened since my last visit."""
-    spaces = db.session.scalars(
-        select(Space)
-        .where(visible_spaces(current_user), Space.archived_at.is_(None))
-        .order_by(Space.name)
-    ).all()
+    query = select(Space).where(visible_spaces(current_user), Space.archived_at.is_(None))
+    if not session_has_mfa():  # casework (issue #5): not even a case's reference without MFA
+        query = query.where(Space.kind != SpaceKind.CASE)
+    spaces = db.session.scalars(query.order_by(Space.name)).all()
     return render_template(
         "spaces/index.html", spaces_by_kind=_group(spaces), news=_news_counts(spaces)
     )

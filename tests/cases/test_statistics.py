@@ -5,9 +5,13 @@ import csv
 import html as htmllib
 import io
 import re
+from collections import Counter
 from datetime import date
+from math import inf
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from neig_workspace.actions.models import ActionPlan
@@ -64,21 +68,20 @@ ROWS = [
 ]
 
 
-def test_small_cells_show_as_less_than_five_and_a_partner_as_x(app, personas):
+def test_small_cells_and_zeros_show_as_less_than_five(app, personas):
     plant(app, personas, ROWS)
     html = page(app, personas, jaar=2025, gemeente=personas.orgs["gemeente_a"]).get_data(
         as_text=True
     )
     months = table(html, "maand")
-    assert months["maart"] == "< 5"
-    # With only March hidden, 19 - 10 - 6 would give it away: the smallest other month goes too.
-    assert months["juni"] == "x"
-    assert (months["april"], months["januari"], months["Totaal"]) == ("10", "0", "19")
+    # 19 - 10 - 6 = 3 attacks in the other months; as a zero shows as "< 5" too, not which.
+    assert (months["maart"], months["januari"]) == ("< 5", "< 5")
+    assert (months["april"], months["juni"], months["Totaal"]) == ("10", "6", "19")
     assert table(html, "doelwit") == {
         "woning": "9",
-        "bedrijfspand": "0",
+        "bedrijfspand": "< 5",
         "voertuig": "10",
-        "overig": "0",
+        "overig": "< 5",
         "Totaal": "19",
     }
 
@@ -87,13 +90,12 @@ def test_the_national_page_hides_what_the_municipality_pages_would_give_away(app
     plant(app, personas, ROWS)
     html = page(app, personas, jaar=2025).get_data(as_text=True)
     months = table(html, "maand")
-    # National June (6) is Rotterdam's hidden June; May, the smallest other month, hides with it;
-    # Amsterdam's March hides next to Rotterdam's "< 5" (15 - 12 would give it away).
+    # National March (15) minus Amsterdam's March (12) would give Rotterdam's 3 away: both hide.
     assert (months["maart"], months["april"], months["mei"], months["juni"]) == (
-        "15",
+        "x",
         "10",
-        "x",
-        "x",
+        "8",
+        "6",
     )
     assert months["Totaal"] == "39"
     assert table(html, "gemeente") == {
@@ -103,7 +105,7 @@ def test_the_national_page_hides_what_the_municipality_pages_would_give_away(app
     }
     amsterdam = page(app, personas, jaar=2025, gemeente=personas.orgs["gemeente_b"])
     months = table(amsterdam.get_data(as_text=True), "maand")
-    assert (months["maart"], months["mei"], months["Totaal"]) == ("x", "x", "20")
+    assert (months["maart"], months["mei"], months["Totaal"]) == ("x", "8", "20")
 
 
 def test_no_sum_has_exactly_one_hidden_figure(app, personas):
@@ -125,9 +127,19 @@ def test_no_sum_has_exactly_one_hidden_figure(app, personas):
 
 
 def test_protect_picks_the_smallest_other_cell():
-    values = {("t",): 20, ("a",): 2, ("b",): 7, ("c",): 11, ("d",): 0}
-    published = statistics.protect(values, [[("t",), ("a",), ("b",), ("c",), ("d",)]])
-    assert published == {("t",): "20", ("a",): "< 5", ("b",): "x", ("c",): "11", ("d",): "0"}
+    # 20 - 7 - 11 would give "a" away as 2: the smallest other part (7) hides too.
+    values = {("t",): 20, ("a",): 2, ("b",): 7, ("c",): 11}
+    published = statistics.protect(values, [[("t",), ("a",), ("b",), ("c",)]])
+    assert published == {("t",): "20", ("a",): "< 5", ("b",): "x", ("c",): "11"}
+
+
+def test_a_zero_shows_as_less_than_five_so_small_parts_cannot_be_told_apart():
+    # Were the zeros shown, a total of 4 over four "< 5" parts would make each part 1.
+    line = [("t",), ("a",), ("b",), ("c",), ("d",), ("e",)]
+    values = {("t",): 4, ("a",): 1, ("b",): 1, ("c",): 1, ("d",): 1, ("e",): 0}
+    published = statistics.protect(values, [line])
+    assert set(published.values()) == {"< 5"}
+    assert derivable(published, [line]) == []
 
 
 def test_the_csv_never_holds_a_count_under_five(app, personas):
@@ -203,7 +215,8 @@ def test_an_action_plan_can_count_attacks_from_the_cases(app, personas):
         counts = statistics.kpi_counts(
             db.session.get(ActionPlan, plan_id), date(2025, 1, 1), date(2025, 12, 31), None
         )
-    assert counts[(2025, 1)] == 50 and counts[(2025, 2)] == 17 and counts[(2025, 3)] == 0
+    # March (0) shows as "< 5" on the statistics page: the plan leaves it out, not as 0.
+    assert counts == {(2025, 1): 50, (2025, 2): 17}
     client = login_as(app, app.test_client(), personas.member_a)
     html = client.get(f"/actieplannen/{plan_id}/dashboard").get_data(as_text=True)
     assert "Bron: uit de casusregistratie." in html
@@ -221,5 +234,147 @@ def test_the_plan_source_leaves_out_a_month_the_page_hides(app, personas):
     )
     with app.app_context():
         counts = statistics.kpi_counts(None, date(2025, 1, 1), date(2025, 3, 31), None)
-    # February (2) is "< 5", January then "x": neither is given; March (0) is.
-    assert counts == {(2025, 3): 0}
+    # February (2) and March (0) are "< 5": neither is given.
+    assert counts == {(2025, 1): 30}
+
+
+# --- ranges: hidden figures a reader can still pin down ----------------------------------------
+
+
+def reader_range(text: str) -> tuple:
+    return {"< 5": (0, 4), "x": (5, inf)}.get(text) or (int(text), int(text))
+
+
+def derivable(published: dict, lines: list[list]) -> list:
+    """(line, figure) for every hidden figure one line pins to a number of attacks (pinned to 0
+    tells of none), reasoning only from the texts of that line (written apart from the module,
+    on purpose)."""
+    found = []
+    for line in lines:
+        ranges = [reader_range(published.get(k, "0")) for k in line]
+        for i, key in enumerate(line):
+            if published.get(key, "0").isdigit():
+                continue
+            others = [r for j, r in enumerate(ranges) if j != i]
+            if i == 0:
+                lo, hi = sum(r[0] for r in others), sum(r[1] for r in others)
+            else:
+                total, rest = others[0], others[1:]
+                lo = total[0] - sum(r[1] for r in rest)
+                hi = total[1] - sum(r[0] for r in rest)
+            value = max(lo, ranges[i][0])
+            if value == min(hi, ranges[i][1]) and value > 0:
+                found.append((line, key))
+    return found
+
+
+def test_two_small_parts_next_to_a_shown_total_are_protected():
+    # Total 12, January 10, March 1, April 1: 12 - 10 = 2 attacks, but February's 0 shows as
+    # "< 5" as well, so a reader cannot tell in which months they were.
+    line = [("t",), ("jan",), ("feb",), ("mar",), ("apr",)]
+    values = {("t",): 12, ("jan",): 10, ("feb",): 0, ("mar",): 1, ("apr",): 1}
+    published = statistics.protect(values, [line])
+    assert published == {
+        ("t",): "12",
+        ("jan",): "10",
+        ("feb",): "< 5",
+        ("mar",): "< 5",
+        ("apr",): "< 5",
+    }
+    assert derivable(published, [line]) == []
+
+
+def test_a_small_part_next_to_an_x_is_protected():
+    # Total 6, January 5, March 1: 6 - 5 would give March away, so January hides ("x", at
+    # least 5); then March is 0 or 1 and January 5 or 6.
+    line = [("t",), ("jan",), ("mar",)]
+    values = {("t",): 6, ("jan",): 5, ("mar",): 1}
+    published = statistics.protect(values, [line])
+    assert published == {("t",): "6", ("jan",): "x", ("mar",): "< 5"}
+    assert derivable(published, [line]) == []
+
+
+def csv_counts(client, **query) -> dict[tuple[str, str], str]:
+    response = client.get("/casussen/statistiek.csv", query_string=query)
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True)), delimiter=";"))
+    return {(row[0], row[3]): row[4] for row in rows[1:]}
+
+
+def assert_nothing_derivable(app):
+    with app.app_context():
+        data = statistics.protected_year(2025)
+        lines = statistics._lines(data.municipality_ids)
+    assert derivable(data.cells, lines) == []
+
+
+def test_the_page_and_csv_hide_two_small_months_next_to_a_shown_total(app, personas):
+    plant(
+        app,
+        personas,
+        [
+            ("gemeente_a", date(2025, 1, 1), 10, WONING, VUURWERK),
+            ("gemeente_a", date(2025, 3, 1), 1, WONING, VUURWERK),
+            ("gemeente_a", date(2025, 4, 1), 1, WONING, VUURWERK),
+        ],
+    )
+    rotterdam = personas.orgs["gemeente_a"]
+    months = table(
+        page(app, personas, jaar=2025, gemeente=rotterdam).get_data(as_text=True), "maand"
+    )
+    # 12 - 10 = 2 attacks in the other eleven months, which all show "< 5".
+    assert (months["januari"], months["maart"], months["april"]) == ("10", "< 5", "< 5")
+    assert (months["februari"], months["Totaal"]) == ("< 5", "12")
+    client = login_as(app, app.test_client(), personas.member_b)
+    counts = csv_counts(client, jaar=2025, gemeente=rotterdam)
+    assert (counts[("maand", "januari")], counts[("maand", "maart")]) == ("10", "< 5")
+    assert counts[("maand", "totaal")] == "12"
+    assert_nothing_derivable(app)
+
+
+def test_one_attack_beside_a_shown_month_cannot_be_placed(app, personas):
+    plant(
+        app,
+        personas,
+        [
+            ("gemeente_a", date(2025, 1, 1), 5, WONING, VUURWERK),
+            ("gemeente_a", date(2025, 3, 1), 1, WONING, VUURWERK),
+        ],
+    )
+    rotterdam = personas.orgs["gemeente_a"]
+    for query in ({"jaar": 2025}, {"jaar": 2025, "gemeente": rotterdam}):
+        months = table(page(app, personas, **query).get_data(as_text=True), "maand")
+        # 6 - 5 = 1 attack in one of the other eleven months, all "< 5": not which one.
+        assert (months["januari"], months["maart"], months["Totaal"]) == ("5", "< 5", "6")
+        assert {months[m] for m in ("februari", "april", "december")} == {"< 5"}
+    client = login_as(app, app.test_client(), personas.member_b)
+    counts = csv_counts(client, jaar=2025, gemeente=rotterdam)
+    assert (counts[("maand", "maart")], counts[("maand", "totaal")]) == ("< 5", "6")
+    assert_nothing_derivable(app)
+    with app.app_context():
+        kpi = statistics.kpi_counts(None, date(2025, 1, 1), date(2025, 3, 31), None)
+    assert kpi == {(2025, 1): 5}
+
+
+attack = st.tuples(
+    st.sampled_from([1, 2, 3]),
+    st.integers(min_value=1, max_value=12),
+    st.sampled_from(list(TargetType)),
+    st.sampled_from(list(ExplosiveType)),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(attack, max_size=60))
+def test_no_hidden_figure_can_be_pinned_down_and_no_small_figure_shows(attacks):
+    counts = Counter()
+    for mun, month, target, explosive in attacks:
+        counts[("m", mun, month)] += 1
+        counts[("t", mun, target)] += 1
+        counts[("e", mun, explosive)] += 1
+    municipality_ids = sorted({mun for mun, *_ in attacks})
+    values = statistics.with_totals(counts, municipality_ids)
+    lines = statistics._lines(municipality_ids)
+    published = statistics.protect(values, lines)
+    assert not any(text in {"1", "2", "3", "4"} for text in published.values())
+    assert all(published[k].isdigit() == (published[k] == str(v)) for k, v in values.items())
+    assert derivable(published, lines) == []
