@@ -91,6 +91,10 @@ class Config:
     RATELIMIT_LOGIN_PER_ACCOUNT = os.environ.get(
         "RATELIMIT_LOGIN_PER_ACCOUNT", "5 per minute;30 per hour"
     )
+    # Applications to join the network (issue #8): the public form, per IP address.
+    RATELIMIT_APPLICATION_PER_IP = os.environ.get(
+        "RATELIMIT_APPLICATION_PER_IP", "10 per hour;30 per day"
+    )
 
     # Mail: SMTP when MAIL_SERVER is set; otherwise (development) written to instance/outbox/.
     MAIL_SERVER = os.environ.get("MAIL_SERVER")

@@ -1,0 +1,1 @@
+"""Applications to join the network (issue #8)."""
