@@ -76,19 +76,27 @@ class RoundInvitation(db.Model):
 
 
 class Comment(db.Model):
-    """A comment on a document or on an action item (exactly one of the two)."""
+    """A comment on a document, an action item or an article (exactly one of them)."""
 
     __tablename__ = "comments"
     __table_args__ = (
         # A thread page loads its subject's comments in order.
         Index("ix_comments_document_created", "document_id", "created_at"),
         Index("ix_comments_action_item_created", "action_item_id", "created_at"),
-        CheckConstraint("(document_id IS NULL) <> (action_item_id IS NULL)", name="one_subject"),
+        Index("ix_comments_article_created", "article_id", "created_at"),  # knowledge (#8)
+        CheckConstraint(
+            "(CASE WHEN document_id IS NULL THEN 0 ELSE 1 END"
+            " + CASE WHEN action_item_id IS NULL THEN 0 ELSE 1 END"
+            " + CASE WHEN article_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_subject",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     action_item_id: Mapped[int | None] = mapped_column(ForeignKey("action_items.id"))
+    #: A knowledge base article (issue #8).
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
     #: The document version the comment was made on (later versions say "on an earlier
     #: version"); None on an action item.
     version_number: Mapped[int | None]
@@ -120,6 +128,7 @@ class Comment(db.Model):
     resolved_by: Mapped["User | None"] = relationship(foreign_keys=[resolved_by_id])  # noqa: F821
     document: Mapped["Document | None"] = relationship()  # noqa: F821
     action_item: Mapped["ActionItem | None"] = relationship()  # noqa: F821
+    article: Mapped["Article | None"] = relationship()  # noqa: F821 - knowledge base (#8)
     revisions: Mapped[list["CommentRevision"]] = relationship(
         cascade="all, delete-orphan", order_by="CommentRevision.id.desc()"
     )

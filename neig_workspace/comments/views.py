@@ -90,6 +90,10 @@ def _back_to(comment: Comment):
 def _show_again(on, **panel_overrides):
     """The page again with the refused form as typed and its message (422)."""
     subject = subject_of(on)
+    if subject.is_article:  # the knowledge base (issue #8)
+        from ..knowledge.views import render_again
+
+        return render_again(subject.obj, **panel_overrides)
     if subject.is_document:
         from ..documents.views import render_show
 

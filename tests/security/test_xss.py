@@ -782,6 +782,75 @@ def _register_case_fields():
 _register_case_fields()
 
 
+# --- the knowledge base (issue #8): an article's fields, its body through the one sanitiser ----
+
+
+def _knowledge_space(world) -> int:
+    if "knowledge_space" not in world.__dict__:
+        from tests.knowledge.helpers import make_space
+
+        with db_ctx(world.app) as session:
+            world.__dict__["knowledge_space"] = make_space(world.personas).id
+            session.commit()
+    return world.__dict__["knowledge_space"]
+
+
+def _article(world, **fields):
+    data = {
+        "space": _knowledge_space(world),
+        "organisation": world.org_a,
+        "title": "Handelingskader",
+        "summary": "Kort.",
+        "body": "Tekst.",
+        "kind": "best_practice",
+        "themes": ["nazorg"],
+        "audiences": ["municipality"],
+        **fields,
+    }
+    return _post(world, "member_a", "/kennisbank/nieuw", data)
+
+
+def _article_pages(world):
+    from neig_workspace.knowledge.models import Article
+
+    pages = [("member_a", "/kennisbank/"), ("member_a", "/kennisbank/?q=x")]
+    for article_id in world.scalars(select(Article.id)):
+        pages += [
+            ("police", f"/kennisbank/{article_id}"),
+            ("member_a", f"/kennisbank/{article_id}/bewerken"),
+        ]
+    return pages
+
+
+def _register_knowledge_fields():
+    from neig_workspace.knowledge.models import Article
+
+    def article_rows(column):
+        return lambda w: w.scalars(select(column))
+
+    FIELDS.update(
+        {
+            "article_title": Field(
+                lambda w, v: _article(w, title=v), _article_pages, article_rows(Article.title)
+            ),
+            "article_summary": Field(
+                lambda w, v: _article(w, summary=v), _article_pages, article_rows(Article.summary)
+            ),
+            "article_body": Field(
+                lambda w, v: _article(w, body=v),
+                _article_pages,
+                _rendered(article_rows(Article.body)),
+            ),
+            "article_search": Field(
+                lambda w, v: _get(w, "member_a", "/kennisbank/", q=v), lambda w: [], _echo(100)
+            ),
+        }
+    )
+
+
+_register_knowledge_fields()
+
+
 def _fetch(world: World, page) -> tuple[str, str]:
     if page[0] == "POST":
         _, who, path = page

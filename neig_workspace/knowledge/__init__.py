@@ -1,0 +1,1 @@
+"""The knowledge base, kennisbank (issue #8)."""
