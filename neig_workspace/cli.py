@@ -156,18 +156,33 @@ def send_reminders() -> None:
     click.echo(f"Sent {rounds} reminder(s) about comment rounds and {items} about action items.")
 
 
+@neig.command("send-meeting-reminders")
+def send_meeting_reminders() -> None:
+    """Remind everyone registered for a meeting that starts tomorrow (run once a day, by cron;
+    a registration is reminded once, so running it again sends nothing)."""
+    from .meetings.service import send_meeting_reminders as remind
+
+    sent = remind()
+    db.session.commit()
+    click.echo(f"Sent {sent} meeting reminder(s).")
+
+
 # --- casework (issue #5) -----------------------------------------------------------------------
 
 
 @neig.command("retention")
 @click.option("--dry-run", is_flag=True, help="Only list the cases that are due; change nothing.")
 def retention(dry_run: bool) -> None:
-    """Destroy closed cases whose retention period (CASE_RETENTION_YEARS) has passed (run once
-    a day, by cron). The anonymous statistical record of each case stays."""
+    """Destroy closed cases whose retention period (CASE_RETENTION_YEARS) has passed, and
+    applications to join rejected more than a year ago (run once a day, by cron). The anonymous
+    statistical record of each case stays."""
+    from .applications import service as applications
     from .cases import retention as case_retention
 
     years = current_app.config["CASE_RETENTION_YEARS"]
     if dry_run:
+        count = len(applications.rejected_past_retention())
+        click.echo(f"{count} application(s) rejected more than a year ago would be deleted.")
         due = case_retention.due_cases()
         for case in due:
             click.echo(
@@ -181,3 +196,6 @@ def retention(dry_run: bool) -> None:
             f"Destroyed {item.reference}: {item.documents} document(s), {item.blobs} blob(s)."
         )
     click.echo(f"Destroyed {len(destroyed)} case(s) closed more than {years} years ago.")
+    purged = applications.purge_rejected()
+    db.session.commit()
+    click.echo(f"Deleted {purged} application(s) rejected more than a year ago.")

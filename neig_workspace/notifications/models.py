@@ -30,6 +30,11 @@ class NotificationKind(enum.StrEnum):
     CASE_MATCH = "case_match"
     CASE_TASK = "case_task"
     CASE_RELEASE = "case_release"
+    # meetings (issue #8)
+    MEETING_REMINDER = "meeting_reminder"
+    MEETING_WAITLIST_PROMOTED = "meeting_waitlist_promoted"
+    MEETING_WAITLISTED = "meeting_waitlisted"
+    MEETING_CANCELLED = "meeting_cancelled"
 
 
 class EmailState(enum.StrEnum):

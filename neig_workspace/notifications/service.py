@@ -88,6 +88,23 @@ _SENTENCES = {
         _l("%(actor)s vraagt uw toestemming om stukken uit een casus te delen"),
         _l("Er is een besluit over het delen van stukken uit een casus"),
     ),
+    # meetings (issue #8)
+    NotificationKind.MEETING_REMINDER: (
+        _l("Herinnering: morgen is de bijeenkomst"),
+        _l("Herinnering: morgen is de bijeenkomst"),
+    ),
+    NotificationKind.MEETING_WAITLIST_PROMOTED: (
+        _l("U staat niet meer op de wachtlijst: u bent aangemeld"),
+        _l("U staat niet meer op de wachtlijst: u bent aangemeld"),
+    ),
+    NotificationKind.MEETING_WAITLISTED: (
+        _l("Er zijn minder plaatsen: u staat op de wachtlijst"),
+        _l("Er zijn minder plaatsen: u staat op de wachtlijst"),
+    ),
+    NotificationKind.MEETING_CANCELLED: (
+        _l("%(actor)s heeft een bijeenkomst geannuleerd"),
+        _l("Een bijeenkomst is geannuleerd"),
+    ),
 }
 
 

@@ -1,0 +1,1 @@
+"""Meetings and knowledge sessions (issue #8)."""
