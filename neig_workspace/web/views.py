@@ -5,8 +5,10 @@ from flask_login import current_user
 from sqlalchemy import select, text
 
 from ..access.policy import visible_organisations
+from ..directory import dashboard
 from ..extensions import db
-from ..organisations.models import Organisation
+from ..meetings.service import upcoming_meetings
+from ..organisations.models import Membership, Organisation
 from . import safe_next
 
 bp = Blueprint("web", __name__)
@@ -14,18 +16,33 @@ bp = Blueprint("web", __name__)
 
 @bp.get("/")
 def index():
-    """The start page: an introduction for visitors, an overview for members."""
+    """The start page: an introduction for visitors, the dashboard for members."""
     if not current_user.is_authenticated:
         return render_template("web/landing.html")
+    user = current_user._get_current_object()
+    since = dashboard.start_visit(user)
+    db.session.commit()  # only the visit's timestamps; nothing the user typed
     organisations = db.session.scalars(
         select(Organisation)
         .where(
-            visible_organisations(current_user),
-            Organisation.id.in_([m.organisation_id for m in current_user.memberships]),
+            visible_organisations(user),
+            Organisation.id.in_(
+                select(Membership.organisation_id).where(Membership.user_id == user.id)
+            ),
         )
         .order_by(Organisation.name)
     ).all()
-    return render_template("web/home.html", organisations=organisations)
+    return render_template(
+        "web/home.html",
+        organisations=organisations,
+        since=since,
+        news=dashboard.space_news(user, since),
+        items=dashboard.my_action_items(user),
+        rounds=dashboard.open_rounds(user),
+        cases=dashboard.cases_with_news(user, since),
+        meetings=upcoming_meetings(user, limit=5),
+        notifications=dashboard.unread_notifications(user),
+    )
 
 
 @bp.post("/taal")

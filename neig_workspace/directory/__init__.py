@@ -1,0 +1,1 @@
+"""The member directory (issue #8)."""

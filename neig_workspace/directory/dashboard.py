@@ -1,0 +1,156 @@
+"""The dashboard: what is new for me since my last visit, and what waits for me. Every section
+reads through the policy's visible_* filters and runs a fixed number of queries."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+
+from ..access.policy import (
+    my_organisation_ids,
+    session_has_mfa,
+    visible_action_items,
+    visible_activity,
+    visible_cases,
+    visible_notifications,
+    visible_rounds,
+    visible_timeline_entries,
+)
+from ..actions.models import OPEN_STATUSES, ActionItem, ActionItemContributor
+from ..audit.models import AuditEvent
+from ..cases.models import Case, TimelineEntry
+from ..comments.models import CommentRound, RoundInvitation
+from ..extensions import db
+from ..notifications.models import Notification
+from ..spaces.models import Space
+from ..timeutil import utcnow
+from .models import DashboardVisit
+
+#: A visit ends after this long without looking at the dashboard (the session idle timeout):
+#: reloading within a visit keeps showing what was new when it began.
+VISIT_GAP = timedelta(minutes=30)
+#: On a first visit, "new" means this recent.
+FIRST_VISIT_WINDOW = timedelta(days=14)
+#: Rows per section; each section links to its full list.
+LIMIT = 8
+
+
+def start_visit(user, now: datetime | None = None) -> datetime:
+    """Record that `user` looks at the dashboard; returns the moment "new since" counts from."""
+    now = now or utcnow()
+    visit = db.session.get(DashboardVisit, user.id)
+    if visit is None:
+        visit = DashboardVisit(user_id=user.id, since=now - FIRST_VISIT_WINDOW)
+        db.session.add(visit)
+    elif now - visit.seen_at > VISIT_GAP:
+        visit.since = visit.seen_at  # a new visit: new is what came after the previous one
+    visit.seen_at = now
+    return visit.since or now - FIRST_VISIT_WINDOW
+
+
+@dataclass(frozen=True)
+class Section:
+    rows: list
+    total: int
+
+
+def space_news(user, since: datetime) -> Section:
+    """Spaces with events by others since `since`: how many, and when the latest was."""
+    news = (
+        select(
+            AuditEvent.space_id,
+            func.count(AuditEvent.id).label("events"),
+            func.max(AuditEvent.at).label("latest"),
+        )
+        .where(
+            visible_activity(user),
+            AuditEvent.at > since,
+            AuditEvent.actor_id != user.id,  # by someone (not the system, not me)
+        )
+        .group_by(AuditEvent.space_id)
+        .subquery()
+    )
+    query = select(Space, news.c.events, news.c.latest).join(news, news.c.space_id == Space.id)
+    rows = db.session.execute(query.order_by(news.c.latest.desc()).limit(LIMIT)).all()
+    total = db.session.scalar(select(func.count()).select_from(news))
+    return Section(rows=rows, total=total or 0)
+
+
+def my_action_items(user) -> Section:
+    """Open items I am responsible for, or that my organisation leads or contributes to."""
+    orgs = my_organisation_ids(user)
+    contributed = select(ActionItemContributor.item_id).where(
+        ActionItemContributor.organisation_id.in_(orgs)
+    )
+    clause = (
+        visible_action_items(user)
+        & ActionItem.archived_at.is_(None)
+        & ActionItem.status.in_(OPEN_STATUSES)
+        & or_(
+            ActionItem.responsible_id == user.id,
+            ActionItem.lead_organisation_id.in_(orgs),
+            ActionItem.id.in_(contributed),
+        )
+    )
+    rows = db.session.scalars(
+        select(ActionItem)
+        .where(clause)
+        .options(joinedload(ActionItem.plan))
+        .order_by(ActionItem.due_date.is_(None), ActionItem.due_date, ActionItem.code)
+        .limit(LIMIT)
+    ).all()
+    return Section(rows=rows, total=_count(ActionItem, clause))
+
+
+def open_rounds(user, now: datetime | None = None) -> Section:
+    """Open comment rounds my organisation is invited to, whose deadline has not passed."""
+    now = now or utcnow()
+    invited = select(RoundInvitation.round_id).where(
+        RoundInvitation.organisation_id.in_(my_organisation_ids(user))
+    )
+    clause = (
+        visible_rounds(user)
+        & CommentRound.id.in_(invited)
+        & CommentRound.closed_at.is_(None)
+        & (CommentRound.deadline > now)
+    )
+    rows = db.session.scalars(
+        select(CommentRound)
+        .where(clause)
+        .options(joinedload(CommentRound.document))
+        .order_by(CommentRound.deadline, CommentRound.id)
+        .limit(LIMIT)
+    ).all()
+    return Section(rows=rows, total=_count(CommentRound, clause))
+
+
+def cases_with_news(user, since: datetime) -> Section | None:
+    """My cases changed since `since`, by reference only; None without MFA in the session
+    (then not even a reference shows)."""
+    if not session_has_mfa():
+        return None
+    new_entries = select(TimelineEntry.case_id).where(
+        visible_timeline_entries(user), TimelineEntry.created_at > since
+    )
+    clause = visible_cases(user) & or_(Case.updated_at > since, Case.id.in_(new_entries))
+    rows = db.session.execute(
+        select(Case.id, Case.reference).where(clause).order_by(Case.reference).limit(LIMIT)
+    ).all()
+    return Section(rows=rows, total=_count(Case, clause))
+
+
+def unread_notifications(user) -> Section:
+    clause = visible_notifications(user) & Notification.read_at.is_(None)
+    rows = db.session.scalars(
+        select(Notification)
+        .where(clause)
+        .options(joinedload(Notification.actor))
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(LIMIT)
+    ).all()
+    return Section(rows=rows, total=_count(Notification, clause))
+
+
+def _count(model, clause) -> int:
+    return db.session.scalar(select(func.count(model.id)).where(clause)) or 0
