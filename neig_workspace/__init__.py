@@ -67,10 +67,14 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.admin_views import bp as accounts_admin_bp
     from .accounts.views import bp as accounts_bp
     from .actions.views import bp as actions_bp  # action plans (issue #6)
+    from .applications.views import bp as applications_bp  # the network (issue #8)
     from .audit.views import bp as audit_bp
     from .cases.views import bp as cases_bp  # casework (issue #5)
     from .comments.views import bp as comments_bp
+    from .directory.views import bp as directory_bp  # the network (issue #8)
     from .documents.views import bp as documents_bp
+    from .knowledge.views import bp as knowledge_bp  # the network (issue #8)
+    from .meetings.views import bp as meetings_bp  # the network (issue #8)
     from .notifications.views import bp as notifications_bp  # notifications (issue #4)
     from .notifications.views import unread_count_context  # notifications (issue #4)
     from .organisations.views import bp as organisations_bp
@@ -92,6 +96,10 @@ def _register_blueprints(app: Flask) -> None:
         sso_bp,  # single sign-on (issue #7)
         actions_bp,  # action plans (issue #6)
         cases_bp,  # casework (issue #5)
+        applications_bp,  # the network (issue #8)
+        knowledge_bp,
+        meetings_bp,
+        directory_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

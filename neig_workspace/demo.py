@@ -156,9 +156,21 @@ def load_demo_network() -> None:
     _demo_action_plan(organisations)  # action plans (issue #6)
     _demo_comment_round()  # drafts and comments (issue #4)
     _demo_case(organisations)  # casework (issue #5)
+    _demo_network(organisations)  # the network (issue #8)
     audit.record(
         "demo.loaded", details={"organisations": len(organisations), "users": len(DEMO_USERS)}
     )
+
+
+def _demo_network(organisations: dict) -> None:
+    """The network's own parts: applications, the knowledge base, meetings, the directory."""
+    from .applications.demo import load_demo as applications
+    from .directory.demo import load_demo as directory
+    from .knowledge.demo import load_demo as knowledge
+    from .meetings.demo import load_demo as meetings
+
+    for load in (knowledge, meetings, directory, applications):
+        load(organisations)
 
 
 #: (name, kind, classification, description, network role, {organisation: role})

@@ -354,9 +354,12 @@ def _document_edit_text(user, document: Document) -> bool:
 
 
 def _comment_on(user, comment: Comment, documents: Callable, items: Callable) -> bool:
-    """Ask `documents(user, document)` or `items(user, item)`, whichever the comment is on."""
+    """Ask `documents(user, document)` or `items(user, item)`, whichever the comment is on; a
+    comment on an article (issue #8) asks the article's check that matches `documents`."""
     if comment.document_id is not None:
         return documents(user, comment.document)
+    if comment.article_id is not None:
+        return _ARTICLE_COMMENT_CHECKS[documents](user, comment.article)
     return items(user, comment.action_item)
 
 
@@ -404,10 +407,12 @@ def _round_manage(user, comment_round: CommentRound) -> bool:
 
 
 def visible_comments(user) -> ColumnElement[bool]:
-    """Comments whose document or action item the user may read now."""
-    return Comment.document_id.in_(
-        select(Document.id).where(visible_documents(user))
-    ) | Comment.action_item_id.in_(select(ActionItem.id).where(visible_action_items(user)))
+    """Comments whose document, action item or article the user may read now."""
+    return (
+        Comment.document_id.in_(select(Document.id).where(visible_documents(user)))
+        | Comment.action_item_id.in_(select(ActionItem.id).where(visible_action_items(user)))
+        | Comment.article_id.in_(select(Article.id).where(visible_articles(user)))
+    )
 
 
 def visible_rounds(user) -> ColumnElement[bool]:
@@ -844,6 +849,304 @@ register_notification_subject(
 # --- end casework ---------------------------------------------------------------------------
 
 
+# --- applications to join (issue #8) -------------------------------------------------------------
+
+#
+# Anyone may apply (the public form needs no login and asks no policy). VNG admits members:
+# only platform admins see applications (with their contact details) and decide on them; to
+# anyone else an application does not exist (404).
+
+from ..applications.models import Application  # noqa: E402
+
+
+def visible_applications(user) -> ColumnElement[bool]:
+    return true() if _is_platform_admin(user) else false()
+
+
+APPLICATION_ACTIONS: dict[str, tuple[type | None, Callable]] = {
+    "application.review": (None, _platform_admin_only),
+    "application.view": (Application, _platform_admin_only),
+    "application.decide": (Application, _platform_admin_only),
+}
+APPLICATION_VIEW_ACTION: dict[type, str] = {Application: "application.view"}
+
+# --- end applications to join --------------------
+
+
+# --- the knowledge base (issue #8) ---------------------------------------------------------------
+#
+# Articles live in spaces registered as a knowledge base (knowledge_spaces). An article has no
+# rules of its own beyond its space: whoever reads the space reads its articles, contributors
+# and up write new ones, and the author's organisation (contributors) or the space's editors
+# change them. Archiving takes an article out of the lists; its author organisation and the
+# space's managers still open it, to bring it back.
+
+from ..knowledge.models import Article, KnowledgeSpace  # noqa: E402
+
+
+def _knowledge_space_ids():
+    return select(KnowledgeSpace.space_id)
+
+
+def _in_author_org(user, article: Article) -> bool:
+    return article.organisation_id in _member_org_ids(user)
+
+
+def _article_manage(user, article: Article) -> bool:
+    """Archive, bring back and delete: the author organisation's writers, the space managers."""
+    if _space_manage(user, article.space):
+        return True
+    return _in_author_org(user, article) and _space_upload(user, article.space)
+
+
+def _article_view(user, article: Article) -> bool:
+    if article.archived_at is not None:
+        return _space_view(user, article.space) and _article_manage(user, article)
+    return _space_view(user, article.space)
+
+
+def _article_edit(user, article: Article) -> bool:
+    if article.archived_at is not None or not _space_view(user, article.space):
+        return False
+    if _space_edit_all(user, article.space):
+        return True
+    return _in_author_org(user, article) and _space_upload(user, article.space)
+
+
+def _article_take_part(user, article: Article) -> bool:
+    """Comment and mark as useful: every reader of a current article."""
+    return article.archived_at is None and _space_view(user, article.space)
+
+
+def _article_archive(user, article: Article) -> bool:
+    return _article_view(user, article) and _article_manage(user, article)
+
+
+def knowledge_spaces_writable(user) -> ColumnElement[bool]:
+    """Knowledge spaces in which the user may write a new article now (the create form's
+    choices), in SQL."""
+    if not _active(user):
+        return false()
+    contributor_grants = select(SpaceGrant.space_id).where(
+        _grants_matching(user), SpaceGrant.role >= SpaceRole.CONTRIBUTOR
+    )
+    return Space.id.in_(_knowledge_space_ids()) & Space.id.in_(
+        _open_spaces(user).where(Space.id.in_(contributor_grants))
+    )
+
+
+def _article_create(user, obj=None) -> bool:
+    query = select(literal(1)).select_from(Space).where(knowledge_spaces_writable(user))
+    return db.session.scalar(query) is not None
+
+
+def _knowledge_browse(user, obj=None) -> bool:
+    # Every network member may open the list; it shows only what their spaces hold.
+    return _network_member(user)
+
+
+def visible_articles(user, *, archived: bool = False) -> ColumnElement[bool]:
+    """Articles the user may read now (with `archived`: archived ones they may bring back)."""
+    if not _active(user):
+        return false()
+    spaces = _open_spaces(user).where(Space.id.in_(_knowledge_space_ids()))
+    readable = Article.space_id.in_(spaces)
+    if not archived:
+        return readable & Article.archived_at.is_(None)
+    managed = select(SpaceGrant.space_id).where(
+        _grants_matching(user), SpaceGrant.role >= SpaceRole.MANAGER
+    )
+    writer = Article.organisation_id.in_(_active_member_org_ids(user)) & Article.space_id.in_(
+        select(SpaceGrant.space_id).where(
+            _grants_matching(user), SpaceGrant.role >= SpaceRole.CONTRIBUTOR
+        )
+    )
+    return readable & Article.archived_at.is_not(None) & (Article.space_id.in_(managed) | writer)
+
+
+def load_article_or_404(article_id: int, action: str, user=None) -> Article:
+    """The article through `visible_articles` (an archived one only for whoever may bring it
+    back), then the action; a denial is audited like load_or_404's."""
+    user = user if user is not None else current_user
+    readable = visible_articles(user) | visible_articles(user, archived=True)
+    article = db.session.scalar(select(Article).where(Article.id == article_id, readable))
+    if article is None:
+        _deny(404, action, None, target=("article", article_id))
+    require(action, article, user=user)
+    return article
+
+
+def article_readers(article: Article) -> ColumnElement[bool]:
+    """Users who may read the article (its comment threads notify only them), in SQL."""
+    if article.archived_at is not None:
+        return false()
+    return space_readers(article.space)
+
+
+#: What a comment on an article asks, for each check the comment rules ask of a document.
+_ARTICLE_COMMENT_CHECKS = {
+    _document_view: _article_view,
+    _document_comment: _article_take_part,
+    _document_manage_drafts: _article_edit,
+}
+
+
+KNOWLEDGE_ACTIONS: dict[str, tuple[type | None, Callable]] = {
+    "knowledge.browse": (None, _knowledge_browse),
+    "article.create": (None, _article_create),
+    "article.view": (Article, _article_view),
+    "article.edit": (Article, _article_edit),
+    "article.attach": (Article, _article_edit),
+    "article.archive": (Article, _article_archive),
+    "article.comment": (Article, _article_take_part),
+    "article.mark_useful": (Article, _article_take_part),
+}
+KNOWLEDGE_VIEW_ACTION: dict[type, str] = {Article: "article.view"}
+
+register_notification_subject(
+    "article", lambda user: select(Article.id).where(visible_articles(user))
+)
+
+# --- end the knowledge base --------------------
+
+
+# --- meetings and knowledge sessions (issue #8) --------------------------------------------------
+
+#
+# A meeting belongs to a space. Its audience is the whole network (every active member of an
+# active organisation) or the readers of that space. Organisers are the space's editors and
+# managers: they create, edit and cancel its meetings and see who registered. A network meeting
+# must be held in a space the network may read (the service checks), so its documents are
+# readable by its whole audience.
+
+from ..meetings.models import Meeting, MeetingAudience  # noqa: E402
+
+
+def _meeting_view(user, meeting: Meeting) -> bool:
+    if meeting.audience == MeetingAudience.NETWORK and _member_org_ids(user):
+        return True
+    return _space_view(user, meeting.space)
+
+
+def _meeting_register(user, meeting: Meeting) -> bool:
+    # Whoever may see it may register (the service refuses once it has started or is cancelled).
+    return _meeting_view(user, meeting) and meeting.cancelled_at is None
+
+
+def _meeting_manage(user, meeting: Meeting) -> bool:
+    return _meeting_view(user, meeting) and _space_edit_all(user, meeting.space)
+
+
+def meeting_organiser_spaces(user) -> ColumnElement[bool]:
+    """Spaces in which `user` may organise meetings: editor or manager, open now, no case."""
+    if not _active(user):
+        return false()
+    editor_of = select(SpaceGrant.space_id).where(
+        _grants_matching(user), SpaceGrant.role >= SpaceRole.EDITOR
+    )
+    return (
+        Space.id.in_(editor_of) & Space.id.in_(_open_spaces(user)) & (Space.kind != SpaceKind.CASE)
+    )
+
+
+def _meeting_create(user, obj=None) -> bool:
+    query = select(literal(1)).where(exists(select(Space.id).where(meeting_organiser_spaces(user))))
+    return db.session.scalar(query) is not None
+
+
+def space_readable_by_network(space: Space) -> bool:
+    """Does a grant let the whole network read `space` (where network meetings belong)?"""
+    return any(grant.principal_type == PrincipalType.NETWORK for grant in space.grants)
+
+
+def visible_meetings(user) -> ColumnElement[bool]:
+    """Meetings the user may see: network meetings for network members, the others through
+    their space (grant, not archived, MFA as for its documents)."""
+    if not _active(user):
+        return false()
+    network = (Meeting.audience == MeetingAudience.NETWORK) & exists(_active_member_org_ids(user))
+    return network | Meeting.space_id.in_(_open_spaces(user))
+
+
+MEETING_ACTIONS: dict[str, tuple[type | None, Callable]] = {
+    "meeting.create": (None, _meeting_create),
+    "meeting.feed": (None, _network_member),
+    "meeting.view": (Meeting, _meeting_view),
+    "meeting.register": (Meeting, _meeting_register),
+    "meeting.manage": (Meeting, _meeting_manage),
+}
+MEETING_VIEW_ACTION: dict[type, str] = {Meeting: "meeting.view"}
+
+register_notification_subject(
+    "meeting", lambda user: select(Meeting.id).where(visible_meetings(user))
+)
+
+# --- end meetings and knowledge sessions --------------------
+
+
+# --- member directory and dashboard (issue #8) ---------------------------------------------------
+
+# The directory is for the network only: active users with a membership of an active
+# organisation. It lists active organisations, and of their active members only those who
+# opted in to being listed (DirectoryProfile.show_organisation), showing only the fields they
+# opted in to. The dashboard adds no rules of its own: it reads through the visible_* filters.
+
+from ..directory.models import DirectoryProfile  # noqa: E402
+
+
+def _own_settings(user, obj=None) -> bool:
+    # Anyone signed in decides what the directory may show of them (can() checks active).
+    return True
+
+
+DIRECTORY_ACTIONS: dict[str, tuple[type | None, Callable]] = {
+    "directory.view": (None, _network_member),
+    "directory.edit_own": (None, _own_settings),
+}
+DIRECTORY_VIEW_ACTION: dict[type, str] = {}
+
+
+def visible_directory_organisations(user) -> ColumnElement[bool]:
+    """Organisations in the directory: the active ones, for network members only."""
+    if not _active(user):
+        return false()
+    return Organisation.active.is_(True) & exists(_active_member_org_ids(user))
+
+
+def listed_contacts(user) -> ColumnElement[bool]:
+    """Memberships (joined with User and DirectoryProfile) the directory shows to `user`: an
+    active user who opted in, in an organisation of the directory."""
+    if not _active(user):
+        return false()
+    organisations = select(Organisation.id).where(visible_directory_organisations(user))
+    return (
+        User.active.is_(True)
+        & DirectoryProfile.show_organisation.is_(True)
+        & Membership.organisation_id.in_(organisations)
+    )
+
+
+def my_organisation_ids(user) -> Select:
+    """SELECT of the ids of the active organisations `user` is a member of (the dashboard's
+    "my organisation leads, contributes to, is invited to")."""
+    return _active_member_org_ids(user)
+
+
+def directory_organisation_or_404(slug: str, user=None) -> Organisation:
+    """An organisation's directory page (by its slug: the directory is open to the whole
+    network, so its pages are not another organisation's objects), 404 when not listed."""
+    user = user if user is not None else current_user
+    organisation = db.session.scalar(
+        select(Organisation).where(Organisation.slug == slug, visible_directory_organisations(user))
+    )
+    if organisation is None:
+        _deny(404, "directory.view", None, target=("organisation", slug))
+    return organisation
+
+
+# --- end member directory and dashboard --------------------
+
+
 #: action -> (object type or None for a global action, check)
 ACTIONS: dict[str, tuple[type | None, Callable]] = {
     "admin.access": (None, _platform_admin_only),
@@ -924,6 +1227,11 @@ ACTIONS: dict[str, tuple[type | None, Callable]] = {
     "case_release.view": (ReleaseRequest, _release_view),
     "case_release.decide": (ReleaseRequest, _release_decide),
     "legal_basis.manage": (None, _platform_admin_only),
+    # the network (issue #8), each part in its own section above
+    **APPLICATION_ACTIONS,
+    **KNOWLEDGE_ACTIONS,
+    **MEETING_ACTIONS,
+    **DIRECTORY_ACTIONS,
 }
 
 #: The action that decides whether an object may be seen at all (404 otherwise).
@@ -944,6 +1252,10 @@ VIEW_ACTION = {
     AftercareTask: "case_task.view",
     TimelineEntry: "case_entry.view",
     ReleaseRequest: "case_release.view",
+    **APPLICATION_VIEW_ACTION,  # the network (issue #8)
+    **KNOWLEDGE_VIEW_ACTION,
+    **MEETING_VIEW_ACTION,
+    **DIRECTORY_VIEW_ACTION,
 }
 
 

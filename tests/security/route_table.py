@@ -517,6 +517,18 @@ for _part in (routes_case_core, routes_case_items, routes_case_accountability, r
     ROUTES.update(_part.ROWS)
     CASE_ROUTES.update(_part.ROWS)
 
+# the network (issue #8): applications, knowledge base, meetings, directory and dashboard
+from tests.security import (  # noqa: E402 - they use R, LOGIN and the URL constants above
+    routes_applications,
+    routes_directory,
+    routes_knowledge,
+    routes_meetings,
+)
+
+NETWORK_PARTS = (routes_applications, routes_knowledge, routes_meetings, routes_directory)
+for _part in NETWORK_PARTS:
+    ROUTES.update(_part.ROWS)
+
 
 # --- the objects the URLs point at, fresh for every test --------------------------------------
 
@@ -552,10 +564,13 @@ class Context:
         return pyotp.TOTP(secret).now() if secret else "000000"
 
 
-def build_context(app, personas, viewer: str | None = None, *, cases: bool = True) -> Context:
+def build_context(
+    app, personas, viewer: str | None = None, *, cases: bool = True, network=None
+) -> Context:
     """Plant A's objects: a member, their membership, an invitation, a reset, a spare session,
     and A's space with its documents (see _plant_space_objects); with `cases`, A's cases too
-    (only the case rows need them, and they are the most costly to plant)."""
+    (only the case rows need them, and they are the most costly to plant); and the objects of
+    the `network` parts (issue #8; all of them unless told which)."""
     org_a = personas.orgs["gemeente_a"]
     with app.app_context():
         target = User(
@@ -599,8 +614,18 @@ def build_context(app, personas, viewer: str | None = None, *, cases: bool = Tru
         ids.update(_plant_action_plan(personas, target))  # action plans, issue #6
         if cases:
             ids.update(plant_case(personas, target))  # casework, issue #5
+        for part in NETWORK_PARTS if network is None else network:  # the network, issue #8
+            ids.update(part.plant(personas, target))
         db.session.commit()
     return Context(app=app, personas=personas, viewer=viewer, ids=ids)
+
+
+def context_for(app, personas, viewer, endpoint: str, method: str) -> Context:
+    """The objects one row needs: the cases only for case rows, and of the network's parts
+    only the row's own (planting all of them for every cell would double the suite's time)."""
+    key = (endpoint, method)
+    parts = tuple(part for part in NETWORK_PARTS if key in part.ROWS)
+    return build_context(app, personas, viewer, cases=key in CASE_ROUTES, network=parts)
 
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
@@ -870,7 +895,7 @@ def run_cell(
 
     row = ROUTES[(endpoint, method)]
     viewer = PERSONA_OF.get(column)
-    ctx = build_context(app, personas, viewer, cases=(endpoint, method) in CASE_ROUTES)
+    ctx = context_for(app, personas, viewer, endpoint, method)
     client = app.test_client()
     if viewer is not None:
         login_as(app, client, personas[viewer])

@@ -8,7 +8,7 @@ from neig_workspace.accounts.models import User
 from tests.conftest import db_ctx
 from tests.helpers import form_token, login_as
 
-from .route_table import COLUMNS, ROUTES, build_context, db_snapshot, run_cell
+from .route_table import COLUMNS, ROUTES, build_context, context_for, db_snapshot, run_cell
 
 POSTS = [key for key in ROUTES if key[1] == "POST"]
 GETS = [key for key in ROUTES if key[1] == "GET"]
@@ -40,7 +40,7 @@ def test_post_with_another_sessions_token_is_refused(app, personas, endpoint, me
     """The token must be this session's: one copied from the attacker's own session fails."""
     attacker = login_as(app, app.test_client(), personas.member_b)
     foreign = form_token(attacker, "/")
-    ctx = build_context(app, personas, "platform_admin")
+    ctx = context_for(app, personas, "platform_admin", endpoint, method)
     victim = login_as(app, app.test_client(), personas.platform_admin)
     form_token(victim, "/")  # the victim's session has a token of its own
     row = ROUTES[(endpoint, method)]
@@ -90,6 +90,17 @@ def test_get_changes_nothing(app, personas, endpoint, method, column):
         # force: mfa_enabled_at stays empty). That pending secret is the only change allowed.
         assert response.status_code == 200
         _assert_only_pending_secret_changed(app, personas.member_a.id, before, after)
+        return
+    if endpoint == "web.index" and response.status_code == 200 and column != "anonymous":
+        # The dashboard records the visit, for "what changed since my last visit".
+        assert {name for name in before if before[name] != after[name]} <= {"dashboard_visits"}
+        return
+    if endpoint == "knowledge.show" and response.status_code == 200:
+        # Reading an article counts a view (once per reader a day), for "what helps the network".
+        assert {name for name in before if before[name] != after[name]} <= {
+            "article_views",
+            "articles",
+        }
         return
     if endpoint == "spaces.show" and response.status_code == 200:
         # Opening a space records the visit, for "what changed since my last visit".

@@ -59,12 +59,16 @@ ID_ARGUMENTS = {
     "task_id": ("case_task", ("case_task",)),
     "entry_id": ("case_entry", ("case_entry",)),
     "request_id": ("case_release", ("case_release",)),
+    # the network (issue #8)
+    "article_id": ("article", ("article",)),
+    "meeting_id": ("meeting", ("meeting",)),  # a meeting for A's own space
+    "application_id": ("application", ("application",)),  # only platform admins see one
 }
 #: A parent B owns, to put A's child object under (ctx key of B's object).
 B_PARENTS = {"space_id": "space_b", "organisation_id": "org_b", "case_id": "case_b"}
 #: Arguments that are no object id: the e-mailed token is itself the authority, and static
-#: files are public.
-NOT_IDS = {"token", "filename", "basis_id"}
+#: files are public; a directory page names an organisation the whole network may see (#8).
+NOT_IDS = {"token", "filename", "basis_id", "slug"}
 KINDS = sorted({kind for kind, _ in ID_ARGUMENTS.values()})
 ATTACKERS = ("member_b", "org_admin_b")
 AUDIT = ("audit_events",)  # a refusal may be audited; nothing else may change
@@ -148,7 +152,7 @@ def _send(client, ctx, endpoint: str, method: str, url: str) -> int:
     row = ROUTES.get((endpoint, method))
     data = row.data(ctx) if row is not None and row.data else {}
     # The form data a success needs, so only the id check can stop the request.
-    token = form_token(client, "/")
+    token = form_token(client, "/account")  # "/" records a dashboard visit
     return client.post(url, data={"csrf_token": token, **data}).status_code
 
 

@@ -70,6 +70,9 @@ MATRIX = {
     "comment.respond":               ("comment_a",    (N,   N,     Y,     N,    N,    N,    N)),
     "comment_round.view":            ("round_a",      (N,   Y,     Y,     N,    N,    N,    N)),
     "comment_round.manage":          ("round_a",      (N,   N,     Y,     N,    N,    N,    N)),
+    # the member directory (issue #8): open to every network member; one's own entry to anyone.
+    "directory.view":                (None,           (N,   Y,     Y,     Y,    Y,    Y,    Y)),
+    "directory.edit_own":            (None,           (N,   Y,     Y,     Y,    Y,    Y,    Y)),
 }
 # fmt: on
 PERSONA_OF = {
@@ -214,9 +217,20 @@ def loaded(app, personas):
 
 
 def scoped_actions() -> set[str]:
-    # Spaces, documents, action plans and cases have their own matrices (tests/spaces,
-    # tests/actions, tests/cases).
-    prefixes = ("space.", "document.", "action_plan.", "action_item.", "case")
+    # Spaces, documents, action plans, cases, the knowledge base, meetings and applications have
+    # their own matrices (tests/spaces, tests/actions, tests/cases, tests/knowledge,
+    # tests/meetings, tests/applications).
+    prefixes = (
+        "space.",
+        "document.",
+        "action_plan.",
+        "action_item.",
+        "case",
+        "knowledge.",
+        "article.",
+        "meeting.",
+        "application.",
+    )
     return {action for action in ACTIONS if not action.startswith(prefixes)}
 
 
