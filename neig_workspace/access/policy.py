@@ -649,7 +649,10 @@ def _case_create(user, obj=None) -> bool:
 
 
 def _network_member(user, obj=None) -> bool:
-    return bool(_member_org_ids(user))
+    # One query, whatever the number of memberships: the main menu asks it on every page.
+    if not _active(user):
+        return False
+    return bool(db.session.scalar(select(exists(_active_member_org_ids(user)))))
 
 
 def _core_case_spaces(user):
