@@ -967,18 +967,6 @@ def visible_articles(user, *, archived: bool = False) -> ColumnElement[bool]:
     return readable & Article.archived_at.is_not(None) & (Article.space_id.in_(managed) | writer)
 
 
-def load_article_or_404(article_id: int, action: str, user=None) -> Article:
-    """The article through `visible_articles` (an archived one only for whoever may bring it
-    back), then the action; a denial is audited like load_or_404's."""
-    user = user if user is not None else current_user
-    readable = visible_articles(user) | visible_articles(user, archived=True)
-    article = db.session.scalar(select(Article).where(Article.id == article_id, readable))
-    if article is None:
-        _deny(404, action, None, target=("article", article_id))
-    require(action, article, user=user)
-    return article
-
-
 def article_readers(article: Article) -> ColumnElement[bool]:
     """Users who may read the article (its comment threads notify only them), in SQL."""
     if article.archived_at is not None:
@@ -1285,11 +1273,12 @@ def require(action: str, obj=None, user=None) -> None:
         _deny(403, action, obj)
 
 
-def load_or_404(model, object_id: int, action: str, user=None):
-    """Fetch `model` by id through the visibility filter, then check `action`."""
+def load_or_404(model, object_id: int, action: str, user=None, *, for_update: bool = False):
+    """Fetch `model` by id through the visibility filter, then check `action`; `for_update`
+    locks the row for a decision that must not run twice at once."""
     user = user if user is not None else current_user
-    clause = VISIBLE[model](user)
-    obj = db.session.scalar(select(model).where(model.id == object_id, clause))
+    query = select(model).where(model.id == object_id, VISIBLE[model](user))
+    obj = db.session.scalar(query.with_for_update() if for_update else query)
     if obj is None:
         _deny(404, action, None, target=(model.__tablename__.rstrip("s"), object_id))
     require(action, obj, user=user)
@@ -1378,6 +1367,10 @@ VISIBLE = {
     AftercareTask: visible_tasks,
     TimelineEntry: visible_timeline_entries,
     ReleaseRequest: visible_release_requests,
+    Application: visible_applications,  # the network (issue #8)
+    # An archived article is opened only by whoever may bring it back.
+    Article: lambda user: visible_articles(user) | visible_articles(user, archived=True),
+    Meeting: visible_meetings,
 }
 
 

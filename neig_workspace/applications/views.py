@@ -2,12 +2,12 @@
 
 import logging
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..access.policy import require, visible_applications
+from ..access.policy import load_or_404, require, visible_applications
 from ..errors import ServiceError
 from ..extensions import db, limiter
 from ..forms import REFUSED, ActionForm, form_error, run_use_case
@@ -96,22 +96,10 @@ def index():
     )
 
 
-def _load(application_id: int, action: str, *, for_update: bool = False) -> Application:
-    """Through the visibility filter (404 for anyone but platform admins), then the action."""
-    query = select(Application).where(
-        Application.id == application_id, visible_applications(current_user)
-    )
-    application = db.session.scalar(query.with_for_update() if for_update else query)
-    if application is None:
-        abort(404)
-    require(action, application)
-    return application
-
-
 @bp.get("/beheer/aanmeldingen/<int:application_id>")
 @login_required
 def show(application_id):
-    application = _load(application_id, "application.view")
+    application = load_or_404(Application, application_id, "application.view")
     return _show(application)
 
 
@@ -128,69 +116,68 @@ def _show(application, status=200, *, question_form=None, reject_form=None, appr
     ), status
 
 
-def _decide(form, call, success: str):
-    """One decision, one transaction; None when done, else the HTTP status of the refusal."""
-    try:
-        call()
-    except ServiceError as error:
-        db.session.rollback()
-        form_error(form, error)
-        return 409 if isinstance(error, service.AlreadyHandled) else 422
-    db.session.commit()
-    flash(success, "success")
-    return None
+def _decision(application_id: int, form_class, form_name: str, call, success):
+    """One decision on an application, one transaction, the row locked: `call(application,
+    form)` runs the service; a refusal shows the page again with the message next to the field
+    (409 when the application was decided before, 422 otherwise)."""
+    application = load_or_404(Application, application_id, "application.decide", for_update=True)
+    form = form_class()
+    refusal = 422
+    if form.validate_on_submit():
+        try:
+            call(application, form)
+        except ServiceError as error:
+            db.session.rollback()
+            form_error(form, error)
+            refusal = 409 if isinstance(error, service.AlreadyHandled) else 422
+        else:
+            db.session.commit()
+            flash(success(application), "success")
+            return redirect(url_for(".show", application_id=application_id))
+    return _show(application, refusal, **{form_name: form})
 
 
 @bp.post("/beheer/aanmeldingen/<int:application_id>/vraag")
 @login_required
 def ask(application_id):
-    application = _load(application_id, "application.decide", for_update=True)
-    form = QuestionForm()
-    status = 422
-    if form.validate_on_submit():
-        status = _decide(
-            form,
-            lambda: service.ask_question(application, form.question.data, actor=current_user),
-            _("De vraag is per e-mail verstuurd naar %(email)s.", email=application.email),
-        )
-        if status is None:
-            return redirect(url_for(".show", application_id=application_id))
-    return _show(application, status, question_form=form)
+    return _decision(
+        application_id,
+        QuestionForm,
+        "question_form",
+        lambda application, form: service.ask_question(
+            application, form.question.data, actor=current_user
+        ),
+        lambda application: _(
+            "De vraag is per e-mail verstuurd naar %(email)s.", email=application.email
+        ),
+    )
 
 
 @bp.post("/beheer/aanmeldingen/<int:application_id>/goedkeuren")
 @login_required
 def approve(application_id):
-    application = _load(application_id, "application.decide", for_update=True)
-    form = ActionForm()
-    status = 422
-    if form.validate_on_submit():
-        status = _decide(
-            form,
-            lambda: service.approve(application, actor=current_user),
-            _(
-                "De aanmelding is goedgekeurd. %(email)s heeft een uitnodiging gekregen als "
-                "beheerder van de organisatie.",
-                email=application.email,
-            ),
-        )
-        if status is None:
-            return redirect(url_for(".show", application_id=application_id))
-    return _show(application, status, approve_form=form)
+    return _decision(
+        application_id,
+        ActionForm,
+        "approve_form",
+        lambda application, form: service.approve(application, actor=current_user),
+        lambda application: _(
+            "De aanmelding is goedgekeurd. %(email)s heeft een uitnodiging gekregen als "
+            "beheerder van de organisatie.",
+            email=application.email,
+        ),
+    )
 
 
 @bp.post("/beheer/aanmeldingen/<int:application_id>/afwijzen")
 @login_required
 def reject(application_id):
-    application = _load(application_id, "application.decide", for_update=True)
-    form = RejectForm()
-    status = 422
-    if form.validate_on_submit():
-        status = _decide(
-            form,
-            lambda: service.reject(application, form.reason.data, actor=current_user),
-            _("De aanmelding is afgewezen; de aanvrager krijgt de reden per e-mail."),
-        )
-        if status is None:
-            return redirect(url_for(".show", application_id=application_id))
-    return _show(application, status, reject_form=form)
+    return _decision(
+        application_id,
+        RejectForm,
+        "reject_form",
+        lambda application, form: service.reject(application, form.reason.data, actor=current_user),
+        lambda application: _(
+            "De aanmelding is afgewezen; de aanvrager krijgt de reden per e-mail."
+        ),
+    )

@@ -43,7 +43,7 @@ def _labels():
 
 
 def _article(article_id: int, action: str) -> Article:
-    return policy.load_article_or_404(article_id, action)
+    return policy.load_or_404(Article, article_id, action)
 
 
 # --- browsing ---------------------------------------------------------------------------------

@@ -97,17 +97,6 @@ def when_text(meeting: Meeting) -> str:
 # --- loading ---------------------------------------------------------------------------------
 
 
-def load_meeting(meeting_id: int, action: str, *, user) -> Meeting:
-    """The meeting through the visibility filter (404 when unseen), then the action check."""
-    meeting = db.session.scalar(
-        select(Meeting).where(Meeting.id == meeting_id, policy.visible_meetings(user))
-    )
-    if meeting is None:
-        policy._deny(404, action, None, target=("meeting", meeting_id))
-    policy.require(action, meeting, user=user)
-    return meeting
-
-
 def organiser_spaces(user) -> list[Space]:
     return db.session.scalars(
         select(Space).where(policy.meeting_organiser_spaces(user)).order_by(Space.name)

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..access.policy import can, require, visible_meetings
+from ..access.policy import can, load_or_404, require, visible_meetings
 from ..actions.export import safe_text
 from ..audit import service as audit
 from ..extensions import db
@@ -39,7 +39,7 @@ LABELS = {
 
 
 def _load(meeting_id: int, action: str = "meeting.view") -> Meeting:
-    return service.load_meeting(meeting_id, action, user=current_user)
+    return load_or_404(Meeting, meeting_id, action)
 
 
 @bp.get("/bijeenkomsten")
