@@ -1,5 +1,5 @@
-"""Test set-up: an app per run on SQLite or PostgreSQL (`--db`), a clean database per test,
-personas, and helpers to log in and count queries.
+"""Test set-up: an app per run on SQLite or PostgreSQL (`--db`), a transaction per test that is
+rolled back (tests/transactions.py), personas, and helpers to log in and count queries.
 
 No app context is held while the test client makes requests: each request gets its own, as in
 production. Use `with app.app_context():` (or the `db_ctx` helper) to look at the database.
@@ -8,18 +8,18 @@ production. Use `with app.app_context():` (or the `db_ctx` helper) to look at th
 import os
 import re
 import secrets
-import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import event, text
+from sqlalchemy import event
 
 from neig_workspace import create_app
 from neig_workspace.extensions import db, limiter
 from tests.personas import PERSONAS, create_personas
+from tests.transactions import BlobFiles, TestDatabase
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -31,6 +31,12 @@ def pytest_addoption(parser):
         choices=("sqlite", "postgresql"),
         default=os.environ.get("NEIG_TEST_DB", "sqlite"),
         help="database to run the suite on",
+    )
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "personas_once: set by conftest: the module plants the personas once"
     )
 
 
@@ -73,7 +79,7 @@ def database_url(request, tmp_path_factory):
 
 def _engine_options(database_url):
     """A throw-away test database need not wait for the disk at every commit."""
-    options = {"pool_pre_ping": True}
+    options = {"pool_pre_ping": True, "query_cache_size": 5000}
     if database_url.startswith("postgresql"):
         options["connect_args"] = {"options": "-c synchronous_commit=off"}
     return options
@@ -96,59 +102,36 @@ def app(database_url, tmp_path_factory):
     return app
 
 
-def _tables():
-    """Our tables, children before parents."""
-    return [t.name for t in reversed(db.metadata.sorted_tables)]
-
-
-def _empty_postgresql():
-    """Delete the rows of the tables a test wrote to and restart the sequences it used.
-
-    TRUNCATE of every table gives each table and index a new file on disk, and did so after every
-    test: most of the PostgreSQL run went there. A test writes to a handful of tables; deleting
-    their rows and rewinding the used sequences gives the next test the same empty start.
-    """
-    filled = set(
-        db.session.execute(
-            text(
-                " UNION ALL ".join(
-                    f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {name})"  # noqa: S608 - ours
-                    for name in _tables()
-                )
-            )
-        ).scalars()
-    )
-    for name in _tables():
-        if name in filled:
-            db.session.execute(text(f"DELETE FROM {name}"))  # noqa: S608 - our own table names
-    used = db.session.execute(
-        text(
-            "SELECT schemaname || '.' || sequencename FROM pg_sequences WHERE last_value IS NOT NULL"
-        )
-    ).scalars()
-    for sequence in used:
-        db.session.execute(text("SELECT setval(:sequence, 1, false)"), {"sequence": sequence})
+@pytest.fixture(scope="session")
+def test_db(app):
+    """The test connection and its transactions (tests/transactions.py)."""
+    return TestDatabase(app)
 
 
 @pytest.fixture(autouse=True)
-def _clean_database(request, app):
-    """Every test starts with empty tables, fresh rate limits and an empty outbox."""
+def _isolated(request, app, test_db):
+    """Every test runs in a transaction that is rolled back, with fresh rate limits, an empty
+    outbox and none of its own files left in the blob store. A test marked `commits` really
+    commits (threads, a live server) and has the tables emptied afterwards instead."""
     # The limiter is one object for every app in the process and keeps the storage of the last
     # app created: a test that makes another app must not leave its counters to the next test.
     saved_limits = (limiter._storage, limiter._limiter)
-    yield
+    if request.node.get_closest_marker("personas_once"):
+        request.getfixturevalue("module_personas")
+    blobs = BlobFiles(app.config["BLOB_ROOT"])
+    if request.node.get_closest_marker("commits"):
+        assert not test_db.active, "a test that commits cannot run inside planted objects"
+        yield
+        test_db.clean_committed()
+    else:
+        with test_db.rolled_back():
+            yield
     limiter._storage, limiter._limiter = saved_limits
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            _empty_postgresql()
-        else:
-            for name in _tables():
-                db.session.execute(text(f"DELETE FROM {name}"))  # noqa: S608 - our own table names
-        db.session.commit()
         limiter.reset()
     for path in Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"):
         path.unlink()
-    shutil.rmtree(app.config["BLOB_ROOT"], ignore_errors=True)
+    blobs.remove_new()
 
 
 @pytest.fixture
@@ -157,10 +140,48 @@ def client(app):
 
 
 @pytest.fixture
-def personas(app):
-    """The named personas of STYLE.md, created fresh for the test."""
+def personas(app, test_db):
+    """The named personas of STYLE.md: planted once for the module where every test uses them
+    (see pytest_collection_modifyitems), else created in the test's own transaction."""
+    if test_db.personas is not None:
+        return test_db.personas
     with app.app_context():
         return create_personas()
+
+
+@pytest.fixture(scope="module")
+def module_personas(app, test_db):
+    """The personas, planted once for the module; each of its tests rolls back to them."""
+    with test_db.rolled_back():
+        with app.app_context():
+            test_db.personas = create_personas()
+        try:
+            yield test_db.personas
+        finally:
+            test_db.personas = None
+
+
+@pytest.hookimpl(trylast=True)  # after the folders' own conftests have added their markers
+def pytest_collection_modifyitems(config, items):
+    """A module whose every test uses the personas, and none commits, plants them once. Tests
+    marked `one_database` run on SQLite only: what they check (pure functions, rendering, an
+    accessibility scan) does not depend on the database."""
+    modules = {}
+    for item in items:
+        modules.setdefault(item.module, []).append(item)
+    for tests in modules.values():
+        if all(
+            "personas" in getattr(item, "fixturenames", ())
+            and not item.get_closest_marker("commits")
+            for item in tests
+        ):
+            for item in tests:
+                item.add_marker(pytest.mark.personas_once)
+    if config.getoption("--db") != "sqlite":
+        skipped = [item for item in items if item.get_closest_marker("one_database")]
+        if skipped:
+            config.hook.pytest_deselected(items=skipped)
+            items[:] = [item for item in items if not item.get_closest_marker("one_database")]
 
 
 @contextmanager

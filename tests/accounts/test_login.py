@@ -4,6 +4,7 @@ the second factor, rate limits and the audit trail."""
 import os
 import re
 import secrets
+from contextlib import ExitStack
 from urllib.parse import urlsplit
 
 import pytest
@@ -197,9 +198,10 @@ def test_per_ip_limit_refuses_attempts_spread_over_many_accounts(app, client):
 
 
 @pytest.fixture
-def make_app(app):
-    """Another app on the same database. The limiter is one object for every app in this
-    process and keeps the storage of the last app set up, so the test app's is restored."""
+def make_app(app, test_db):
+    """Another app on the same database, in the test's transaction. The limiter is one object
+    for every app in this process and keeps the storage of the last app set up, so the test
+    app's is restored."""
     saved = (limiter._storage, limiter._limiter)
     made = []
 
@@ -211,9 +213,11 @@ def make_app(app):
                 **overrides,
             )
         )
+        stack.enter_context(test_db.shared_with(made[-1]))
         return made[-1]
 
-    yield make
+    with ExitStack() as stack:
+        yield make
     limiter._storage, limiter._limiter = saved
     for other in made:
         with other.app_context():

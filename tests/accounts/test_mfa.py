@@ -328,7 +328,7 @@ def test_logout_still_works_for_a_user_held_at_enrolment(app, client, personas):
     assert "auth.logout" in actions(app, admin.id)
 
 
-def test_with_mfa_required_for_all_an_ordinary_member_is_forced_too(app, personas):
+def test_with_mfa_required_for_all_an_ordinary_member_is_forced_too(app, test_db, personas):
     # The limiter is one object for every app and keeps the last app's storage: restore it.
     saved = (limiter._storage, limiter._limiter)
     strict = create_app(
@@ -338,20 +338,21 @@ def test_with_mfa_required_for_all_an_ordinary_member_is_forced_too(app, persona
         MFA_REQUIRED_FOR="all",
     )
     try:
-        client = strict.test_client()
-        member = personas.member_a
-        response = login_http(client, member.email, member.password)
-        assert response.status_code == 302 and response.location.endswith(ENROL)
-        blocked = client.get("/")
-        assert blocked.status_code == 302 and blocked.location.endswith(ENROL)
-        assert "verplicht" in client.get(ENROL).get_data(as_text=True)
-        enrol(client, member)
-        assert client.get("/").status_code == 200
-        # The ordinary app does not force anyone who is not a platform admin.
-        other = app.test_client()
-        assert login_http(
-            other, personas.member_b.email, personas.member_b.password
-        ).location.endswith("/")
+        with test_db.shared_with(strict):
+            client = strict.test_client()
+            member = personas.member_a
+            response = login_http(client, member.email, member.password)
+            assert response.status_code == 302 and response.location.endswith(ENROL)
+            blocked = client.get("/")
+            assert blocked.status_code == 302 and blocked.location.endswith(ENROL)
+            assert "verplicht" in client.get(ENROL).get_data(as_text=True)
+            enrol(client, member)
+            assert client.get("/").status_code == 200
+            # The ordinary app does not force anyone who is not a platform admin.
+            other = app.test_client()
+            assert login_http(
+                other, personas.member_b.email, personas.member_b.password
+            ).location.endswith("/")
     finally:
         limiter._storage, limiter._limiter = saved
         with strict.app_context():

@@ -254,8 +254,9 @@ def test_path_parts_and_control_characters_are_cleaned(app, client, space_id):
 
 
 @pytest.fixture
-def small_app(app, tmp_path):
-    """A second app on the same database with a 1 kB limit; rate limits stay the test's own."""
+def small_app(app, test_db, tmp_path):
+    """A second app in the test's transaction with a 1 kB limit; rate limits stay the test's
+    own."""
     storage = limiter._storage
     small = create_app(
         "testing",
@@ -264,7 +265,8 @@ def small_app(app, tmp_path):
         BLOB_ROOT=str(tmp_path / "blobs"),
         MAX_UPLOAD_SIZE=1024,
     )
-    yield small
+    with test_db.shared_with(small):
+        yield small
     with small.app_context():
         db.engine.dispose()
     limiter._storage = storage

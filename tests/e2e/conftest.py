@@ -34,6 +34,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if HERE in Path(item.path).parents:
             item.add_marker(pytest.mark.e2e)
+            # The live server answers from its own threads, on connections of its own.
+            item.add_marker(pytest.mark.commits("a live server in another thread"))
 
 
 def _require_chromium():

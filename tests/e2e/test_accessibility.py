@@ -1,6 +1,7 @@
 """WCAG 2.1 A/AA checks with axe-core on the main pages, and reflow at 320 CSS pixels (WCAG 1.4.10).
 
-axe-core comes from the npm registry (package.json; `make test` runs `npm ci`).
+axe-core comes from the npm registry (package.json; `make test` runs `npm ci`). What axe judges
+is the rendered page, which the database does not shape: the scan runs on SQLite only.
 """
 
 import re
@@ -15,6 +16,8 @@ from neig_workspace.accounts.models import User
 from neig_workspace.extensions import db
 from neig_workspace.organisations.models import Organisation
 from tests.e2e.conftest import login_form, sign_in
+
+pytestmark = pytest.mark.one_database("axe judges the rendered page, not the database")
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
