@@ -49,3 +49,15 @@ def login_as(app, client, persona, *, mfa_verified: bool = True):
         session["_user_id"] = str(persona.id)
         session["_fresh"] = True
     return client
+
+
+def csrf_token_of(app, client) -> str:
+    """The CSRF token any form of this client's session would carry, made by Flask-WTF itself
+    without rendering a page (tests of authorisation need a valid token, not a page view)."""
+    from flask.ctx import RequestContext
+    from flask_wtf.csrf import generate_csrf
+    from werkzeug.test import EnvironBuilder
+
+    with client.session_transaction() as session:
+        with RequestContext(app, EnvironBuilder().get_environ(), session=session):
+            return generate_csrf()

@@ -17,7 +17,7 @@ the service refuses, …). Every new route needs a row here.
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 import pyotp
@@ -511,11 +511,8 @@ from tests.security import (  # noqa: E402 - they use R, LOGIN and the URL const
     routes_case_stats,
 )
 
-#: The rows whose URL or data name a planted case object (see plant_case).
-CASE_ROUTES = set()
 for _part in (routes_case_core, routes_case_items, routes_case_accountability, routes_case_stats):
     ROUTES.update(_part.ROWS)
-    CASE_ROUTES.update(_part.ROWS)
 
 # the network (issue #8): applications, knowledge base, meetings, directory and dashboard
 from tests.security import (  # noqa: E402 - they use R, LOGIN and the URL constants above
@@ -530,7 +527,7 @@ for _part in NETWORK_PARTS:
     ROUTES.update(_part.ROWS)
 
 
-# --- the objects the URLs point at, fresh for every test --------------------------------------
+# --- the objects the URLs point at, planted once per module --------------------------------------
 
 
 @dataclass
@@ -564,13 +561,11 @@ class Context:
         return pyotp.TOTP(secret).now() if secret else "000000"
 
 
-def build_context(
-    app, personas, viewer: str | None = None, *, cases: bool = True, network=None
-) -> Context:
-    """Plant A's objects: a member, their membership, an invitation, a reset, a spare session,
-    and A's space with its documents (see _plant_space_objects); with `cases`, A's cases too
-    (only the case rows need them, and they are the most costly to plant); and the objects of
-    the `network` parts (issue #8; all of them unless told which)."""
+def build_context(app, personas, viewer: str | None = None) -> Context:
+    """Plant A's objects, once per module (each test rolls back to them): a member, their
+    membership, an invitation, a reset, a spare session, A's space with its documents (see
+    _plant_space_objects), A's drafts, action plan and cases, and the objects of the network's
+    parts."""
     org_a = personas.orgs["gemeente_a"]
     with app.app_context():
         target = User(
@@ -612,20 +607,11 @@ def build_context(
         ids["notification"] = _plant_notification(personas, target, ids["document"])  # issue #4
         ids.update(_plant_comment_objects(ids["space"], target))  # drafts and comments, issue #4
         ids.update(_plant_action_plan(personas, target))  # action plans, issue #6
-        if cases:
-            ids.update(plant_case(personas, target))  # casework, issue #5
-        for part in NETWORK_PARTS if network is None else network:  # the network, issue #8
+        ids.update(plant_case(personas, target))  # casework, issue #5
+        for part in NETWORK_PARTS:  # the network, issue #8
             ids.update(part.plant(personas, target))
         db.session.commit()
     return Context(app=app, personas=personas, viewer=viewer, ids=ids)
-
-
-def context_for(app, personas, viewer, endpoint: str, method: str) -> Context:
-    """The objects one row needs: the cases only for case rows, and of the network's parts
-    only the row's own (planting all of them for every cell would double the suite's time)."""
-    key = (endpoint, method)
-    parts = tuple(part for part in NETWORK_PARTS if key in part.ROWS)
-    return build_context(app, personas, viewer, cases=key in CASE_ROUTES, network=parts)
 
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
@@ -875,51 +861,68 @@ def routes_in(app) -> set[tuple[str, str]]:
     }
 
 
-def run_cell(
-    app,
-    personas,
-    endpoint: str,
-    method: str,
-    column: str,
-    *,
-    with_token: bool = True,
-    skip: tuple[str, ...] = ("audit_events",),
-):
-    """One cell of the matrix on fresh objects: (response, expected answer, database before).
+class Cell:
+    """One cell of the matrix on the planted objects: the row, the viewer logged in, the
+    answer expected. `send()` makes the row's request with a valid CSRF token of the session
+    (`without_token()` and `with_foreign_token()` the same request with none, or with one of
+    another session)."""
 
-    POSTs carry the session's CSRF token (from a GET of "/", as any page has it) unless
-    `with_token` is False. The snapshot of every table but `skip` is taken right before the
-    request, so a test can prove that it changed nothing.
-    """
-    from tests.helpers import form_token, login_as
+    def __init__(self, app, world: Context, endpoint: str, method: str, column: str):
+        from tests.helpers import login_as
 
-    row = ROUTES[(endpoint, method)]
-    viewer = PERSONA_OF.get(column)
-    ctx = context_for(app, personas, viewer, endpoint, method)
-    client = app.test_client()
-    if viewer is not None:
-        login_as(app, client, personas[viewer])
-    expected = row.other if column == "other" else row.expect[column]
-    url = row.path(ctx)
-    if method == "GET":
-        before = db_snapshot(app, skip)
-        return client.get(url), expected, before
-    if row.before is not None:
-        client.get(row.before.format(c=ctx))
-    token = {"csrf_token": form_token(client, "/")} if with_token else {}
-    data = row.data(ctx) if row.data else {}
-    before = db_snapshot(app, skip)
-    return client.post(url, data={**token, **data}), expected, before
+        self.app, self.endpoint, self.method, self.column = app, endpoint, method, column
+        self.row = ROUTES[(endpoint, method)]
+        self.viewer = PERSONA_OF.get(column)
+        self.ctx = replace(world, viewer=self.viewer)
+        self.client = app.test_client()
+        if self.viewer is not None:
+            login_as(app, self.client, world.personas[self.viewer])
+        self.expected = self.row.other if column == "other" else self.row.expect[column]
+        self.url = self.row.path(self.ctx)
+        self.label = f"{method} {endpoint} as {column}"
+        if method == "POST" and self.row.before is not None:
+            self.client.get(self.row.before.format(c=self.ctx))
+
+    def send(self):
+        from tests.helpers import csrf_token_of
+
+        if self.method == "GET":
+            return self.client.get(self.url)
+        return self._post({"csrf_token": csrf_token_of(self.app, self.client)})
+
+    def without_token(self):
+        return self._post({})
+
+    def with_foreign_token(self):
+        """The token of another session (the attacker's own, copied into the victim's form)."""
+        from tests.helpers import csrf_token_of
+
+        return self._post({"csrf_token": csrf_token_of(self.app, self.app.test_client())})
+
+    def _post(self, token: dict):
+        data = self.row.data(self.ctx) if self.row.data else {}
+        return self.client.post(self.url, data={**token, **data})
 
 
 def db_snapshot(app, skip: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
-    """Every row of every table (but `skip`), to prove a request changed nothing."""
+    """Every row of every table (but `skip`), to prove a request changed nothing.
+
+    Plain SQL on the test's own connection: one query counts the rows of every table, and only
+    the tables with rows are read (most are empty)."""
+    tables = [table for table in db.metadata.sorted_tables if table.name not in skip]
+    counts = ", ".join(f"(SELECT count(*) FROM {table.name})" for table in tables)  # noqa: S608
     with app.app_context():
+        connection = db.session.connection()
+        filled = connection.exec_driver_sql(f"SELECT {counts}").one()  # noqa: S608 - our tables
         return {
-            table.name: [
-                tuple(row)
-                for row in db.session.execute(select(table).order_by(*table.primary_key.columns))
-            ]
-            for table in db.metadata.sorted_tables
-            if table.name not in skip
+            table.name: _rows(connection, table) if count else []
+            for table, count in zip(tables, filled, strict=True)
         }
+
+
+def _rows(connection, table) -> list[tuple]:
+    quote = connection.dialect.identifier_preparer.quote
+    columns = ", ".join(quote(column.name) for column in table.columns)  # in the model's order
+    order = ", ".join(quote(column.name) for column in table.primary_key.columns)
+    query = f"SELECT {columns} FROM {table.name} ORDER BY {order}"  # noqa: S608 - our tables
+    return [tuple(row) for row in connection.exec_driver_sql(query)]

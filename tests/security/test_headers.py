@@ -1,13 +1,11 @@
-"""Security headers and cookies on every page (SECURITY.md § Headers, § Sessions).
+"""Security headers and cookies (SECURITY.md § Headers, § Sessions).
 
-Every cell of the route matrix is requested again and its response checked: the CSP and the
-other headers, no-store when someone is logged in, and no inline script or style in the HTML
-(the CSP would block them, so the page would silently break). Production adds HSTS and the
+Every cell of the route matrix checks its response with tests/security/headers.py; here: the
+checks themselves, the pages outside the matrix, static files, cookies, and production's HSTS and
 __Host- session cookie with Secure.
 """
 
 import re
-from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 
 import pytest
@@ -16,76 +14,10 @@ from neig_workspace import create_app
 from tests.helpers import login_as, login_http, post_form
 from tests.personas import PASSWORD
 
-from .route_table import ROUTES, matrix_cases, run_cell
+from .headers import assert_no_inline_code, assert_security_headers, inline_code
 
 SECRET = "k3Jv9QpX2mLr8TzW5nYb7HcF4sDg6Ae1Uo0iPqRx"  # 40 characters, none of them a default
 HTTPS = "https://localhost"
-
-
-def csp_directives(response) -> dict[str, list[str]]:
-    policy = response.headers.get("Content-Security-Policy", "")
-    directives = (part.split() for part in policy.split(";") if part.strip())
-    return {words[0]: words[1:] for words in directives}
-
-
-def assert_security_headers(response, *, logged_in: bool):
-    csp = csp_directives(response)
-    assert csp.get("default-src") == ["'self'"]
-    assert csp.get("object-src") == ["'none'"]
-    assert csp.get("base-uri") == ["'none'"]
-    assert csp.get("frame-ancestors") == ["'none'"]
-    sources = " ".join(word for words in csp.values() for word in words)
-    assert "'unsafe-inline'" not in sources and "'unsafe-eval'" not in sources
-    assert response.headers.get("X-Content-Type-Options") == "nosniff"
-    assert response.headers.get("Referrer-Policy") in (
-        "same-origin",
-        "strict-origin-when-cross-origin",
-        "no-referrer",
-    )
-    if logged_in:
-        assert "no-store" in response.headers.get("Cache-Control", "")
-
-
-class InlineCode(HTMLParser):
-    """Collects what a CSP without 'unsafe-inline' would block."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.found: list[str] = []
-        self._in_inline_script = False
-
-    def handle_starttag(self, tag, attrs):
-        names = {name.lower(): value for name, value in attrs}
-        if tag == "script" and "src" not in names:
-            self._in_inline_script = True
-        if tag == "style":
-            self.found.append("<style> block")
-        for name, value in names.items():
-            if name == "style" or name.startswith("on"):
-                self.found.append(f"<{tag} {name}=…>")
-            if name in ("href", "src", "action", "formaction") and (
-                value or ""
-            ).strip().lower().startswith("javascript:"):
-                self.found.append(f"<{tag} {name}=javascript:…>")
-
-    def handle_endtag(self, tag):
-        if tag == "script":
-            self._in_inline_script = False
-
-    def handle_data(self, data):
-        if self._in_inline_script and data.strip():
-            self.found.append(f"inline <script>: {data.strip()[:60]}")
-
-
-def inline_code(html: str) -> list[str]:
-    parser = InlineCode()
-    parser.feed(html)
-    return parser.found
-
-
-def assert_no_inline_code(response):
-    if response.mimetype == "text/html":
-        assert inline_code(response.get_data(as_text=True)) == []
 
 
 def test_the_inline_code_finder_finds_what_it_must():
@@ -97,47 +29,6 @@ def test_the_inline_code_finder_finds_what_it_must():
     assert (
         inline_code('<script src="/static/js/app.js" defer></script><p class="onboard">x</p>') == []
     )
-
-
-# --- every page of the matrix ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("endpoint", "method", "column"), list(matrix_cases()), ids=str)
-def test_every_response_has_the_security_headers_and_no_inline_code(
-    app, personas, endpoint, method, column
-):
-    response, _, _ = run_cell(app, personas, endpoint, method, column)
-    if endpoint == "documents.preview" and response.status_code == 200:
-        assert_sandboxed_preview(response)
-        return
-    assert_security_headers(response, logged_in=column != "anonymous")
-    assert_no_inline_code(response)
-
-
-def assert_sandboxed_preview(response):
-    """A stored file shown inline has a CSP of its own: nothing loads but the file itself (the
-    browser's PDF viewer needs object-src 'self'), no script runs (sandbox), and it is still
-    never framed, sniffed or stored."""
-    csp = csp_directives(response)
-    assert csp.get("default-src") == ["'none'"] and "sandbox" in csp
-    assert csp.get("base-uri") == ["'none'"] and csp.get("frame-ancestors") == ["'none'"]
-    assert "script-src" not in csp
-    assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
-    assert response.headers["X-Frame-Options"] == "DENY"
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert "no-store" in response.headers["Cache-Control"]
-    assert response.headers["Content-Disposition"].startswith("inline")
-
-
-def test_the_matrix_reaches_pages_for_admins_and_visitors():
-    """The sweep above is only worth something if it renders pages, not just refusals."""
-    reached = {
-        column: [
-            key for key, row in ROUTES.items() if key[1] == "GET" and row.expect[column] == 200
-        ]
-        for column in ("anonymous", "platform_admin")
-    }
-    assert len(reached["platform_admin"]) >= 15 and len(reached["anonymous"]) >= 4
 
 
 def test_error_and_interstitial_pages(app, client, personas):
@@ -196,8 +87,8 @@ def test_session_cookie_is_httponly_and_samesite_lax(app, client, personas):
 
 
 @pytest.fixture
-def production_app(app):
-    """A production app on the test database, with a proper secret and mail server."""
+def production_app(app, test_db):
+    """A production app in the test's transaction, with a proper secret and mail server."""
     prod = create_app(
         "production",
         SECRET_KEY=SECRET,
@@ -205,7 +96,8 @@ def production_app(app):
         MAIL_SERVER="smtp.example.nl",
         MAIL_OUTBOX_DIR=app.config["MAIL_OUTBOX_DIR"],
     )
-    yield prod
+    with test_db.shared_with(prod):
+        yield prod
     with prod.app_context():
         from neig_workspace.extensions import db
 

@@ -20,6 +20,7 @@ in a URL is a legal basis: the list is the same for everyone and only platform a
 
 import itertools
 import re
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
@@ -27,7 +28,7 @@ from sqlalchemy import select
 from neig_workspace.extensions import db
 from neig_workspace.organisations.models import Organisation
 from neig_workspace.spaces import service as spaces
-from tests.helpers import form_token, login_as
+from tests.helpers import csrf_token_of, login_as
 
 from .route_table import ROUTES, build_context, db_snapshot
 
@@ -116,16 +117,19 @@ def _fill(template: str, values: dict) -> str:
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(values[m.group(1)]), template)
 
 
-def _plant(app, personas):
-    """A's objects (route_table.build_context) and B's own space and organisation."""
-    ctx = build_context(app, personas)
-    with app.app_context():
-        org_b = db.session.get(Organisation, personas.orgs["gemeente_b"])
-        ctx.ids["space_b"] = spaces.create_organisation_space(org_b, actor=None).id
-        ctx.ids["org_b"] = org_b.id
-        ctx.ids["case_b"] = _case_of_b(personas, org_b)
-        db.session.commit()
-    return ctx
+@pytest.fixture(scope="module")
+def world(app, test_db, module_personas):
+    """A's objects (route_table.build_context) and B's own space, organisation and case, planted
+    once for the module; each kind's sweep rolls back to them."""
+    with test_db.rolled_back():
+        ctx = build_context(app, module_personas)
+        with app.app_context():
+            org_b = db.session.get(Organisation, module_personas.orgs["gemeente_b"])
+            ctx.ids["space_b"] = spaces.create_organisation_space(org_b, actor=None).id
+            ctx.ids["org_b"] = org_b.id
+            ctx.ids["case_b"] = _case_of_b(module_personas, org_b)
+            db.session.commit()
+        yield ctx
 
 
 def _case_of_b(personas, org_b) -> int:
@@ -152,7 +156,7 @@ def _send(client, ctx, endpoint: str, method: str, url: str) -> int:
     row = ROUTES.get((endpoint, method))
     data = row.data(ctx) if row is not None and row.data else {}
     # The form data a success needs, so only the id check can stop the request.
-    token = form_token(client, "/account")  # "/" records a dashboard visit
+    token = csrf_token_of(ctx.app, client)
     return client.post(url, data={"csrf_token": token, **data}).status_code
 
 
@@ -181,12 +185,11 @@ def test_every_id_in_a_url_is_a_known_kind(app):
 
 @pytest.mark.parametrize("attacker", ATTACKERS)
 @pytest.mark.parametrize("kind", KINDS)
-def test_another_organisation_gets_404_for_every_route_of_a_kind(app, personas, kind, attacker):
+def test_another_organisation_gets_404_for_every_route_of_a_kind(app, world, kind, attacker):
     routes = list(_routes_of(app, kind))
     assert routes, f"no route takes a {kind} id any more: update ID_ARGUMENTS"
-    ctx = _plant(app, personas)
-    ctx.viewer = attacker
-    client = login_as(app, app.test_client(), personas[attacker])
+    ctx = replace(world, viewer=attacker)
+    client = login_as(app, app.test_client(), world.personas[attacker])
 
     problems = []
     for rule, method in routes:

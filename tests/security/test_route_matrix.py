@@ -1,15 +1,52 @@
 """The route matrix (SECURITY.md § How we test it): every route × persona gives the answer of
-tests/security/route_table.py, and a route without a row fails."""
+tests/security/route_table.py, and a route without a row fails.
+
+One request per cell, and every check on that response (SECURITY.md § Headers, § Access
+control):
+- the answer of the row;
+- the security headers (CSP, nosniff, Referrer-Policy), `no-store` for a logged-in viewer, and
+  no inline script or style in the HTML (the CSP would block them, so the page would silently
+  break); a file shown inline has a sandboxed CSP of its own;
+- a GET changes nothing (beyond the few recorded visits named below), and neither does a
+  refused POST (it may audit the refusal);
+- a POST (CSRF, ASVS 3.5.1): sent first without a token, and by the platform admin also with
+  another session's token, it is refused with 400 and nothing at all changes, not even an audit
+  event or a session record.
+
+A's objects are planted once for the module (`world`); each cell runs in a savepoint that is
+rolled back, so every cell starts from the same planted state.
+"""
 
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import select
 
-from .route_table import LOGIN, OUT, ROUTES, db_snapshot, matrix_cases, routes_in, run_cell
+from neig_workspace.accounts.models import User
+from tests.conftest import db_ctx
+
+from .headers import assert_no_inline_code, assert_sandboxed_preview, assert_security_headers
+from .route_table import (
+    LOGIN,
+    OUT,
+    ROUTES,
+    Cell,
+    build_context,
+    db_snapshot,
+    matrix_cases,
+    routes_in,
+)
 
 #: Refusals may be audited (SECURITY.md: "access denied" is a security event); nothing else
 #: may change.
 AUDIT = ("audit_events",)
+
+
+@pytest.fixture(scope="module")
+def world(app, test_db, module_personas):
+    """A's objects for every row, planted once for the module."""
+    with test_db.rolled_back():
+        yield build_context(app, module_personas)
 
 
 def test_every_route_has_a_row(app):
@@ -52,6 +89,35 @@ def test_rows_are_well_formed(app):
         assert method == "POST" or (row.data is None and row.before is None), endpoint
 
 
+def test_the_matrix_reaches_pages_for_admins_and_visitors():
+    """The header checks are only worth something if the cells render pages, not refusals."""
+    reached = {
+        column: [
+            key for key, row in ROUTES.items() if key[1] == "GET" and row.expect[column] == 200
+        ]
+        for column in ("anonymous", "platform_admin")
+    }
+    assert len(reached["platform_admin"]) >= 15 and len(reached["anonymous"]) >= 4
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "method", "column"),
+    list(matrix_cases()),
+    ids=lambda value: str(value),
+)
+def test_route_answers_per_persona(app, world, endpoint, method, column):
+    cell = Cell(app, world, endpoint, method, column)
+    if method == "POST":
+        _assert_refused_without_a_valid_token(app, cell)
+    before = db_snapshot(app, AUDIT)
+
+    response = cell.send()
+
+    _assert_answer(response, cell.expected, cell.label)
+    _assert_headers(response, cell)
+    _assert_changed_only_what_may(app, cell, response, before)
+
+
 def _assert_answer(response, expected, label):
     location = urlsplit(response.location or "").path
     if expected in (LOGIN, OUT):
@@ -64,15 +130,62 @@ def _assert_answer(response, expected, label):
         assert location != "/inloggen", label
 
 
-@pytest.mark.parametrize(
-    ("endpoint", "method", "column"),
-    list(matrix_cases()),
-    ids=lambda value: str(value),
-)
-def test_route_answers_per_persona(app, personas, endpoint, method, column):
-    response, expected, before = run_cell(app, personas, endpoint, method, column)
+def _assert_refused_without_a_valid_token(app, cell):
+    """No token, or (for the platform admin, the most valuable victim) another session's:
+    400, and not even an audit event or a session record is written."""
+    before = db_snapshot(app)
+    assert cell.without_token().status_code == 400, f"{cell.label} without a CSRF token"
+    if cell.column == "platform_admin":
+        response = cell.with_foreign_token()
+        assert response.status_code == 400, f"{cell.label} with another session's CSRF token"
+    assert db_snapshot(app) == before, f"{cell.label}: a request without a valid token changed it"
 
-    _assert_answer(response, expected, f"{method} {endpoint} as {column}")
-    refused = expected in (403, 404) or (expected == LOGIN and column == "anonymous")
-    if before is not None and refused:
-        assert db_snapshot(app, skip=AUDIT) == before, "a refused request changed the database"
+
+def _assert_headers(response, cell):
+    if cell.endpoint == "documents.preview" and response.status_code == 200:
+        assert_sandboxed_preview(response)
+        return
+    assert_security_headers(response, logged_in=cell.column != "anonymous")
+    assert_no_inline_code(response)
+
+
+#: GET endpoints that record something when they show a page, and the tables they may touch.
+RECORDS_ON_VIEW = {
+    # The dashboard records the visit, for "what changed since my last visit".
+    "web.index": {"dashboard_visits"},
+    # Opening a space records the visit, for "what changed since my last visit".
+    "spaces.show": {"space_visits"},
+    # Reading an article counts a view (once per reader a day), for "what helps the network".
+    "knowledge.show": {"article_views", "articles"},
+}
+
+
+def _assert_changed_only_what_may(app, cell, response, before):
+    refused = cell.expected in (403, 404) or (cell.expected == LOGIN and cell.column == "anonymous")
+    if cell.method == "POST" and not refused:
+        return  # a successful POST changes what it is for; its own tests say what
+    after = db_snapshot(app, AUDIT)
+    changed = {name for name in before if before[name] != after[name]}
+    if cell.method == "GET" and response.status_code == 200:
+        if cell.endpoint == "accounts.mfa_enrol":
+            _assert_only_pending_secret_changed(app, cell, before, after)
+            return
+        allowed = RECORDS_ON_VIEW.get(cell.endpoint, set()) if cell.viewer else set()
+        assert changed <= allowed, f"{cell.label} changed {sorted(changed - allowed)}"
+        return
+    assert not changed, f"{cell.label} changed {sorted(changed)}"
+
+
+def _assert_only_pending_secret_changed(app, cell, before, after):
+    """The enrolment page shows a fresh secret, so it stores one (encrypted, not yet in force:
+    mfa_enabled_at stays empty). That pending secret is the only change allowed."""
+    assert {name for name in before if before[name] != after[name]} <= {"users"}, cell.label
+    user_id = cell.ctx.personas[cell.viewer].id
+    with db_ctx(app) as session:
+        user = session.scalar(select(User).where(User.id == user_id))
+        assert user.mfa_enabled_at is None and user.totp_secret_encrypted, cell.label
+        columns = [column.name for column in User.__table__.columns]
+    pending = {columns.index("totp_secret_encrypted"), columns.index("totp_last_step")}
+    for old, new in zip(before["users"], after["users"], strict=True):
+        changed = {i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b}
+        assert changed <= (pending if old[0] == user_id else set()), (cell.label, old[0])
