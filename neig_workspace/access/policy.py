@@ -11,6 +11,7 @@ Every check denies by default, and an unknown action is a programming error that
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import wraps
 
 from flask import abort, current_app, g, has_request_context
 from flask_login import current_user
@@ -55,6 +56,26 @@ MFA_CLASSIFICATIONS = [c for c in Classification if c.needs_mfa]
 
 def _active(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.active)
+
+
+def _per_request(build: Callable) -> Callable:
+    """Build a filter once per request: one page asks for the same one many times (the header's
+    count, the list, its total, the menu). The key holds all a filter reads when it is built:
+    the user's id, roles and state, the arguments and the session's second factor."""
+
+    @wraps(build)
+    def cached(user, *args, **kwargs):
+        if not has_request_context():
+            return build(user, *args, **kwargs)
+        roles = (getattr(user, name, None) for name in ("is_platform_admin", "is_secretariat"))
+        key = (build.__name__, getattr(user, "id", None), _active(user), *roles, args)
+        key += (tuple(sorted(kwargs.items())), session_has_mfa())
+        cache = g.setdefault("policy_filters", {})
+        if key not in cache:
+            cache[key] = build(user, *args, **kwargs)
+        return cache[key]
+
+    return cached
 
 
 def _is_platform_admin(user) -> bool:
@@ -252,6 +273,7 @@ def _document_purge(user, document: Document) -> bool:
     return _document_in_trash_view(user, document) and _space_manage(user, document.space)
 
 
+@_per_request
 def visible_spaces(user) -> ColumnElement[bool]:
     """Spaces whose content the user may read: a grant matches them."""
     if not _active(user):
@@ -259,6 +281,7 @@ def visible_spaces(user) -> ColumnElement[bool]:
     return Space.id.in_(select(SpaceGrant.space_id).where(_grants_matching(user)))
 
 
+@_per_request
 def seeable_spaces(user) -> ColumnElement[bool]:
     """Spaces the user may know of: with a grant, or every space but case spaces for a
     platform admin."""
@@ -276,6 +299,7 @@ def _not_narrowed_out(user) -> ColumnElement[bool]:
     return given_to_all | exists(allowed)
 
 
+@_per_request
 def _open_spaces(user):
     """Ids of the spaces whose content this session may read now (grant, not archived, MFA)."""
     query = select(Space.id).where(visible_spaces(user), Space.archived_at.is_(None))
@@ -288,6 +312,7 @@ def _open_spaces(user):
     return query
 
 
+@_per_request
 def visible_documents(user, *, in_trash: bool = False) -> ColumnElement[bool]:
     """Documents the user may read (or, with in_trash, see in the trash), in SQL."""
     if not _active(user):
@@ -299,6 +324,7 @@ def visible_documents(user, *, in_trash: bool = False) -> ColumnElement[bool]:
     return clause
 
 
+@_per_request
 def visible_activity(user) -> ColumnElement[bool]:
     """Events in spaces the user may read now, never about a document hidden from them (nor
     about a comment or comment round on one)."""
@@ -406,6 +432,7 @@ def _round_manage(user, comment_round: CommentRound) -> bool:
     return _document_manage_drafts(user, comment_round.document)
 
 
+@_per_request
 def visible_comments(user) -> ColumnElement[bool]:
     """Comments whose document, action item or article the user may read now."""
     return (
@@ -415,6 +442,7 @@ def visible_comments(user) -> ColumnElement[bool]:
     )
 
 
+@_per_request
 def visible_rounds(user) -> ColumnElement[bool]:
     return CommentRound.document_id.in_(select(Document.id).where(visible_documents(user)))
 
@@ -497,13 +525,16 @@ def subject_readable(user, subject_type: str, subject_id: int) -> bool:
     return db.session.scalar(query) is not None
 
 
-def visible_notifications(user) -> ColumnElement[bool]:
-    """The user's own notifications whose subject they may read now (a lost grant hides one)."""
+@_per_request
+def visible_notifications(user, subject_types: tuple[str, ...] | None = None):
+    """The user's own notifications whose subject they may read now (a lost grant hides one);
+    only of `subject_types`, when given (the filters of the other kinds are then not built)."""
     if not _active(user):
         return false()
     readable = [
         (Notification.subject_type == subject_type) & Notification.subject_id.in_(ids(user))
         for subject_type, ids in NOTIFICATION_SUBJECTS.items()
+        if subject_types is None or subject_type in subject_types
     ]
     return (Notification.user_id == user.id) & or_(false(), *readable)
 
@@ -576,6 +607,7 @@ def _item_comment(user, item: ActionItem) -> bool:
     return item.archived_at is None and _item_view(user, item)
 
 
+@_per_request
 def visible_action_plans(user) -> ColumnElement[bool]:
     """Plans in spaces whose content the user may read now."""
     if not _active(user):
@@ -591,6 +623,7 @@ def _item_not_narrowed_out(user) -> ColumnElement[bool]:
     return ~exists(narrowed) | exists(allowed)
 
 
+@_per_request
 def visible_action_items(user) -> ColumnElement[bool]:
     """Items the user may see, archived ones included: every list, count, chart and export of
     action items is filtered by this clause."""
@@ -600,6 +633,7 @@ def visible_action_items(user) -> ColumnElement[bool]:
     return ActionItem.plan_id.in_(plans) & _item_not_narrowed_out(user)
 
 
+@_per_request
 def spaces_running_plans(user) -> ColumnElement[bool]:
     """Open spaces in which the user may start a plan (the list of "new plan" choices; the
     create page still asks `action_plan.create`, which also wants MFA where the space does)."""
@@ -771,6 +805,7 @@ def _release_view(user, request: ReleaseRequest) -> bool:
     )
 
 
+@_per_request
 def visible_cases(user) -> ColumnElement[bool]:
     """Cases the user takes part in and may open now (a grant, and MFA in the session)."""
     if not _active(user):
@@ -778,14 +813,17 @@ def visible_cases(user) -> ColumnElement[bool]:
     return Case.space_id.in_(_open_spaces(user))
 
 
+@_per_request
 def _visible_case_ids(user):
     return select(Case.id).where(visible_cases(user))
 
 
+@_per_request
 def _core_case_ids(user):
     return select(Case.id).where(Case.space_id.in_(_core_case_spaces(user)))
 
 
+@_per_request
 def visible_measures(user) -> ColumnElement[bool]:
     if not _active(user):
         return false()
@@ -795,6 +833,7 @@ def visible_measures(user) -> ColumnElement[bool]:
     )
 
 
+@_per_request
 def visible_tasks(user) -> ColumnElement[bool]:
     if not _active(user):
         return false()
@@ -804,6 +843,7 @@ def visible_tasks(user) -> ColumnElement[bool]:
     )
 
 
+@_per_request
 def visible_timeline_entries(user) -> ColumnElement[bool]:
     if not _active(user):
         return false()
@@ -815,6 +855,7 @@ def visible_timeline_entries(user) -> ColumnElement[bool]:
     return TimelineEntry.case_id.in_(_visible_case_ids(user)) & (given_to_all | exists(allowed))
 
 
+@_per_request
 def visible_release_requests(user) -> ColumnElement[bool]:
     if not _active(user):
         return false()
@@ -862,6 +903,7 @@ register_notification_subject(
 from ..applications.models import Application  # noqa: E402
 
 
+@_per_request
 def visible_applications(user) -> ColumnElement[bool]:
     return true() if _is_platform_admin(user) else false()
 
@@ -925,6 +967,7 @@ def _article_archive(user, article: Article) -> bool:
     return _article_view(user, article) and _article_manage(user, article)
 
 
+@_per_request
 def knowledge_spaces_writable(user) -> ColumnElement[bool]:
     """Knowledge spaces in which the user may write a new article now (the create form's
     choices), in SQL."""
@@ -948,6 +991,7 @@ def _knowledge_browse(user, obj=None) -> bool:
     return _network_member(user)
 
 
+@_per_request
 def visible_articles(user, *, archived: bool = False) -> ColumnElement[bool]:
     """Articles the user may read now (with `archived`: archived ones they may bring back)."""
     if not _active(user):
@@ -1028,6 +1072,7 @@ def _meeting_manage(user, meeting: Meeting) -> bool:
     return _meeting_view(user, meeting) and _space_edit_all(user, meeting.space)
 
 
+@_per_request
 def meeting_organiser_spaces(user) -> ColumnElement[bool]:
     """Spaces in which `user` may organise meetings: editor or manager, open now, no case."""
     if not _active(user):
@@ -1050,6 +1095,7 @@ def space_readable_by_network(space: Space) -> bool:
     return any(grant.principal_type == PrincipalType.NETWORK for grant in space.grants)
 
 
+@_per_request
 def visible_meetings(user) -> ColumnElement[bool]:
     """Meetings the user may see: network meetings for network members, the others through
     their space (grant, not archived, MFA as for its documents)."""
@@ -1097,6 +1143,7 @@ DIRECTORY_ACTIONS: dict[str, tuple[type | None, Callable]] = {
 DIRECTORY_VIEW_ACTION: dict[type, str] = {}
 
 
+@_per_request
 def visible_directory_organisations(user) -> ColumnElement[bool]:
     """Organisations in the directory: the active ones, for network members only."""
     if not _active(user):
@@ -1104,6 +1151,7 @@ def visible_directory_organisations(user) -> ColumnElement[bool]:
     return Organisation.active.is_(True) & exists(_active_member_org_ids(user))
 
 
+@_per_request
 def listed_contacts(user) -> ColumnElement[bool]:
     """Memberships (joined with User and DirectoryProfile) the directory shows to `user`: an
     active user who opted in, in an organisation of the directory."""
@@ -1309,6 +1357,7 @@ def _mfa_would_help(obj) -> bool:
 # --- query filters -------------------------------------------------------------------------
 
 
+@_per_request
 def visible_organisations(user) -> ColumnElement[bool]:
     if _is_platform_admin(user):
         return true()
@@ -1324,6 +1373,7 @@ def _admin_org_ids(user):
     )
 
 
+@_per_request
 def visible_users(user) -> ColumnElement[bool]:
     if _is_platform_admin(user):
         return true()
@@ -1335,6 +1385,7 @@ def visible_users(user) -> ColumnElement[bool]:
     return (User.id == user.id) | User.id.in_(members_of_admin_orgs)
 
 
+@_per_request
 def visible_invitations(user) -> ColumnElement[bool]:
     if _is_platform_admin(user):
         return true()
@@ -1346,6 +1397,7 @@ def visible_invitations(user) -> ColumnElement[bool]:
     return Invitation.organisation_id.in_(active_admin_orgs)
 
 
+@_per_request
 def visible_audit_events(user) -> ColumnElement[bool]:
     return true() if _is_platform_admin(user) else false()
 
