@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app wsgi
 TRANSLATIONS := neig_workspace/translations
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
 
-.PHONY: install node-deps run test test-sqlite test-postgresql test-postgresql-matrix test-postgresql-rest lint format check translations extract-messages bench clean
+.PHONY: install node-deps run test test-clock test-sqlite test-postgresql test-postgresql-matrix test-postgresql-rest lint format check translations extract-messages bench clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,9 +52,24 @@ format: install
 # The two databases run at once (each run has its own database, blob store, Redis database,
 # clamd and OpenID provider), each run's output printed whole when it ends. The PostgreSQL run
 # waits on the server more than it computes, so it is split in two halves that run beside the
-# SQLite run: three processes keep the two cores busy.
-test: install translations node-deps lint check
-	$(MAKE) --no-print-directory -j3 --output-sync=target test-sqlite test-postgresql-matrix test-postgresql-rest
+# SQLite run: three processes keep the two cores busy. `make test` ends with the wall time of
+# each part and the total against the budget of 20 minutes (.ci/timed.py; README § Testing).
+TIMED := $(PYTHON) .ci/timed.py
+TEST_PARTS := test-sqlite test-postgresql-matrix test-postgresql-rest
+
+test-clock:
+	@$(TIMED) start
+
+test: test-clock install translations node-deps
+	@status=0; \
+	$(TIMED) run lint -- $(MAKE) --no-print-directory lint && \
+	$(TIMED) run check -- $(MAKE) --no-print-directory check && \
+	$(MAKE) --no-print-directory -j3 --output-sync=target $(addprefix timed-,$(TEST_PARTS)) \
+	  || status=$$?; \
+	$(TIMED) report; exit $$status
+
+timed-%:
+	@$(TIMED) run $* -- $(MAKE) --no-print-directory $*
 
 # Security checks: bandit over our code (each finding fixed, or explained where it is with
 # `# nosec BXXX # why it is safe`; settings in pyproject.toml), then pip-audit over the installed
