@@ -141,6 +141,7 @@ def test_filenames_are_cleaned(raw, clean):
 
 
 # 10,000 examples under CI (SECURITY.md asks that many); fewer while developing.
+@pytest.mark.one_database("clean_filename is a pure function")
 @settings(max_examples=10_000 if os.environ.get("CI") == "true" else 2_000, deadline=None)
 @given(st.text(max_size=400))
 def test_a_cleaned_filename_is_always_safe(raw):

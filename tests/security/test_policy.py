@@ -411,3 +411,29 @@ def test_the_sql_filter_and_the_view_check_agree(app, personas, model):
                     column,
                     obj,
                 )
+
+
+# --- filters built once per request -------------------------------------------------------------
+
+
+def test_a_filter_is_built_once_per_request_and_per_mfa_state(app, personas):
+    """A page asks for the same filter many times (header, list, total): built once, reused.
+    The session's second factor is part of what a filter reads, so it is part of the key."""
+    with app.test_request_context():
+        user = db.session.get(User, personas.member_a.id)
+        first = policy.visible_documents(user)
+        assert policy.visible_documents(user) is first
+        assert policy.visible_documents(user, in_trash=True) is not first
+        with policy.assuming_mfa():
+            assert policy.visible_documents(user) is not first
+        other = db.session.get(User, personas.member_b.id)
+        assert policy.visible_documents(other) is not first
+    with app.test_request_context():  # a new request builds anew
+        assert policy.visible_documents(db.session.get(User, personas.member_a.id)) is not first
+
+
+def test_outside_a_request_filters_are_built_each_time(app, personas):
+    """Commands (the digest, reminders) decide for many users in one app context: no cache."""
+    with app.app_context():
+        user = db.session.get(User, personas.member_a.id)
+        assert policy.visible_documents(user) is not policy.visible_documents(user)
