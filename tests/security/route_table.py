@@ -931,4 +931,6 @@ def _contents(dialect, table) -> str:
 def table_rows(app, table) -> list[tuple]:
     """The rows of one table, in the model's column order."""
     with app.app_context():
-        return [tuple(row) for row in db.session.execute(select(table).order_by(*table.primary_key))]
+        return [
+            tuple(row) for row in db.session.execute(select(table).order_by(*table.primary_key))
+        ]
