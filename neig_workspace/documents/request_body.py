@@ -7,6 +7,7 @@ a named file there that `flask neig blobs gc` sweeps, where an anonymous file el
 not be told apart or found at all.
 """
 
+import contextlib
 import io
 
 from flask import Request
@@ -33,4 +34,6 @@ class SpoolingRequest(Request):
             super().close()
         finally:
             for spool in self.__dict__.pop("_spools", []):
-                spool.close()
+                # Closing removes the file; on a full disk its last buffered write fails first.
+                with contextlib.suppress(OSError):
+                    spool.close()

@@ -209,7 +209,7 @@ def lock_document(document: Document) -> None:
         .where(Document.id == document.id)
         .with_for_update()
         .execution_options(populate_existing=True)
-    )
+    ).scalar_one()  # the row must be fetched for the object to be refreshed
 
 
 def normalise_tags(text: str) -> str:
