@@ -192,8 +192,9 @@ def test_a_rolled_back_upload_never_removes_the_blob_a_committed_version_uses(
     """Request A stores content X first; request B, in another organisation's space, uploads
     the same X (reusing A's blob) and commits; then A fails and rolls back. B's document must
     keep its file. The order is forced, not left to timing: B runs (and A waits) right after A
-    has placed its blob, and A fails right after B has committed."""
+    has placed its blob, and A's next step fails once B has committed."""
     from neig_workspace.accounts.models import User
+    from neig_workspace.audit import service as audit
     from neig_workspace.documents import service
     from neig_workspace.documents.models import Document
     from neig_workspace.extensions import db
@@ -204,14 +205,13 @@ def test_a_rolled_back_upload_never_removes_the_blob_a_committed_version_uses(
     space_a, space_b = org_space(app, personas), org_space(app, personas, "gemeente_b")
     document_a = uploaded_id(client_a, space_a, pdf("A versie 1"), "a.pdf")
     shared = pdf("dezelfde inhoud in twee werkruimtes")
-    answers, b_started = [], threading.Event()
-    original_commit = LocalBlobStore.commit
+    answers, b_done = [], threading.Event()
+    original_commit, original_record = LocalBlobStore.commit, audit.record
 
     def place_then_let_b_in(store, staged):
         original_commit(store, staged)
-        if b_started.is_set():  # B's own placement
-            return
-        b_started.set()
+        if threading.current_thread() is not threading.main_thread() or b_done.is_set():
+            return  # B's own placement
         assert blob_path(app, shared).exists()  # A placed it first
         # B in a thread of its own only so that it gets its own app context (and so its own
         # session and connection); A waits for it to finish.
@@ -220,9 +220,15 @@ def test_a_rolled_back_upload_never_removes_the_blob_a_committed_version_uses(
         )
         thread.start()
         thread.join(30)
-        raise FailsAfterPlacing
+        b_done.set()
+
+    def record_or_fail(*args, **kwargs):
+        if b_done.is_set() and threading.current_thread() is threading.main_thread():
+            raise FailsAfterPlacing  # A's next step fails: its transaction rolls back
+        return original_record(*args, **kwargs)
 
     monkeypatch.setattr(LocalBlobStore, "commit", place_then_let_b_in)
+    monkeypatch.setattr(audit, "record", record_or_fail)
     with app.test_request_context():
         document = db.session.get(Document, document_a)
         actor = db.session.get(User, personas.member_a.id)
