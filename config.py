@@ -53,6 +53,9 @@ class Config:
     #: One request at most: a form may carry several files.
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 5 * MAX_UPLOAD_SIZE)
     BLOB_ROOT = os.environ.get("BLOB_ROOT", str(INSTANCE_DIR / "blobs"))
+    #: A blob no row points at is removed by `neig blobs gc` once unused this long: far longer
+    #: than any request (an upload stores its blob before its row commits).
+    BLOB_GC_GRACE_HOURS = float(os.environ.get("BLOB_GC_GRACE_HOURS", "24"))
     TRASH_RETENTION_DAYS = _env_int("TRASH_RETENTION_DAYS", 30)
     #: Years after closing that a case is kept; then `flask neig retention` destroys it.
     CASE_RETENTION_YEARS = _env_int("NEIG_CASE_RETENTION_YEARS", 5)

@@ -27,6 +27,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     )
     app.config.from_object(CONFIGS[config_name])
     app.config.update(overrides)
+    from .documents.request_body import SpoolingRequest
+
+    app.request_class = SpoolingRequest  # uploads arrive in the blob store's temporary folder
     if config_name == "production":
         from .web.deploy import refuse_insecure_start
 

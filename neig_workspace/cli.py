@@ -112,6 +112,51 @@ def purge_trash(dry_run: bool, days: int | None) -> None:
     click.echo(f"{verb} {len(purged)} document(s) older than {days} days.")
 
 
+blobs_cli = AppGroup("blobs", help="The blob store behind documents.")
+neig.add_command(blobs_cli)
+
+
+@blobs_cli.command("gc")
+@click.option("--dry-run", is_flag=True, help="Only say what would be removed.")
+def blobs_gc(dry_run: bool) -> None:
+    """Remove blobs no version points at, and temporary files a killed process left, once
+    unused for BLOB_GC_GRACE_HOURS (run daily, by cron)."""
+    from .documents.blobs import collect_garbage, grace_seconds
+
+    hours = grace_seconds() / 3600
+    if hours < 1 and not current_app.testing:
+        click.echo(f"Warning: a grace period of {hours:g} h may take a running upload's blob.")
+    report = collect_garbage(dry_run=dry_run, progress=click.echo)
+    verb = "Would remove" if dry_run else "Removed"
+    click.echo(
+        f"{verb} {report.removed} unused blob(s) ({_megabytes(report.removed_bytes)}) and"
+        f" {report.temp_files} temporary file(s) ({_megabytes(report.temp_bytes)}),"
+        f" unused for over {hours:g} h."
+    )
+
+
+@blobs_cli.command("verify")
+def blobs_verify() -> None:
+    """Check that every version's blob is there with its size and sha256; non-zero exit on any
+    problem."""
+    from .documents.blobs import verify_blobs
+
+    report = verify_blobs(progress=click.echo)
+    for sha256, problem, version_ids in report.problems:
+        ids = ", ".join(str(i) for i in version_ids)
+        click.echo(f"{problem.upper()}: blob {sha256} (document version id(s) {ids})", err=True)
+    if not report.ok:
+        click.echo(
+            f"{len(report.problems)} of {report.checked} blob(s) missing or corrupt.", err=True
+        )
+        sys.exit(1)
+    click.echo(f"All {report.checked} blob(s) present and intact.")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
 @neig.command("scan-pending")
 def scan_pending() -> None:
     """Scan the uploads held in quarantine while the virus scanner was unreachable."""
@@ -193,7 +238,8 @@ def retention(dry_run: bool) -> None:
     destroyed = case_retention.destroy_due_cases()
     for item in destroyed:
         click.echo(
-            f"Destroyed {item.reference}: {item.documents} document(s), {item.blobs} blob(s)."
+            f"Destroyed {item.reference}: {item.documents} document(s), {item.blobs} blob(s)"
+            " no longer used (`neig blobs gc` removes them after its grace period)."
         )
     click.echo(f"Destroyed {len(destroyed)} case(s) closed more than {years} years ago.")
     purged = applications.purge_rejected()

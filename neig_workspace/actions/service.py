@@ -268,6 +268,10 @@ class PlanContext:
     """What checking an item needs of its plan, loaded once (an import checks many rows)."""
 
     def __init__(self, plan: ActionPlan):
+        # A code is unique in its plan: two editors saving the same new code at once would both
+        # pass the check below, and one would fail on the unique key. The plan's row is locked
+        # until the transaction ends, so the second waits and then finds the first's code.
+        db.session.execute(select(ActionPlan.id).where(ActionPlan.id == plan.id).with_for_update())
         self.plan = plan
         self.lines = {line.id: line for line in plan.lines}
         self.organisations = {org.id: org for org in plan_organisations(plan.space)}

@@ -11,7 +11,8 @@ notifications about any of them, its participants and the case row itself. What 
   case's release request may point at it (`ReleaseRequest.target_space_id`), and keeping the row
   keeps that foreign key valid while nobody can open the space any more.
 
-One transaction per case (the caller commits); blobs go only after the commit, as with a purge.
+One transaction per case (the caller commits). The blobs no row points at any more are left to
+the garbage collector (`flask neig blobs gc`), which removes them after its grace period.
 """
 
 from dataclasses import dataclass
@@ -23,7 +24,6 @@ from sqlalchemy import delete, or_, select, update
 from ..actions.models import ActionItemDocument
 from ..audit import service as audit
 from ..comments.models import Comment, CommentRevision, CommentRound, RoundInvitation
-from ..documents import service as documents  # noqa: F401 - its after_commit hook removes blobs
 from ..documents.models import Document, DocumentNarrowing, DocumentVersion, Folder
 from ..extensions import db
 from ..notifications.models import Notification
@@ -53,6 +53,7 @@ DESTROYED_SPACE_NAME = "Vernietigde casus"
 class Destroyed:
     reference: str
     documents: int
+    #: Blobs no row points at any more, left to `neig blobs gc`.
     blobs: int
 
 
@@ -116,7 +117,8 @@ def destroy_case(case: Case, *, actor=None, now: datetime | None = None) -> Dest
     _remove(Case, Case.id == case_id)
     _close_space(space, now)
     db.session.expunge(case)
-    db.session.info.setdefault("neig_blobs_to_delete", []).extend(orphans)
+    # The blobs no row uses now are the garbage collector's (`neig blobs gc`), after its grace
+    # period: another request may be storing the same content at this moment.
     return Destroyed(reference, len(document_ids), len(orphans))
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from cryptography.fernet import InvalidToken
 from flask_babel import gettext as _
 from sqlalchemy import delete, exists, func, select
+from sqlalchemy import text as sql_text
 
 from ..access import policy
 from ..access.roles import SpaceRole
@@ -140,7 +141,19 @@ def read_address(case: Case, *, actor) -> str:
 # --- opening a case -------------------------------------------------------------------------
 
 
+#: The first key of the advisory lock that numbers cases ("NEIG" in ASCII); the year is the other.
+_NUMBERING_LOCK = 0x4E454947
+
+
 def _next_number(year: int) -> int:
+    """The year's next number. Cases opened at the same moment take their numbers one after
+    the other: on PostgreSQL a lock held until the transaction ends (the second waits, then
+    sees the first's case); SQLite lets one writer in at a time anyway."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            sql_text("SELECT pg_advisory_xact_lock(:lock, :year)"),
+            {"lock": _NUMBERING_LOCK, "year": year},
+        )
     highest = db.session.scalar(select(func.max(Case.number)).where(Case.year == year))
     return (highest or 0) + 1
 

@@ -374,6 +374,8 @@ def start_round(
     """Open a comment round on a draft and invite organisations; the caller checked
     `document.manage_drafts`."""
     now = now or utcnow()
+    # Two editors opening a round at once: the second waits, then finds the first's round.
+    documents.lock_document(document)
     if document.status != DocumentStatus.CONCEPT:
         raise ServiceError(
             _("Een commentaarronde opent u op een concept; dit document is al verder."),

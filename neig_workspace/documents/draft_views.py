@@ -1,6 +1,6 @@
 """Text drafts written in the app, their versions compared, and a document's status."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -20,8 +20,17 @@ from .views import (
     _folder_choices,
     _folder_or_404,
     _space_organisations,
+    blob_unavailable_page,
     bp,
 )
+
+
+@bp.app_errorhandler(drafts.TextUnavailable)
+def _text_unavailable(error: drafts.TextUnavailable):
+    db.session.rollback()
+    current_app.logger.error("Blob %s of a text draft is missing", error.version.sha256)
+    document = db.session.get(Document, error.version.document_id)
+    return blob_unavailable_page(document, error.version)
 
 
 def _wants_preview() -> bool:

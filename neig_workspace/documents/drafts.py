@@ -68,11 +68,22 @@ def save_text_version(document: Document, text: str, *, actor) -> DocumentVersio
     return service.add_version(document, _upload(document.title, text), actor=actor)
 
 
+class TextUnavailable(Exception):
+    """The blob of a text version is gone: answered with the page a failed download gets."""
+
+    def __init__(self, version: DocumentVersion):
+        super().__init__(version.sha256)
+        self.version = version
+
+
 def read_text(version: DocumentVersion | None) -> str:
     if version is None or not version.scan_status.openable:
         return ""
-    with service.store().open(version.sha256) as blob:
-        return blob.read(MAX_TEXT_BYTES + 1).decode("utf-8", errors="replace")
+    try:
+        with service.store().open(version.sha256) as blob:
+            return blob.read(MAX_TEXT_BYTES + 1).decode("utf-8", errors="replace")
+    except FileNotFoundError as error:
+        raise TextUnavailable(version) from error
 
 
 def audit_compare(document: Document, old: int, new: int, *, actor) -> None:

@@ -165,13 +165,15 @@ def scan_pending(client: ClamdClient) -> PendingReport:
         ).all()
         if verdict.infected:
             _mark_infected(versions, verdict)
-            # The same after-commit removal as a purge: gone only once the marks are stored.
-            db.session.info.setdefault("neig_blobs_to_delete", []).append(sha256)
+            db.session.commit()
+            # Infected content goes at once, not after the collector's grace period: every
+            # version with it is marked infected now, and no one may ever open it.
+            store.delete(sha256)
             report.infected += 1
         else:
             _mark_clean(versions)
+            db.session.commit()
             report.clean += 1
-        db.session.commit()
     return report
 
 

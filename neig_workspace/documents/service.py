@@ -1,7 +1,9 @@
 """Document use cases: upload, versions, metadata, move, copy, trash and purge.
 
-Blobs are placed in the store before the transaction commits; if it rolls back, the blobs it
-placed new are removed again, so a failed use case leaves no row and no file behind.
+Blobs are placed in the store before the transaction commits. A use case never removes one,
+not when it rolls back and not when it purges: identical content is one blob that another
+request may be reusing at that very moment. A blob no row points at is left to the garbage
+collector (`flask neig blobs gc`, blobs.py), after a grace period longer than any request.
 """
 
 import uuid
@@ -9,8 +11,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import event, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
 
 from ..audit import service as audit
 from ..errors import ServiceError
@@ -27,8 +28,6 @@ from .models import (
     ScanStatus,
 )
 from .storage import LocalBlobStore, StagedBlob, TooLarge
-
-_PLACED_KEY = "neig_placed_blobs"
 
 
 def store() -> LocalBlobStore:
@@ -195,22 +194,22 @@ def _type_message(code: str, filename: str) -> str:
 
 
 def _place(staged: StagedBlob) -> None:
-    """Move the blob into the store; remember it was new so a rollback can take it out."""
-    was_there = store().exists(staged.sha256)
+    """Move the blob into the store (or refresh the identical one there): from here until the
+    transaction commits, the grace period of the garbage collector keeps it."""
     store().commit(staged)
-    if not was_there:
-        db.session.info.setdefault(_PLACED_KEY, []).append(staged.sha256)
 
 
-@event.listens_for(Session, "after_commit")
-def _forget_placed(session: Session) -> None:
-    session.info.pop(_PLACED_KEY, None)
-
-
-@event.listens_for(Session, "after_rollback")
-def _remove_placed(session: Session) -> None:
-    for sha256 in session.info.pop(_PLACED_KEY, []):
-        store().delete(sha256)
+def lock_document(document: Document) -> None:
+    """Wait for any other transaction that changes this document's row, then read the row
+    afresh: a new version takes its number from what was committed, so two at once become N
+    and N+1 instead of one of them failing on the unique key (SELECT … FOR UPDATE; SQLite
+    lets one writer in at a time anyway and ignores it)."""
+    db.session.execute(
+        select(Document)
+        .where(Document.id == document.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()  # the row must be fetched for the object to be refreshed
 
 
 def normalise_tags(text: str) -> str:
@@ -332,6 +331,13 @@ def add_version(document: Document, upload: Upload, *, actor) -> DocumentVersion
     staged, file_type, filename, scan_status = _stage(
         upload, document.space_id, text=document.is_text
     )
+    # Locked only now: staging and scanning a large file take long, the row lock must not.
+    try:
+        lock_document(document)
+        check_accepts_versions(document)  # it may have been archived in the meantime
+    except BaseException:
+        store().discard(staged)
+        raise
     version = _add_staged_version(document, staged, file_type, filename, scan_status, actor=actor)
     audit.record(
         "document.version_added",
@@ -350,7 +356,9 @@ def add_version(document: Document, upload: Upload, *, actor) -> DocumentVersion
 
 def restore_version(document: Document, version: DocumentVersion, *, actor) -> DocumentVersion:
     """An old version becomes the newest, as a new version; nothing is overwritten."""
+    lock_document(document)
     check_accepts_versions(document)
+    store().touch(version.sha256)  # in use again: the garbage collector's grace starts anew
     new = _add_version(
         document,
         filename=version.filename,
@@ -462,6 +470,7 @@ def copy_document(document: Document, target: Space, *, actor) -> Document:
     db.session.flush()
     # Narrowing travels with the copy: copying never gives a reader what the original withheld.
     _set_narrowing(copy, [n.organisation_id for n in document.narrowing])
+    store().touch(latest.sha256)  # in use again: the garbage collector's grace starts anew
     _add_version(
         copy,
         filename=latest.filename,
@@ -581,7 +590,8 @@ def _restore_folders_of(document: Document, *, actor) -> None:
 
 
 def purge_document(document: Document, *, actor) -> list[str]:
-    """Remove the document for good; blobs that no other version uses go too (after commit)."""
+    """Remove the document for good. Returns the blobs no version uses any more: they stay
+    until the garbage collector finds them still unused after its grace period."""
     hashes = set(
         db.session.scalars(
             select(DocumentVersion.sha256).where(DocumentVersion.document_id == document.id)
@@ -608,9 +618,7 @@ def purge_document(document: Document, *, actor) -> list[str]:
     still_used = set(
         db.session.scalars(select(DocumentVersion.sha256).where(DocumentVersion.sha256.in_(hashes)))
     )
-    orphans = sorted(hashes - still_used)
-    db.session.info.setdefault("neig_blobs_to_delete", []).extend(orphans)
-    return orphans
+    return sorted(hashes - still_used)
 
 
 def _forget_provenance(document: Document) -> None:
@@ -621,17 +629,6 @@ def _forget_provenance(document: Document) -> None:
     db.session.execute(
         CaseDocument.__table__.delete().where(CaseDocument.document_id == document.id)
     )
-
-
-@event.listens_for(Session, "after_commit")
-def _delete_purged_blobs(session: Session) -> None:
-    for sha256 in session.info.pop("neig_blobs_to_delete", []):
-        store().delete(sha256)
-
-
-@event.listens_for(Session, "after_rollback")
-def _keep_purged_blobs(session: Session) -> None:
-    session.info.pop("neig_blobs_to_delete", None)
 
 
 def version_count(document_id: int) -> int:

@@ -2,22 +2,46 @@
 
 An upload is streamed to a temporary file in the store's own folder while it is hashed, fsynced,
 and renamed into place with os.replace: it never sits whole in memory, an interrupted upload
-leaves only a temporary file that is removed, and a blob is never overwritten (same content,
-same name). The interface leaves room for an S3-compatible store.
+leaves only a temporary file, and a blob is never overwritten (same content, same name).
+
+Identical content is one blob shared by every row that has it, so no request ever deletes a
+blob: a request that rolls back cannot know whether another, still running, reuses it. Only the
+garbage collector (`flask neig blobs gc`, documents/blobs.py) removes a blob, once no row points
+at it and its modification time is older than a grace period longer than any request. A request
+that reuses a blob refreshes that time (`touch`). The interface leaves room for an S3-compatible
+store.
 """
 
+import enum
+import errno
 import hashlib
 import os
+import secrets
 import tempfile
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 CHUNK = 1024 * 1024
 
+#: What a full disk (or an exhausted quota) raises while writing.
+FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def is_storage_full(error: BaseException) -> bool:
+    return isinstance(error, OSError) and error.errno in FULL_ERRNOS
+
 
 class TooLarge(Exception):
     """The stream went over the allowed size; nothing was kept."""
+
+
+class BlobState(enum.Enum):
+    OK = "ok"
+    MISSING = "missing"
+    CORRUPT = "corrupt"
 
 
 @dataclass(frozen=True)
@@ -29,12 +53,25 @@ class StagedBlob:
     size: int
 
 
+@dataclass(frozen=True)
+class StoredBlob:
+    """A blob as the garbage collector sees it: its name, size and last use (epoch seconds)."""
+
+    sha256: str
+    size: int
+    mtime: float
+
+
 class BlobStore(Protocol):
+    def spool(self) -> BinaryIO: ...
+
     def stage(self, stream: BinaryIO, max_size: int) -> StagedBlob: ...
 
     def commit(self, staged: StagedBlob) -> None: ...
 
     def discard(self, staged: StagedBlob) -> None: ...
+
+    def touch(self, sha256: str) -> bool: ...
 
     def open(self, sha256: str) -> BinaryIO: ...
 
@@ -42,20 +79,39 @@ class BlobStore(Protocol):
 
     def exists(self, sha256: str) -> bool: ...
 
+    def check(self, sha256: str, size: int, *, rehash: bool) -> BlobState: ...
+
     def delete(self, sha256: str) -> None: ...
+
+    # --- for the garbage collector and `blobs verify` only -----------------------------------
+
+    def blobs(self) -> Iterator[StoredBlob]: ...
+
+    def remove_if_idle(self, sha256: str, used_before: float) -> bool: ...
+
+    def stale_temp_files(self, used_before: float) -> Iterator[tuple[str, int]]: ...
+
+    def remove_temp_file(self, name: str, used_before: float) -> bool: ...
 
 
 class LocalBlobStore:
-    """Blobs as files under root/ab/cd/<sha256>, outside the web root."""
+    """Blobs as files under root/ab/cd/<sha256>, outside the web root; temporary files (request
+    bodies on their way in, staged uploads, blobs being collected) in root/tmp."""
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
         self.tmp = self.root / "tmp"
 
     def path(self, sha256: str) -> Path:
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        if not _is_digest(sha256):
             raise ValueError("not a sha256 hex digest")
         return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def spool(self) -> BinaryIO:
+        """A named temporary file for a request body: removed when closed, and swept by the
+        garbage collector when a killed process could not close it."""
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        return tempfile.NamedTemporaryFile(dir=self.tmp, prefix="request-")  # noqa: SIM115
 
     def stage(self, stream: BinaryIO, max_size: int) -> StagedBlob:
         self.tmp.mkdir(parents=True, exist_ok=True)
@@ -77,16 +133,32 @@ class LocalBlobStore:
         return StagedBlob(Path(name), digest.hexdigest(), size)
 
     def commit(self, staged: StagedBlob) -> None:
-        target = self.path(staged.sha256)
-        if target.exists():  # same content is stored already: keep the one we have
-            staged.path.unlink(missing_ok=True)
-            return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staged.path, target)
-        _fsync_dir(target.parent)
+        """Move the staged file into place; when the same content is there already, keep that
+        one and refresh its time, so the garbage collector sees it is in use again."""
+        try:
+            if self.touch(staged.sha256):
+                staged.path.unlink(missing_ok=True)
+                return
+            target = self.path(staged.sha256)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged.path, target)
+            _fsync_dir(target.parent)
+        except BaseException:
+            staged.path.unlink(missing_ok=True)  # a full disk leaves no temporary file behind
+            raise
 
     def discard(self, staged: StagedBlob) -> None:
         staged.path.unlink(missing_ok=True)
+
+    def touch(self, sha256: str) -> bool:
+        """Mark a blob as used now; False when it is not there (the collector may just have
+        taken it: the caller then stores its own copy)."""
+        now = time.time_ns()
+        try:
+            os.utime(self.path(sha256), ns=(now, now))
+        except FileNotFoundError:
+            return False
+        return True
 
     def open(self, sha256: str) -> BinaryIO:
         return self.path(sha256).open("rb")
@@ -94,8 +166,87 @@ class LocalBlobStore:
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).exists()
 
+    def check(self, sha256: str, size: int, *, rehash: bool) -> BlobState:
+        """Whether the blob is there with its size; with `rehash`, also with its hash (reads
+        the whole file: for `blobs verify`, too slow for every download)."""
+        path = self.path(sha256)
+        try:
+            if path.stat().st_size != size:
+                return BlobState.CORRUPT
+            if rehash and _sha256_of(path) != sha256:
+                return BlobState.CORRUPT
+        except FileNotFoundError:
+            return BlobState.MISSING
+        return BlobState.OK
+
     def delete(self, sha256: str) -> None:
+        """Remove at once: only for content found infected; anything else is the collector's."""
         self.path(sha256).unlink(missing_ok=True)
+
+    def blobs(self) -> Iterator[StoredBlob]:
+        for directory, _, names in os.walk(self.root):
+            if Path(directory) == self.tmp:
+                continue
+            for name in names:
+                if not _is_digest(name):
+                    continue
+                try:
+                    stat = os.stat(os.path.join(directory, name))
+                except FileNotFoundError:
+                    continue
+                yield StoredBlob(name, stat.st_size, stat.st_mtime)
+
+    def remove_if_idle(self, sha256: str, used_before: float) -> bool:
+        """Remove a blob nobody has used since `used_before`. It is first renamed aside and its
+        time read again: a request that reused it a moment ago has refreshed the time (then
+        it goes back), and one that comes after the rename finds it gone and stores its own
+        copy, so a blob is never taken from under a request."""
+        target = self.path(sha256)
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        aside = self.tmp / f"collect-{sha256}-{secrets.token_hex(4)}"
+        try:
+            os.replace(target, aside)
+        except FileNotFoundError:
+            return False
+        if aside.stat().st_mtime >= used_before:
+            os.replace(aside, target)  # identical content, should a request have stored it anew
+            return False
+        aside.unlink()
+        return True
+
+    def stale_temp_files(self, used_before: float) -> Iterator[tuple[str, int]]:
+        """Temporary files last written before `used_before` (left by a killed process)."""
+        if not self.tmp.is_dir():
+            return
+        for entry in os.scandir(self.tmp):
+            try:
+                stat = entry.stat()
+            except FileNotFoundError:
+                continue
+            if entry.is_file() and stat.st_mtime < used_before:
+                yield entry.name, stat.st_size
+
+    def remove_temp_file(self, name: str, used_before: float) -> bool:
+        path = self.tmp / Path(name).name
+        try:
+            if path.stat().st_mtime >= used_before:  # written to again since it was listed
+                return False
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+
+def _is_digest(name: str) -> bool:
+    return len(name) == 64 and all(c in "0123456789abcdef" for c in name)
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -3,6 +3,7 @@
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -45,6 +46,7 @@ from .forms import (
     VersionForm,
 )
 from .models import Document, DocumentStatus, DocumentVersion, Folder
+from .storage import BlobState, is_storage_full
 
 bp = Blueprint("documents", __name__)
 
@@ -533,6 +535,10 @@ def _audited_send(document: Document, version: DocumentVersion, *, inline: bool)
         # Held in quarantine until scanned, or found infected: nothing leaves.
         page = render_template("documents/scan_blocked.html", document=document, version=version)
         return page, 409
+    # Its size only: rehashing every download is too slow; `neig blobs verify` does that.
+    state = service.store().check(version.sha256, version.size, rehash=False)
+    if state != BlobState.OK:
+        return _refuse_unavailable(document, version, state, inline=inline)
     if not request.if_none_match.contains(version.sha256):
         audit.record(
             "document.previewed" if inline else "document.downloaded",
@@ -543,6 +549,51 @@ def _audited_send(document: Document, version: DocumentVersion, *, inline: bool)
         )
         db.session.commit()
     return _send_version(document, version, inline=inline)
+
+
+def _refuse_unavailable(document, version, state: BlobState, *, inline: bool):
+    """A version whose blob is gone or damaged: nothing is sent, and the log says it failed
+    (never that it was downloaded)."""
+    current_app.logger.error(
+        "Blob %s of document %s version %s is %s",
+        version.sha256,
+        document.id,
+        version.number,
+        state.value,
+    )
+    audit.record(
+        "document.download_failed",
+        actor=current_user,
+        result="failure",
+        target=document,
+        space_id=document.space_id,
+        details={"version": version.number, "reason": state.value, "preview": inline},
+    )
+    db.session.commit()
+    return blob_unavailable_page(document, version)
+
+
+def blob_unavailable_page(document: Document, version: DocumentVersion):
+    page = render_template("documents/blob_unavailable.html", document=document, version=version)
+    return page, 503
+
+
+@bp.app_errorhandler(OSError)
+def _storage_full(error: OSError):
+    """A full disk (or quota) while an upload is written: a clear 507, in JSON for the drop
+    zone. The request's transaction is rolled back and the store removed its temporary file,
+    so nothing is half-written. Any other OSError stays the server error it is."""
+    if not is_storage_full(error):
+        raise error
+    db.session.rollback()
+    current_app.logger.error("Blob store full: %s", error)
+    message = _(
+        "De opslag is vol: het bestand is niet opgeslagen. Probeer het later opnieuw en neem "
+        "contact op met de beheerder als het blijft misgaan."
+    )
+    if _wants_json():
+        return jsonify(ok=False, errors=[message]), 507
+    return render_template("documents/storage_full.html", message=message), 507
 
 
 @bp.post("/documenten/<int:document_id>/versies/<int:number>/terugzetten")

@@ -40,7 +40,7 @@ from neig_workspace.spaces import service as spaces
 from neig_workspace.spaces.models import PrincipalType, Space, SpaceGrant, SpaceKind, SpaceVisit
 from neig_workspace.timeutil import utcnow
 from tests.cases.helpers import basis_id, open_case, user
-from tests.documents.doc_helpers import pdf
+from tests.documents.doc_helpers import blobs_command, pdf
 
 
 def _upload(space, content: bytes, actor):
@@ -238,6 +238,10 @@ def test_blobs_go_only_when_nothing_else_uses_them(app, personas):
         store = documents.store()
         assert store.exists(w["solo"]) and store.exists(w["shared"])
         retention.destroy_due_cases()
+        assert store.exists(w["solo"])  # left to the collector, after its grace period
+    assert "Removed 0 unused blob(s)" in blobs_command(app, "gc", grace_hours=1).output
+    assert blobs_command(app, "gc").exit_code == 0
+    with app.app_context():
         assert not store.exists(w["solo"])
         assert store.exists(w["shared"])
         assert db.session.get(Document, w["elsewhere"]).latest.sha256 == w["shared"]
@@ -286,7 +290,7 @@ def test_the_cli_dry_run_lists_and_changes_nothing_then_destroys(app, personas):
         assert _count(Case) == 4
     result = runner.invoke(args=["neig", "retention"])
     assert result.exit_code == 0, result.output
-    assert f"Destroyed {reference}: 2 document(s), 1 blob(s)." in result.output
+    assert f"Destroyed {reference}: 2 document(s), 1 blob(s) no longer used" in result.output
     with app.app_context():
         assert _count(Case) == 3
     again = runner.invoke(args=["neig", "retention", "--dry-run"])

@@ -139,3 +139,23 @@ def uploaded_id(client, space_id: int, content: bytes, name: str, **fields) -> i
     response = upload(client, space_id, [(content, name)], json=True, **fields)
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()["documents"][0]["id"]
+
+
+def blobs_command(app, *args: str, grace_hours: float = 0):
+    """`flask neig blobs …` with the garbage collector's grace period set (0: anything unused is
+    old enough), in the test's transaction."""
+    saved = app.config["BLOB_GC_GRACE_HOURS"]
+    app.config["BLOB_GC_GRACE_HOURS"] = grace_hours
+    try:
+        return app.test_cli_runner().invoke(args=["neig", "blobs", *args])
+    finally:
+        app.config["BLOB_GC_GRACE_HOURS"] = saved
+
+
+def assert_only_garbage_left(app):
+    """What a refused upload left on disk is garbage: no row points at it, no temporary file
+    stays, and the collector removes it."""
+    assert not [p for p in blob_files(app) if p.parent.name == "tmp"], "a temporary file stayed"
+    result = blobs_command(app, "gc")
+    assert result.exit_code == 0, result.output
+    assert blob_files(app) == [], "the collector left a blob no row points at"

@@ -21,6 +21,7 @@ from tests.documents.doc_helpers import (
     add_version,
     audit_events,
     blob_files,
+    blobs_command,
     grant_user,
     org_space,
     pdf,
@@ -162,6 +163,10 @@ def test_only_a_manager_purges(app, client, personas, space_id, as_member, role)
     with db_ctx(app) as session:
         assert session.get(Document, document_id) is None
         assert session.scalars(select(DocumentVersion)).all() == []
+    # The request leaves the blob (it cannot know that no other request is reusing it); the
+    # collector removes it once unused past its grace period.
+    assert len(blob_files(app)) == 1
+    assert blobs_command(app, "gc").exit_code == 0
     assert blob_files(app) == []
     [event] = audit_events(app, "document.purged", document_id)
     assert event[0] == personas.org_admin_a.id
@@ -221,6 +226,8 @@ def test_purge_keeps_a_blob_another_document_uses_and_removes_its_own(
     delete(client, gone)
     manager = client_for(app, personas.org_admin_a)
     assert purge(manager, gone, space_id).status_code == 302
+    assert len(blob_files(app)) == 2  # B is garbage now: the collector's to remove
+    assert blobs_command(app, "gc").exit_code == 0
     digest = hashlib.sha256(A).hexdigest()
     assert [p.name for p in blob_files(app)] == [digest]
     assert client.get(f"/documenten/{keep}/versies/1/download").data == A
@@ -347,6 +354,8 @@ def test_purge_trash_removes_what_is_past_the_retention(app, trashed):
         assert session.get(Document, recent) is not None
         assert session.get(Document, alive) is not None
         assert verify_chain().ok
+    assert len(blob_files(app)) == 3  # the purged one's blob waits for the collector
+    assert blobs_command(app, "gc").exit_code == 0
     assert sorted(p.name for p in blob_files(app)) == sorted(
         hashlib.sha256(c).hexdigest() for c in (B, pdf("levend"))
     )
@@ -373,6 +382,7 @@ def test_purge_trash_removes_expired_empty_folders(app, personas, space_id, fold
     with db_ctx(app) as session:
         assert session.scalars(select(Folder)).all() == []
         assert session.scalars(select(Document)).all() == []
+    assert blobs_command(app, "gc").exit_code == 0
     assert blob_files(app) == []
 
 
