@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .integers import IdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     _init_extensions(app)
+    # Before any route is added: every <int:…> refuses ids no column can hold (404, not 500).
+    app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
     _configure_logging(app)
     from .cli import register_cli

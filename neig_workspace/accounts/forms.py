@@ -7,6 +7,7 @@ from wtforms.validators import EqualTo, Length, Optional
 
 from ..access.roles import OrgRole
 from ..forms import email_field, required
+from ..integers import coerce_int
 
 LOCALE_CHOICES = [("nl", "Nederlands"), ("en", "English")]
 
@@ -125,7 +126,7 @@ class InviteForm(FlaskForm):
 
 
 class InviteAnyForm(InviteForm):
-    organisation = SelectField(_l("Organisatie"), coerce=int, validate_choice=True)
+    organisation = SelectField(_l("Organisatie"), coerce=coerce_int, validate_choice=True)
 
 
 class GlobalRolesForm(FlaskForm):

@@ -99,11 +99,14 @@ def _mfa_gate():
 
 
 def safe_next(target: str | None, default: str = "web.index") -> str:
-    """Only local paths: no scheme, no host, no backslash tricks (no open redirect)."""
+    """Only local paths: no scheme, no host, no backslash tricks (no open redirect), and no
+    control characters or spaces (urlsplit drops CR and LF, which would then reach the Location
+    header: a forged header, or a 500 where Werkzeug refuses it)."""
     if target:
         parts = urlsplit(target)
         if (
-            not parts.scheme
+            all(ch.isprintable() and not ch.isspace() for ch in target)
+            and not parts.scheme
             and not parts.netloc
             and target.startswith("/")
             and not target.startswith("//")

@@ -35,6 +35,9 @@ POSTGRES = "postgresql+psycopg://neig@db.example.nl:5432/neig"  # a URL only: no
         "http:evil.example",
         "/\t/evil.example",  # browsers drop tabs and newlines: this is //evil.example
         "/\n/evil.example",
+        "/x\r\nSet-Cookie:a=b",  # issue 15, finding 7: a header of its own (and a 500)
+        "/x\x00y",
+        "/account x",
         " //evil.example",
         "account",  # relative: where it lands depends on the current page
         "",
@@ -70,6 +73,15 @@ def test_language_switch_does_not_redirect_off_site(app, client):
         "/taal", data={"csrf_token": token, "locale": "nl", "next": "/wachtwoord-vergeten?x=1"}
     )
     assert response.location == "/wachtwoord-vergeten?x=1"
+
+
+def test_language_switch_refuses_a_next_with_control_characters(app, client):
+    """Issue 15, finding 7: CR and LF in `next` gave a 500 (Werkzeug refuses such a header)."""
+    token = form_token(client, "/inloggen")
+    for target in ("/x\r\nSet-Cookie:a=b", "/x\ty", "/x\x7fy"):
+        response = client.post("/taal", data={"csrf_token": token, "locale": "en", "next": target})
+        assert (response.status_code, response.location) == (302, "/"), target
+        assert all("a=b" not in h for h in response.headers.getlist("Set-Cookie"))
 
 
 def test_login_does_not_redirect_off_site(app, client, personas):
