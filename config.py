@@ -25,6 +25,12 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _env_list(name: str) -> list[str] | None:
+    """A comma-separated list, or None when the variable is not set."""
+    value = os.environ.get(name)
+    return None if value is None else [item.strip() for item in value.split(",") if item.strip()]
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -106,8 +112,12 @@ class Config:
         "MAIL_DEFAULT_SENDER", "NEIG Werkruimte <noreply@neig.local>"
     )
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
-    #: Absolute base for links in e-mails when no request is at hand (CLI, cron).
+    #: The one base of every link in an e-mail (never the request's Host header, which anyone
+    #: sending the request chooses). Production refuses to start without it.
     EXTERNAL_URL = os.environ.get("EXTERNAL_URL", "http://127.0.0.1:5000")
+    #: Host names the app answers to (Flask refuses others with 400). Unset: EXTERNAL_URL's host,
+    #: plus localhost and 127.0.0.1 outside production (see neig_workspace.trusted_hosts).
+    TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")
 
     LANGUAGES = ("nl", "en")
     BABEL_DEFAULT_LOCALE = "nl"
@@ -143,6 +153,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    EXTERNAL_URL = os.environ.get("EXTERNAL_URL", "")  # no default: the site's own address
     MFA_REQUIRED_FOR = os.environ.get("MFA_REQUIRED_FOR", "all")
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-neig_session"

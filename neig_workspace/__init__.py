@@ -3,6 +3,7 @@
 import logging
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 from sqlalchemy import event
@@ -28,6 +29,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     )
     app.config.from_object(CONFIGS[config_name])
     app.config.update(overrides)
+    if app.config["TRUSTED_HOSTS"] is None:
+        app.config["TRUSTED_HOSTS"] = trusted_hosts(
+            app.config, production=config_name == "production"
+        )
     if config_name == "production":
         from .web.deploy import refuse_insecure_start
 
@@ -45,6 +50,15 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     register_cli(app)
     return app
+
+
+def trusted_hosts(config, *, production: bool) -> list[str]:
+    """The hosts requests may name when TRUSTED_HOSTS is not set: EXTERNAL_URL's, and outside
+    production also localhost and 127.0.0.1 (the development server and the test client)."""
+    hosts = [urlsplit(config.get("EXTERNAL_URL") or "").hostname or ""]
+    if not production:
+        hosts += ["localhost", "127.0.0.1"]
+    return [host for host in dict.fromkeys(hosts) if host]
 
 
 def _init_extensions(app: Flask) -> None:

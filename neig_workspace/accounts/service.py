@@ -3,7 +3,7 @@ transaction. Callers commit once."""
 
 from dataclasses import dataclass
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -261,7 +261,7 @@ def invite(email: str, organisation: Organisation, role: OrgRole, *, actor: User
         target=invitation,
         details={"email": email, "organisation_id": organisation.id, "role": role.value},
     )
-    link = url_for("accounts.accept_invitation", token=token, _external=True)
+    link = mail.external_link("accounts.accept_invitation", token=token)
     _queue_mail(
         email,
         _l("Uitnodiging voor NEIG Werkruimte"),
@@ -350,7 +350,7 @@ def request_password_reset(email: str) -> None:
     )
     db.session.add(reset)
     audit.record("account.password_reset_requested", actor=user, target=user)
-    link = url_for("accounts.reset_password", token=token, _external=True)
+    link = mail.external_link("accounts.reset_password", token=token)
     _queue_mail(
         user.email, _l("Wachtwoord herstellen"), "mail/password_reset.txt", user=user, link=link
     )

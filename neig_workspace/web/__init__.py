@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Flask,
+    Response,
     abort,
     current_app,
     g,
@@ -16,6 +17,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import SecurityError
 
 from ..access import policy
 from ..audit import service as audit
@@ -48,6 +50,9 @@ MFA_GATE_OPEN = {
 
 
 def init_web(app: Flask) -> None:
+    # First of all: a request for a host name the app does not answer to goes no further.
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_untrusted_host)
+    app.register_error_handler(SecurityError, _untrusted_host)
     app.after_request(_security_headers)
     app.before_request(_refuse_nul_characters)
     app.before_request(_mfa_gate)
@@ -75,6 +80,19 @@ def _security_headers(response):
     if request.endpoint != "static":
         headers["Cache-Control"] = "no-store"
     return response
+
+
+def _refuse_untrusted_host():
+    """Flask checks the Host header against TRUSTED_HOSTS when it builds the URL adapter, and
+    keeps the refusal until dispatch; raise it before any other hook runs without an adapter
+    (url_for cannot work for such a request)."""
+    if isinstance(request.routing_exception, SecurityError):
+        raise request.routing_exception
+
+
+def _untrusted_host(error):
+    """A plain answer: the error page's links need the URL adapter this request lacks."""
+    return Response("400 Bad Request: onbekende host (unknown host)\n", 400, mimetype="text/plain")
 
 
 def _refuse_nul_characters():

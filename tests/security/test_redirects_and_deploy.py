@@ -136,6 +136,7 @@ def production(app, **overrides):
         "SECRET_KEY": SECRET,
         "SQLALCHEMY_DATABASE_URI": POSTGRES,
         "MAIL_SERVER": "smtp.example.nl",
+        "EXTERNAL_URL": "https://localhost",  # the host the test client talks to
         "MFA_REQUIRED_FOR": "all",  # the production default, unless the environment says otherwise
         "MAIL_OUTBOX_DIR": app.config["MAIL_OUTBOX_DIR"],
     }
@@ -158,6 +159,7 @@ def test_check_deploy_fails_on_the_testing_app_and_names_each_problem(app):
         "HSTS",
         "MFA_REQUIRED_FOR",
         "MAIL_SERVER",
+        "EXTERNAL_URL",  # http://127.0.0.1:5000, not the site's https:// address
     ]
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):  # run with --db=sqlite
         expected.append("SQLite")
@@ -183,6 +185,8 @@ def test_check_deploy_passes_on_a_proper_production_app(app):
         ({"SQLALCHEMY_DATABASE_URI": "sqlite:///neig.sqlite3"}, "SQLite"),
         ({"MAIL_SERVER": None}, "MAIL_SERVER"),
         ({"SECRET_KEY": "x" * 40}, "does not look random"),
+        ({"EXTERNAL_URL": "http://localhost"}, "EXTERNAL_URL"),
+        ({"TRUSTED_HOSTS": []}, "TRUSTED_HOSTS"),
     ],
     ids=lambda value: value if isinstance(value, str) else None,
 )
@@ -233,6 +237,18 @@ def test_production_refuses_to_start_with_the_default_secret(app):
 def test_production_refuses_to_start_with_a_known_or_short_secret(app, secret):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         production(app, SECRET_KEY=secret)
+
+
+def test_production_refuses_to_start_without_external_url(app):
+    """Issue 15, finding 3: the links in e-mails have no other base."""
+    with pytest.raises(RuntimeError, match="EXTERNAL_URL"):
+        production(app, EXTERNAL_URL="")
+
+
+def test_check_deploy_names_a_missing_external_url(app):
+    prod = production(app)
+    prod.config["EXTERNAL_URL"] = ""
+    assert "EXTERNAL_URL is not set" in " ".join(deploy_problems(prod))
 
 
 def test_production_starts_and_serves_with_a_real_secret(app, personas):
