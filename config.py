@@ -93,9 +93,17 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    #: Login (password), reset and MFA attempts from one address, whatever the account.
     RATELIMIT_LOGIN_PER_IP = os.environ.get("RATELIMIT_LOGIN_PER_IP", "20 per minute;200 per hour")
+    #: Password attempts and reset requests for one account from one address (a guesser
+    #: elsewhere cannot use up the owner's); second-factor codes for one account.
     RATELIMIT_LOGIN_PER_ACCOUNT = os.environ.get(
         "RATELIMIT_LOGIN_PER_ACCOUNT", "5 per minute;30 per hour"
+    )
+    #: Password attempts for one account from all addresses together: past it, only addresses
+    #: the account logged in or reset its password from may try, and the admins are alerted.
+    RATELIMIT_LOGIN_ACCOUNT_WIDE = os.environ.get(
+        "RATELIMIT_LOGIN_ACCOUNT_WIDE", "20 per minute;100 per hour"
     )
     # Applications to join the network (issue #8): the public form, per IP address.
     RATELIMIT_APPLICATION_PER_IP = os.environ.get(

@@ -3,7 +3,6 @@
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -26,7 +25,7 @@ from ..sso import service as sso_service
 from ..sso.forms import EmailFirstLoginForm
 from ..timeutil import utcnow
 from ..web import safe_next
-from . import mfa, service, sessions
+from . import mfa, service, sessions, throttle
 from .forms import (
     AcceptInvitationForm,
     ChangeEmailForm,
@@ -47,12 +46,8 @@ PENDING_MFA_SECONDS = 300
 ENROL_SECRET_KEY = "mfa_enrol_started"  # noqa: S105  # nosec B105 # a session key, not a secret
 
 
-def login_ip_limit():
-    return current_app.config["RATELIMIT_LOGIN_PER_IP"]
-
-
-def _login_account_limit():
-    return current_app.config["RATELIMIT_LOGIN_PER_ACCOUNT"]
+login_ip_limit = throttle.per_ip_limit
+_login_account_limit = throttle.per_account_limit
 
 
 def _pending_user_key():
@@ -70,13 +65,22 @@ def _reset_user_key():
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])
+# Flask-Limiter checks the limits of one period in the order they are added (bottom up) and
+# stops at the first one exceeded: the account-wide one comes last, so an attempt the address's
+# own limits refuse does not count against the account.
+@limiter.limit(
+    throttle.account_wide_limit,
+    methods=["POST"],
+    key_func=extensions.submitted_email,
+    exempt_when=throttle.exempt_from_account_wide_limit,
+    on_breach=throttle.account_wide_limit_reached,
+)
 @limiter.limit(login_ip_limit, methods=["POST"])
 @limiter.limit(
     _login_account_limit,
     methods=["POST"],
-    key_func=extensions.submitted_email,
-    # The address alone checks no secret and says nothing of the account: only the IP limit.
-    exempt_when=lambda: not request.form.get("password"),
+    key_func=throttle.account_and_address,
+    exempt_when=throttle.no_password,
 )
 def login():
     """Log in: the e-mail address first, then the password or the organisation's provider.
@@ -257,7 +261,8 @@ def logout():
 
 @bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
 @limiter.limit(login_ip_limit, methods=["POST"])
-@limiter.limit(_login_account_limit, methods=["POST"], key_func=extensions.submitted_email)
+# Per account and address: a flood elsewhere must not keep the owner from asking for a link.
+@limiter.limit(_login_account_limit, methods=["POST"], key_func=throttle.account_and_address)
 def forgot_password():
     """Ask for a reset link; the answer is the same whether the account exists or not."""
     form = ForgotPasswordForm()
