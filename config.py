@@ -88,6 +88,8 @@ class Config:
 
     INVITATION_VALID_FOR = timedelta(hours=72)
     PASSWORD_RESET_VALID_FOR = timedelta(hours=1)
+    #: How long the link that confirms a new e-mail address works.
+    EMAIL_CHANGE_VALID_FOR = timedelta(hours=24)
 
     # Rate limits (Flask-Limiter): memory by default, Redis when REDIS_URL is set.
     REDIS_URL = os.environ.get("REDIS_URL")

@@ -108,6 +108,13 @@ class ChangePasswordForm(FlaskForm):
 class ChangeEmailForm(FlaskForm):
     email = email_field(_l("Nieuw e-mailadres"))
     password = _password(_l("Huidig wachtwoord"))
+    #: Only for an account with MFA (the service asks for it then; the page shows it then).
+    code = StringField(
+        _l("Verificatiecode"),
+        validators=[Optional(), Length(max=32)],
+        description=_l("De zes cijfers uit uw authenticator-app, of een herstelcode."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
 
 
 class MfaEnrolForm(FlaskForm):
