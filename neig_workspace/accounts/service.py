@@ -363,12 +363,13 @@ def cancel_email_change(*, actor: User) -> bool:
 
 def _end_email_changes(user: User, *, reason: str) -> int:
     """End every pending change of `user` (a newer request, a new password, a withdrawal);
-    audited when there was one."""
+    audited when there was one. An expired one has ended by itself."""
     pending = db.session.scalars(
         select(EmailChange).where(
             EmailChange.user_id == user.id,
             EmailChange.confirmed_at.is_(None),
             EmailChange.cancelled_at.is_(None),
+            EmailChange.expires_at > utcnow(),
         )
     ).all()
     for change in pending:

@@ -259,6 +259,20 @@ def test_the_account_wide_limit_alerts_and_refuses_only_strange_addresses(
     assert attempt(app, client_at(app, USUAL), member.email, member.password) == 302
 
 
+def test_attempts_an_address_is_refused_do_not_count_against_the_account(
+    app, personas, monkeypatch
+):
+    """One address hammering on gets 429s from its own limit; those do not use up the
+    account-wide count, which is for many addresses at once."""
+    monkeypatch.setitem(app.config, "RATELIMIT_LOGIN_ACCOUNT_WIDE", "6 per minute")
+    member = personas.member_a
+    attacker = client_at(app, ATTACKER)
+    answers = [attempt(app, attacker, member.email, WRONG_PASSWORD) for _ in range(10)]
+    assert answers == [422] * 5 + [429] * 5
+    assert attempt(app, client_at(app, NEW), member.email, member.password) == 302
+    assert security_alerts(app) == []
+
+
 def test_after_a_reset_by_email_the_owner_gets_in_from_a_new_address(
     app, personas, outbox, monkeypatch
 ):
