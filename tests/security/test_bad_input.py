@@ -3,8 +3,9 @@
 Every id column is an INTEGER (32 bits on PostgreSQL); a number past that range used to reach a
 query and fail there. Every route of `app.url_map` is sent, for each `<int:…>` argument of its
 URL, a value beyond 64 bits, one just beyond 32 bits, a negative one and zero; every GET route
-also gets, for each query parameter its view reads, an oversized and a malformed value. None
-may answer 500.
+whose view can read the query string gets every query parameter the code reads, with an
+oversized and a malformed value; a posted number of each kind is sent oversized. None may
+answer 500.
 
 A's objects (the route matrix's world) are planted once for the module, and one logged-in client
 per persona is reused: each route is asked by the persona the matrix lets through, so the
