@@ -25,6 +25,12 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _env_list(name: str) -> list[str] | None:
+    """A comma-separated list, or None when the variable is not set."""
+    value = os.environ.get(name)
+    return None if value is None else [item.strip() for item in value.split(",") if item.strip()]
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -85,14 +91,24 @@ class Config:
 
     INVITATION_VALID_FOR = timedelta(hours=72)
     PASSWORD_RESET_VALID_FOR = timedelta(hours=1)
+    #: How long the link that confirms a new e-mail address works.
+    EMAIL_CHANGE_VALID_FOR = timedelta(hours=24)
 
     # Rate limits (Flask-Limiter): memory by default, Redis when REDIS_URL is set.
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    #: Login (password), reset and MFA attempts from one address, whatever the account.
     RATELIMIT_LOGIN_PER_IP = os.environ.get("RATELIMIT_LOGIN_PER_IP", "20 per minute;200 per hour")
+    #: Password attempts and reset requests for one account from one address (a guesser
+    #: elsewhere cannot use up the owner's); second-factor codes for one account.
     RATELIMIT_LOGIN_PER_ACCOUNT = os.environ.get(
         "RATELIMIT_LOGIN_PER_ACCOUNT", "5 per minute;30 per hour"
+    )
+    #: Password attempts for one account from all addresses together: past it, only addresses
+    #: the account logged in or reset its password from may try, and the admins are alerted.
+    RATELIMIT_LOGIN_ACCOUNT_WIDE = os.environ.get(
+        "RATELIMIT_LOGIN_ACCOUNT_WIDE", "20 per minute;100 per hour"
     )
     # Applications to join the network (issue #8): the public form, per IP address.
     RATELIMIT_APPLICATION_PER_IP = os.environ.get(
@@ -109,8 +125,12 @@ class Config:
         "MAIL_DEFAULT_SENDER", "NEIG Werkruimte <noreply@neig.local>"
     )
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
-    #: Absolute base for links in e-mails when no request is at hand (CLI, cron).
+    #: The one base of every link in an e-mail (never the request's Host header, which anyone
+    #: sending the request chooses). Production refuses to start without it.
     EXTERNAL_URL = os.environ.get("EXTERNAL_URL", "http://127.0.0.1:5000")
+    #: Host names the app answers to (Flask refuses others with 400). Unset: EXTERNAL_URL's host,
+    #: plus localhost and 127.0.0.1 outside production (see neig_workspace.trusted_hosts).
+    TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")
 
     LANGUAGES = ("nl", "en")
     BABEL_DEFAULT_LOCALE = "nl"
@@ -146,6 +166,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    EXTERNAL_URL = os.environ.get("EXTERNAL_URL", "")  # no default: the site's own address
     MFA_REQUIRED_FOR = os.environ.get("MFA_REQUIRED_FOR", "all")
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-neig_session"

@@ -3,6 +3,7 @@
 import logging
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 from sqlalchemy import event
@@ -10,6 +11,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .integers import IdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,6 +32,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from .documents.request_body import SpoolingRequest
 
     app.request_class = SpoolingRequest  # uploads arrive in the blob store's temporary folder
+    if app.config["TRUSTED_HOSTS"] is None:
+        app.config["TRUSTED_HOSTS"] = trusted_hosts(
+            app.config, production=config_name == "production"
+        )
     if config_name == "production":
         from .web.deploy import refuse_insecure_start
 
@@ -39,12 +45,23 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     _init_extensions(app)
+    # Before any route is added: every <int:…> refuses ids no column can hold (404, not 500).
+    app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
     _configure_logging(app)
     from .cli import register_cli
 
     register_cli(app)
     return app
+
+
+def trusted_hosts(config, *, production: bool) -> list[str]:
+    """The hosts requests may name when TRUSTED_HOSTS is not set: EXTERNAL_URL's, and outside
+    production also localhost and 127.0.0.1 (the development server and the test client)."""
+    hosts = [urlsplit(config.get("EXTERNAL_URL") or "").hostname or ""]
+    if not production:
+        hosts += ["localhost", "127.0.0.1"]
+    return [host for host in dict.fromkeys(hosts) if host]
 
 
 def _init_extensions(app: Flask) -> None:

@@ -31,6 +31,16 @@ class Mail:
     body: str
 
 
+def external_link(endpoint: str, **values) -> str:
+    """An absolute link for an e-mail, always on EXTERNAL_URL: never the Host header of the
+    request that sent it, which whoever makes the request chooses (a reset link pointing at
+    their own site would hand them the token)."""
+    # The path alone, as the app's root sees it: EXTERNAL_URL holds any prefix it is served
+    # under, and the link can be built outside a request too (CLI, cron).
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["EXTERNAL_URL"].rstrip("/") + path
+
+
 def queue(to: str, subject: str, body: str) -> None:
     """Send this message once the current transaction commits; drop it on rollback."""
     db.session.info.setdefault(_QUEUE_KEY, []).append(Mail(to, subject, body))

@@ -1,12 +1,13 @@
 """Paginated lists: two queries (the page and the count), whatever the data size."""
 
-from flask import current_app, request
+from flask import current_app
 
 from .extensions import db
+from .integers import query_int
 
 
 def paginate(query):
-    page = request.args.get("pagina", 1, type=int)
+    page = query_int("pagina", 1)
     return db.paginate(
         query,
         page=max(page, 1),

@@ -10,6 +10,7 @@ from ..access.roles import OrgRole
 from ..errors import ServiceError
 from ..extensions import db
 from ..forms import REFUSED, run_use_case
+from ..integers import form_int, query_int
 from ..organisations import service as org_service
 from ..organisations.models import Membership, Organisation
 from ..pagination import paginate
@@ -37,7 +38,7 @@ def index():
     """Every account, searchable by name or e-mail, filterable by organisation and status."""
     require("user.list_all")
     q = request.args.get("q", "").strip()
-    org_id = request.args.get("organisatie", type=int)
+    org_id = query_int("organisatie")
     status = request.args.get("status", "")
     query = select(User).where(visible_users(current_user))
     if q:
@@ -176,7 +177,7 @@ def add_membership(user_id):
     user = load_or_404(User, user_id, "user.manage")
     org = load_or_404(
         Organisation,
-        request.form.get("organisation_id", type=int) or 0,
+        form_int("organisation_id", 0),
         "organisation.manage_members",
     )
     role = request.form.get("role", OrgRole.MEMBER.value)

@@ -36,13 +36,29 @@ def failed_login_recorded() -> None:
         _alert(details, subject=_l("Veel mislukte inlogpogingen in NEIG Werkruimte"))
 
 
+def account_under_attack(user: User, *, limit: str) -> None:
+    """More password attempts on one account, from several addresses, than the account-wide
+    limit allows: addresses the account never used are refused from now on. The account is
+    the target, not the actor: its owner did nothing."""
+    details = {
+        "kind": "account_login_limit",
+        "user_id": user.id,
+        "email": user.email,
+        "limit": limit,
+    }
+    subject = _l("Veel inlogpogingen op één account in NEIG Werkruimte")
+    _alert(details, subject=subject, about=user)
+
+
 def privileged_login(user: User) -> None:
     details = {"kind": "privileged_login", "user_id": user.id, "email": user.email}
     _alert(details, subject=_l("Inlog met een beheeraccount in NEIG Werkruimte"), user=user)
 
 
-def _alert(details: dict, *, subject, user: User | None = None) -> None:
-    audit.record("security.alert", actor=user, result="success", details=details)
+def _alert(details: dict, *, subject, user: User | None = None, about: User | None = None) -> None:
+    """`user` did it (logged in): the actor; `about` had it done to them: the target."""
+    audit.record("security.alert", actor=user, target=about, result="success", details=details)
+    user = user or about
     admins = db.session.scalars(
         select(User).where(User.is_platform_admin.is_(True), User.active.is_(True))
     ).all()

@@ -7,6 +7,7 @@ from wtforms.validators import EqualTo, Length, Optional
 
 from ..access.roles import OrgRole
 from ..forms import email_field, required
+from ..integers import coerce_int
 
 LOCALE_CHOICES = [("nl", "Nederlands"), ("en", "English")]
 
@@ -107,6 +108,13 @@ class ChangePasswordForm(FlaskForm):
 class ChangeEmailForm(FlaskForm):
     email = email_field(_l("Nieuw e-mailadres"))
     password = _password(_l("Huidig wachtwoord"))
+    #: Only for an account with MFA (the service asks for it then; the page shows it then).
+    code = StringField(
+        _l("Verificatiecode"),
+        validators=[Optional(), Length(max=32)],
+        description=_l("De zes cijfers uit uw authenticator-app, of een herstelcode."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
 
 
 class MfaEnrolForm(FlaskForm):
@@ -125,7 +133,7 @@ class InviteForm(FlaskForm):
 
 
 class InviteAnyForm(InviteForm):
-    organisation = SelectField(_l("Organisatie"), coerce=int, validate_choice=True)
+    organisation = SelectField(_l("Organisatie"), coerce=coerce_int, validate_choice=True)
 
 
 class GlobalRolesForm(FlaskForm):

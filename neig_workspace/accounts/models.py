@@ -167,3 +167,32 @@ class PasswordReset(db.Model):
 
     def __repr__(self) -> str:
         return f"<PasswordReset {self.id} user={self.user_id}>"
+
+
+class EmailChange(db.Model):
+    """A requested change of a user's e-mail address. It takes effect only when the link mailed
+    to the new address is opened by the same account; the link's token is stored hashed."""
+
+    __tablename__ = "email_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: Lower-cased, as users.email. Not unique: a pending change holds no claim on the address.
+    new_email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+    #: Withdrawn by the user, replaced by a newer request, or ended by a new password.
+    cancelled_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def is_pending(self) -> bool:
+        return (
+            self.confirmed_at is None and self.cancelled_at is None and self.expires_at > utcnow()
+        )
+
+    def __repr__(self) -> str:
+        return f"<EmailChange {self.id} user={self.user_id} pending={self.is_pending}>"

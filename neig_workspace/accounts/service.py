@@ -3,7 +3,7 @@ transaction. Callers commit once."""
 
 from dataclasses import dataclass
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,7 +18,7 @@ from ..extensions import db
 from ..organisations.models import Membership, Organisation
 from ..timeutil import utcnow
 from . import alerts, mfa, passwords, sessions
-from .models import Invitation, PasswordReset, RecoveryCode, User
+from .models import EmailChange, Invitation, PasswordReset, RecoveryCode, User
 from .tokens import hash_token, new_token
 
 
@@ -197,6 +197,7 @@ def change_password(user: User, current: str, new: str, *, keep_session) -> None
         raise ServiceError(_("Het huidige wachtwoord klopt niet."), "current_password")
     _set_password(user, new, field="new_password")
     _expire_password_resets(user)
+    _end_email_changes(user, reason="password_changed")  # a session thief's request ends too
     sessions.end_all_sessions(user, "password_changed", keep=keep_session)
     audit.record("account.password_changed", actor=user, target=user)
 
@@ -209,28 +210,177 @@ def _set_password(user: User, new: str, *, field: str) -> None:
     user.password_changed_at = utcnow()
 
 
-def change_email(user: User, password: str, new_email: str) -> None:
+# --- e-mail address ----------------------------------------------------------------------------
+# A change takes effect only when the link mailed to the new address is opened by the same
+# account (logged in): it proves the mailbox and the account are one person's. Until then the
+# address is not claimed, so a pending change blocks nobody; it expires like a reset link.
+
+
+def mask_email(email: str) -> str:
+    """The first character and the domain only (n…@example.nl): enough to recognise one's own
+    address, without writing out a possibly foreign one (the full address is in the audit)."""
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}…@{domain}"
+
+
+def _address_taken(email: str, user: User) -> bool:
+    """Another account has it, or someone was invited with it (the invitee must get it)."""
+    other = find_user_by_email(email)
+    if other is not None and other.id != user.id:
+        return True
+    return (
+        db.session.scalar(
+            select(Invitation.id)
+            .where(
+                Invitation.email == email,
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > utcnow(),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _reauthenticate(user: User, password: str, code: str | None) -> None:
+    """The password, and the second factor where the account has one (ASVS 7.5.1)."""
     if not passwords.verify_password(user.password_hash, password):
         raise ServiceError(_("Het wachtwoord klopt niet."), "password")
+    if user.mfa_enabled and not verify_second_factor(user, code or ""):
+        raise ServiceError(_("Deze code klopt niet."), "code")
+
+
+def request_email_change(new_email: str, password: str, code: str | None, *, actor: User):
+    """Mail a confirmation link to the new address and a notice to the current one."""
+    _reauthenticate(actor, password, code)
     new_email = normalise_email(new_email)
-    if new_email == user.email:
+    if new_email == actor.email:
         raise ServiceError(_("Dit is al uw e-mailadres."), "email")
-    if find_user_by_email(new_email) is not None:
+    if _address_taken(new_email, actor):
         raise ServiceError(_("Dit e-mailadres is niet beschikbaar."), "email")
-    old = user.email
-    # The old address hears of it, so a hijacked account does not change hands silently.
-    # Queued before the change: _queue_mail finds the user's language by the address.
+    _end_email_changes(actor, reason="replaced")
+    token, token_hash = new_token()
+    valid_for = current_app.config["EMAIL_CHANGE_VALID_FOR"]
+    change = EmailChange(
+        user=actor, new_email=new_email, token_hash=token_hash, expires_at=utcnow() + valid_for
+    )
+    db.session.add(change)
+    db.session.flush()
+    audit.record(
+        "account.email_change_requested",
+        actor=actor,
+        target=actor,
+        details={"change_id": change.id, "old": actor.email, "new": new_email},
+    )
+    link = mail.external_link("accounts.confirm_email_change", token=token)
+    hours = int(valid_for.total_seconds() // 3600)
+    _queue_mail(
+        new_email,
+        _l("Bevestig uw nieuwe e-mailadres"),
+        "mail/email_change_confirm.txt",
+        user=actor,
+        link=link,
+        hours=hours,
+        locale=actor.locale,
+    )
+    # The current address hears of it at once, so a hijacked session cannot move the account
+    # away unnoticed.
+    _queue_mail(
+        actor.email,
+        _l("Wijziging van uw e-mailadres aangevraagd"),
+        "mail/email_change_requested.txt",
+        user=actor,
+        new_email=mask_email(new_email),
+    )
+    return change
+
+
+def pending_email_change(user: User) -> EmailChange | None:
+    return db.session.scalar(
+        select(EmailChange)
+        .where(
+            EmailChange.user_id == user.id,
+            EmailChange.confirmed_at.is_(None),
+            EmailChange.cancelled_at.is_(None),
+            EmailChange.expires_at > utcnow(),
+        )
+        .order_by(EmailChange.id.desc())
+        .limit(1)
+    )
+
+
+def open_email_change(token: str, user: User) -> EmailChange | None:
+    """The pending change of this link, if it is `user`'s (another account's is not found)."""
+    change = db.session.scalar(
+        select(EmailChange).where(EmailChange.token_hash == hash_token(token))
+    )
+    if change is None or change.user_id != user.id or not change.is_pending:
+        return None
+    return change
+
+
+def confirm_email_change(change: EmailChange, *, actor: User) -> None:
+    """The link was opened by the account that asked: the address changes now."""
+    if change.user_id != actor.id or not change.is_pending:
+        raise ServiceError(_("Deze link werkt niet meer."))
+    if _address_taken(change.new_email, actor):
+        raise ServiceError(_("Dit e-mailadres is inmiddels niet meer beschikbaar."))
+    old = actor.email
     _queue_mail(
         old,
         _l("Uw e-mailadres is gewijzigd"),
         "mail/email_changed.txt",
-        user=user,
-        new_email=new_email,
+        user=actor,
+        new_email=mask_email(change.new_email),
     )
-    user.email = new_email
+    actor.email = change.new_email
+    change.confirmed_at = utcnow()
+    _end_email_changes(actor, reason="replaced")
     audit.record(
-        "account.email_changed", actor=user, target=user, details={"old": old, "new": new_email}
+        "account.email_changed",
+        actor=actor,
+        target=actor,
+        details={"change_id": change.id, "old": old, "new": change.new_email},
     )
+
+
+def record_refused_email_change(change: EmailChange, *, actor: User) -> None:
+    """The address was taken while the change waited (another account, an invitation)."""
+    audit.record(
+        "account.email_change_refused",
+        actor=actor,
+        target=actor,
+        result="failure",
+        details={"change_id": change.id, "new": change.new_email},
+    )
+
+
+def cancel_email_change(*, actor: User) -> bool:
+    """Withdraw the pending change, if there is one."""
+    return _end_email_changes(actor, reason="cancelled") > 0
+
+
+def _end_email_changes(user: User, *, reason: str) -> int:
+    """End every pending change of `user` (a newer request, a new password, a withdrawal);
+    audited when there was one. An expired one has ended by itself."""
+    pending = db.session.scalars(
+        select(EmailChange).where(
+            EmailChange.user_id == user.id,
+            EmailChange.confirmed_at.is_(None),
+            EmailChange.cancelled_at.is_(None),
+            EmailChange.expires_at > utcnow(),
+        )
+    ).all()
+    for change in pending:
+        change.cancelled_at = utcnow()
+        audit.record(
+            "account.email_change_cancelled",
+            actor=user,
+            target=user,
+            details={"change_id": change.id, "reason": reason},
+        )
+    return len(pending)
 
 
 # --- invitations ---------------------------------------------------------------------------
@@ -261,7 +411,7 @@ def invite(email: str, organisation: Organisation, role: OrgRole, *, actor: User
         target=invitation,
         details={"email": email, "organisation_id": organisation.id, "role": role.value},
     )
-    link = url_for("accounts.accept_invitation", token=token, _external=True)
+    link = mail.external_link("accounts.accept_invitation", token=token)
     _queue_mail(
         email,
         _l("Uitnodiging voor NEIG Werkruimte"),
@@ -350,7 +500,7 @@ def request_password_reset(email: str) -> None:
     )
     db.session.add(reset)
     audit.record("account.password_reset_requested", actor=user, target=user)
-    link = url_for("accounts.reset_password", token=token, _external=True)
+    link = mail.external_link("accounts.reset_password", token=token)
     _queue_mail(
         user.email, _l("Wachtwoord herstellen"), "mail/password_reset.txt", user=user, link=link
     )
@@ -375,6 +525,7 @@ def complete_password_reset(reset: PasswordReset, new_password: str, code: str |
     _set_password(user, new_password, field="password")
     reset.used_at = utcnow()
     _expire_password_resets(user)
+    _end_email_changes(user, reason="password_changed")
     sessions.end_all_sessions(user, "password_changed")
     audit.record("account.password_reset", actor=user, target=user)
 
@@ -444,9 +595,10 @@ def create_user(email: str, name: str, password: str, *, platform_admin: bool = 
 # --- mail --------------------------------------------------------------------------------------
 
 
-def _queue_mail(to: str, subject, template: str, **context) -> None:
+def _queue_mail(to: str, subject, template: str, *, locale: str | None = None, **context) -> None:
     """Render the message in the recipient's language and queue it until commit."""
-    user = find_user_by_email(to)
-    locale = user.locale if user else current_app.config["BABEL_DEFAULT_LOCALE"]
+    if locale is None:
+        user = find_user_by_email(to)
+        locale = user.locale if user else current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
         mail.queue(to, str(subject), render_template(template, **context))

@@ -3,7 +3,6 @@
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -19,14 +18,14 @@ from .. import extensions
 from ..access.policy import mfa_required
 from ..errors import ServiceError
 from ..extensions import db, limiter
-from ..forms import REFUSED, form_error, run_use_case
+from ..forms import REFUSED, ActionForm, form_error, run_use_case
 from ..sso import MFA_BY_PROVIDER_KEY
 from ..sso import STATE_SESSION_KEY as SSO_STATE_KEY
 from ..sso import service as sso_service
 from ..sso.forms import EmailFirstLoginForm
 from ..timeutil import utcnow
 from ..web import safe_next
-from . import mfa, service, sessions
+from . import mfa, service, sessions, throttle
 from .forms import (
     AcceptInvitationForm,
     ChangeEmailForm,
@@ -47,12 +46,8 @@ PENDING_MFA_SECONDS = 300
 ENROL_SECRET_KEY = "mfa_enrol_started"  # noqa: S105  # nosec B105 # a session key, not a secret
 
 
-def login_ip_limit():
-    return current_app.config["RATELIMIT_LOGIN_PER_IP"]
-
-
-def _login_account_limit():
-    return current_app.config["RATELIMIT_LOGIN_PER_ACCOUNT"]
+login_ip_limit = throttle.per_ip_limit
+_login_account_limit = throttle.per_account_limit
 
 
 def _pending_user_key():
@@ -66,17 +61,40 @@ def _reset_user_key():
     return f"mfa:{reset.user_id if reset else None}"
 
 
+def _current_user_mfa_key():
+    # Re-authentication asks for a code too: limit guesses per account, as at login.
+    return f"mfa:{current_user.get_id()}"
+
+
+def _refuse_reauthentication(form, error: ServiceError, user: User) -> None:
+    """Show why, and log a wrong second factor as a failed MFA attempt (after the rollback)."""
+    db.session.rollback()
+    form_error(form, error)
+    if error.field == "code":
+        service.record_failed_second_factor(user)
+        db.session.commit()
+
+
 # --- login ---------------------------------------------------------------------------------
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])
+# Flask-Limiter checks the limits of one period in the order they are added (bottom up) and
+# stops at the first one exceeded: the account-wide one comes last, so an attempt the address's
+# own limits refuse does not count against the account.
+@limiter.limit(
+    throttle.account_wide_limit,
+    methods=["POST"],
+    key_func=extensions.submitted_email,
+    exempt_when=throttle.exempt_from_account_wide_limit,
+    on_breach=throttle.account_wide_limit_reached,
+)
 @limiter.limit(login_ip_limit, methods=["POST"])
 @limiter.limit(
     _login_account_limit,
     methods=["POST"],
-    key_func=extensions.submitted_email,
-    # The address alone checks no secret and says nothing of the account: only the IP limit.
-    exempt_when=lambda: not request.form.get("password"),
+    key_func=throttle.account_and_address,
+    exempt_when=throttle.no_password,
 )
 def login():
     """Log in: the e-mail address first, then the password or the organisation's provider.
@@ -257,7 +275,8 @@ def logout():
 
 @bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
 @limiter.limit(login_ip_limit, methods=["POST"])
-@limiter.limit(_login_account_limit, methods=["POST"], key_func=extensions.submitted_email)
+# Per account and address: a flood elsewhere must not keep the owner from asking for a link.
+@limiter.limit(_login_account_limit, methods=["POST"], key_func=throttle.account_and_address)
 def forgot_password():
     """Ask for a reset link; the answer is the same whether the account exists or not."""
     form = ForgotPasswordForm()
@@ -364,7 +383,8 @@ def profile():
         flash(_("Uw gegevens zijn opgeslagen."), "success")
         return redirect(url_for(".profile"))
     status = 422 if form.is_submitted() else 200
-    return render_template("accounts/profile.html", form=form), status
+    pending = service.pending_email_change(user)
+    return render_template("accounts/profile.html", form=form, pending_email=pending), status
 
 
 @bp.route("/account/wachtwoord", methods=["GET", "POST"])
@@ -391,21 +411,72 @@ def change_password():
 
 @bp.route("/account/e-mailadres", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_login_account_limit, methods=["POST"], key_func=_current_user_mfa_key)
 def change_email():
-    """Change the e-mail address after re-entering the password."""
+    """Ask to change the e-mail address: password (and code), then a link to the new one."""
+    user = current_user._get_current_object()
     form = ChangeEmailForm()
     if form.validate_on_submit():
-        done = run_use_case(
-            form,
-            lambda: service.change_email(
-                current_user._get_current_object(), form.password.data, form.email.data
-            ),
-            success=_("Uw e-mailadres is gewijzigd."),
-        )
-        if done is not REFUSED:
+        try:
+            service.request_email_change(
+                form.email.data, form.password.data, form.code.data, actor=user
+            )
+        except ServiceError as error:
+            _refuse_reauthentication(form, error, user)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "We hebben een link gestuurd naar %(email)s. Uw e-mailadres verandert pas "
+                    "als u die link opent terwijl u bent ingelogd.",
+                    email=service.normalise_email(form.email.data),
+                ),
+                "success",
+            )
             return redirect(url_for(".profile"))
     status = 422 if form.is_submitted() else 200
-    return render_template("accounts/change_email.html", form=form), status
+    return render_template(
+        "accounts/change_email.html",
+        form=form,
+        needs_code=user.mfa_enabled,
+        pending=service.pending_email_change(user),
+    ), status
+
+
+@bp.route("/account/e-mailadres/bevestigen/<token>", methods=["GET", "POST"])
+@login_required
+def confirm_email_change(token):
+    """The link from the new address: confirm, logged in as the account that asked."""
+    user = current_user._get_current_object()
+    change = service.open_email_change(token, user)
+    if change is None:
+        return render_template("accounts/token_invalid.html", kind="email_change"), 404
+    form = ActionForm()
+    if form.validate_on_submit():
+        new_email = change.new_email
+        try:
+            service.confirm_email_change(change, actor=user)
+        except ServiceError as error:
+            db.session.rollback()  # then the refusal is audited on its own
+            form_error(form, error)
+            service.record_refused_email_change(change, actor=user)
+            db.session.commit()
+        else:
+            db.session.commit()
+            flash(_("Uw e-mailadres is gewijzigd in %(email)s.", email=new_email), "success")
+            return redirect(url_for(".profile"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/confirm_email_change.html", form=form, change=change), status
+
+
+@bp.post("/account/e-mailadres/intrekken")
+@login_required
+def cancel_email_change():
+    """Withdraw a pending change of the e-mail address."""
+    if service.cancel_email_change(actor=current_user._get_current_object()):
+        db.session.commit()
+        flash(_("De wijziging van uw e-mailadres is ingetrokken."), "success")
+    return redirect(url_for(".change_email"))
 
 
 # --- MFA -----------------------------------------------------------------------------------------
@@ -448,20 +519,6 @@ def mfa_enrol():
         secret=mfa.format_secret(secret),
         required=mfa_required(user),
     ), status
-
-
-def _current_user_mfa_key():
-    # Re-authentication asks for a code too: limit guesses per account, as at login.
-    return f"mfa:{current_user.get_id()}"
-
-
-def _refuse_reauthentication(form, error: ServiceError, user: User) -> None:
-    """Show why, and log a wrong second factor as a failed MFA attempt (after the rollback)."""
-    db.session.rollback()
-    form_error(form, error)
-    if error.field == "code":
-        service.record_failed_second_factor(user)
-        db.session.commit()
 
 
 @bp.route("/account/tweestapsverificatie/uitschakelen", methods=["GET", "POST"])

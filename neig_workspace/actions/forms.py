@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import Length, NumberRange, Optional
 
 from ..forms import MultiCheckboxField, required
+from ..integers import int_or_none, parse_int
 from .models import ItemStatus
 
 STATUS_LABELS = {
@@ -54,16 +55,6 @@ HISTORY_LABELS = {
 }
 
 
-def int_or_none(value):
-    """A choice's id, or None for an empty or malformed one (the service names the problem)."""
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 class DutchDateField(DateField):
     """A date typed as 2025-12-31 (the browser's date input) or 31-12-2025, with a Dutch
     message when it is neither."""
@@ -91,11 +82,9 @@ class DutchIntegerField(IntegerField):
         if not valuelist or not valuelist[0].strip():
             self.data = None
             return
-        try:
-            self.data = int(valuelist[0].strip())
-        except ValueError as error:
-            self.data = None
-            raise ValueError(_l("Vul een heel getal in.")) from error
+        self.data = parse_int(valuelist[0])
+        if self.data is None:  # not a number, or beyond what the column holds
+            raise ValueError(_l("Vul een heel getal in."))
 
 
 def _date(label, description=None):

@@ -23,6 +23,7 @@ from ..documents.models import Document
 from ..errors import ServiceError
 from ..extensions import db
 from ..forms import REFUSED, ActionForm, run_use_case
+from ..integers import parse_int
 from ..pagination import paginate
 from ..spaces.models import Space
 from . import charts, imports, kpi, service
@@ -346,7 +347,7 @@ def figures(plan_id):
     """The attacks per month of one year, entered by the secretariat."""
     plan = load_or_404(ActionPlan, plan_id, "action_plan.manage")
     years = list(range(plan.period_start.year, plan.period_end.year + 1))
-    year = request.values.get("jaar", type=int) or years[0]
+    year = parse_int(request.values.get("jaar", "")) or years[0]
     if year not in years:
         abort(404)
     values = dict(

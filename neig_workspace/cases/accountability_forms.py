@@ -6,6 +6,7 @@ from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAr
 from wtforms.validators import Length
 
 from ..forms import MultiCheckboxField, required, single_line
+from ..integers import coerce_int
 
 
 class LegalBasisForm(FlaskForm):
@@ -46,7 +47,7 @@ class DecisionForm(FlaskForm):
 class EntryShareForm(FlaskForm):
     narrowing = MultiCheckboxField(
         _l("Alleen zichtbaar voor"),
-        coerce=int,
+        coerce=coerce_int,
         description=_l(
             "Laat leeg voor de kernpartners van de casus. Meer organisaties toegang geven kan "
             "alleen met toestemming van de organisatie die de notitie aanleverde."

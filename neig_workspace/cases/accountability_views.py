@@ -17,6 +17,7 @@ from ..access.policy import (
 from ..documents.models import Document
 from ..extensions import db
 from ..forms import REFUSED, run_use_case
+from ..integers import parse_int, query_int
 from ..organisations.models import Organisation
 from ..pagination import paginate
 from ..spaces.models import Space, SpaceKind
@@ -71,10 +72,11 @@ def release_refused(error: originator.ReleaseNeeded):
 
 
 def _int_or_404(text: str) -> int:
-    try:
-        return int(text)
-    except (TypeError, ValueError):
+    """An id named in the query string; one that is no id at all names nothing (404)."""
+    number = parse_int(text, minimum=0)
+    if number is None:
         abort(404)
+    return number
 
 
 def _requested_item(case: Case) -> originator.Item:
@@ -281,7 +283,7 @@ def _participating(case: Case) -> list[Organisation]:
 def disclosures_register(case_id):
     """Which organisation received what, when and on which basis."""
     case = load_case(case_id, "case.view_disclosures")
-    organisation_id = request.args.get("organisatie", type=int)
+    organisation_id = query_int("organisatie")
     page = paginate(disclosures.register_query(case, organisation_id))
     visible = disclosures.visible_items(page.items, current_user)
     return render_template(
@@ -311,7 +313,7 @@ def disclosures_csv(case_id):
     """The disclosure register as CSV; audited."""
     case = load_case(case_id, "case.view_disclosures")
     data = disclosures.export_csv(
-        case, actor=current_user, organisation_id=request.args.get("organisatie", type=int)
+        case, actor=current_user, organisation_id=query_int("organisatie")
     )
     db.session.commit()
     return _csv(data, f"verstrekkingen-{case.reference.lower()}.csv")

@@ -9,8 +9,9 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from ..access.roles import SpaceRole
-from ..actions.forms import DutchDateField, DutchIntegerField, int_or_none
+from ..actions.forms import DutchDateField, DutchIntegerField
 from ..forms import email_field, required, single_line
+from ..integers import int_or_none
 from .models import CaseStatus, ExplosiveType, TargetType
 
 TARGET_LABELS = {

@@ -20,6 +20,7 @@ from ..access.roles import SpaceRole
 from ..audit import service as audit
 from ..errors import ServiceError
 from ..extensions import db
+from ..integers import parse_int
 from ..organisations.models import Organisation, OrgType
 from ..tabular import ImportFileError, ImportResult, read_csv
 from . import service
@@ -193,10 +194,11 @@ def _municipality(value: str, lookup: _Lookup, problems: list):
 def _injured(value: str, problems: list) -> int:
     if not value:
         return 0
-    if not value.isdigit():
+    number = parse_int(value, minimum=0)  # also refuses what the column cannot hold
+    if number is None:
         problems.append(("gewonden", _("Vul een heel getal van nul of meer in.")))
         return 0
-    return int(value)
+    return number
 
 
 def _check_row(cells: list[str], columns: dict[str, int], lookup: _Lookup) -> tuple:

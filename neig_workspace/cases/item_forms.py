@@ -9,8 +9,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from ..actions.forms import DutchDateField, int_or_none
+from ..actions.forms import DutchDateField
 from ..forms import MultiCheckboxField, required
+from ..integers import int_or_none
 from .items import (
     ENTRY_KIND_LABELS,
     ENTRY_TEXT_MAX,

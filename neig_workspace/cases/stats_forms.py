@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectField
 
-from ..actions.forms import int_or_none
+from ..integers import int_or_none
 
 
 class StatisticsFilterForm(FlaskForm):

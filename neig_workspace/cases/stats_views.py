@@ -19,7 +19,7 @@ from . import imports
 from . import statistics as stats  # also registers the action plans' "cases" source
 from .forms import EXPLOSIVE_LABELS, TARGET_LABELS
 from .stats_forms import CaseImportForm, StatisticsFilterForm
-from .views import bp
+from .views import bp, statistics_page
 
 IMPORT_READ_LIMIT = imports.MAX_BYTES + 1
 
@@ -53,9 +53,9 @@ def _filters():
 
 @bp.get("/casussen/statistiek")
 @login_required
+@statistics_page
 def statistics():
     """Attacks per month, municipality and type for the network; small cells as "< 5"."""
-    require("case.statistics")
     form, year, municipality = _filters()
     tables = stats.tables(year, municipality, _labels())
     return render_template(
@@ -69,9 +69,9 @@ def statistics():
 
 @bp.get("/casussen/statistiek.csv")
 @login_required
+@statistics_page
 def statistics_csv():
     """The same tables as the page, as CSV; never a count under 5."""
-    require("case.statistics")
     _form, year, municipality = _filters()
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")

@@ -6,6 +6,7 @@ from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaFi
 from wtforms.validators import Length, Optional
 
 from ..forms import MultiCheckboxField, required
+from ..integers import coerce_int
 from .models import Decision
 
 DECISION_LABELS = {
@@ -28,7 +29,7 @@ class CommentForm(FlaskForm):
         validators=[required(_l("Schrijf een reactie.")), Length(max=10_000)],
         description=BODY_HELP,
     )
-    paragraph = SelectField(_l("Over alinea"), coerce=int, default=0, validate_choice=True)
+    paragraph = SelectField(_l("Over alinea"), coerce=coerce_int, default=0, validate_choice=True)
     location = StringField(
         _l("Pagina of onderdeel"),
         validators=[Length(max=100)],
@@ -75,7 +76,7 @@ class RoundForm(FlaskForm):
     )
     # The service says which organisations may be invited, with a message next to the field.
     organisations = MultiCheckboxField(
-        _l("Uitgenodigde organisaties"), coerce=int, validate_choice=False
+        _l("Uitgenodigde organisaties"), coerce=coerce_int, validate_choice=False
     )
     message = TextAreaField(
         _l("Bericht aan de genodigden"),

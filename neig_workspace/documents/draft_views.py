@@ -11,6 +11,7 @@ from ..comments.models import Comment
 from ..errors import ServiceError
 from ..extensions import db
 from ..forms import REFUSED, run_use_case
+from ..integers import form_int, query_int
 from ..spaces.models import Classification, Space
 from . import drafts, service
 from .forms import StatusForm, TextDraftForm, TextVersionForm
@@ -42,7 +43,7 @@ def text_context(document: Document) -> dict:
     with the number of comments made on each."""
     if not document.is_text:
         return {"text_version": None}
-    number = request.args.get("versie", document.latest_number, type=int)
+    number = query_int("versie", document.latest_number)
     version = _version(document, number) if number != document.latest_number else document.latest
     paragraphs = richtext.paragraphs(drafts.read_text(version))
     counts = dict(
@@ -79,7 +80,7 @@ def _draft_form(space: Space, formdata=None) -> TextDraftForm:
         if formdata is not None
         else {
             "classification": space.classification.value,
-            "folder": request.args.get("map", 0, type=int),
+            "folder": query_int("map", 0),
         },
     )
     form.folder.choices = _folder_choices(space)
@@ -94,7 +95,7 @@ def new_text(space_id):
     space = load_or_404(Space, space_id, "space.upload")
     posted = request.method == "POST"
     if posted:
-        _folder_or_404(space, request.form.get("folder", type=int))
+        _folder_or_404(space, form_int("folder"))
     form = _draft_form(space, request.form if posted else None)
     preview = None
     if posted and form.validate():
@@ -161,8 +162,8 @@ def compare(document_id):
     document = load_or_404(Document, document_id, "document.view")
     if not document.is_text or document.latest_number < 2:
         abort(404)
-    new = request.args.get("naar", document.latest_number, type=int)
-    old = request.args.get("van", max(new - 1, 1), type=int)
+    new = query_int("naar", document.latest_number)
+    old = query_int("van", max(new - 1, 1))
     old_version, new_version = _version(document, old), _version(document, new)
     blocks = richtext.diff(drafts.read_text(old_version), drafts.read_text(new_version))
     drafts.audit_compare(document, old, new, actor=current_user)

@@ -7,6 +7,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
 from ..forms import MultiCheckboxField, required
+from ..integers import coerce_int
 from ..spaces.forms import CLASSIFICATION_LABELS
 from .models import DocumentStatus
 from .service import MANUAL_STATUSES
@@ -30,7 +31,7 @@ class UploadForm(FlaskForm):
             "Eén of meer bestanden: PDF, Office, OpenDocument, tekst, CSV of afbeeldingen."
         ),
     )
-    folder = SelectField(_l("Map"), coerce=int, validate_choice=True)
+    folder = SelectField(_l("Map"), coerce=coerce_int, validate_choice=True)
     description = TextAreaField(_l("Omschrijving"), validators=[Length(max=5000)])
     tags = StringField(
         _l("Trefwoorden"),
@@ -40,7 +41,7 @@ class UploadForm(FlaskForm):
     classification = SelectField(_l("Classificatie"), choices=classification_choices)
     narrowing = MultiCheckboxField(
         _l("Alleen zichtbaar voor"),
-        coerce=int,
+        coerce=coerce_int,
         description=_l(
             "Laat leeg voor iedereen in de werkruimte. Kiest u organisaties, dan zien alleen hun leden het document."
         ),
@@ -48,7 +49,7 @@ class UploadForm(FlaskForm):
     #: casework (issue #5): only in case spaces; the views remove it elsewhere.
     legal_basis = SelectField(
         _l("Grondslag"),
-        coerce=int,
+        coerce=coerce_int,
         validate_choice=True,
         description=_l("Op grond waarvan u dit met de deelnemers aan de casus deelt."),
     )
@@ -65,7 +66,7 @@ class MetadataForm(FlaskForm):
     description = TextAreaField(_l("Omschrijving"), validators=[Length(max=5000)])
     tags = StringField(_l("Trefwoorden"), validators=[Length(max=500)])
     classification = SelectField(_l("Classificatie"), choices=classification_choices)
-    narrowing = MultiCheckboxField(_l("Alleen zichtbaar voor"), coerce=int)
+    narrowing = MultiCheckboxField(_l("Alleen zichtbaar voor"), coerce=coerce_int)
 
 
 class StatusForm(FlaskForm):
@@ -94,9 +95,9 @@ class TextDraftForm(FlaskForm):
             "verwijzen."
         ),
     )
-    folder = SelectField(_l("Map"), coerce=int, validate_choice=True)
+    folder = SelectField(_l("Map"), coerce=coerce_int, validate_choice=True)
     classification = SelectField(_l("Classificatie"), choices=classification_choices)
-    narrowing = MultiCheckboxField(_l("Alleen zichtbaar voor"), coerce=int)
+    narrowing = MultiCheckboxField(_l("Alleen zichtbaar voor"), coerce=coerce_int)
 
 
 class TextVersionForm(FlaskForm):
@@ -110,12 +111,12 @@ class FolderForm(FlaskForm):
     name = StringField(
         _l("Naam van de map"), validators=[required(_l("Vul een naam in.")), Length(max=200)]
     )
-    parent = SelectField(_l("In map"), coerce=int, validate_choice=True)
+    parent = SelectField(_l("In map"), coerce=coerce_int, validate_choice=True)
 
 
 class MoveForm(FlaskForm):
-    folder = SelectField(_l("Naar map"), coerce=int, validate_choice=True)
+    folder = SelectField(_l("Naar map"), coerce=coerce_int, validate_choice=True)
 
 
 class CopyForm(FlaskForm):
-    space = SelectField(_l("Naar werkruimte"), coerce=int, validate_choice=True)
+    space = SelectField(_l("Naar werkruimte"), coerce=coerce_int, validate_choice=True)

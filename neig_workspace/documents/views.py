@@ -29,6 +29,7 @@ from ..audit.models import AuditEvent
 from ..errors import ServiceError
 from ..extensions import db
 from ..forms import REFUSED, form_error, run_use_case
+from ..integers import form_int, query_int
 from ..organisations.models import Organisation
 from ..pagination import paginate
 from ..spaces.forms import CLASSIFICATION_LABELS
@@ -151,7 +152,7 @@ def _folder_or_404(space: Space, folder_id: int | None) -> Folder | None:
 def index(space_id):
     """The documents of one folder, paginated and sortable; folders first."""
     space = load_or_404(Space, space_id, "space.view")
-    folder = _folder_or_404(space, request.args.get("map", type=int))
+    folder = _folder_or_404(space, query_int("map"))
     sort = request.args.get("sorteer", "naam")
     descending = request.args.get("volgorde") == "af"
     column = SORTS.get(sort, Document.title)
@@ -217,9 +218,7 @@ def _upload_form(space: Space, formdata=None) -> UploadForm:
     form = (
         UploadForm(formdata)
         if formdata is not None
-        else UploadForm(
-            classification=space.classification.value, folder=request.args.get("map", 0, type=int)
-        )
+        else UploadForm(classification=space.classification.value, folder=query_int("map", 0))
     )
     form.folder.choices = _folder_choices(space)
     form.narrowing.choices = _space_organisations(space)
@@ -252,7 +251,7 @@ def upload(space_id):
     """Upload one or more files; each becomes a document (JSON answers for the drop zone)."""
     space = load_or_404(Space, space_id, "space.upload")
     if request.method == "POST":
-        _folder_or_404(space, request.form.get("folder", type=int))  # a guessed folder id: 404
+        _folder_or_404(space, form_int("folder"))  # a guessed folder id: 404
     form = _upload_form(space, request.form if request.method == "POST" else None)
     if request.method == "POST" and form.validate():
         files = [f for f in request.files.getlist("files") if f and f.filename]
@@ -343,6 +342,8 @@ def trash_folder(space_id, folder_id):
     """Move a folder with everything in it to the trash."""
     space = load_or_404(Space, space_id, "space.edit_all")
     folder = _folder_or_404(space, folder_id)
+    if folder is None:  # 0 names the space's root, which is no folder to trash
+        abort(404)
     service.trash_folder(folder, actor=current_user)
     db.session.commit()
     flash(_("De map %(name)s staat in de prullenbak.", name=folder.name), "success")
@@ -621,7 +622,7 @@ def move(document_id):
     form.folder.choices = _folder_choices(space)
     if request.method == "POST":
         # A folder id from another space (or none at all) is 404, as when guessing any id.
-        _folder_or_404(space, request.form.get("folder", type=int))
+        _folder_or_404(space, form_int("folder"))
     if form.validate_on_submit():
         service.move_document(document, _folder_or_404(space, form.folder.data), actor=current_user)
         db.session.commit()

@@ -8,6 +8,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ..forms import MultiCheckboxField, required
+from ..integers import int_or_none
 from ..organisations.forms import ORG_TYPE_LABELS
 from ..organisations.models import OrgType
 from .models import ArticleKind, Theme
@@ -37,16 +38,9 @@ SORT_LABELS = {
 }
 
 
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 class ArticleForm(FlaskForm):
-    space = SelectField(_l("Kennisbank"), coerce=_int_or_none, validate_choice=False)
-    organisation = SelectField(_l("Namens organisatie"), coerce=_int_or_none, validate_choice=False)
+    space = SelectField(_l("Kennisbank"), coerce=int_or_none, validate_choice=False)
+    organisation = SelectField(_l("Namens organisatie"), coerce=int_or_none, validate_choice=False)
     title = StringField(
         _l("Titel"),
         validators=[
@@ -99,7 +93,7 @@ class AttachUploadForm(FlaskForm):
 
 class AttachExistingForm(FlaskForm):
     document = SelectField(
-        _l("Document uit de kennisbank"), coerce=_int_or_none, validate_choice=False
+        _l("Document uit de kennisbank"), coerce=int_or_none, validate_choice=False
     )
 
 

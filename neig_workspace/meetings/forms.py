@@ -6,9 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..actions.forms import int_or_none
 from ..cases.item_forms import DutchDateTimeField
 from ..forms import single_line
+from ..integers import int_or_none, parse_int
 from .models import MeetingAudience, MeetingKind
 from .service import AUDIENCE_LABELS, KIND_LABELS
 
@@ -37,11 +37,9 @@ class DutchIntegerField(IntegerField):
         if not text:
             self.data = None
             return
-        try:
-            self.data = int(text)
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Vul een heel getal in, of laat het leeg.")) from None
+        self.data = parse_int(text)
+        if self.data is None:  # not a number, or beyond what the column holds
+            raise ValueError(_l("Vul een heel getal in, of laat het leeg."))
 
 
 class MeetingForm(FlaskForm):

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Flask,
+    Response,
     abort,
     current_app,
     g,
@@ -16,6 +17,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import SecurityError
 
 from ..access import policy
 from ..audit import service as audit
@@ -48,6 +50,9 @@ MFA_GATE_OPEN = {
 
 
 def init_web(app: Flask) -> None:
+    # First of all: a request for a host name the app does not answer to goes no further.
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_untrusted_host)
+    app.register_error_handler(SecurityError, _untrusted_host)
     app.after_request(_security_headers)
     app.before_request(_refuse_nul_characters)
     app.before_request(_mfa_gate)
@@ -77,6 +82,19 @@ def _security_headers(response):
     return response
 
 
+def _refuse_untrusted_host():
+    """Flask checks the Host header against TRUSTED_HOSTS when it builds the URL adapter, and
+    keeps the refusal until dispatch; raise it before any other hook runs without an adapter
+    (url_for cannot work for such a request)."""
+    if isinstance(request.routing_exception, SecurityError):
+        raise request.routing_exception
+
+
+def _untrusted_host(error):
+    """A plain answer: the error page's links need the URL adapter this request lacks."""
+    return Response("400 Bad Request: onbekende host (unknown host)\n", 400, mimetype="text/plain")
+
+
 def _refuse_nul_characters():
     """No one types a NUL, and PostgreSQL can neither store nor compare one (the query fails
     with a 500): a query string or form field that carries one is refused before any query."""
@@ -99,11 +117,14 @@ def _mfa_gate():
 
 
 def safe_next(target: str | None, default: str = "web.index") -> str:
-    """Only local paths: no scheme, no host, no backslash tricks (no open redirect)."""
+    """Only local paths: no scheme, no host, no backslash tricks (no open redirect), and no
+    control characters or spaces (urlsplit drops CR and LF, which would then reach the Location
+    header: a forged header, or a 500 where Werkzeug refuses it)."""
     if target:
         parts = urlsplit(target)
         if (
-            not parts.scheme
+            all(ch.isprintable() and not ch.isspace() for ch in target)
+            and not parts.scheme
             and not parts.netloc
             and target.startswith("/")
             and not target.startswith("//")

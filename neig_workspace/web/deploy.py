@@ -1,5 +1,7 @@
 """The production self-check (like Django's `check --deploy`)."""
 
+from urllib.parse import urlsplit
+
 from flask import Flask
 
 MIN_SECRET_LENGTH = 32
@@ -52,13 +54,33 @@ def deploy_problems(app: Flask) -> list[str]:
         )
     if not cfg.get("MAIL_SERVER"):
         problems.append("MAIL_SERVER is not set: invitations and reset links would not be sent.")
+    problems += _address_problems(cfg)
+    return problems
+
+
+def _address_problems(cfg) -> list[str]:
+    """Links in e-mails are built on EXTERNAL_URL only, and requests for other hosts are
+    refused: otherwise a forged Host header would choose where a reset link leads."""
+    external = cfg.get("EXTERNAL_URL") or ""
+    if not external:
+        return ["EXTERNAL_URL is not set: e-mails would carry no working links."]
+    problems = []
+    if urlsplit(external).scheme != "https" or not urlsplit(external).hostname:
+        problems.append(f"EXTERNAL_URL must be the site's https:// address, not {external!r}.")
+    if not cfg.get("TRUSTED_HOSTS"):
+        problems.append("TRUSTED_HOSTS is empty: requests for any host name would be served.")
     return problems
 
 
 def refuse_insecure_start(app: Flask) -> None:
-    """Production does not start with a default (also the testing one) or short secret."""
+    """Production does not start with a default (also the testing one) or short secret, nor
+    without EXTERNAL_URL, the only base of the links in its e-mails."""
     secret = app.config.get("SECRET_KEY") or ""
     if _is_known_secret(secret) or len(secret) < MIN_SECRET_LENGTH:
         raise RuntimeError(
             "Refusing to start in production without a real SECRET_KEY (32+ random characters)."
+        )
+    if not app.config.get("EXTERNAL_URL"):
+        raise RuntimeError(
+            "Refusing to start in production without EXTERNAL_URL (https://the-site's-address)."
         )

@@ -19,7 +19,7 @@ from neig_workspace.accounts.tokens import hash_token
 from neig_workspace.audit.models import AuditEvent
 from neig_workspace.extensions import db, limiter
 from tests.conftest import db_ctx
-from tests.helpers import login_http, post_form
+from tests.helpers import csrf_token_of, login_http, post_form
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # A Redis database of its own per suite run: the SQLite and PostgreSQL runs may run at once.
@@ -195,6 +195,105 @@ def test_per_ip_limit_refuses_attempts_spread_over_many_accounts(app, client):
     for i in range(allowed):
         assert login_http(client, f"iemand{i}@example.nl", WRONG_PASSWORD).status_code == 422
     assert login_http(client, "nog-iemand@example.nl", WRONG_PASSWORD).status_code == 429
+
+
+# --- lockouts (issue 15, finding 11) ------------------------------------------------------------
+
+USUAL, ATTACKER, OTHER_ATTACKER, NEW = "198.51.100.7", "203.0.113.9", "203.0.113.10", "192.0.2.44"
+
+
+def client_at(app, address):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def attempt(app, client, email, password):
+    """One password attempt, the CSRF token made without fetching the form (it counts too)."""
+    data = {"csrf_token": csrf_token_of(app, client), "email": email, "password": password}
+    return client.post("/inloggen", data=data).status_code
+
+
+def security_alerts(app):
+    with db_ctx(app) as session:
+        query = select(AuditEvent).where(AuditEvent.action == "security.alert")
+        return [(e.target_id, e.details) for e in session.scalars(query)]
+
+
+def test_an_attacker_elsewhere_does_not_lock_the_owner_out(app, personas):
+    """Five wrong passwords a minute from anywhere used to keep the owner out; now they stop
+    only the address they come from."""
+    member = personas.member_a
+    attacker = client_at(app, ATTACKER)
+    for _ in range(5):
+        assert attempt(app, attacker, member.email, WRONG_PASSWORD) == 422
+    assert attempt(app, attacker, member.email, WRONG_PASSWORD) == 429  # the attacker is stopped
+    assert attempt(app, attacker, member.email, member.password) == 429  # even when right
+    owner = client_at(app, USUAL)
+    assert attempt(app, owner, member.email, member.password) == 302
+    assert owner.get("/account").status_code == 200
+
+
+def test_the_account_wide_limit_alerts_and_refuses_only_strange_addresses(
+    app, personas, outbox, monkeypatch
+):
+    monkeypatch.setitem(app.config, "RATELIMIT_LOGIN_ACCOUNT_WIDE", "6 per minute")
+    member = personas.member_a
+    owner = client_at(app, USUAL)
+    assert attempt(app, owner, member.email, member.password) == 302  # a known address now
+    for address in (ATTACKER, ATTACKER, ATTACKER, OTHER_ATTACKER, OTHER_ATTACKER):
+        assert attempt(app, client_at(app, address), member.email, WRONG_PASSWORD) == 422
+    assert security_alerts(app) == []
+    # The seventh attempt on the account: over the account-wide limit, from a strange address.
+    assert attempt(app, client_at(app, OTHER_ATTACKER), member.email, WRONG_PASSWORD) == 429
+    assert attempt(app, client_at(app, NEW), member.email, member.password) == 429
+    [(target, alert)] = security_alerts(app)  # once, however many attempts follow
+    assert (target, alert["kind"], alert["email"]) == (
+        str(member.id),
+        "account_login_limit",
+        member.email,
+    )
+    mails = [m for m in outbox() if m["To"] == personas.platform_admin.email]
+    assert len(mails) == 1 and member.email in mails[0].get_body().get_content()
+    # The owner still gets in from the address the account knows.
+    assert attempt(app, client_at(app, USUAL), member.email, member.password) == 302
+
+
+def test_attempts_an_address_is_refused_do_not_count_against_the_account(
+    app, personas, monkeypatch
+):
+    """One address hammering on gets 429s from its own limit; those do not use up the
+    account-wide count, which is for many addresses at once."""
+    monkeypatch.setitem(app.config, "RATELIMIT_LOGIN_ACCOUNT_WIDE", "6 per minute")
+    member = personas.member_a
+    attacker = client_at(app, ATTACKER)
+    answers = [attempt(app, attacker, member.email, WRONG_PASSWORD) for _ in range(10)]
+    assert answers == [422] * 5 + [429] * 5
+    assert attempt(app, client_at(app, NEW), member.email, member.password) == 302
+    assert security_alerts(app) == []
+
+
+def test_after_a_reset_by_email_the_owner_gets_in_from_a_new_address(
+    app, personas, outbox, monkeypatch
+):
+    monkeypatch.setitem(app.config, "RATELIMIT_LOGIN_ACCOUNT_WIDE", "2 per minute")
+    member = personas.member_a
+    for address in (ATTACKER, OTHER_ATTACKER):
+        attempt(app, client_at(app, address), member.email, WRONG_PASSWORD)
+    traveller = client_at(app, NEW)
+    assert attempt(app, traveller, member.email, member.password) == 429
+    assert "Wachtwoord herstellen" in traveller.post(
+        "/inloggen",
+        data={"csrf_token": csrf_token_of(app, traveller), "email": member.email, "password": "x"},
+    ).get_data(as_text=True)
+    post_form(traveller, "/wachtwoord-vergeten", {"email": member.email})
+    new_password = "zilveren-meeuw-haven-storm-58"  # noqa: S105
+    [mail] = [m for m in outbox() if m["To"] == member.email]  # the link, as the owner opens it
+    link = re.search(r"https?://\S+/wachtwoord-herstellen/\S+", mail.get_body().get_content())
+    path = urlsplit(link.group(0)).path
+    data = {"password": new_password, "password_confirm": new_password}
+    assert post_form(traveller, path, data).status_code == 302
+    assert attempt(app, traveller, member.email, new_password) == 302
 
 
 @pytest.fixture

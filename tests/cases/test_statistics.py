@@ -181,6 +181,22 @@ def test_every_network_member_sees_the_statistics_without_mfa(app, personas, per
     assert table(response.get_data(as_text=True), "maand")["Totaal"] == "39"
 
 
+@pytest.mark.parametrize(
+    ("persona", "mfa_verified"),
+    [("member_b", False), ("member_b", True), ("platform_admin", False), ("platform_admin", True)],
+)
+def test_the_page_and_its_csv_follow_one_rule(app, personas, persona, mfa_verified):
+    """Issue 15, finding 10: the CSV asked for MFA while the page, with the same figures, did
+    not. Both answer alike, with and without a second factor in the session."""
+    plant(app, personas, ROWS)
+    client = login_as(app, app.test_client(), personas[persona], mfa_verified=mfa_verified)
+    page_response = client.get("/casussen/statistiek?jaar=2025")
+    csv_response = client.get("/casussen/statistiek.csv?jaar=2025")
+    assert (page_response.status_code, csv_response.status_code) == (200, 200)
+    assert table(page_response.get_data(as_text=True), "maand")["Totaal"] == "39"
+    assert csv_counts(client, jaar=2025)[("maand", "totaal")] == "39"
+
+
 def test_anonymous_visitors_are_sent_to_log_in(client):
     for path in ("/casussen/statistiek", "/casussen/statistiek.csv"):
         response = client.get(path)

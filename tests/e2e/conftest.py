@@ -88,8 +88,10 @@ def browser():
 
 
 @pytest.fixture
-def new_context(browser, live_server):
-    """Make fresh browser contexts (separate cookie jars); all are closed after the test."""
+def new_context(app, browser, live_server, monkeypatch):
+    """Make fresh browser contexts (separate cookie jars); all are closed after the test. The
+    links in e-mails lead to the live server, as they lead to EXTERNAL_URL in production."""
+    monkeypatch.setitem(app.config, "EXTERNAL_URL", live_server.url)
     contexts = []
 
     def make(**kwargs):

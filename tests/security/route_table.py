@@ -25,7 +25,13 @@ from sqlalchemy import select
 
 from neig_workspace.access.roles import OrgRole, SpaceRole
 from neig_workspace.accounts import mfa
-from neig_workspace.accounts.models import Invitation, PasswordReset, User, UserSession
+from neig_workspace.accounts.models import (
+    EmailChange,
+    Invitation,
+    PasswordReset,
+    User,
+    UserSession,
+)
 from neig_workspace.accounts.passwords import hash_password
 from neig_workspace.accounts.tokens import new_token
 from neig_workspace.documents import service as documents
@@ -74,7 +80,7 @@ def _login(c):
 
 
 def _email(c):
-    return {"password": PASSWORD, "email": f"nieuw.{c.viewer}@example.nl"}
+    return {"password": PASSWORD, "email": f"nieuw.{c.viewer}@example.nl", "code": c.totp()}
 
 
 def _enrol(c):
@@ -339,6 +345,11 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("accounts.change_password", "POST"):       R("/account/wachtwoord",                         LOGIN, 302,   302,   302,   302, data=_password),
     ("accounts.change_email", "GET"):           R("/account/e-mailadres",                        LOGIN, 200,   200,   200,   200),
     ("accounts.change_email", "POST"):          R("/account/e-mailadres",                        LOGIN, 302,   302,   302,   302, data=_email),
+    # The link mailed to the new address (a change member_a asked for): only that account,
+    # logged in, may open it; for anyone else it does not exist.
+    ("accounts.confirm_email_change", "GET"):   R("/account/e-mailadres/bevestigen/{c.email_change_token}", LOGIN, 200, 404, 404, 404),
+    ("accounts.confirm_email_change", "POST"):  R("/account/e-mailadres/bevestigen/{c.email_change_token}", LOGIN, 302, 404, 404, 404),
+    ("accounts.cancel_email_change", "POST"):   R("/account/e-mailadres/intrekken",              LOGIN, 302,   302,   302,   302),
     # The platform admin has MFA already: enrolling again sends them to their account page.
     ("accounts.mfa_enrol", "GET"):              R(ENROL,                                         LOGIN, 200,   200,   200,   302),
     # Success shows the recovery codes (200); the GET first starts the enrolment.
@@ -591,7 +602,14 @@ def build_context(app, personas, viewer: str | None = None) -> Context:
         spare = UserSession(
             token_hash=session_hash, user_id=personas.member_a.id, mfa_verified=False
         )
-        db.session.add_all([target, membership, invitation, reset, spare])
+        email_change_token, email_change_hash = new_token()
+        email_change = EmailChange(
+            user_id=personas.member_a.id,
+            new_email="member.a.nieuw@example.nl",
+            token_hash=email_change_hash,
+            expires_at=utcnow() + timedelta(days=1),
+        )
+        db.session.add_all([target, membership, invitation, reset, spare, email_change])
         db.session.flush()
         ids = {
             **_plant_space_objects(personas, target),
@@ -602,6 +620,7 @@ def build_context(app, personas, viewer: str | None = None) -> Context:
             "invitation": invitation.id,
             "invitation_token": invitation_token,
             "reset_token": reset_token,
+            "email_change_token": email_change_token,
             "member_session": spare.id,
         }
         ids["notification"] = _plant_notification(personas, target, ids["document"])  # issue #4

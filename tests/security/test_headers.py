@@ -95,6 +95,7 @@ def production_app(app, test_db):
         SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
         MAIL_SERVER="smtp.example.nl",
         MAIL_OUTBOX_DIR=app.config["MAIL_OUTBOX_DIR"],
+        EXTERNAL_URL=HTTPS,  # the host the test client talks to
     )
     with test_db.shared_with(prod):
         yield prod

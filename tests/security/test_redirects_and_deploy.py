@@ -35,6 +35,9 @@ POSTGRES = "postgresql+psycopg://neig@db.example.nl:5432/neig"  # a URL only: no
         "http:evil.example",
         "/\t/evil.example",  # browsers drop tabs and newlines: this is //evil.example
         "/\n/evil.example",
+        "/x\r\nSet-Cookie:a=b",  # issue 15, finding 7: a header of its own (and a 500)
+        "/x\x00y",
+        "/account x",
         " //evil.example",
         "account",  # relative: where it lands depends on the current page
         "",
@@ -70,6 +73,15 @@ def test_language_switch_does_not_redirect_off_site(app, client):
         "/taal", data={"csrf_token": token, "locale": "nl", "next": "/wachtwoord-vergeten?x=1"}
     )
     assert response.location == "/wachtwoord-vergeten?x=1"
+
+
+def test_language_switch_refuses_a_next_with_control_characters(app, client):
+    """Issue 15, finding 7: CR and LF in `next` gave a 500 (Werkzeug refuses such a header)."""
+    token = form_token(client, "/inloggen")
+    for target in ("/x\r\nSet-Cookie:a=b", "/x\ty", "/x\x7fy"):
+        response = client.post("/taal", data={"csrf_token": token, "locale": "en", "next": target})
+        assert (response.status_code, response.location) == (302, "/"), target
+        assert all("a=b" not in h for h in response.headers.getlist("Set-Cookie"))
 
 
 def test_login_does_not_redirect_off_site(app, client, personas):
@@ -124,6 +136,7 @@ def production(app, **overrides):
         "SECRET_KEY": SECRET,
         "SQLALCHEMY_DATABASE_URI": POSTGRES,
         "MAIL_SERVER": "smtp.example.nl",
+        "EXTERNAL_URL": "https://localhost",  # the host the test client talks to
         "MFA_REQUIRED_FOR": "all",  # the production default, unless the environment says otherwise
         "MAIL_OUTBOX_DIR": app.config["MAIL_OUTBOX_DIR"],
     }
@@ -146,6 +159,7 @@ def test_check_deploy_fails_on_the_testing_app_and_names_each_problem(app):
         "HSTS",
         "MFA_REQUIRED_FOR",
         "MAIL_SERVER",
+        "EXTERNAL_URL",  # http://127.0.0.1:5000, not the site's https:// address
     ]
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):  # run with --db=sqlite
         expected.append("SQLite")
@@ -171,6 +185,8 @@ def test_check_deploy_passes_on_a_proper_production_app(app):
         ({"SQLALCHEMY_DATABASE_URI": "sqlite:///neig.sqlite3"}, "SQLite"),
         ({"MAIL_SERVER": None}, "MAIL_SERVER"),
         ({"SECRET_KEY": "x" * 40}, "does not look random"),
+        ({"EXTERNAL_URL": "http://localhost"}, "EXTERNAL_URL"),
+        ({"TRUSTED_HOSTS": []}, "TRUSTED_HOSTS"),
     ],
     ids=lambda value: value if isinstance(value, str) else None,
 )
@@ -221,6 +237,18 @@ def test_production_refuses_to_start_with_the_default_secret(app):
 def test_production_refuses_to_start_with_a_known_or_short_secret(app, secret):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         production(app, SECRET_KEY=secret)
+
+
+def test_production_refuses_to_start_without_external_url(app):
+    """Issue 15, finding 3: the links in e-mails have no other base."""
+    with pytest.raises(RuntimeError, match="EXTERNAL_URL"):
+        production(app, EXTERNAL_URL="")
+
+
+def test_check_deploy_names_a_missing_external_url(app):
+    prod = production(app)
+    prod.config["EXTERNAL_URL"] = ""
+    assert "EXTERNAL_URL is not set" in " ".join(deploy_problems(prod))
 
 
 def test_production_starts_and_serves_with_a_real_secret(app, personas):
