@@ -118,11 +118,12 @@ def _isolated(request, app, test_db):
     saved_limits = (limiter._storage, limiter._limiter)
     if request.node.get_closest_marker("personas_once"):
         request.getfixturevalue("module_personas")
-    blobs = BlobFiles(app.config["BLOB_ROOT"])
     if request.node.get_closest_marker("commits"):
         assert not test_db.active, "a test that commits cannot run inside planted objects"
+        blobs = BlobFiles(app.config["BLOB_ROOT"])
         yield
         test_db.clean_committed()
+        blobs.remove_new()
     else:
         with test_db.rolled_back():
             yield
@@ -131,7 +132,6 @@ def _isolated(request, app, test_db):
         limiter.reset()
     for path in Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"):
         path.unlink()
-    blobs.remove_new()
 
 
 @pytest.fixture

@@ -49,7 +49,17 @@ class TestDatabase:
     @contextmanager
     def rolled_back(self):
         """Run the block in a transaction that is rolled back: the outermost level opens the
-        test connection and hands it to every session of the app; inner levels are savepoints."""
+        test connection and hands it to every session of the app; inner levels are savepoints.
+        The blob files written inside the block are removed with it."""
+        blobs = BlobFiles(self.app.config["BLOB_ROOT"])  # files go with the rows
+        try:
+            with self._transaction() as connection:
+                yield connection
+        finally:
+            blobs.remove_new()
+
+    @contextmanager
+    def _transaction(self):
         if self.connection is not None:
             savepoint = self.connection.begin_nested()
             try:
