@@ -7,6 +7,7 @@ from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from ..editing import VersionFields
 from ..forms import MultiCheckboxField, required
 from ..organisations.forms import ORG_TYPE_LABELS
 from ..organisations.models import OrgType
@@ -44,7 +45,7 @@ def _int_or_none(value):
         return None
 
 
-class ArticleForm(FlaskForm):
+class ArticleForm(VersionFields, FlaskForm):
     space = SelectField(_l("Kennisbank"), coerce=_int_or_none, validate_choice=False)
     organisation = SelectField(_l("Namens organisatie"), coerce=_int_or_none, validate_choice=False)
     title = StringField(

@@ -8,6 +8,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from ..actions.forms import int_or_none
 from ..cases.item_forms import DutchDateTimeField
+from ..editing import VersionFields
 from ..forms import single_line
 from .models import MeetingAudience, MeetingKind
 from .service import AUDIENCE_LABELS, KIND_LABELS
@@ -44,7 +45,7 @@ class DutchIntegerField(IntegerField):
             raise ValueError(_l("Vul een heel getal in, of laat het leeg.")) from None
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(VersionFields, FlaskForm):
     space_id = SelectField(_l("Werkruimte"), coerce=int_or_none, validate_choice=False)
     title = StringField(
         _l("Titel"),
