@@ -32,7 +32,7 @@ from datetime import date, datetime, time
 from flask import flash
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, update
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField
 
@@ -129,18 +129,18 @@ class Edit:
         return result
 
     def _lock(self) -> None:
-        """Lock the row until the commit (PostgreSQL) and read it afresh, so the decision and
-        the write see the same stored values."""
-        if self.obj is None:
+        """Take the row's write lock before reading it again, so the decision and the write see
+        the same stored values: a write that changes nothing locks the row until the commit
+        (PostgreSQL) or the database (SQLite, which waits for another writer only when the
+        transaction starts with its write, hence the rollback of what was only read)."""
+        key = inspect(self.obj).identity if self.obj is not None else None
+        if key is None:  # nothing stored yet
             return
-        mapper = inspect(type(self.obj))
-        key = inspect(self.obj).identity
-        if key is None:  # not stored yet
-            return
+        table = inspect(type(self.obj)).local_table
+        db.session.rollback()  # expires the objects read so far: they are read again below
         db.session.execute(
-            select(mapper.version_id_col).where(mapper.primary_key[0] == key[0]).with_for_update()
+            update(table).where(table.c.id == key[0]).values(version=table.c.version)
         )
-        db.session.expire(self.obj)
 
     def _run(self, call, changed: bool):
         """The use case, then one version more even when only related rows changed (tags,
