@@ -136,6 +136,8 @@ class Edit:
         key = inspect(self.obj).identity if self.obj is not None else None
         if key is None:  # nothing stored yet
             return
+        if db.session.new or db.session.dirty or db.session.deleted:
+            raise RuntimeError("an edit must be the request's first write; this one would be lost")
         table = inspect(type(self.obj)).local_table
         db.session.rollback()  # expires the objects read so far: they are read again below
         db.session.execute(
