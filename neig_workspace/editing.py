@@ -13,9 +13,12 @@ one after the other, and it is what people expect when one sets the status and a
 date. When a field is in both, nothing is saved: the page answers 409 and shows, per field the
 other changed, the stored value next to the typed one; the form keeps the input (taking the
 other's value where I had not changed the field) and is now at the current version, so saving
-again writes the input over the current version. A form that does not say what it was loaded
-with is saved only at the current version; an older one gets the conflict page wherever its
-values differ from the stored ones.
+again writes the input over the current version. A form without the digests (a page from
+before this, a script) saves only at the current version; at an older one it gets the conflict
+page wherever its values differ from the stored ones.
+
+Every other write of a versioned row checks the version too (SQLAlchemy's version_id_col): one
+that lost a race answers a Dutch 409 page (web/__init__.py), never a 500 or a silent overwrite.
 
 Only values the page shows are digested (never a secret or the hidden full address): the digests
 tell nothing the reader does not see already. Forging them only lets a user overwrite changes
