@@ -212,7 +212,7 @@ class Edit:
     def _loaded(self) -> dict | None:
         try:
             loaded = json.loads(self.form.loaded.data or "")
-        except ValueError:
+        except (ValueError, RecursionError):  # not what we wrote: as if it were missing
             return None
         return loaded if isinstance(loaded, dict) else None
 

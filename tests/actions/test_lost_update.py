@@ -9,6 +9,7 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import update
 
 from neig_workspace.accounts.models import User
 from neig_workspace.actions import service
@@ -19,7 +20,7 @@ from tests.actions.helpers import make_item, make_plan, plan_space
 from tests.actions.helpers import user as user_of
 from tests.browser_forms import edit_form, edit_form_of
 from tests.conftest import db_ctx
-from tests.helpers import login_as
+from tests.helpers import csrf_token_of, login_as
 from tests.security.route_table import db_snapshot
 
 
@@ -114,6 +115,29 @@ def test_what_only_the_other_changed_is_taken_into_the_conflict_form(app, desk):
     assert [row[0] for row in rows if "niet door u gewijzigd" in row[2]] == ["Titel"]
     again = edit_form_of(response.get_data(as_text=True))
     assert (again["status"], again["title"]) == ("afgerond", "Titel van A")
+
+
+def test_any_other_write_over_a_change_it_did_not_see_answers_409(app, desk, monkeypatch):
+    """Outside the edit forms (here a progress update with a new status), a write of an item
+    changed after it was read is refused by its version: a Dutch 409, nothing saved, no 500."""
+    report_progress = service.report_progress
+
+    def changed_meanwhile(item, **kwargs):
+        rows = ActionItem.__table__  # another save, between our read and our write
+        db.session.execute(
+            update(rows).where(rows.c.id == item.id).values(version=rows.c.version + 1)
+        )
+        return report_progress(item, **kwargs)
+
+    monkeypatch.setattr(service, "report_progress", changed_meanwhile)
+    before = db_snapshot(app)
+    data = {"csrf_token": csrf_token_of(app, desk.a), "note": "Gestart.", "status": "risico"}
+    response = desk.a.post(f"/actiepunten/{desk.item}/voortgang", data=data)
+
+    assert response.status_code == 409
+    assert "Iemand anders wijzigde dit tegelijk" in response.get_data(as_text=True)
+    assert db_snapshot(app) == before
+    assert _item(app, desk.item).status == ItemStatus.ON_TRACK
 
 
 @pytest.mark.commits("two saves on two connections at the same moment")
