@@ -1,8 +1,9 @@
-"""Column types shared by the models."""
+"""Column types and mixins shared by the models."""
 
 import enum
 
-from sqlalchemy import Enum
+from sqlalchemy import Enum, text
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 
 def str_enum(enum_cls: type[enum.Enum], length: int = 32) -> Enum:
@@ -13,3 +14,16 @@ def str_enum(enum_cls: type[enum.Enum], length: int = 32) -> Enum:
         length=length,
         values_callable=lambda members: [m.value for m in members],
     )
+
+
+class Versioned:
+    """A row people edit (optimistic locking, neig_workspace/editing.py): every ORM UPDATE of it
+    checks the version it read (`WHERE version = …`) and sets the next one, so a write over a
+    change it did not see fails (StaleDataError) instead of silently undoing it."""
+
+    #: One higher on every change of the row; edit forms carry the one they were loaded with.
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+
+    @declared_attr.directive
+    def __mapper_args__(cls):
+        return {"version_id_col": cls.__table__.c.version}

@@ -2,6 +2,7 @@
 
 import re
 import secrets
+from html import unescape
 
 from neig_workspace.accounts.models import User, UserSession
 from neig_workspace.accounts.sessions import SESSION_KEY
@@ -16,10 +17,21 @@ def form_token(client, path: str) -> str:
     return match.group(1)
 
 
+def hidden_fields(client, path: str) -> dict:
+    """What a browser sends back unseen from the form at `path`: its CSRF token and, on an edit
+    form, the version it was loaded with (neig_workspace/editing.py)."""
+    html = client.get(path).get_data(as_text=True)
+    found = re.findall(
+        r'name="(csrf_token|version|loaded)" (?:type="hidden" )?value="([^"]*)"', html
+    )
+    fields = {name: unescape(value) for name, value in found}
+    assert fields.get("csrf_token"), f"no CSRF token on {path}"
+    return fields
+
+
 def post_form(client, path: str, data: dict, *, token_from: str | None = None, **kwargs):
-    """POST like a browser: fetch the form first for its CSRF token."""
-    token = form_token(client, token_from or path)
-    return client.post(path, data={"csrf_token": token, **data}, **kwargs)
+    """POST like a browser: fetch the form first for its hidden fields."""
+    return client.post(path, data={**hidden_fields(client, token_from or path), **data}, **kwargs)
 
 
 def login_http(client, email: str, password: str, code: str | None = None):

@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, NumberRange, Optional
 
+from ..editing import VersionFields
 from ..forms import MultiCheckboxField, required
 from ..integers import int_or_none, parse_int
 from .models import ItemStatus
@@ -91,7 +92,7 @@ def _date(label, description=None):
     return DutchDateField(label, validators=[Optional()], description=description)
 
 
-class PlanForm(FlaskForm):
+class PlanForm(VersionFields, FlaskForm):
     name = StringField(
         _l("Naam"),
         validators=[required(_l("Vul een naam in.")), Length(max=200)],
@@ -121,7 +122,7 @@ class LineForm(FlaskForm):
     )
 
 
-class ItemForm(FlaskForm):
+class ItemForm(VersionFields, FlaskForm):
     code = StringField(
         _l("Code"),
         validators=[required(_l("Vul een code in, zoals P-03.")), Length(max=20)],

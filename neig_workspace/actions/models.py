@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db_types import str_enum
+from ..db_types import Versioned, str_enum
 from ..extensions import db
 from ..timeutil import utcnow
 
@@ -43,7 +43,7 @@ OPEN_STATUSES = tuple(s for s in ItemStatus if s.is_open)
 DEFAULT_LINES = ("Preventie", "Repressie", "Weerbaarheid", "Nazorg")
 
 
-class ActionPlan(db.Model):
+class ActionPlan(Versioned, db.Model):
     __tablename__ = "action_plans"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,7 +92,7 @@ class ActionLine(db.Model):
         return f"<ActionLine {self.id} {self.name!r} plan={self.plan_id}>"
 
 
-class ActionItem(db.Model):
+class ActionItem(Versioned, db.Model):
     """A measure of the plan (actiepunt), led by one organisation."""
 
     __tablename__ = "action_items"

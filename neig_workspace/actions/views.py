@@ -20,6 +20,7 @@ from ..access.policy import (
 )
 from ..audit import service as audit
 from ..documents.models import Document
+from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db
 from ..forms import REFUSED, ActionForm, run_use_case
@@ -140,27 +141,30 @@ def edit_plan(plan_id):
     """The plan's name, period, baseline, target and the source of the attack figures; its
     lines."""
     plan = load_or_404(ActionPlan, plan_id, "action_plan.manage")
-    form = _plan_form(
-        request.form if request.method == "POST" else None,
-        name=plan.name,
-        description=plan.description,
-        period_start=plan.period_start,
-        period_end=plan.period_end,
-        baseline_year=plan.baseline_year,
-        baseline_count=plan.baseline_count,
-        target_reduction_percent=plan.target_reduction_percent,
-        attack_source=plan.attack_source,
-    )
+    form = _plan_form(request.form if request.method == "POST" else None, **_plan_values(plan))
+    edit = Edit(form, plan, lambda: _plan_values(plan))
     if form.validate_on_submit():
-        done = run_use_case(
-            form,
+        done = edit.save(
             lambda: service.update_plan(plan, _plan_data(form), actor=current_user),
             success=_("De gegevens zijn opgeslagen."),
         )
         if done is not REFUSED:
             return redirect(url_for(".plan", plan_id=plan.id))
-    status = 422 if form.is_submitted() else 200
-    return _render_plan_settings(plan, form, LineForm(formdata=None), status)
+    return _render_plan_settings(plan, form, LineForm(formdata=None), edit.status)
+
+
+def _plan_values(plan: ActionPlan) -> dict:
+    """The plan as its settings form shows it."""
+    return {
+        "name": plan.name,
+        "description": plan.description,
+        "period_start": plan.period_start,
+        "period_end": plan.period_end,
+        "baseline_year": plan.baseline_year,
+        "baseline_count": plan.baseline_count,
+        "target_reduction_percent": plan.target_reduction_percent,
+        "attack_source": plan.attack_source,
+    }
 
 
 def _render_plan_settings(plan, form, line_form, status):
@@ -182,17 +186,8 @@ def add_line(plan_id):
         if line is not REFUSED:
             flash(_("De actielijn %(name)s is toegevoegd.", name=line.name), "success")
             return redirect(url_for(".edit_plan", plan_id=plan.id))
-    form = _plan_form(
-        None,
-        name=plan.name,
-        description=plan.description,
-        period_start=plan.period_start,
-        period_end=plan.period_end,
-        baseline_year=plan.baseline_year,
-        baseline_count=plan.baseline_count,
-        target_reduction_percent=plan.target_reduction_percent,
-        attack_source=plan.attack_source,
-    )
+    form = _plan_form(None, **_plan_values(plan))
+    Edit(form, plan, lambda: _plan_values(plan)).stamp()
     return _render_plan_settings(plan, form, line_form, 422)
 
 
@@ -459,30 +454,35 @@ def edit_item(item_id):
     """Change an item's fields; every change is kept in its history."""
     item = load_or_404(ActionItem, item_id, "action_item.edit")
     form = _item_form(
-        item.plan,
-        request.form if request.method == "POST" else None,
-        code=item.code,
-        title=item.title,
-        description=item.description,
-        line=item.line_id,
-        lead_organisation=item.lead_organisation_id,
-        contributors=item.contributor_ids,
-        responsible=item.responsible.email if item.responsible else "",
-        status=item.status.value,
-        start_date=item.start_date,
-        due_date=item.due_date,
-        narrowing=item.narrowing_ids,
+        item.plan, request.form if request.method == "POST" else None, **_item_values(item)
     )
+    edit = Edit(form, item, lambda: _item_values(item))
     if form.validate_on_submit():
-        done = run_use_case(
-            form,
+        done = edit.save(
             lambda: service.update_item(item, _item_data(form), actor=current_user),
             success=_("De gegevens zijn opgeslagen."),
         )
         if done is not REFUSED:
             return redirect(url_for(".item", item_id=item.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("actions/item_form.html", plan=item.plan, item=item, form=form), status
+    page = render_template("actions/item_form.html", plan=item.plan, item=item, form=form)
+    return page, edit.status
+
+
+def _item_values(item: ActionItem) -> dict:
+    """The item as its edit form shows it."""
+    return {
+        "code": item.code,
+        "title": item.title,
+        "description": item.description,
+        "line": item.line_id,
+        "lead_organisation": item.lead_organisation_id,
+        "contributors": item.contributor_ids,
+        "responsible": item.responsible.email if item.responsible else "",
+        "status": item.status.value,
+        "start_date": item.start_date,
+        "due_date": item.due_date,
+        "narrowing": item.narrowing_ids,
+    }
 
 
 def _document_choices(item: ActionItem) -> list[tuple]:

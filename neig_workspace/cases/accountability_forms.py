@@ -5,11 +5,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
+from ..editing import VersionFields
 from ..forms import MultiCheckboxField, required, single_line
 from ..integers import coerce_int
 
 
-class LegalBasisForm(FlaskForm):
+class LegalBasisForm(VersionFields, FlaskForm):
     name = StringField(
         _l("Naam"),
         validators=[required(_l("Vul een naam in.")), Length(max=200)],

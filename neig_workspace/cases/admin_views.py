@@ -6,8 +6,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..access.policy import require
+from ..editing import Edit
 from ..extensions import db
-from ..forms import REFUSED, ActionForm, run_use_case
+from ..forms import REFUSED, ActionForm
 from .accountability_forms import LegalBasisForm
 from .legal_bases import ensure_default_legal_bases, save_legal_basis
 from .models import LegalBasis
@@ -39,9 +40,9 @@ def edit_legal_basis(basis_id):
 
 def _edit(basis: LegalBasis | None):
     form = LegalBasisForm(obj=basis)
+    edit = Edit(form, basis, lambda: _basis_values(basis))
     if form.validate_on_submit():
-        done = run_use_case(
-            form,
+        done = edit.save(
             lambda: save_legal_basis(
                 basis,
                 name=form.name.data,
@@ -53,8 +54,14 @@ def _edit(basis: LegalBasis | None):
         )
         if done is not REFUSED:
             return redirect(url_for("cases.legal_bases"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("cases/legal_basis_form.html", basis=basis, form=form), status
+    return render_template("cases/legal_basis_form.html", basis=basis, form=form), edit.status
+
+
+def _basis_values(basis: LegalBasis | None) -> dict:
+    """The basis as its form shows it; a new one has nothing to be stale against."""
+    if basis is None:
+        return {}
+    return {"name": basis.name, "description": basis.description, "active": basis.active}
 
 
 @bp.post("/beheer/grondslagen/standaard")

@@ -19,6 +19,7 @@ from ..accounts.service import find_user_by_email
 from ..audit import service as audit
 from ..audit.models import AuditEvent
 from ..documents.models import Document
+from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db
 from ..forms import REFUSED, ActionForm, run_use_case
@@ -291,24 +292,29 @@ def address(case_id):
 # --- changing a case --------------------------------------------------------------------------
 
 
+def _edit_values(case: Case) -> dict:
+    """The case as its edit form shows it (never the full address: the form does not show it,
+    and what is not shown is not compared, see editing.py)."""
+    return {
+        "occurred_date": case.occurred_at.date(),
+        "occurred_time": case.occurred_at.time(),
+        "target_type": case.target_type.value,
+        "explosive_type": case.explosive_type.value,
+        "postcode4": case.postcode4,
+        "neighbourhood": case.neighbourhood,
+        "damage": case.damage,
+        "injured": case.injured,
+        "description": case.description,
+        "legal_basis_id": case.legal_basis_id,
+        "purpose": case.purpose,
+    }
+
+
 def _edit_form(case: Case) -> EditCaseForm:
     if request.method == "POST":
         form = EditCaseForm()
     else:
-        form = EditCaseForm(
-            formdata=None,
-            occurred_date=case.occurred_at.date(),
-            occurred_time=case.occurred_at.time(),
-            target_type=case.target_type.value,
-            explosive_type=case.explosive_type.value,
-            postcode4=case.postcode4,
-            neighbourhood=case.neighbourhood,
-            damage=case.damage,
-            injured=case.injured,
-            description=case.description,
-            legal_basis_id=case.legal_basis_id,
-            purpose=case.purpose,
-        )
+        form = EditCaseForm(formdata=None, **_edit_values(case))
     form.legal_basis_id.choices = _basis_choices()
     form.address.description = _(
         "Laat leeg om het adres niet te wijzigen; het huidige adres wordt hier niet getoond. "
@@ -328,9 +334,9 @@ def _new_address(form: EditCaseForm) -> str | None:
 def edit(case_id):
     case = load_case(case_id, "case.edit")
     form = _edit_form(case)
+    edit = Edit(form, case, lambda: _edit_values(case))
     if form.validate_on_submit():
-        done = run_use_case(
-            form,
+        done = edit.save(
             lambda: service.update_case(
                 case, actor=current_user, address=_new_address(form), **form.case_fields()
             ),
@@ -338,8 +344,7 @@ def edit(case_id):
         )
         if done is not REFUSED:
             return redirect(url_for(".show", case_id=case.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("cases/edit.html", case=case, form=form), status
+    return render_template("cases/edit.html", case=case, form=form), edit.status
 
 
 # --- participants -----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from wtforms.validators import InputRequired, Length
 
 from ..access.roles import SpaceRole
 from ..actions.forms import DutchDateField, DutchIntegerField
+from ..editing import VersionFields
 from ..forms import email_field, required, single_line
 from ..integers import int_or_none
 from .models import CaseStatus, ExplosiveType, TargetType
@@ -198,7 +199,7 @@ for _n in range(1, PARTICIPANT_ROWS + 1):
     setattr(NewCaseForm, f"address_{_n}", BooleanField(_l("Ziet het volledige adres")))
 
 
-class EditCaseForm(CaseForm):
+class EditCaseForm(VersionFields, CaseForm):
     remove_address = BooleanField(_l("Adres verwijderen"))
 
 

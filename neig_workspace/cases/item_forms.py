@@ -10,6 +10,7 @@ from wtforms import DateTimeLocalField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from ..actions.forms import DutchDateField
+from ..editing import VersionFields
 from ..forms import MultiCheckboxField, required
 from ..integers import int_or_none
 from .items import (
@@ -63,7 +64,7 @@ class DutchDateTimeField(DateTimeLocalField):
         raise ValueError(_l("Vul een datum en tijd in, zoals 31-12-2025 14:30."))
 
 
-class MeasureForm(FlaskForm):
+class MeasureForm(VersionFields, FlaskForm):
     type = SelectField(
         _l("Soort maatregel"),
         choices=_choices(MEASURE_TYPE_LABELS),
@@ -84,7 +85,7 @@ class MeasureForm(FlaskForm):
     )
 
 
-class TaskForm(FlaskForm):
+class TaskForm(VersionFields, FlaskForm):
     kind = SelectField(
         _l("Soort nazorg"),
         choices=_choices(TASK_KIND_LABELS),

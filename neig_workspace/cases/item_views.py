@@ -7,6 +7,7 @@ from flask_babel import to_user_timezone, to_utc
 from flask_login import current_user
 
 from ..access.policy import load_or_404
+from ..editing import Edit
 from ..forms import REFUSED, run_use_case
 from ..timeutil import utcnow
 from . import item_service
@@ -64,9 +65,9 @@ def _measure_data(form: MeasureForm) -> item_service.MeasureData:
     )
 
 
-def _render_measure(case, form, measure=None):
+def _render_measure(case, form, measure=None, status=None):
     page = render_template("cases/measure_form.html", case=case, form=form, measure=measure)
-    return page, _status(form)
+    return page, status or _status(form)
 
 
 @bp.route("/casussen/<int:case_id>/maatregelen/nieuw", methods=["GET", "POST"])
@@ -90,24 +91,28 @@ def edit_measure(case_id, measure_id):
     """Change a measure: its dates, status or the organisation that carries it out."""
     measure = _load_item(Measure, case_id, measure_id, "case_measure.edit")
     case = measure.case
-    form = _measure_form(
-        case,
-        type=measure.type,
-        responsible_organisation_id=measure.responsible_organisation_id,
-        status=measure.status,
-        description=measure.description,
-        start_date=measure.start_date,
-        end_date=measure.end_date,
-    )
+    form = _measure_form(case, **_measure_values(measure))
+    edit = Edit(form, measure, lambda: _measure_values(measure))
     if form.validate_on_submit():
-        done = run_use_case(
-            form,
+        done = edit.save(
             lambda: item_service.update_measure(measure, _measure_data(form), actor=current_user),
             success=_("De maatregel is opgeslagen."),
         )
         if done is not REFUSED:
             return redirect(_case_page(case, f"maatregel-{measure.id}"))
-    return _render_measure(case, form, measure)
+    return _render_measure(case, form, measure, edit.status)
+
+
+def _measure_values(measure: Measure) -> dict:
+    """The measure as its edit form shows it."""
+    return {
+        "type": measure.type,
+        "responsible_organisation_id": measure.responsible_organisation_id,
+        "status": measure.status,
+        "description": measure.description,
+        "start_date": measure.start_date,
+        "end_date": measure.end_date,
+    }
 
 
 # --- aftercare tasks ------------------------------------------------------------------------
@@ -142,9 +147,9 @@ def _task_data(form: TaskForm) -> item_service.TaskData:
     )
 
 
-def _render_task(case, form, task=None):
+def _render_task(case, form, task=None, status=None):
     page = render_template("cases/task_form.html", case=case, form=form, task=task)
-    return page, _status(form)
+    return page, status or _status(form)
 
 
 @bp.route("/casussen/<int:case_id>/nazorg/nieuw", methods=["GET", "POST"])
@@ -168,24 +173,28 @@ def edit_task(case_id, task_id):
     """Change an aftercare task: its organisation, owner, due date or status."""
     task = _load_item(AftercareTask, case_id, task_id, "case_task.edit")
     case = task.case
-    form = _task_form(
-        case,
-        kind=task.kind,
-        organisation_id=task.organisation_id,
-        owner_id=task.owner_id,
-        status=task.status,
-        description=task.description,
-        due_date=task.due_date,
-    )
+    form = _task_form(case, **_task_values(task))
+    edit = Edit(form, task, lambda: _task_values(task))
     if form.validate_on_submit():
-        done = run_use_case(
-            form,
+        done = edit.save(
             lambda: item_service.update_task(task, _task_data(form), actor=current_user),
             success=_("De nazorgtaak is opgeslagen."),
         )
         if done is not REFUSED:
             return redirect(_case_page(case, f"taak-{task.id}"))
-    return _render_task(case, form, task)
+    return _render_task(case, form, task, edit.status)
+
+
+def _task_values(task: AftercareTask) -> dict:
+    """The task as its edit form shows it."""
+    return {
+        "kind": task.kind,
+        "organisation_id": task.organisation_id,
+        "owner_id": task.owner_id,
+        "status": task.status,
+        "description": task.description,
+        "due_date": task.due_date,
+    }
 
 
 @bp.post("/casussen/<int:case_id>/nazorg/<int:task_id>/status")

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db_types import str_enum
+from ..db_types import Versioned, str_enum
 from ..extensions import db
 from ..timeutil import utcnow
 
@@ -104,7 +104,7 @@ class ReleaseState(enum.StrEnum):
     USED = "used"
 
 
-class LegalBasis(db.Model):
+class LegalBasis(Versioned, db.Model):
     """A legal basis (and purpose) for processing case data, kept by the platform admins."""
 
     __tablename__ = "legal_bases"
@@ -119,7 +119,7 @@ class LegalBasis(db.Model):
         return f"<LegalBasis {self.id} {self.name!r}>"
 
 
-class Case(db.Model):
+class Case(Versioned, db.Model):
     __tablename__ = "cases"
     __table_args__ = (UniqueConstraint("year", "number"),)
 
@@ -202,7 +202,7 @@ class CaseLink(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class Measure(db.Model):
+class Measure(Versioned, db.Model):
     __tablename__ = "case_measures"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -223,7 +223,7 @@ class Measure(db.Model):
     responsible_organisation: Mapped["Organisation"] = relationship()  # noqa: F821
 
 
-class AftercareTask(db.Model):
+class AftercareTask(Versioned, db.Model):
     __tablename__ = "case_aftercare_tasks"
 
     id: Mapped[int] = mapped_column(primary_key=True)

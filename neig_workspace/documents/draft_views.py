@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from .. import richtext
 from ..access.policy import load_or_404
 from ..comments.models import Comment
+from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db
 from ..forms import REFUSED, run_use_case
@@ -133,15 +134,16 @@ def edit_text(document_id):
         _audit_confidential_view(document, db.session.get(Space, document.space_id))
     form = TextVersionForm(
         formdata=request.form if posted else None,
-        data=None if posted else {"text": drafts.read_text(document.latest)},
+        data=None if posted else _text_values(document),
     )
+    edit = Edit(form, document, lambda: _text_values(document))
     preview = None
     if posted and form.validate():
         if _wants_preview():
             preview = richtext.paragraphs(form.text.data)
         else:
-            version = run_use_case(
-                form, lambda: drafts.save_text_version(document, form.text.data, actor=current_user)
+            version = edit.save(
+                lambda: drafts.save_text_version(document, form.text.data, actor=current_user)
             )
             if version is not REFUSED:
                 if version is None:
@@ -149,10 +151,15 @@ def edit_text(document_id):
                 else:
                     flash(_("Versie %(n)d is opgeslagen.", n=version.number), "success")
                 return redirect(url_for(".show", document_id=document.id))
-    status = 422 if posted and preview is None else 200
+    status = edit.status if preview is None else 200
     return render_template(
         "documents/text_edit.html", document=document, form=form, preview=preview
     ), status
+
+
+def _text_values(document: Document) -> dict:
+    """The newest text, as the form shows it to edit."""
+    return {"text": drafts.read_text(document.latest)}
 
 
 @bp.get("/documenten/<int:document_id>/vergelijken")

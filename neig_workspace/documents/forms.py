@@ -6,6 +6,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
+from ..editing import VersionFields
 from ..forms import MultiCheckboxField, required
 from ..integers import coerce_int
 from ..spaces.forms import CLASSIFICATION_LABELS
@@ -59,7 +60,7 @@ class VersionForm(FlaskForm):
     files = MultipleFileField(_l("Nieuwe versie"))
 
 
-class MetadataForm(FlaskForm):
+class MetadataForm(VersionFields, FlaskForm):
     title = StringField(
         _l("Titel"), validators=[required(_l("Vul een titel in.")), Length(max=300)]
     )
@@ -100,7 +101,7 @@ class TextDraftForm(FlaskForm):
     narrowing = MultiCheckboxField(_l("Alleen zichtbaar voor"), coerce=coerce_int)
 
 
-class TextVersionForm(FlaskForm):
+class TextVersionForm(VersionFields, FlaskForm):
     text = TextAreaField(
         _l("Tekst"),
         validators=[required(_l("Schrijf de tekst van het concept.")), Length(max=200_000)],

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, and_, false
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
-from ..db_types import str_enum
+from ..db_types import Versioned, str_enum
 from ..extensions import db
 from ..spaces.models import Classification
 from ..timeutil import utcnow
@@ -63,7 +63,7 @@ class Folder(db.Model):
         return f"<Folder {self.id} {self.name!r} space={self.space_id}>"
 
 
-class Document(db.Model):
+class Document(Versioned, db.Model):
     __tablename__ = "documents"
     __table_args__ = (
         # The folder listing filters on space and folder and sorts by title or date.

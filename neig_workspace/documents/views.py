@@ -26,9 +26,10 @@ from ..access.policy import (
 )
 from ..audit import service as audit
 from ..audit.models import AuditEvent
+from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db
-from ..forms import REFUSED, form_error, run_use_case
+from ..forms import REFUSED, form_error
 from ..integers import form_int, query_int
 from ..organisations.models import Organisation
 from ..pagination import paginate
@@ -426,18 +427,11 @@ def edit(document_id):
     """Title, description, tags, label, status and narrowing."""
     document = load_or_404(Document, document_id, "document.edit")
     space = db.session.get(Space, document.space_id)
-    form = MetadataForm(
-        obj=document,
-        data={
-            "tags": ", ".join(document.tag_list),
-            "classification": document.classification.value,
-            "narrowing": [n.organisation_id for n in document.narrowing],
-        },
-    )
+    form = MetadataForm(data=_metadata_values(document))
     form.narrowing.choices = _space_organisations(space)
+    edit = Edit(form, document, lambda: _metadata_values(document))
     if form.validate_on_submit():
-        done = run_use_case(
-            form,
+        done = edit.save(
             lambda: service.update_metadata(
                 document,
                 title=form.title.data,
@@ -451,8 +445,19 @@ def edit(document_id):
         )
         if done is not REFUSED:
             return redirect(url_for(".show", document_id=document.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("documents/edit.html", document=document, space=space, form=form), status
+    page = render_template("documents/edit.html", document=document, space=space, form=form)
+    return page, edit.status
+
+
+def _metadata_values(document: Document) -> dict:
+    """The document's metadata as its edit form shows it."""
+    return {
+        "title": document.title,
+        "description": document.description,
+        "tags": ", ".join(document.tag_list),
+        "classification": document.classification.value,
+        "narrowing": [n.organisation_id for n in document.narrowing],
+    }
 
 
 @bp.post("/documenten/<int:document_id>/versies")

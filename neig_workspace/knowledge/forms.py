@@ -7,6 +7,7 @@ from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from ..editing import VersionFields
 from ..forms import MultiCheckboxField, required
 from ..integers import int_or_none
 from ..organisations.forms import ORG_TYPE_LABELS
@@ -38,7 +39,7 @@ SORT_LABELS = {
 }
 
 
-class ArticleForm(FlaskForm):
+class ArticleForm(VersionFields, FlaskForm):
     space = SelectField(_l("Kennisbank"), coerce=int_or_none, validate_choice=False)
     organisation = SelectField(_l("Namens organisatie"), coerce=int_or_none, validate_choice=False)
     title = StringField(

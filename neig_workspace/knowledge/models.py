@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db_types import str_enum
+from ..db_types import Versioned, str_enum
 from ..extensions import db
 from ..organisations.models import OrgType
 from ..timeutil import utcnow
@@ -49,7 +49,7 @@ class KnowledgeSpace(db.Model):
         return f"<KnowledgeSpace space={self.space_id}>"
 
 
-class Article(db.Model):
+class Article(Versioned, db.Model):
     __tablename__ = "articles"
     __table_args__ = (Index("ix_articles_space_published", "space_id", "published_at"),)
 

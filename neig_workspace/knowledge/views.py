@@ -10,6 +10,7 @@ from ..access.policy import can, require
 from ..comments import service as comments
 from ..documents import service as documents
 from ..documents.service import Upload
+from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db
 from ..forms import REFUSED, form_error, run_use_case
@@ -185,23 +186,29 @@ def create():
 def edit(article_id):
     """Change an article (its author organisation, or the space's editors)."""
     article = _article(article_id, "article.edit")
-    data = {
-        "themes": [t.value for t in article.themes],
-        "audiences": [a.value for a in article.audiences],
-        "kind": article.kind.value,
-    }
-    form = ArticleForm(obj=article, data=data) if request.method == "GET" else ArticleForm()
+    form = ArticleForm(data=_values(article)) if request.method == "GET" else ArticleForm()
     del form.space, form.organisation  # fixed once written
+    edit = Edit(form, article, lambda: _values(article))
     if form.validate_on_submit():
-        done = run_use_case(
-            form,
+        done = edit.save(
             lambda: service.update_article(article, _input(form), actor=current_user),
             success=_("Het artikel is bijgewerkt."),
         )
         if done is not REFUSED:
             return redirect(url_for(".show", article_id=article.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("knowledge/form.html", form=form, article=article), status
+    return render_template("knowledge/form.html", form=form, article=article), edit.status
+
+
+def _values(article: Article) -> dict:
+    """The article as its edit form shows it."""
+    return {
+        "title": article.title,
+        "summary": article.summary,
+        "body": article.body,
+        "kind": article.kind.value,
+        "themes": [t.value for t in article.themes],
+        "audiences": [a.value for a in article.audiences],
+    }
 
 
 def _set_archived(article_id: int, archived: bool):

@@ -7,6 +7,7 @@ from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..cases.item_forms import DutchDateTimeField
+from ..editing import VersionFields
 from ..forms import single_line
 from ..integers import int_or_none, parse_int
 from .models import MeetingAudience, MeetingKind
@@ -42,7 +43,7 @@ class DutchIntegerField(IntegerField):
             raise ValueError(_l("Vul een heel getal in, of laat het leeg."))
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(VersionFields, FlaskForm):
     space_id = SelectField(_l("Werkruimte"), coerce=int_or_none, validate_choice=False)
     title = StringField(
         _l("Titel"),

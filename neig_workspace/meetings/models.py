@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db_types import str_enum
+from ..db_types import Versioned, str_enum
 from ..extensions import db
 from ..timeutil import utcnow
 
@@ -39,7 +39,7 @@ class RegistrationStatus(enum.StrEnum):
 ACTIVE_STATUSES = (RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED)
 
 
-class Meeting(db.Model):
+class Meeting(Versioned, db.Model):
     __tablename__ = "meetings"
     __table_args__ = (Index("ix_meetings_starts_at", "starts_at"),)
 

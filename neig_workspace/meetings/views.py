@@ -21,6 +21,7 @@ from sqlalchemy import select
 from ..access.policy import can, load_or_404, require, visible_meetings
 from ..actions.export import safe_text
 from ..audit import service as audit
+from ..editing import Edit
 from ..extensions import db
 from ..forms import REFUSED, ActionForm, run_use_case
 from ..pagination import paginate
@@ -84,8 +85,8 @@ def _meeting_data(form: MeetingForm) -> service.MeetingData:
     )
 
 
-def _render_form(form, meeting=None):
-    status = 422 if request.method == "POST" else 200
+def _render_form(form, meeting=None, status=None):
+    status = status or (422 if request.method == "POST" else 200)
     return render_template("meetings/form.html", form=form, meeting=meeting), status
 
 
@@ -118,25 +119,33 @@ def create():
 def edit(meeting_id):
     """Change a meeting (organisers); the space stays."""
     meeting = _load(meeting_id, "meeting.manage")
-    if request.method == "GET":
-        form = MeetingForm(
-            obj=meeting,
-            starts_at=service.local(meeting.starts_at),
-            ends_at=service.local(meeting.ends_at),
-        )
-    else:
-        form = MeetingForm()
+    form = MeetingForm(data=_meeting_values(meeting)) if request.method == "GET" else MeetingForm()
     del form.space_id
+    edit = Edit(form, meeting, lambda: _meeting_values(meeting))
     if not form.validate_on_submit():
         return _render_form(form, meeting)
-    done = run_use_case(
-        form,
+    done = edit.save(
         lambda: service.update_meeting(meeting, _meeting_data(form), actor=current_user),
         success=_("De bijeenkomst is bijgewerkt."),
     )
     if done is REFUSED:
-        return _render_form(form, meeting)
+        return _render_form(form, meeting, edit.status)
     return redirect(url_for(".show", meeting_id=meeting.id))
+
+
+def _meeting_values(meeting) -> dict:
+    """The meeting as its edit form shows it (times in Dutch time)."""
+    return {
+        "title": meeting.title,
+        "kind": meeting.kind,
+        "description": meeting.description,
+        "starts_at": service.local(meeting.starts_at),
+        "ends_at": service.local(meeting.ends_at),
+        "location": meeting.location,
+        "online_url": meeting.online_url,
+        "capacity": meeting.capacity,
+        "audience": meeting.audience,
+    }
 
 
 @bp.get("/bijeenkomsten/<int:meeting_id>")

@@ -6,6 +6,7 @@ from wtforms import SelectField, StringField, ValidationError
 from wtforms.validators import Length
 
 from ..accounts.forms import role_choices
+from ..editing import VersionFields
 from ..forms import required, single_line
 from .models import OrgType
 from .municipalities import municipalities
@@ -29,7 +30,7 @@ def municipality_choices():
     ]
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(VersionFields, FlaskForm):
     name = StringField(
         _l("Naam"),
         validators=[required(_l("Vul de naam van de organisatie in.")), Length(max=200)],

@@ -7,7 +7,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..access.roles import OrgRole
-from ..db_types import str_enum
+from ..db_types import Versioned, str_enum
 from ..extensions import db
 from ..timeutil import utcnow
 
@@ -26,7 +26,7 @@ class OrgType(enum.StrEnum):
     SECRETARIAT = "secretariat"
 
 
-class Organisation(db.Model):
+class Organisation(Versioned, db.Model):
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)

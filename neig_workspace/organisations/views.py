@@ -11,6 +11,7 @@ from ..accounts import service as account_service
 from ..accounts.admin_views import send_invitation
 from ..accounts.forms import InviteForm
 from ..accounts.models import Invitation, User
+from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db
 from ..forms import REFUSED, run_use_case
@@ -126,10 +127,10 @@ def show(organisation_id):
 def edit(organisation_id):
     """Change an organisation's name, type or municipality."""
     org = load_or_404(Organisation, organisation_id, "organisation.edit")
-    form = OrganisationForm(obj=org, data={"type": org.type.value, "cbs_code": org.cbs_code or ""})
+    form = OrganisationForm(data=_values(org))
+    edit = Edit(form, org, lambda: _values(org))
     if form.validate_on_submit():
-        done = run_use_case(
-            form,
+        done = edit.save(
             lambda: service.update_organisation(
                 org,
                 name=form.name.data,
@@ -141,8 +142,12 @@ def edit(organisation_id):
         )
         if done is not REFUSED:
             return redirect(url_for(".show", organisation_id=org.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("organisations/form.html", form=form, organisation=org), status
+    return render_template("organisations/form.html", form=form, organisation=org), edit.status
+
+
+def _values(org: Organisation) -> dict:
+    """The organisation as its edit form shows it."""
+    return {"name": org.name, "type": org.type.value, "cbs_code": org.cbs_code or ""}
 
 
 @bp.post("/beheer/organisaties/<int:organisation_id>/deactiveren")

@@ -6,6 +6,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField, Valid
 from wtforms.validators import Length
 
 from ..access.roles import SpaceRole
+from ..editing import VersionFields
 from ..forms import required
 from .models import Classification, PrincipalType, SpaceKind
 
@@ -39,7 +40,7 @@ PRINCIPAL_LABELS = {
 }
 
 
-class SpaceForm(FlaskForm):
+class SpaceForm(VersionFields, FlaskForm):
     name = StringField(_l("Naam"), validators=[required(_l("Vul een naam in.")), Length(max=200)])
     description = TextAreaField(_l("Omschrijving"), validators=[Length(max=2000)])
     classification = SelectField(

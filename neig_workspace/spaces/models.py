@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..access.roles import SpaceRole
-from ..db_types import str_enum
+from ..db_types import Versioned, str_enum
 from ..extensions import db
 from ..timeutil import utcnow
 
@@ -51,7 +51,7 @@ class PrincipalType(enum.StrEnum):
     NETWORK = "network"
 
 
-class Space(db.Model):
+class Space(Versioned, db.Model):
     __tablename__ = "spaces"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -18,6 +18,7 @@ from ..access.policy import (
 from ..access.roles import SpaceRole
 from ..accounts.service import find_user_by_email
 from ..audit.models import AuditEvent
+from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db
 from ..forms import REFUSED, run_use_case
@@ -263,21 +264,33 @@ def create():
 def edit(space_id):
     """Name, description, classification and MFA of a space."""
     space = load_or_404(Space, space_id, "space.manage_grants")
-    form = SpaceForm(obj=space, data={"classification": space.classification.value})
+    form = SpaceForm(data=_values(space))
+    edit = Edit(form, space, lambda: _values(space))
     if form.validate_on_submit():
-        service.update_space(
-            space,
-            name=form.name.data,
-            description=form.description.data or "",
-            classification=Classification(form.classification.data),
-            mfa_required=form.mfa_required.data,
-            actor=current_user,
+        done = edit.save(
+            lambda: service.update_space(
+                space,
+                name=form.name.data,
+                description=form.description.data or "",
+                classification=Classification(form.classification.data),
+                mfa_required=form.mfa_required.data,
+                actor=current_user,
+            ),
+            success=_("De instellingen zijn opgeslagen."),
         )
-        db.session.commit()
-        flash(_("De instellingen zijn opgeslagen."), "success")
-        return redirect(url_for(".members", space_id=space.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("spaces/form.html", form=form, space=space), status
+        if done is not REFUSED:
+            return redirect(url_for(".members", space_id=space.id))
+    return render_template("spaces/form.html", form=form, space=space), edit.status
+
+
+def _values(space: Space) -> dict:
+    """The space's settings as their form shows them."""
+    return {
+        "name": space.name,
+        "description": space.description,
+        "classification": space.classification.value,
+        "mfa_required": space.mfa_required,
+    }
 
 
 @bp.get("/beheer/werkruimtes")

@@ -6,6 +6,7 @@ from wtforms import BooleanField, PasswordField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ..accounts.forms import LoginForm
+from ..editing import VersionFields
 from ..forms import required, single_line
 
 
@@ -20,7 +21,7 @@ class EmailFirstLoginForm(LoginForm):
     )
 
 
-class IdentityProviderForm(FlaskForm):
+class IdentityProviderForm(VersionFields, FlaskForm):
     enabled = BooleanField(_l("Inloggen via deze inlogdienst staat aan"))
     issuer = StringField(
         _l("Adres van de inlogdienst (issuer)"),

@@ -6,11 +6,12 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..db_types import Versioned
 from ..extensions import db
 from ..timeutil import utcnow
 
 
-class IdentityProvider(db.Model):
+class IdentityProvider(Versioned, db.Model):
     """The OpenID provider of one organisation (at most one each)."""
 
     __tablename__ = "identity_providers"

@@ -6,8 +6,9 @@ from flask_login import current_user, login_required
 
 from ..access.policy import load_or_404
 from ..accounts import views as account_views
+from ..editing import Edit
 from ..extensions import db, limiter
-from ..forms import REFUSED, run_use_case
+from ..forms import REFUSED
 from ..organisations.models import Organisation
 from . import STATE_SESSION_KEY, service
 from .forms import IdentityProviderForm
@@ -32,20 +33,13 @@ def settings(organisation_id):
         form = IdentityProviderForm()
         if not form.is_submitted():  # a new provider starts switched on, passwords still allowed
             form.enabled.data = form.allow_password.data = True
+    # Compared as the form shows them: never the secret (editing.py); a new provider has none.
+    edit = Edit(form, provider, lambda: service.settings_of(provider) if provider else {})
     if form.validate_on_submit():
-        settings = service.ProviderSettings(
-            issuer=form.issuer.data,
-            client_id=form.client_id.data,
-            client_secret=form.client_secret.data or "",
-            domains=service.parse_domains(form.domains.data),
-            enabled=form.enabled.data,
-            allow_password=form.allow_password.data,
-            allow_account_creation=form.allow_account_creation.data,
-            mfa_acr_values=form.mfa_acr_values.data or "",
-        )
-        done = run_use_case(
-            form,
-            lambda: service.save_provider(org, settings, actor=current_user._get_current_object()),
+        done = edit.save(
+            lambda: service.save_provider(
+                org, _settings(form), actor=current_user._get_current_object()
+            ),
             success=_("De instellingen van de inlogdienst zijn opgeslagen."),
         )
         if done is not REFUSED:
@@ -56,7 +50,7 @@ def settings(organisation_id):
             "Er is een geheim opgeslagen. Laat dit veld leeg om het te houden; een nieuw geheim "
             "vervangt het."
         )
-    status = 422 if form.is_submitted() else 200
+    status = edit.status
     return render_template(
         "sso/settings.html",
         form=form,
@@ -64,6 +58,19 @@ def settings(organisation_id):
         provider=provider,
         callback_url=callback_url(),
     ), status
+
+
+def _settings(form: IdentityProviderForm) -> service.ProviderSettings:
+    return service.ProviderSettings(
+        issuer=form.issuer.data,
+        client_id=form.client_id.data,
+        client_secret=form.client_secret.data or "",
+        domains=service.parse_domains(form.domains.data),
+        enabled=form.enabled.data,
+        allow_password=form.allow_password.data,
+        allow_account_creation=form.allow_account_creation.data,
+        mfa_acr_values=form.mfa_acr_values.data or "",
+    )
 
 
 @bp.get("/inloggen/sso/callback")

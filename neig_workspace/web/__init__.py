@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import SecurityError
 
 from ..access import policy
@@ -146,6 +147,9 @@ def _register_error_pages(app: Flask) -> None:
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error(code))
     app.register_error_handler(CSRFError, render_error(400, "errors/csrf.html"))
+    # A write over a row someone changed meanwhile (db_types.Versioned), outside the edit forms
+    # that show the conflict themselves: nothing was saved, and the page says so.
+    app.register_error_handler(StaleDataError, render_error(409))
 
 
 def _audit_denial() -> None:

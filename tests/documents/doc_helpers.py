@@ -15,7 +15,7 @@ from neig_workspace.organisations.models import Organisation
 from neig_workspace.spaces import service as spaces
 from neig_workspace.spaces.models import PrincipalType, Space
 from tests.conftest import db_ctx
-from tests.helpers import form_token
+from tests.helpers import form_token, hidden_fields
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -72,9 +72,7 @@ def upload(client, space_id: int, files, *, json: bool = False, **fields):
 
 
 def post(client, path: str, data: dict | None = None, *, token_from: str, **kwargs):
-    return client.post(
-        path, data={"csrf_token": form_token(client, token_from), **(data or {})}, **kwargs
-    )
+    return client.post(path, data={**hidden_fields(client, token_from), **(data or {})}, **kwargs)
 
 
 def blob_files(app) -> list[Path]:

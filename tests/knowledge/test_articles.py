@@ -7,7 +7,7 @@ import pytest
 from neig_workspace.audit.models import AuditEvent
 from neig_workspace.extensions import db
 from neig_workspace.knowledge.models import Article, ArticleKind, Theme
-from tests.helpers import form_token
+from tests.helpers import form_token, hidden_fields
 
 
 def _show(world):
@@ -120,7 +120,7 @@ def test_edit_keeps_the_facts_and_updates(app, world, client_for):
     page = client.get(_show(world) + "/bewerken").get_data(as_text=True)
     assert "Handelingskader explosies" in page
     data = {
-        "csrf_token": form_token(client, _show(world) + "/bewerken"),
+        **hidden_fields(client, _show(world) + "/bewerken"),
         "title": "Handelingskader explosies 2.0",
         "summary": "Bijgewerkt.",
         "body": "Nieuwe tekst.",

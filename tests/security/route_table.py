@@ -144,7 +144,12 @@ def _new_org(c):
 
 
 def _edit_org(c):
-    return {"name": "Gemeente Rotterdam (nieuw)", "type": "municipality", "cbs_code": "GM0599"}
+    return {
+        "name": "Gemeente Rotterdam (nieuw)",
+        "type": "municipality",
+        "cbs_code": "GM0599",
+        "version": c.version("organisations", c.org_a),
+    }
 
 
 def _new_space(c):
@@ -156,6 +161,7 @@ def _edit_space(c):
         "name": "Gemeente Rotterdam (werkruimte)",
         "description": "",
         "classification": "intern",
+        "version": c.version("spaces", c.space),
     }
 
 
@@ -176,7 +182,12 @@ def _folder(c):
 
 
 def _metadata(c):
-    return {"title": "Verslag (nieuw)", "classification": "intern", "status": "concept"}
+    return {
+        "title": "Verslag (nieuw)",
+        "classification": "intern",
+        "status": "concept",
+        "version": c.version("documents", c.document),
+    }
 
 
 def _move(c):
@@ -198,7 +209,7 @@ def _text(c):
 
 
 def _new_text(c):
-    return {"text": "Een nieuwe versie van de tekst."}
+    return {"text": "Een nieuwe versie van de tekst.", "version": c.version("documents", c.draft)}
 
 
 def _status(c):
@@ -260,6 +271,10 @@ def _new_plan(c):
     }
 
 
+def _edit_plan(c):
+    return {**_new_plan(c), "version": c.version("action_plans", c.plan)}
+
+
 def _line(c):
     return {"name": "Handhaving"}
 
@@ -275,7 +290,7 @@ def _item(c):
 
 
 def _item_edit(c):
-    return {**_item(c), "code": "P-01"}
+    return {**_item(c), "code": "P-01", "version": c.version("action_items", c.item)}
 
 
 def _progress(c):
@@ -487,7 +502,7 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("actions.create_plan", "POST"):            R("/werkruimtes/{c.plan_space}/actieplannen/nieuw", LOGIN, 403, 302,  302,   403, other=404, data=_new_plan),
     ("actions.plan", "GET"):                    R(PLAN,                                          LOGIN, 200,   200,   200,   404, other=404),
     ("actions.edit_plan", "GET"):               R(PLAN + "/instellingen",                        LOGIN, 403,   200,   200,   404, other=404),
-    ("actions.edit_plan", "POST"):              R(PLAN + "/instellingen",                        LOGIN, 403,   302,   302,   404, other=404, data=_new_plan),
+    ("actions.edit_plan", "POST"):              R(PLAN + "/instellingen",                        LOGIN, 403,   302,   302,   404, other=404, data=_edit_plan),
     ("actions.add_line", "POST"):               R(PLAN + "/actielijnen",                         LOGIN, 403,   302,   302,   404, other=404, data=_line),
     ("actions.create_item", "GET"):             R(PLAN + "/actiepunten/nieuw",                   LOGIN, 403,   200,   200,   404, other=404),
     ("actions.create_item", "POST"):            R(PLAN + "/actiepunten/nieuw",                   LOGIN, 403,   302,   302,   404, other=404, data=_item),
@@ -555,6 +570,13 @@ class Context:
             return self.__dict__["ids"][name]
         except KeyError as error:
             raise AttributeError(name) from error
+
+    def version(self, table: str, object_id: int) -> str:
+        """The version an edit form of the object carries (neig_workspace/editing.py)."""
+        with self.app.app_context():
+            rows = db.metadata.tables[table]
+            found = db.session.scalar(select(rows.c.version).where(rows.c.id == object_id))
+        return str(found)
 
     def totp(self) -> str:
         """The viewer's current code, or a wrong one for a viewer without MFA."""

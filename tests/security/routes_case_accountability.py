@@ -22,7 +22,12 @@ def _basis(c):
 
 
 def _same_basis(c):
-    return {"name": "AVG art. 6 lid 1 sub e", "description": "Een doel.", "active": "y"}
+    return {
+        "name": "AVG art. 6 lid 1 sub e",
+        "description": "Een doel.",
+        "active": "y",
+        "version": c.version("legal_bases", c.legal_basis),
+    }
 
 
 def _reason(c):

@@ -32,6 +32,10 @@ def _case_fields(c):
     }
 
 
+def _edit_case(c):
+    return {**_case_fields(c), "version": c.version("cases", c.case)}
+
+
 def _new_case(c):
     return {**_case_fields(c), "municipality_id": c.org_a}
 
@@ -65,7 +69,7 @@ ROWS = {
     ("cases.change_status", "POST"):            R(CASE + "/status",                              LOGIN, 403,   302,   404,   404, other=404, data=_status),
     ("cases.address", "GET"):                   R(CASE + "/adres",                               LOGIN, 200,   200,   404,   404, other=404),
     ("cases.edit", "GET"):                      R(CASE + "/bewerken",                            LOGIN, 403,   200,   404,   404, other=404),
-    ("cases.edit", "POST"):                     R(CASE + "/bewerken",                            LOGIN, 403,   302,   404,   404, other=404, data=_case_fields),
+    ("cases.edit", "POST"):                     R(CASE + "/bewerken",                            LOGIN, 403,   302,   404,   404, other=404, data=_edit_case),
     ("cases.participants", "GET"):              R(CASE + "/deelnemers",                          LOGIN, 200,   200,   404,   404, other=404),
     ("cases.add_participant", "POST"):          R(CASE + "/deelnemers",                          LOGIN, 403,   302,   404,   404, other=404, data=_participant),
     ("cases.update_participant", "POST"):       R(CASE + "/deelnemers/{c.org_police}",           LOGIN, 403,   302,   404,   404, other=404, data=_participant_change),

@@ -36,6 +36,14 @@ def _task(c):
     }
 
 
+def _edit_measure(c):
+    return {**_measure(c), "version": c.version("case_measures", c.case_measure)}
+
+
+def _edit_task(c):
+    return {**_task(c), "version": c.version("case_aftercare_tasks", c.case_task)}
+
+
 def _task_status(c):
     return {"status": "bezig"}
 
@@ -54,11 +62,11 @@ ROWS = {
     ("cases.add_measure", "GET"):               R(CASE + "/maatregelen/nieuw",                   LOGIN, 403,   200,   404,   404, other=404),
     ("cases.add_measure", "POST"):              R(CASE + "/maatregelen/nieuw",                   LOGIN, 403,   302,   404,   404, other=404, data=_measure),
     ("cases.edit_measure", "GET"):              R(MEASURE + "/bewerken",                         LOGIN, 403,   200,   404,   404, other=404),
-    ("cases.edit_measure", "POST"):             R(MEASURE + "/bewerken",                         LOGIN, 403,   302,   404,   404, other=404, data=_measure),
+    ("cases.edit_measure", "POST"):             R(MEASURE + "/bewerken",                         LOGIN, 403,   302,   404,   404, other=404, data=_edit_measure),
     ("cases.add_task", "GET"):                  R(CASE + "/nazorg/nieuw",                        LOGIN, 403,   200,   404,   404, other=404),
     ("cases.add_task", "POST"):                 R(CASE + "/nazorg/nieuw",                        LOGIN, 403,   302,   404,   404, other=404, data=_task),
     ("cases.edit_task", "GET"):                 R(TASK + "/bewerken",                            LOGIN, 403,   200,   404,   404, other=404),
-    ("cases.edit_task", "POST"):                R(TASK + "/bewerken",                            LOGIN, 403,   302,   404,   404, other=404, data=_task),
+    ("cases.edit_task", "POST"):                R(TASK + "/bewerken",                            LOGIN, 403,   302,   404,   404, other=404, data=_edit_task),
     # A's task: A's contributors report on it, the case's editors too.
     ("cases.update_task_status", "POST"):       R(TASK + "/status",                              LOGIN, 302,   302,   404,   404, other=404, data=_task_status),
     ("cases.add_entry", "GET"):                 R(CASE + "/tijdlijn/nieuw",                      LOGIN, 200,   200,   404,   404, other=404),

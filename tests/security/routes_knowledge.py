@@ -28,6 +28,10 @@ def _article(c):
     }
 
 
+def _edit_article(c):
+    return {**_article(c), "version": c.version("articles", c.article)}
+
+
 def _attachment(c):
     return {"files": (io.BytesIO(PDF), "draaiboek.pdf"), "title": "Draaiboek"}
 
@@ -42,7 +46,7 @@ ROWS = {
     ("knowledge.show", "GET"):             R(ARTICLE,                                                      LOGIN, 200, 200, 200, 404, other=404),
     # The author organisation edits; the reading secretariat may not.
     ("knowledge.edit", "GET"):             R(ARTICLE + "/bewerken",                                        LOGIN, 200, 200, 403, 404, other=404),
-    ("knowledge.edit", "POST"):            R(ARTICLE + "/bewerken",                                        LOGIN, 302, 302, 403, 404, other=404, data=_article),
+    ("knowledge.edit", "POST"):            R(ARTICLE + "/bewerken",                                        LOGIN, 302, 302, 403, 404, other=404, data=_edit_article),
     ("knowledge.archive_article", "POST"): R(ARTICLE + "/archiveren",                                      LOGIN, 302, 302, 403, 404, other=404),
     ("knowledge.restore_article", "POST"): R(ARTICLE + "/terugzetten",                                     LOGIN, 302, 302, 403, 404, other=404),
     # Every reader marks useful and comments.

@@ -30,6 +30,10 @@ def _meeting_form(c):
     }
 
 
+def _edit_meeting(c):
+    return {**_meeting_form(c), "version": c.version("meetings", c.meeting)}
+
+
 # fmt: off
 ROWS = {
     ("meetings.index", "GET"):              R("/bijeenkomsten",                         LOGIN, 200,   200,   200,   200),
@@ -37,7 +41,7 @@ ROWS = {
     ("meetings.create", "POST"):            R("/bijeenkomsten/nieuw",                   LOGIN, 403,   302,   403,   403, data=_meeting_form),
     ("meetings.show", "GET"):               R(MEETING,                                  LOGIN, 200,   200,   404,   404, other=404),
     ("meetings.edit", "GET"):               R(MEETING + "/bewerken",                    LOGIN, 403,   200,   404,   404, other=404),
-    ("meetings.edit", "POST"):              R(MEETING + "/bewerken",                    LOGIN, 403,   302,   404,   404, other=404, data=_meeting_form),
+    ("meetings.edit", "POST"):              R(MEETING + "/bewerken",                    LOGIN, 403,   302,   404,   404, other=404, data=_edit_meeting),
     ("meetings.register", "POST"):          R(MEETING + "/aanmelden",                   LOGIN, 302,   302,   404,   404, other=404),
     ("meetings.unregister", "POST"):        R(MEETING + "/afmelden",                    LOGIN, 302,   302,   404,   404, other=404),
     ("meetings.cancel", "GET"):             R(MEETING + "/annuleren",                   LOGIN, 403,   200,   404,   404, other=404),

@@ -212,7 +212,7 @@ def expected(action: Action, kind: SpaceKind, scenario: Scenario):
     return 403 if role is not None or scenario.sees_every_space else 404
 
 
-def _post_data(action: Action, personas) -> dict:
+def _post_data(action: Action, personas, app, ids: dict) -> dict:
     if action.name == "upload":
         return {
             "folder": "0",
@@ -220,7 +220,14 @@ def _post_data(action: Action, personas) -> dict:
             "files": (io.BytesIO(PDF), "nieuw.pdf"),
         }
     if action.name.startswith("edit"):
-        return {"title": NEW_TITLE, "classification": "intern", "status": "concept"}
+        with db_ctx(app) as session:  # the version the edit form would carry (editing.py)
+            version = session.get(Document, ids[action.on_document]).version
+        return {
+            "title": NEW_TITLE,
+            "classification": "intern",
+            "status": "concept",
+            "version": version,
+        }
     if action.name == "manage_grants":
         return {"principal": f"org:{personas.orgs['om']}", "email": "", "role": "10"}
     if action.name == "comment":
@@ -291,7 +298,7 @@ def test_space_matrix(app, personas, kind, scenario):
         if action.method == "GET":
             response = client.get(url)
         else:
-            data = {"csrf_token": token, **_post_data(action, personas)}
+            data = {"csrf_token": token, **_post_data(action, personas, app, ids)}
             response = client.post(url, data=data)
         want = expected(action, kind, scenario)
         answers[action.name] = _answer(response)
