@@ -486,7 +486,8 @@ def space_readers(space: Space, narrowed_to: list[int] | None = None) -> ColumnE
         ),
         exists(network) & User.id.in_(members),
     )
-    clause = User.active.is_(True) & granted
+    # Separation of duties: a platform admin reads no content, whatever grant would reach them.
+    clause = User.active.is_(True) & User.is_platform_admin.is_(False) & granted
     if narrowed_to:
         clause = clause & User.id.in_(members.where(Membership.organisation_id.in_(narrowed_to)))
     return clause
@@ -1163,6 +1164,27 @@ def listed_contacts(user) -> ColumnElement[bool]:
         & DirectoryProfile.show_organisation.is_(True)
         & Membership.organisation_id.in_(organisations)
     )
+
+
+@_per_request
+def email_visible_to(viewer) -> ColumnElement[bool]:
+    """Users whose e-mail address `viewer` may see where people are picked by name (mention
+    suggestions): colleagues in one of the viewer's active organisations, and whoever the
+    directory shows to the viewer with their address (listed, and opted in to the e-mail)."""
+    if not _active(viewer):
+        return false()
+    colleague = (
+        select(Membership.user_id)
+        .where(Membership.user_id == User.id)
+        .where(Membership.organisation_id.in_(_active_member_org_ids(viewer)))
+    )
+    listed = (
+        select(Membership.user_id)
+        .join(DirectoryProfile, DirectoryProfile.user_id == Membership.user_id)
+        .where(Membership.user_id == User.id, DirectoryProfile.show_email.is_(True))
+        .where(listed_contacts(viewer))
+    )
+    return exists(colleague) | exists(listed)
 
 
 def my_organisation_ids(user) -> Select:
