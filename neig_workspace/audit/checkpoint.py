@@ -71,8 +71,8 @@ def _key() -> bytes:
     ).derive(material.encode())
 
 
-def _mac(body: str) -> str:
-    return hmac.new(_key(), body.encode("ascii"), hashlib.sha256).hexdigest()
+def _mac(body: str, key: bytes | None = None) -> str:
+    return hmac.new(key or _key(), body.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def checkpoint_path() -> Path:
@@ -101,15 +101,15 @@ def current(session=None) -> Checkpoint | None:
 class _StrictSysLogHandler(SysLogHandler):
     """Report a failed send to the caller instead of printing it."""
 
-    def handleError(self, record):  # noqa: N802 - logging's name
-        raise  # noqa: PLE0704 - re-raises the error emit() is handling
+    def handleError(self, record):
+        raise  # the error emit() is handling
 
 
 def _syslog_address(value: str):
-    """ "/dev/log" (a unix socket) or "host:port" (UDP)."""
+    """A unix socket ("/dev/log"), or "host:port" (UDP; the port defaults to 514)."""
     if value.startswith("/"):
         return value
-    host, _sep, port = value.rpartition(":")
+    host, _sep, port = value.partition(":")
     return (host or "localhost", int(port or 514))
 
 
@@ -187,7 +187,7 @@ def read(path: Path) -> tuple[list[Checkpoint], list[str]]:
     """The lines with a valid signature, and a problem for every other line."""
     if not path.exists():
         return [], []
-    found, problems = [], []
+    found, problems, key = [], [], _key()
     with path.open(encoding="ascii", errors="replace") as handle:
         for number, raw in enumerate(handle, start=1):
             text = raw.rstrip("\n")
@@ -195,7 +195,7 @@ def read(path: Path) -> tuple[list[Checkpoint], list[str]]:
                 continue
             match = _LINE.match(text)
             body = text.rsplit(" mac=", 1)[0]
-            if match is None or not hmac.compare_digest(match["mac"], _mac(body)):
+            if match is None or not hmac.compare_digest(match["mac"], _mac(body, key)):
                 problems.append(f"checkpoint line {number} of {path} is FORGED or damaged")
                 continue
             found.append(
