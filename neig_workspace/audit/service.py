@@ -177,13 +177,15 @@ def retention_gate():
 
 
 def _prune_through(before: datetime) -> int | None:
-    """The newest event to remove: every event up to the first at or after `before`, but
-    never the newest event, so the chain keeps going from what is left."""
+    """The newest event to remove: every event before the first one at or after `before`,
+    but never the newest event, so the chain goes on from what is left. (Ids may skip
+    numbers: it is the last id below that one that exists.)"""
     newest = db.session.scalar(select(func.max(AuditEvent.id)))
     kept = db.session.scalar(select(func.min(AuditEvent.id)).where(AuditEvent.at >= before))
-    through = (min(kept, newest) if kept is not None else newest or 0) - 1
-    oldest = db.session.scalar(select(func.min(AuditEvent.id)))
-    return through if oldest is not None and through >= oldest else None
+    if newest is None:
+        return None
+    limit = min(kept, newest) if kept is not None else newest
+    return db.session.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.id < limit))
 
 
 def prune(before: datetime, *, actor=None) -> int:
