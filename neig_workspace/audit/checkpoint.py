@@ -24,11 +24,10 @@ from datetime import UTC, datetime
 from logging.handlers import SysLogHandler
 from pathlib import Path
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from sqlalchemy import func, select
 
+from ..accounts.mfa import derive_key
 from ..extensions import db
 from .models import AuditEvent
 
@@ -63,12 +62,10 @@ class Checkpoint:
 
 
 def _key() -> bytes:
-    """The signing key: AUDIT_CHECKPOINT_KEY, else derived from SECRET_KEY (HKDF), so whoever
-    can write the database cannot sign a checkpoint."""
-    material = current_app.config.get("AUDIT_CHECKPOINT_KEY") or current_app.config["SECRET_KEY"]
-    return HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"neig-audit-checkpoint"
-    ).derive(material.encode())
+    """The signing key, derived (HKDF) from AUDIT_CHECKPOINT_KEY or else SECRET_KEY: never in
+    the database, so whoever can write the database cannot sign a checkpoint."""
+    secret = current_app.config.get("AUDIT_CHECKPOINT_KEY") or current_app.config["SECRET_KEY"]
+    return derive_key(b"neig-audit-checkpoint", secret)
 
 
 def _mac(body: str, key: bytes | None = None) -> str:
