@@ -94,9 +94,9 @@ def audit_verify() -> None:
 def audit_checkpoint() -> None:
     """Write the newest event's id and hash, signed, to syslog and the checkpoint file (cron,
     at least hourly; the app also writes one every AUDIT_CHECKPOINT_EVERY events)."""
-    from .audit.service import write_checkpoint_now
+    from .audit import checkpoint
 
-    taken, failures = write_checkpoint_now()
+    taken, failures = checkpoint.write_now()
     if taken is None:
         click.echo("The audit log is empty: nothing to checkpoint.")
         return

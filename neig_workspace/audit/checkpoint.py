@@ -161,6 +161,15 @@ def write(line: str, destinations: Destinations) -> list[str]:
     return failures
 
 
+def write_now() -> tuple[Checkpoint | None, list[str]]:
+    """`flask neig audit checkpoint` (cron, hourly): the newest committed event, signed, to the
+    file and syslog. Returns the checkpoint (None for an empty chain) and what failed."""
+    taken = current()
+    if taken is None:
+        return None, []
+    return taken, write(taken.line(), Destinations.from_config())
+
+
 def due(previous_id: int, new_id: int) -> bool:
     """Did the chain just pass a multiple of AUDIT_CHECKPOINT_EVERY (0: never)? Ids may skip
     numbers (a rolled-back insert), so this asks whether one was passed, not hit."""

@@ -144,15 +144,6 @@ def _forget_checkpoint(session, previous_transaction) -> None:
         session.info.pop(_CHECKPOINT_LINE, None)
 
 
-def write_checkpoint_now() -> tuple[checkpoint.Checkpoint | None, list[str]]:
-    """`flask neig audit checkpoint` (cron, hourly): the newest event, signed, to syslog and
-    the file. Returns the checkpoint (None for an empty chain) and what failed."""
-    taken = checkpoint.current()
-    if taken is None:
-        return None, []
-    return taken, checkpoint.write(taken.line(), checkpoint.Destinations.from_config())
-
-
 # --- retention: the one way past the append-only trigger ----------------------------------------
 
 
