@@ -66,6 +66,18 @@ class Config:
     #: Years after closing that a case is kept; then `flask neig retention` destroys it.
     CASE_RETENTION_YEARS = _env_int("NEIG_CASE_RETENTION_YEARS", 5)
 
+    # The audit log (README § The audit log): signed checkpoints of the newest event, outside
+    # the database, every so many events (0: only by `flask neig audit checkpoint`) and hourly.
+    AUDIT_CHECKPOINT_EVERY = _env_int("AUDIT_CHECKPOINT_EVERY", 100)
+    #: The append-only file; empty: audit-checkpoints.log in the instance folder.
+    AUDIT_CHECKPOINT_FILE = os.environ.get("AUDIT_CHECKPOINT_FILE", "")
+    #: Syslog: a unix socket ("/dev/log") or "host:port" (UDP); empty: the file only.
+    AUDIT_CHECKPOINT_SYSLOG = os.environ.get("AUDIT_CHECKPOINT_SYSLOG", "")
+    #: The checkpoints' signing key; empty: derived from SECRET_KEY (HKDF).
+    AUDIT_CHECKPOINT_KEY = os.environ.get("AUDIT_CHECKPOINT_KEY", "")
+    #: Years an audit event is kept before `flask neig retention` removes it; 0: for ever.
+    AUDIT_RETENTION_YEARS = _env_int("AUDIT_RETENTION_YEARS", 0)
+
     # Virus scanning by clamd: a unix socket path, or a host and port; both empty = off.
     CLAMAV_SOCKET = os.environ.get("CLAMAV_SOCKET", "")
     CLAMAV_HOST = os.environ.get("CLAMAV_HOST", "")
@@ -162,6 +174,10 @@ class TestingConfig(Config):
     CLAMAV_HOST = ""
     CLAMAV_UNAVAILABLE = "refuse"
     SERVER_NAME = None
+    # Test transactions are rolled back: a checkpoint would name events that never were.
+    # The checkpoint tests switch them on, with a file of their own.
+    AUDIT_CHECKPOINT_EVERY = 0
+    AUDIT_CHECKPOINT_SYSLOG = ""
 
 
 class ProductionConfig(Config):
@@ -172,6 +188,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_NAME = "__Host-neig_session"
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    AUDIT_CHECKPOINT_SYSLOG = os.environ.get("AUDIT_CHECKPOINT_SYSLOG", "/dev/log")
     HSTS = True
     DEMO_DATA_ALLOWED = False
 

@@ -140,8 +140,11 @@ def _configure_logging(app: Flask) -> None:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """Foreign keys on, WAL for concurrent readers; pysqlite's own transaction handling off."""
+    """Foreign keys on, WAL for concurrent readers; pysqlite's own transaction handling off;
+    the function the audit log's append-only trigger asks (migration 0016)."""
     import sqlite3
+
+    from .audit.service import RETENTION_FLAG
 
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
@@ -152,6 +155,12 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+    # Only audit.service.prune sets the flag; a connection without this function (the sqlite3
+    # shell) cannot delete audit rows at all.
+    info = connection_record.info if connection_record is not None else {}
+    dbapi_connection.create_function(
+        "neig_audit_retention", 0, lambda: 1 if info.get(RETENTION_FLAG) else 0
+    )
 
 
 @event.listens_for(Engine, "begin")

@@ -64,19 +64,47 @@ neig.add_command(audit_cli)
 
 @audit_cli.command("verify")
 def audit_verify() -> None:
-    """Recompute the hash chain; name the first broken link."""
+    """Recompute the hash chain; name the first broken link; check it against the signed
+    checkpoints (a cut tail, a forged checkpoint line)."""
+    from .audit import checkpoint
     from .audit.service import verify_chain
 
     report = verify_chain()
+    against = checkpoint.check()
+    for note in against.notes:
+        click.echo(f"Note: {note}.", err=True)
     if report.ok:
         click.echo(f"Audit chain intact: {report.checked} events verified.")
+    else:
+        click.echo(
+            f"Audit chain BROKEN at event {report.broken_at}: {report.reason} "
+            f"({report.checked} events before it verified).",
+            err=True,
+        )
+    for problem in against.problems:
+        click.echo(f"Audit checkpoint check FAILED: {problem}.", err=True)
+    if against.newest is not None and not against.problems:
+        newest = against.newest
+        click.echo(f"Checkpoint of {newest.at} holds: event {newest.head} is as signed.")
+    if not report.ok or against.problems:
+        sys.exit(1)
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Write the newest event's id and hash, signed, to syslog and the checkpoint file (cron,
+    at least hourly; the app also writes one every AUDIT_CHECKPOINT_EVERY events)."""
+    from .audit import checkpoint
+
+    taken, failures = checkpoint.write_now()
+    if taken is None:
+        click.echo("The audit log is empty: nothing to checkpoint.")
         return
-    click.echo(
-        f"Audit chain BROKEN at event {report.broken_at}: {report.reason} "
-        f"({report.checked} events before it verified).",
-        err=True,
-    )
-    sys.exit(1)
+    for failure in failures:
+        click.echo(f"Checkpoint NOT written to {failure}.", err=True)
+    if failures:
+        sys.exit(1)
+    click.echo(f"Checkpoint written: event {taken.head}.")
 
 
 @neig.command("check-deploy")
@@ -228,6 +256,7 @@ def retention(dry_run: bool) -> None:
     if dry_run:
         count = len(applications.rejected_past_retention())
         click.echo(f"{count} application(s) rejected more than a year ago would be deleted.")
+        _audit_retention(dry_run=True)
         due = case_retention.due_cases()
         for case in due:
             click.echo(
@@ -245,3 +274,22 @@ def retention(dry_run: bool) -> None:
     purged = applications.purge_rejected()
     db.session.commit()
     click.echo(f"Deleted {purged} application(s) rejected more than a year ago.")
+    _audit_retention(dry_run=False)
+
+
+def _audit_retention(*, dry_run: bool) -> None:
+    """Audit events older than AUDIT_RETENTION_YEARS (0: kept for ever): the one audited way
+    past the audit log's append-only trigger (README § The audit log)."""
+    from .audit import service as audit
+    from .cases.retention import years_ago
+
+    years = current_app.config["AUDIT_RETENTION_YEARS"]
+    if years <= 0:
+        return
+    before = years_ago(years)
+    if dry_run:
+        click.echo(f"{audit.prunable(before)} audit event(s) older than {years} years would go.")
+        return
+    removed = audit.prune(before)
+    db.session.commit()
+    click.echo(f"Removed {removed} audit event(s) older than {years} years (audit.pruned).")

@@ -95,6 +95,7 @@ def app(database_url, tmp_path_factory):
         MAIL_OUTBOX_DIR=str(outbox),
         NEIG_TEST_OUTBOX=str(outbox),
         BLOB_ROOT=str(tmp_path_factory.mktemp("blobs")),
+        AUDIT_CHECKPOINT_FILE=str(tmp_path_factory.mktemp("audit") / "checkpoints.log"),
     )
     with app.app_context():
         upgrade(revision="heads")  # the schema comes from the migrations, as in production

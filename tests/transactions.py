@@ -97,13 +97,16 @@ class TestDatabase:
     def clean_committed(self) -> None:
         """After a test that really committed: empty every table, then put back what the
         migrations seeded (a plain DELETE of everything lost the legal bases of migration 0009)."""
+        from neig_workspace.audit.service import retention_gate
+
         with self.app.app_context():
-            for table in reversed(db.metadata.sorted_tables):
-                db.session.execute(table.delete())
-            for table, rows in self.seeded.items():
-                db.session.execute(insert(table), [dict(row) for row in rows])
-            if db.engine.dialect.name == "postgresql":
-                _rewind_sequences(self.seeded)
+            with retention_gate():  # audit rows too, past the append-only trigger
+                for table in reversed(db.metadata.sorted_tables):
+                    db.session.execute(table.delete())
+                for table, rows in self.seeded.items():
+                    db.session.execute(insert(table), [dict(row) for row in rows])
+                if db.engine.dialect.name == "postgresql":
+                    _rewind_sequences(self.seeded)
             db.session.commit()
 
 

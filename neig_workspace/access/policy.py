@@ -43,7 +43,7 @@ from ..cases.models import (  # casework (issue #5)
     TimelineNarrowing,
 )
 from ..comments.models import Comment, CommentRound
-from ..documents.models import Document, DocumentNarrowing, DocumentStatus
+from ..documents.models import Document, DocumentNarrowing, DocumentStatus, Folder
 from ..extensions import db
 from ..notifications.models import Notification
 from ..organisations.models import Membership, Organisation, OrgType
@@ -486,7 +486,8 @@ def space_readers(space: Space, narrowed_to: list[int] | None = None) -> ColumnE
         ),
         exists(network) & User.id.in_(members),
     )
-    clause = User.active.is_(True) & granted
+    # Separation of duties: a platform admin reads no content, whatever grant would reach them.
+    clause = User.active.is_(True) & User.is_platform_admin.is_(False) & granted
     if narrowed_to:
         clause = clause & User.id.in_(members.where(Membership.organisation_id.in_(narrowed_to)))
     return clause
@@ -1165,6 +1166,27 @@ def listed_contacts(user) -> ColumnElement[bool]:
     )
 
 
+@_per_request
+def email_visible_to(viewer) -> ColumnElement[bool]:
+    """Users whose e-mail address `viewer` may see where people are picked by name (mention
+    suggestions): colleagues in one of the viewer's active organisations, and whoever the
+    directory shows to the viewer with their address (listed, and opted in to the e-mail)."""
+    if not _active(viewer):
+        return false()
+    colleague = (
+        select(Membership.user_id)
+        .where(Membership.user_id == User.id)
+        .where(Membership.organisation_id.in_(_active_member_org_ids(viewer)))
+    )
+    listed = (
+        select(Membership.user_id)
+        .join(DirectoryProfile, DirectoryProfile.user_id == Membership.user_id)
+        .where(Membership.user_id == User.id, DirectoryProfile.show_email.is_(True))
+        .where(listed_contacts(viewer))
+    )
+    return exists(colleague) | exists(listed)
+
+
 def my_organisation_ids(user) -> Select:
     """SELECT of the ids of the active organisations `user` is a member of (the dashboard's
     "my organisation leads, contributes to, is invited to")."""
@@ -1400,6 +1422,83 @@ def visible_invitations(user) -> ColumnElement[bool]:
 @_per_request
 def visible_audit_events(user) -> ColumnElement[bool]:
     return true() if _is_platform_admin(user) else false()
+
+
+#: Targets a platform admin manages, whose audit events they read in full (outside case spaces).
+AUDIT_ADMIN_TARGETS = (
+    "user",
+    "organisation",
+    "invitation",
+    "membership",
+    "application",
+    "legal_base",
+    "identity_provider",
+)
+
+
+def _ids(column, clause) -> Select:
+    return select(cast(column, String)).where(clause)
+
+
+def _audit_readable_targets(user) -> dict[str, Select]:
+    """target_type -> SELECT of the ids (as the audit log stores them) `user` may read now."""
+    documents = visible_documents(user) | visible_documents(user, in_trash=True)
+    articles = visible_articles(user) | visible_articles(user, archived=True)
+    return {
+        "space": _ids(Space.id, seeable_spaces(user)),
+        "document": _ids(Document.id, documents),
+        "folder": _ids(Folder.id, Folder.space_id.in_(_open_spaces(user))),
+        "comment": _ids(Comment.id, visible_comments(user)),
+        "comment_round": _ids(CommentRound.id, visible_rounds(user)),
+        "action_plan": _ids(ActionPlan.id, visible_action_plans(user)),
+        "action_item": _ids(ActionItem.id, visible_action_items(user)),
+        "article": _ids(Article.id, articles),
+        "meeting": _ids(Meeting.id, visible_meetings(user)),
+        "case": _ids(Case.id, visible_cases(user)),
+        "case_measure": _ids(Measure.id, visible_measures(user)),
+        "case_task": _ids(AftercareTask.id, visible_tasks(user)),
+        "case_entry": _ids(TimelineEntry.id, visible_timeline_entries(user)),
+        "case_release_request": _ids(ReleaseRequest.id, visible_release_requests(user)),
+    }
+
+
+def _in_known_space(user) -> ColumnElement[bool]:
+    """Events outside any space, or in a space the user may know of (a case space is not,
+    for a platform admin without a grant)."""
+    seeable = select(Space.id).where(seeable_spaces(user))
+    return AuditEvent.space_id.is_(None) | AuditEvent.space_id.in_(seeable)
+
+
+@_per_request
+def audit_events_named(user) -> ColumnElement[bool]:
+    """Audit events whose object and details `user` may read: what they manage, or content
+    they may read now, never anything in a space they may not know of. The audit log shows
+    every other event as its kind and id only (the details may name a title, a case's
+    reference, municipality or participants). An unknown kind of target is not named."""
+    if not _active(user):
+        return false()
+    readable = [
+        (AuditEvent.target_type == kind) & AuditEvent.target_id.in_(ids)
+        for kind, ids in _audit_readable_targets(user).items()
+    ]
+    managed = (
+        AuditEvent.target_type.in_(AUDIT_ADMIN_TARGETS) if _is_platform_admin(user) else false()
+    )
+    # A grant may be gone; the space it was in decides (the grants of what one may know of).
+    grants = (AuditEvent.target_type == "space_grant") & AuditEvent.space_id.is_not(None)
+    untargeted = AuditEvent.target_type.is_(None) & (
+        AuditEvent.space_id.is_(None) | AuditEvent.space_id.in_(_open_spaces(user))
+    )
+    return _in_known_space(user) & or_(untargeted, managed, grants, *readable)
+
+
+@_per_request
+def audit_actors_named(user) -> ColumnElement[bool]:
+    """Audit events whose actor (and origin) `user` may see: not in a case space unknown to
+    them, where who acted would tell who takes part in the case and who read it."""
+    if not _active(user):
+        return false()
+    return _in_known_space(user)
 
 
 VISIBLE = {

@@ -18,10 +18,12 @@ RECOVERY_CODE_COUNT = 10
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
-def derive_key(purpose: bytes) -> bytes:
-    """32 bytes for one purpose (the HKDF info), derived from MFA_ENCRYPTION_KEY or else
-    SECRET_KEY: each secret kept at rest and each keyed hash gets a key of its own."""
-    key_material = current_app.config.get("MFA_ENCRYPTION_KEY") or current_app.config["SECRET_KEY"]
+def derive_key(purpose: bytes, secret: str | None = None) -> bytes:
+    """32 bytes for one purpose (the HKDF info), derived from `secret`, else MFA_ENCRYPTION_KEY
+    or SECRET_KEY: each secret kept at rest and each keyed hash gets a key of its own."""
+    key_material = (
+        secret or current_app.config.get("MFA_ENCRYPTION_KEY") or current_app.config["SECRET_KEY"]
+    )
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
         key_material.encode()
     )

@@ -1,24 +1,37 @@
-"""Writing and verifying the audit chain.
+"""Writing and verifying the audit chain, and the one way to remove old events.
 
 Each event's hash covers its own fields and the previous event's hash, so changing or removing
-any row breaks every link after it. Events are written by the service that makes the change, in
-the same transaction.
+any row breaks every link after it; signed checkpoints outside the database (checkpoint.py) show
+a cut tail. Events are written by the service that makes the change, in the same transaction.
+
+The database refuses UPDATE and DELETE on audit_events (a trigger, migration 0016). Only
+`prune`, the audited retention of the log, opens that gate, for its own transaction.
 """
 
 import hashlib
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import has_request_context, request
-from sqlalchemy import select, text
+from sqlalchemy import delete, func, select, text
+from sqlalchemy import event as orm_event
+from sqlalchemy.orm import Session
 
 from ..extensions import client_ip, db
 from ..timeutil import utcnow
+from . import checkpoint
 from .models import AuditEvent
 
 GENESIS_HASH = "0" * 64
 #: PostgreSQL advisory lock key that serialises writers of the chain.
 _CHAIN_LOCK_KEY = 0x4E454947
+#: session.info keys: a checkpoint is due at the commit; the line to write after it.
+_CHECKPOINT_DUE = "neig_audit_checkpoint_due"
+_CHECKPOINT_LINE = "neig_audit_checkpoint_line"
+#: The connection's info key the SQLite trigger reads (through neig_audit_retention()).
+RETENTION_FLAG = "neig_audit_retention"
 
 
 def _clean(value: str | None, limit: int) -> str | None:
@@ -46,14 +59,19 @@ def compute_hash(event: AuditEvent) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _last_hash() -> str:
-    session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
-    last = session.execute(
-        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).scalar_one_or_none()
-    return last or GENESIS_HASH
+def _lock_chain() -> None:
+    """One writer of the chain at a time, until the transaction ends (SQLite has one anyway)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+
+
+def _last() -> tuple[int, str]:
+    """The id and hash of the newest event (0 and the genesis hash while there is none)."""
+    _lock_chain()
+    last = db.session.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    return (last.id, last.hash) if last else (0, GENESIS_HASH)
 
 
 def record(
@@ -86,11 +104,110 @@ def record(
         user_agent=_clean(request.user_agent.string, 255) if has_request_context() else None,
         details=details or {},
     )
-    event.prev_hash = _last_hash()
+    previous_id, event.prev_hash = _last()
     event.hash = compute_hash(event)
     db.session.add(event)
     db.session.flush()
+    if checkpoint.due(previous_id, event.id):
+        db.session.info[_CHECKPOINT_DUE] = True
     return event
+
+
+# --- checkpoints at the commit ------------------------------------------------------------------
+#
+# A checkpoint names a committed event only: it is taken inside the transaction (holding the
+# chain's lock, so it is the newest) and written once the commit went through.
+
+
+@orm_event.listens_for(Session, "before_commit")
+def _take_checkpoint(session) -> None:
+    if session.info.pop(_CHECKPOINT_DUE, False):
+        taken = checkpoint.current(session)
+        if taken is not None:
+            destinations = checkpoint.Destinations.from_config()
+            session.info[_CHECKPOINT_LINE] = (taken.line(), destinations)
+
+
+@orm_event.listens_for(Session, "after_commit")
+def _write_checkpoint(session) -> None:
+    pending = session.info.pop(_CHECKPOINT_LINE, None)
+    if pending is not None:
+        checkpoint.write(*pending)
+
+
+@orm_event.listens_for(Session, "after_soft_rollback")
+def _forget_checkpoint(session, previous_transaction) -> None:
+    # A savepoint rolled back leaves the transaction going: its commit still checkpoints
+    # whatever is newest then.
+    if not previous_transaction.nested:
+        session.info.pop(_CHECKPOINT_DUE, None)
+        session.info.pop(_CHECKPOINT_LINE, None)
+
+
+# --- retention: the one way past the append-only trigger ----------------------------------------
+
+
+@contextmanager
+def retention_gate():
+    """Let this transaction delete audit rows (the trigger checks this): PostgreSQL reads the
+    transaction-local setting neig.audit_retention, SQLite the connection flag behind its
+    neig_audit_retention() function. Closed again when the block ends. Only `prune` uses it
+    (and the test suite's emptying of its tables)."""
+    connection = db.session.connection()
+    postgresql = connection.dialect.name == "postgresql"
+    if postgresql:
+        connection.execute(text("SELECT set_config('neig.audit_retention', 'on', true)"))
+    info = connection.info
+    info[RETENTION_FLAG] = True
+    try:
+        yield
+    finally:
+        info.pop(RETENTION_FLAG, None)
+    if postgresql:  # after a failure the rollback ends the setting with the transaction
+        connection.execute(text("SELECT set_config('neig.audit_retention', 'off', true)"))
+
+
+def _prune_through(before: datetime) -> int | None:
+    """The newest event to remove: every event before the first one at or after `before`,
+    but never the newest event, so the chain goes on from what is left. (Ids may skip
+    numbers: it is the last id below that one that exists.)"""
+    newest = db.session.scalar(select(func.max(AuditEvent.id)))
+    kept = db.session.scalar(select(func.min(AuditEvent.id)).where(AuditEvent.at >= before))
+    if newest is None:
+        return None
+    limit = min(kept, newest) if kept is not None else newest
+    return db.session.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.id < limit))
+
+
+def prune(before: datetime, *, actor=None) -> int:
+    """Audit retention: remove the events older than `before` (`flask neig retention` with
+    AUDIT_RETENTION_YEARS). The only code that passes the append-only trigger. The chain stays
+    verifiable from its new start: the hash the first remaining event follows is kept in an
+    `audit.pruned` event and, after the commit, in a new checkpoint. The caller commits."""
+    _lock_chain()
+    through = _prune_through(before)
+    if through is None:
+        return 0
+    base = db.session.scalar(select(AuditEvent.hash).where(AuditEvent.id == through))
+    count = db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.id <= through))
+    with retention_gate():
+        db.session.execute(
+            delete(AuditEvent)
+            .where(AuditEvent.id <= through)
+            .execution_options(synchronize_session=False)
+        )
+    details = {"before": before.isoformat(), "through": through, "events": count, "base": base}
+    record("audit.pruned", actor=actor, details=details)
+    db.session.info[_CHECKPOINT_DUE] = True
+    return count
+
+
+def prunable(before: datetime) -> int:
+    """How many events `prune(before)` would remove (for --dry-run)."""
+    through = _prune_through(before)
+    if through is None:
+        return 0
+    return db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.id <= through))
 
 
 @dataclass
@@ -104,16 +221,28 @@ class ChainReport:
         return self.broken_at is None
 
 
+def _start_hash() -> str:
+    """The hash the oldest event must follow: the genesis, or after a prune the base that the
+    newest `audit.pruned` event recorded."""
+    pruned = db.session.scalar(
+        select(AuditEvent.details)
+        .where(AuditEvent.action == "audit.pruned")
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    return (pruned or {}).get("base") or GENESIS_HASH
+
+
 def verify_chain(batch_size: int = 1000) -> ChainReport:
     """Recompute the chain in id order; name the first event whose link does not hold."""
-    expected_prev = GENESIS_HASH
+    expected_prev = _start_hash()
     checked = 0
     query = select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=batch_size)
-    for event in db.session.scalars(query):
-        if event.prev_hash != expected_prev:
-            return ChainReport(checked, event.id, "previous hash does not match")
-        if compute_hash(event) != event.hash:
-            return ChainReport(checked, event.id, "content does not match its hash")
-        expected_prev = event.hash
+    for row in db.session.scalars(query):
+        if row.prev_hash != expected_prev:
+            return ChainReport(checked, row.id, "previous hash does not match")
+        if compute_hash(row) != row.hash:
+            return ChainReport(checked, row.id, "content does not match its hash")
+        expected_prev = row.hash
         checked += 1
     return ChainReport(checked)

@@ -1,13 +1,21 @@
-"""The audit log for platform admins: browse and filter."""
+"""The audit log for platform admins: browse and filter. It names only what the admin could
+read: every other event shows as its kind and id (the policy decides, one query per page)."""
 
 from datetime import datetime, timedelta
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import to_utc
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..access.policy import require, visible_audit_events
+from ..access.policy import (
+    audit_actors_named,
+    audit_events_named,
+    require,
+    visible_audit_events,
+)
 from ..accounts.models import User
 from ..extensions import db
 from ..pagination import paginate
@@ -16,6 +24,27 @@ from .models import AuditEvent
 bp = Blueprint("audit", __name__, url_prefix="/beheer/audit")
 
 RESULTS = ("success", "failure", "denied")
+
+#: How an event's target is named when the admin may not read it.
+KIND_NAMES = {
+    "document": _l("een document"),
+    "folder": _l("een map"),
+    "comment": _l("een reactie"),
+    "comment_round": _l("een commentaarronde"),
+    "action_plan": _l("een actieplan"),
+    "action_item": _l("een actiepunt"),
+    "article": _l("een artikel"),
+    "meeting": _l("een bijeenkomst"),
+    "case": _l("een casus"),
+    "case_measure": _l("een maatregel"),
+    "case_task": _l("een nazorgtaak"),
+    "case_entry": _l("een tijdlijnitem"),
+    "case_release_request": _l("een verzoek om vrijgave"),
+    "space": _l("een werkruimte"),
+    "space_grant": _l("een toegangsrecht"),
+}
+#: Targets that are a space or a case themselves: not "in a space".
+_OWN_SPACES = ("space", "case")
 
 
 def _date_arg(name: str):
@@ -41,10 +70,12 @@ def index():
     if filters["action"]:
         query = query.where(AuditEvent.action.startswith(filters["action"], autoescape=True))
     if filters["actor"]:
+        # Only where the actor is shown: counting someone's case events would tell too much.
         query = query.where(
             AuditEvent.actor_id.in_(
                 select(User.id).where(User.email.contains(filters["actor"], autoescape=True))
-            )
+            ),
+            audit_actors_named(current_user),
         )
     if filters["result"] in RESULTS:
         query = query.where(AuditEvent.result == filters["result"])
@@ -54,9 +85,34 @@ def index():
     if filters["to"]:
         query = query.where(AuditEvent.at < to_utc(filters["to"] + timedelta(days=1)))
     query = query.options(db.joinedload(AuditEvent.actor), db.joinedload(AuditEvent.actor_org))
+    page = paginate(query.order_by(AuditEvent.id.desc()))
     return render_template(
         "audit/index.html",
-        page=paginate(query.order_by(AuditEvent.id.desc())),
+        page=page,
+        shown=_shown(page.items),
         filters=filters,
         results=RESULTS,
     )
+
+
+def _shown(events: list[AuditEvent]) -> dict[int, tuple[str | None, bool]]:
+    """event id -> (what to say instead of its details, or None to show them; whether its
+    actor is shown), for one page in one query."""
+    if not events:
+        return {}
+    rows = db.session.execute(
+        select(
+            AuditEvent.id,
+            audit_events_named(current_user).label("named"),
+            audit_actors_named(current_user).label("actor_named"),
+        ).where(AuditEvent.id.in_([e.id for e in events]))
+    )
+    named = {row.id: (bool(row.named), bool(row.actor_named)) for row in rows}
+    return {e.id: (None if named[e.id][0] else _hidden(e), named[e.id][1]) for e in events}
+
+
+def _hidden(event: AuditEvent) -> str:
+    kind = KIND_NAMES.get(event.target_type or "", _l("een object"))
+    if event.space_id is not None and event.target_type not in _OWN_SPACES:
+        return _("%(kind)s in een werkruimte waar u geen toegang toe hebt", kind=kind)
+    return _("%(kind)s waar u geen toegang toe hebt", kind=kind)

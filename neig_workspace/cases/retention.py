@@ -57,14 +57,17 @@ class Destroyed:
     blobs: int
 
 
+def years_ago(years: int, now: datetime | None = None) -> datetime:
+    now = now or utcnow()
+    try:
+        return now.replace(year=now.year - years)
+    except ValueError:  # 29 February in a year that has none
+        return now.replace(year=now.year - years, day=28)
+
+
 def cutoff(now: datetime | None = None) -> datetime:
     """Cases closed before this moment are due."""
-    now = now or utcnow()
-    year = now.year - current_app.config["CASE_RETENTION_YEARS"]
-    try:
-        return now.replace(year=year)
-    except ValueError:  # 29 February in a year that has none
-        return now.replace(year=year, day=28)
+    return years_ago(current_app.config["CASE_RETENTION_YEARS"], now)
 
 
 def due_cases(now: datetime | None = None) -> list[Case]:

@@ -25,6 +25,7 @@ from ..extensions import db
 from ..notifications.models import NotificationKind
 from ..notifications.service import notify
 from ..organisations.models import Membership, Organisation
+from ..richtext import PERSON_MENTION
 from ..spaces.models import PrincipalType, SpaceGrant
 from ..timeutil import utcnow
 from .models import Comment, CommentRevision, CommentRound, Decision, RoundInvitation
@@ -80,6 +81,7 @@ def comment_url(comment: Comment) -> str:
 
 def _notify_about(comment: Comment, users, kind: NotificationKind, *, actor) -> None:
     subject = subject_of(comment)
+    names = mention_names(subject, [comment.body])  # "@persoon:12" reads as the name
     for user in users:
         notify(
             user,
@@ -88,7 +90,7 @@ def _notify_about(comment: Comment, users, kind: NotificationKind, *, actor) -> 
             subject_id=comment.id,
             url=comment_url(comment),
             title=subject.title,
-            excerpt=richtext.excerpt(comment.body),
+            excerpt=richtext.excerpt(comment.body, mentions=names),
             actor=actor,
             confidential=subject.confidential,
         )
@@ -98,37 +100,73 @@ def _readers_among(subject: Subject, user_query):
     return db.session.scalars(user_query.where(subject.readers())).all()
 
 
-def _mention(comment: Comment, addresses: list[str], *, actor) -> list[str]:
-    """Notify the mentioned readers; return the addresses the mention did not reach."""
-    if not addresses:
+def _mentioned(keys: list[str]):
+    """The users `keys` (from richtext.find_mentions) name: by address or by person token."""
+    ids = [int(k.removeprefix(PERSON_MENTION)) for k in keys if k.startswith(PERSON_MENTION)]
+    emails = [k for k in keys if not k.startswith(PERSON_MENTION)]
+    return User.email.in_(emails) | User.id.in_(ids)
+
+
+def _keys_of(user: User) -> set[str]:
+    return {user.email.lower(), richtext.person_mention(user.id)}
+
+
+def _mention(comment: Comment, keys: list[str], *, actor) -> list[str]:
+    """Notify the mentioned readers; return the mentions that reached nobody."""
+    if not keys:
         return []
-    readers = _readers_among(subject_of(comment), select(User).where(User.email.in_(addresses)))
+    readers = _readers_among(subject_of(comment), select(User).where(_mentioned(keys)))
     _notify_about(comment, readers, NotificationKind.MENTION, actor=actor)
-    reached = {u.email.lower() for u in readers}
-    return [a for a in addresses if a not in reached and a != actor.email.lower()]
+    reached = set().union(*(_keys_of(u) for u in readers), _keys_of(actor))
+    return [k for k in keys if k not in reached]
 
 
-def mention_candidates(on, query: str, limit: int = 10) -> list[User]:
-    """People who may read the subject, by name or address: the @-mention autocomplete."""
-    pattern = f"%{query.strip().lower()}%"
-    return db.session.scalars(
-        select(User)
+@dataclass(frozen=True)
+class Suggestion:
+    """A person offered by the @-mention autocomplete, and what choosing them inserts."""
+
+    name: str
+    email: str | None
+    mention: str
+
+    def as_json(self) -> dict:
+        return {"name": self.name, "email": self.email, "mention": self.mention}
+
+
+def mention_candidates(on, query: str, *, viewer, limit: int = 10) -> list[Suggestion]:
+    """People who may read the subject, by name (or by an address the viewer may see): the
+    @-mention autocomplete. Whoever's address stays hidden is offered as "@persoon:<id>", which
+    the server resolves as it does an address; matching a hidden address would spell it out."""
+    shown = policy.email_visible_to(viewer)
+    text = query.strip().lower()
+    rows = db.session.execute(
+        select(User, shown)
         .where(
             subject_of(on).readers(),
-            func.lower(User.name).like(pattern) | func.lower(User.email).like(pattern),
+            User.id != viewer.id,  # nobody needs to mention themselves
+            func.lower(User.name).contains(text, autoescape=True)
+            | (shown & func.lower(User.email).contains(text, autoescape=True)),
         )
-        .order_by(User.name)
+        .order_by(User.name, User.id)
         .limit(limit)
     ).all()
+    return [_suggestion(user, bool(email_shown)) for user, email_shown in rows]
+
+
+def _suggestion(user: User, email_shown: bool) -> Suggestion:
+    if email_shown:
+        return Suggestion(user.name, user.email, f"@{user.email}")
+    return Suggestion(user.name, None, f"@{richtext.person_mention(user.id)}")
 
 
 def mention_names(on, bodies: list[str]) -> dict[str, str]:
-    """address -> name for the readers mentioned in `bodies`, to render mentions (one query)."""
-    addresses = sorted({a for body in bodies for a in richtext.find_mentions(body)})
-    if not addresses:
+    """mention key -> name for the readers mentioned in `bodies`, to render mentions (one
+    query); a reader mentioned by address is shown by name as well as one mentioned by token."""
+    keys = sorted({k for body in bodies for k in richtext.find_mentions(body)})
+    if not keys:
         return {}
-    users = _readers_among(subject_of(on), select(User).where(User.email.in_(addresses)))
-    return {u.email.lower(): u.name for u in users}
+    users = _readers_among(subject_of(on), select(User).where(_mentioned(keys)))
+    return {key: u.name for u in users for key in _keys_of(u) if key in keys}
 
 
 # --- comments --------------------------------------------------------------------------------
@@ -569,12 +607,19 @@ def comment_table(comment_round: CommentRound):
         return user_or_org.name if user_or_org is not None else ""
 
     rows = []
-    for thread in threads(comment_round.document):
+    found = threads(comment_round.document)
+    bodies = [c.body for t in found for c in (t.comment, *t.replies)]
+    names = mention_names(comment_round.document, bodies)
+
+    def text(body: str) -> str:
+        return richtext.plain_text(body, mentions=names)
+
+    for thread in found:
         comment = thread.comment
         if comment.round_id != comment_round.id or comment.is_deleted:
             continue
         replies = tuple(
-            f"{name(r.author)} ({name(r.organisation)}): {richtext.plain_text(r.body)}"
+            f"{name(r.author)} ({name(r.organisation)}): {text(r.body)}"
             for r in thread.replies
             if not r.is_deleted
         )
@@ -583,7 +628,7 @@ def comment_table(comment_round: CommentRound):
                 paragraph=_label(comment),
                 organisation=name(comment.organisation),
                 commenter=name(comment.author),
-                comment=richtext.plain_text(comment.body),
+                comment=text(comment.body),
                 response=richtext.plain_text(comment.response) if comment.response else "",
                 decision=str(DECISION_LABELS[comment.decision]) if comment.decision else "",
                 version=comment.version_number,

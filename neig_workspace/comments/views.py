@@ -271,8 +271,8 @@ def _mentions(on):
     query = request.args.get("q", "")[:100]
     if len(query.strip()) < 2:
         return jsonify([])
-    users = service.mention_candidates(on, query)
-    return jsonify([{"name": u.name, "email": u.email} for u in users])
+    found = service.mention_candidates(on, query, viewer=current_user)
+    return jsonify([suggestion.as_json() for suggestion in found])
 
 
 @bp.get("/documenten/<int:document_id>/vermeldingen")

@@ -340,8 +340,8 @@ def mentions(article_id):
     query = request.args.get("q", "")[:100]
     if len(query.strip()) < 2:
         return jsonify([])
-    users = comments.mention_candidates(article, query)
-    return jsonify([{"name": u.name, "email": u.email} for u in users])
+    found = comments.mention_candidates(article, query, viewer=current_user)
+    return jsonify([suggestion.as_json() for suggestion in found])
 
 
 def render_again(article: Article, **panel_overrides):

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from markupsafe import Markup
 
 from .drafts import DiffBlock, Paragraph, diff, paragraphs, word_diff
-from .markdown import parse, to_html
+from .markdown import PERSON_MENTION, parse, to_html
 from .plain import plain_text_of, shorten
 from .sanitiser import (
     ALLOWED_ATTRIBUTES,
@@ -30,12 +30,14 @@ __all__ = [
     "ALLOWED_SCHEMES",
     "ALLOWED_TAGS",
     "LINK_REL",
+    "PERSON_MENTION",
     "DiffBlock",
     "Paragraph",
     "diff",
     "excerpt",
     "find_mentions",
     "paragraphs",
+    "person_mention",
     "plain_text",
     "render",
     "safe_url",
@@ -47,20 +49,24 @@ __all__ = [
 def render(text: str, *, mentions: Mapping[str, str] | None = None) -> Markup:
     """Markdown source -> sanitised HTML.
 
-    `mentions` maps a lower-cased e-mail address to a display name; "@" + such an address is
-    shown as that name. Unknown addresses stay as written.
+    `mentions` maps a mention key (a lower-cased e-mail address, or "persoon:<id>") to a display
+    name; "@" + such a key is shown as that name. Unknown ones stay as written.
     """
     tokens, env = parse(text, mentions)
     return sanitise(to_html(tokens, env))
 
 
 def find_mentions(text: str) -> list[str]:
-    """The e-mail addresses mentioned ("@" + address), lower-cased, each once, in order.
-
-    As render() sees them: not inside code or inside a link.
+    """What is mentioned ("@" + address, lower-cased, or "@persoon:<id>" as "persoon:<id>"),
+    each once, in order. As render() sees them: not inside code or inside a link.
     """
     _, env = parse(text)
     return list(dict.fromkeys(env.get("found", [])))
+
+
+def person_mention(user_id: int) -> str:
+    """The mention key of a person by id, as find_mentions() returns it ("persoon:12")."""
+    return f"{PERSON_MENTION}{user_id}"
 
 
 def plain_text(text: str, *, mentions: Mapping[str, str] | None = None) -> str:

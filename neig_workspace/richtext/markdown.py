@@ -4,8 +4,9 @@ CommonMark with raw HTML off (it shows as text), tables and strikethrough on, a 
 as a line break (what people expect in a comment box). Our core rule, run after the parser:
 headings shift down two levels, table alignment becomes a class (no style attribute), images
 become plain links (no image is ever loaded from outside), bare http(s):// and www. addresses
-become links, and "@" + an e-mail address becomes a mention token. Code blocks render without a
-language class; text and code are escaped as Jinja escapes them (quotes too).
+become links, and "@" + an e-mail address (or "@persoon:<id>") becomes a mention token. Code
+blocks render without a language class; text and code are escaped as Jinja escapes them (quotes
+too).
 """
 
 import re
@@ -18,11 +19,17 @@ from markupsafe import escape
 
 from .sanitiser import safe_url
 
-#: "@" directly followed by an e-mail address, not glued to a word or another address.
+#: What "@" + "persoon:" + a user id mentions: someone whose address the writer may not see
+#: (the mention suggestions insert it; the server resolves it like an address).
+PERSON_MENTION = "persoon:"
+
+#: "@" directly followed by an e-mail address or a person token, not glued to a word or another
+#: address.
 MENTION_RE = re.compile(
     r"(?<![\w@.+-])@"
-    r"([A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:([A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,})"
+    rf"|({PERSON_MENTION}[1-9][0-9]{{0,9}}))"
     r"(?![\w@-]|\.[A-Za-z0-9])"
 )
 
@@ -82,14 +89,15 @@ def _mentions(token: Token, env: dict) -> list[Token]:
     known: Mapping[str, str] = env.get("mentions") or {}
     content, out, pos = token.content, [], 0
     for match in MENTION_RE.finditer(content):
-        email = match.group(1).lower()
-        env.setdefault("found", []).append(email)
-        if email not in known:
+        email = match.group(1) and match.group(1).lower()
+        key = email or match.group(2)
+        env.setdefault("found", []).append(key)
+        if key not in known:
             continue
         if match.start() > pos:
             out.append(_text(content[pos : match.start()], token.level))
         mention = Token("mention", "span", 0, content=match.group(), level=token.level)
-        mention.meta = {"email": email, "name": known[email]}
+        mention.meta = {"email": email, "name": known[key]}
         out.append(mention)
         pos = match.end()
     if not out:
@@ -162,7 +170,9 @@ def _neig_rule(state: StateCore) -> None:
 
 def _render_mention(self, tokens, idx, options, env) -> str:
     meta = tokens[idx].meta
-    return f'<span class="mention" title="{escape(meta["email"])}">@{escape(meta["name"])}</span>'
+    # A person token carries no address: the name is all the page learns of them.
+    title = f' title="{escape(meta["email"])}"' if meta["email"] else ""
+    return f'<span class="mention"{title}>@{escape(meta["name"])}</span>'
 
 
 # Text and code escaped as Jinja escapes (quotes too), so a user's text never reads back

@@ -66,13 +66,15 @@ class GrantForm(FlaskForm):
         _l("Wie"),
         validate_choice=True,
         description=_l(
-            "Een organisatie, haar beheerders, het hele netwerk, of één persoon (vul dan het e-mailadres in)."
+            "Een organisatie, haar beheerders, één persoon (vul dan het e-mailadres in), of het hele netwerk."
         ),
     )
     email = StringField(_l("E-mailadres van de persoon"), validators=[Length(max=254)])
     role = SelectField(
         _l("Rol"), choices=[(str(r.value), label) for r, label in ROLE_LABELS.items()]
     )
+    #: Shown once the whole network was chosen: the service grants nothing without it.
+    confirm_network = BooleanField(_l("Ja, geef het hele netwerk toegang"))
 
     def validate_email(self, field):
         if self.principal.data == "user" and not (field.data or "").strip():

@@ -1,14 +1,22 @@
 """Space use cases: create, edit, archive, and the grants that decide who is in a space."""
 
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
-from sqlalchemy import select
+from flask_babel import ngettext
+from sqlalchemy import case, distinct, func, select
 
 from ..access.roles import SpaceRole
+from ..accounts.models import User
 from ..audit import service as audit
 from ..errors import ServiceError
 from ..extensions import db
+from ..organisations.models import Membership, Organisation
 from ..timeutil import utcnow
 from .models import Classification, PrincipalType, Space, SpaceGrant, SpaceKind, SpaceVisit
+
+#: Grants that reach the members (or admins) of one organisation.
+ORGANISATION_PRINCIPALS = (PrincipalType.ORGANISATION, PrincipalType.ORGANISATION_ADMINS)
 
 
 def create_space(
@@ -169,6 +177,74 @@ def add_grant(
         details=_grant_details(grant),
     )
     return grant
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Whom grants reach: the whole network, or so many organisations and persons."""
+
+    network: bool
+    organisations: int
+    people: int
+    #: The name of the one organisation, when the grants reach exactly one and no persons.
+    only_organisation: str | None = None
+
+
+def network_reach() -> Reach:
+    """Whom a grant to the whole network would reach now: every active organisation and the
+    active people in them (as the policy's network grant matches them), in one query."""
+    organisations = select(func.count(Organisation.id)).where(Organisation.active.is_(True))
+    people = (
+        select(func.count(distinct(Membership.user_id)))
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .join(User, User.id == Membership.user_id)
+        .where(Organisation.active.is_(True), User.active.is_(True))
+    )
+    row = db.session.execute(select(organisations.scalar_subquery(), people.scalar_subquery()))
+    count_orgs, count_people = row.one()
+    return Reach(network=True, organisations=count_orgs, people=count_people)
+
+
+def sharing_of(space: Space) -> Reach:
+    """Whom the space's grants reach, derived from its grants in one query: the header says
+    it, so a space that was widened never still reads as the organisation's own."""
+    by_org = SpaceGrant.principal_type.in_(ORGANISATION_PRINCIPALS) & Organisation.active.is_(True)
+    by_user = (SpaceGrant.principal_type == PrincipalType.USER) & User.active.is_(True)
+    row = db.session.execute(
+        select(
+            func.count(case((SpaceGrant.principal_type == PrincipalType.NETWORK, 1))),
+            func.count(distinct(case((by_org, SpaceGrant.organisation_id)))),
+            func.count(distinct(case((by_user, SpaceGrant.user_id)))),
+            func.max(case((by_org, Organisation.name))),
+        )
+        .select_from(SpaceGrant)
+        .outerjoin(Organisation, Organisation.id == SpaceGrant.organisation_id)
+        .outerjoin(User, User.id == SpaceGrant.user_id)
+        .where(SpaceGrant.space_id == space.id)
+    ).one()
+    network, organisations, people, name = row
+    only = name if organisations == 1 and not people else None
+    return Reach(bool(network), organisations, people, only)
+
+
+def grant_network(space: Space, role: SpaceRole, *, confirmed: bool, actor) -> SpaceGrant:
+    """Give every member of the network a role in the space. One click must not open a space
+    to everyone: without the confirmation of someone told how many it reaches, nothing is
+    granted."""
+    if not confirmed:
+        reach = network_reach()
+        organisations = ngettext("%(num)d organisatie", "%(num)d organisaties", reach.organisations)
+        people = ngettext("%(num)d persoon", "%(num)d personen", reach.people)
+        raise ServiceError(
+            _(
+                "Het hele netwerk is nu %(organisations)s met %(people)s: zij krijgen allemaal "
+                "toegang tot deze werkruimte. Vink de bevestiging aan als dat de bedoeling is.",
+                organisations=organisations,
+                people=people,
+            ),
+            "confirm_network",
+        )
+    return add_grant(space, PrincipalType.NETWORK, role, actor=actor)
 
 
 def remove_grant(grant: SpaceGrant, *, actor) -> None:

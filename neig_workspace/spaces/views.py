@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -47,7 +48,28 @@ def _labels():
         "classification_labels": CLASSIFICATION_LABELS,
         "role_labels": ROLE_LABELS,
         "principal_labels": PRINCIPAL_LABELS,
+        "sharing_label": sharing_label,
     }
+
+
+def sharing_label(space: Space) -> str:
+    """Who the space is shared with, from its grants (the header of every space page)."""
+    reach = service.sharing_of(space)
+    if reach.network:
+        return _("Gedeeld met het hele netwerk")
+    if reach.only_organisation:
+        return _("Alleen %(organisation)s", organisation=reach.only_organisation)
+    organisations = ngettext("%(num)d organisatie", "%(num)d organisaties", reach.organisations)
+    people = ngettext("%(num)d persoon", "%(num)d personen", reach.people)
+    if reach.organisations and reach.people:
+        return _(
+            "Gedeeld met %(organisations)s en %(people)s",
+            organisations=organisations,
+            people=people,
+        )
+    if reach.organisations or reach.people:
+        return _("Gedeeld met %(whom)s", whom=organisations if reach.organisations else people)
+    return _("Met niemand gedeeld")
 
 
 @bp.get("/werkruimtes")
@@ -158,11 +180,13 @@ def members(space_id):
         .options(db.joinedload(SpaceGrant.user), db.joinedload(SpaceGrant.organisation))
         .order_by(SpaceGrant.role.desc(), SpaceGrant.id)
     ).all()
-    form = _grant_form() if can(current_user, "space.manage_grants", space) else None
+    form = _grant_form(space) if can(current_user, "space.manage_grants", space) else None
     return render_template("spaces/members.html", space=space, grants=grants, form=form)
 
 
-def _grant_form(formdata=None) -> GrantForm:
+def _grant_form(space: Space, formdata=None) -> GrantForm:
+    """Named organisations first, the whole network last and never preselected: the field
+    starts at the space's own organisation (else the user's)."""
     form = GrantForm(formdata) if formdata is not None else GrantForm()
     orgs = db.session.execute(
         select(Organisation.id, Organisation.name)
@@ -170,14 +194,24 @@ def _grant_form(formdata=None) -> GrantForm:
         .order_by(Organisation.name)
     ).all()
     form.principal.choices = (
-        [
-            ("network", str(PRINCIPAL_LABELS[PrincipalType.NETWORK])),
-            ("user", _("één persoon (e-mailadres)")),
-        ]
-        + [(f"org:{oid}", name) for oid, name in orgs]
+        [(f"org:{oid}", name) for oid, name in orgs]
         + [(f"admins:{oid}", _("beheerders van %(org)s", org=name)) for oid, name in orgs]
+        + [
+            ("user", _("één persoon (e-mailadres)")),
+            ("network", str(PRINCIPAL_LABELS[PrincipalType.NETWORK])),
+        ]
     )
+    if formdata is None:
+        form.principal.data = _default_principal(space, [oid for oid, _name in orgs])
     return form
+
+
+def _default_principal(space: Space, org_ids: list[int]) -> str | None:
+    own = [m.organisation_id for m in current_user.memberships]
+    for candidate in (space.organisation_id, *own):
+        if candidate in org_ids:
+            return f"org:{candidate}"
+    return f"org:{org_ids[0]}" if org_ids else None
 
 
 @bp.post("/werkruimtes/<int:space_id>/leden")
@@ -185,7 +219,7 @@ def _grant_form(formdata=None) -> GrantForm:
 def add_grant(space_id):
     """Give a principal a role in the space (or change its role)."""
     space = load_or_404(Space, space_id, "space.manage_grants")
-    form = _grant_form(request.form)
+    form = _grant_form(space, request.form)
     if form.validate_on_submit():
         done = run_use_case(
             form, lambda: _apply_grant(space, form), success=_("De toegang is opgeslagen.")
@@ -200,7 +234,8 @@ def _apply_grant(space, form) -> None:
     role = SpaceRole(int(form.role.data))
     choice = form.principal.data
     if choice == "network":
-        service.add_grant(space, PrincipalType.NETWORK, role, actor=current_user)
+        confirmed = bool(form.confirm_network.data)
+        service.grant_network(space, role, confirmed=confirmed, actor=current_user)
         return
     if choice == "user":
         user = find_user_by_email(form.email.data)

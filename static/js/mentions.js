@@ -1,6 +1,8 @@
 // @-mention suggestions for comment fields (progressive enhancement). Without this file a
 // mention is typed as "@" and an e-mail address; with it, typing "@" and two letters of a name
-// offers the people who may read the document, as a listbox the keyboard can walk.
+// offers the people who may read the document, as a listbox the keyboard can walk. Choosing one
+// inserts what the server says mentions them: "@" + their address where the writer may see it,
+// else "@persoon:<id>" (the server resolves both; the page shows the name).
 (() => {
   const MIN = 2;
 
@@ -38,11 +40,11 @@
     }
 
     function choose(option) {
-      const email = option.dataset.email;
+      const mention = option.dataset.mention;
       const before = field.value.slice(0, token.start);
       const after = field.value.slice(field.selectionStart);
-      field.value = `${before}@${email} ${after}`;
-      const caret = before.length + email.length + 2;
+      field.value = `${before}${mention} ${after}`;
+      const caret = before.length + mention.length + 1;
       field.setSelectionRange(caret, caret);
       close();
       field.focus();
@@ -63,8 +65,8 @@
         item.id = `${list.id}-${i}`;
         item.setAttribute("role", "option");
         item.setAttribute("aria-selected", "false");
-        item.dataset.email = person.email;
-        item.textContent = `${person.name} (${person.email})`;
+        item.dataset.mention = person.mention;
+        item.textContent = person.email ? `${person.name} (${person.email})` : person.name;
         item.addEventListener("mousedown", (event) => {
           event.preventDefault();
           choose(item);

@@ -15,6 +15,7 @@ from neig_workspace.accounts.models import User
 from neig_workspace.audit import service as audit
 from neig_workspace.audit.models import AuditEvent
 from neig_workspace.log_format import SafeFormatter
+from tests.audit.tampering import as_table_owner
 from tests.conftest import count_queries, db_ctx
 from tests.helpers import login_as, login_http, post_form
 
@@ -98,7 +99,7 @@ def test_audit_page_filters_by_date(app, personas):
     assert len(shown_actions(client.get(f"{AUDIT}?van=gisteren"))) == total
 
 
-def test_dates_are_days_in_dutch_time_as_shown_on_the_page(app, personas):
+def test_dates_are_days_in_dutch_time_as_shown_on_the_page(app, personas, monkeypatch):
     """Just after midnight in Amsterdam is still the day before in UTC; the filter follows
     the dates the page shows, not UTC."""
     with db_ctx(app) as session:
@@ -108,8 +109,9 @@ def test_dates_are_days_in_dutch_time_as_shown_on_the_page(app, personas):
             datetime(2024, 3, 5, 0, 30),
             datetime(2024, 3, 5, 23, 30),
         ):
-            event = audit.record("test.when", actor=actor, details={"local": at.isoformat()})
-            event.at = at - timedelta(hours=1)  # CET is UTC+1 in March
+            utc = at - timedelta(hours=1)  # CET is UTC+1 in March
+            monkeypatch.setattr(audit, "utcnow", lambda utc=utc: utc)
+            audit.record("test.when", actor=actor, details={"local": at.isoformat()})
         session.commit()
     client = login_as(app, app.test_client(), personas.platform_admin)
     assert local_times(client.get(f"{AUDIT}?actie=test.&van=2024-03-05&tot=2024-03-05")) == [
@@ -173,10 +175,11 @@ def test_verify_passes_on_a_real_chain(app, personas):
 def _set_details(app, event_id: int, details: dict) -> None:
     with db_ctx(app) as session:
         cast = "CAST(:d AS JSON)" if session.get_bind().dialect.name == "postgresql" else ":d"
-        session.execute(
-            text(f"UPDATE audit_events SET details = {cast} WHERE id = :id"),  # noqa: S608
-            {"d": json.dumps(details), "id": event_id},
-        )
+        with as_table_owner(session):
+            session.execute(
+                text(f"UPDATE audit_events SET details = {cast} WHERE id = :id"),  # noqa: S608
+                {"d": json.dumps(details), "id": event_id},
+            )
         session.commit()
 
 
@@ -196,7 +199,8 @@ def test_verify_fails_naming_the_event_after_a_deleted_one(app, personas):
     ids = event_ids(app)
     middle = ids[len(ids) // 2]
     with db_ctx(app) as session:
-        session.execute(text("DELETE FROM audit_events WHERE id = :id"), {"id": middle})
+        with as_table_owner(session):
+            session.execute(text("DELETE FROM audit_events WHERE id = :id"), {"id": middle})
         session.commit()
     result = verify(app)
     assert result.exit_code == 1
@@ -213,10 +217,11 @@ def test_verify_fails_when_a_hash_is_recomputed_for_changed_content(app, persona
     _set_details(app, target, {"forged": True})
     with db_ctx(app) as session:
         event = session.get(AuditEvent, target)
-        session.execute(
-            text("UPDATE audit_events SET hash = :h WHERE id = :id"),
-            {"h": audit.compute_hash(event), "id": target},
-        )
+        with as_table_owner(session):
+            session.execute(
+                text("UPDATE audit_events SET hash = :h WHERE id = :id"),
+                {"h": audit.compute_hash(event), "id": target},
+            )
         session.commit()
     result = verify(app)
     assert result.exit_code == 1

@@ -167,6 +167,12 @@ def test_mentions_given_with_capitals_are_found_too():
     assert "@Anna</span>" in out
 
 
+def test_a_person_token_shows_the_name_without_any_address():
+    out = str(render("Vraag aan @persoon:12: klopt dit?", mentions={"persoon:12": "Anna"}))
+    assert '<span class="mention">@Anna</span>: klopt dit?' in out
+    assert render("@persoon:12") == Markup("<p>@persoon:12</p>\n")
+
+
 def test_an_unknown_mention_stays_as_written():
     out = str(render("@onbekend@example.nl en @m.jansen@politie.nl", mentions={}))
     assert out == "<p>@onbekend@example.nl en @m.jansen@politie.nl</p>\n"
@@ -190,6 +196,8 @@ def test_an_unknown_mention_stays_as_written():
         ("**@a@b.nl**", ["a@b.nl"], 1),
         ("- @a@b.nl\n> @c@d.nl", ["a@b.nl", "c@d.nl"], 2),
         ("\\@a@b.nl", ["a@b.nl"], 1),  # an escaped "@" is still an "@"
+        ("@persoon:12 en @persoon:7.", ["persoon:12", "persoon:7"], 0),
+        ("@persoon:0 @persoon:x @persoon:12a x@persoon:3", [], 0),  # no person token
     ],
 )
 def test_find_mentions(text, found, shown):

@@ -101,7 +101,7 @@ def test_adding_changing_and_removing_a_grant_is_audited(app, personas):
 def test_the_same_role_again_changes_and_audits_nothing(app, personas):
     space_id = org_space(app, personas)
     client = login_as(app, app.test_client(), personas.org_admin_a)
-    data = {"principal": "network", "role": "10"}
+    data = {"principal": "network", "role": "10", "confirm_network": "y"}
     assert members_post(client, space_id, data).status_code == 302
     before = grant_events(app)
     assert members_post(client, space_id, data).status_code == 302
@@ -157,7 +157,12 @@ def test_the_last_manager_grant_cannot_be_lowered_either(app, personas):
     assert grant_of(app, space_id, PrincipalType.ORGANISATION_ADMINS, org_a)[1] == SpaceRole.MANAGER
     assert grant_events(app) == before
     # With a second manager, the first may step down.
-    assert members_post(admin, space_id, {"principal": "network", "role": "40"}).status_code == 302
+    assert (
+        members_post(
+            admin, space_id, {"principal": "network", "role": "40", "confirm_network": "y"}
+        ).status_code
+        == 302
+    )
     assert (
         members_post(admin, space_id, {"principal": f"admins:{org_a}", "role": "30"}).status_code
         == 302
@@ -184,7 +189,7 @@ def test_organisation_admin_grants_follow_role_changes(app, personas):
     space_id = org_space(app, personas)
     member = login_as(app, app.test_client(), personas.member_a)
     admin = login_as(app, app.test_client(), personas.org_admin_a)
-    grant = {"principal": "network", "role": "10"}
+    grant = {"principal": "network", "role": "10", "confirm_network": "y"}
     settings = f"/werkruimtes/{space_id}/instellingen"
     assert member.get(settings).status_code == 403
 
