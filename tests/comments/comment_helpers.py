@@ -22,7 +22,7 @@ from neig_workspace.organisations.models import Organisation
 from neig_workspace.spaces import service as spaces
 from neig_workspace.spaces.models import Classification, PrincipalType, Space, SpaceKind
 from neig_workspace.timeutil import utcnow
-from tests.helpers import form_token
+from tests.helpers import hidden_fields
 
 DRAFT = """# Kader nazorg na een explosie
 
@@ -97,7 +97,8 @@ def move_deadline(app, round_id, delta: timedelta) -> None:
 
 
 def post(client, path, data, *, token_from):
-    return client.post(path, data={"csrf_token": form_token(client, token_from), **data})
+    """POST like a browser: with the hidden fields of the form at `token_from`."""
+    return client.post(path, data={**hidden_fields(client, token_from), **data})
 
 
 def comment_http(client, document_id, body, **fields):
