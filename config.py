@@ -34,6 +34,12 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'neig.sqlite3'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Timeouts (issue 16), so an outage answers a 503 within seconds instead of hanging a
+    # worker: connecting (seconds), one statement and one lock wait (ms) on PostgreSQL; the lock
+    # wait is also SQLite's busy timeout. 0 turns a timeout off (e.g. for a long one-off command).
+    DATABASE_CONNECT_TIMEOUT = _env_int("DATABASE_CONNECT_TIMEOUT", 5)
+    DATABASE_STATEMENT_TIMEOUT_MS = _env_int("DATABASE_STATEMENT_TIMEOUT_MS", 5000)
+    DATABASE_LOCK_TIMEOUT_MS = _env_int("DATABASE_LOCK_TIMEOUT_MS", 5000)
     #: Production may only run on SQLite when this is set explicitly.
     ALLOW_SQLITE_IN_PRODUCTION = _env_bool("ALLOW_SQLITE_IN_PRODUCTION", False)
 

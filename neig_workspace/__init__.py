@@ -5,10 +5,9 @@ import os
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import database
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +46,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from .i18n import select_locale, select_timezone
 
+    # Timeouts, and SQLite's locking (issue 16): neig_workspace/database.py.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(app.config)
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            database.watch_engine(engine, app.config)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(
@@ -116,25 +120,3 @@ def _configure_logging(app: Flask) -> None:
     if not logger.handlers:
         logger.addHandler(handler)
     logger.setLevel(logging.INFO)
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):
-    """Foreign keys on, WAL for concurrent readers; pysqlite's own transaction handling off."""
-    import sqlite3
-
-    if not isinstance(dbapi_connection, sqlite3.Connection):
-        return
-    # Let SQLAlchemy emit BEGIN itself, so SAVEPOINTs and transactional DDL behave.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
-
-
-@event.listens_for(Engine, "begin")
-def _sqlite_begin(conn):
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
