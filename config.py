@@ -93,6 +93,10 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # While Redis is unreachable each process counts on its own (and a security alert is
+    # raised), so logins go on; a Redis that hangs counts as unreachable after a second.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     RATELIMIT_LOGIN_PER_IP = os.environ.get("RATELIMIT_LOGIN_PER_IP", "20 per minute;200 per hour")
     RATELIMIT_LOGIN_PER_ACCOUNT = os.environ.get(
         "RATELIMIT_LOGIN_PER_ACCOUNT", "5 per minute;30 per hour"
