@@ -38,7 +38,9 @@ def _database() -> str:
         db.session.rollback()
         return "ok"
     except exc.SQLAlchemyError as error:
-        log.warning("readiness: database unavailable: %s", type(error).__name__)
+        reason = getattr(error, "orig", None) or error
+        first_line = (str(reason).splitlines() or [""])[0]
+        log.warning("readiness: database unavailable: %s: %s", type(reason).__name__, first_line)
         try:
             db.session.rollback()
         except exc.SQLAlchemyError:
