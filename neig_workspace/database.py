@@ -139,6 +139,12 @@ def _sqlite_begin(conn):
     beside the writer. A SAVEPOINT inside a transaction is no begin and never gets here."""
     if conn.dialect.name != "sqlite":
         return
-    in_unit_of_work = has_request_context() or click.get_current_context(silent=True)
-    immediate = in_unit_of_work and not _reading_only.get()
+    immediate = (has_request_context() or _in_command()) and not _reading_only.get()
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _in_command() -> bool:
+    """A `flask …` command, except the interactive shell: a transaction left open at its prompt
+    would hold the write lock, and every request would wait for it."""
+    context = click.get_current_context(silent=True)
+    return context is not None and context.info_name != "shell"

@@ -11,6 +11,7 @@ import tempfile
 from flask import current_app
 from sqlalchemy import exc, text
 
+from .. import database
 from ..accounts import alerts
 from ..documents import scanning
 from ..documents.storage import LocalBlobStore
@@ -34,7 +35,8 @@ def check_all() -> dict[str, str]:
 
 def _database() -> str:
     try:
-        db.session.execute(text("SELECT 1"))
+        with database.reading_only():  # on SQLite: no wait for the write lock
+            db.session.execute(text("SELECT 1"))
         db.session.rollback()
         return "ok"
     except exc.SQLAlchemyError as error:
