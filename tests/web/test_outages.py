@@ -46,17 +46,31 @@ def make_app(app, tmp_path):
             db.engine.dispose()
 
 
-def _unreachable_database(app, tmp_path) -> str:
+def _unreachable_database(app, folder) -> str:
     """A database of the run's kind that cannot be reached: nobody listens, or no such folder."""
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         return f"postgresql+psycopg://postgres@127.0.0.1:{unused_port()}/neig"
-    return f"sqlite:///{tmp_path / 'no-such-folder' / 'neig.sqlite3'}"
+    return f"sqlite:///{folder / 'no-such-folder' / 'neig.sqlite3'}"
+
+
+@pytest.fixture(scope="module")
+def down(app, tmp_path_factory):
+    """An app whose database is out, made once for the module (it keeps no state)."""
+    saved = {name: getattr(limiter, name, None) for name in LIMITER_STATE}
+    folder = tmp_path_factory.mktemp("down")
+    yield create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=_unreachable_database(app, folder),
+        BLOB_ROOT=str(folder / "blobs"),
+        MAIL_OUTBOX_DIR=str(folder / "outbox"),
+    )
+    for name, value in saved.items():
+        setattr(limiter, name, value)
 
 
 @pytest.fixture
-def logged_in_without_database(app, make_app, tmp_path):
+def logged_in_without_database(down):
     """A client whose session cookie names a user, of an app whose database is out."""
-    down = make_app(SQLALCHEMY_DATABASE_URI=_unreachable_database(app, tmp_path))
     client = down.test_client()
     with client.session_transaction() as session:
         session[SESSION_KEY] = "a-session-the-database-would-know"
