@@ -490,8 +490,9 @@ def main() -> None:
     try:
         with app.app_context():
             upgrade()
-        world = seed(app, args.users, args.orgs, documents_per_org=20, items_per_org=8)
-        print(f"Seeded {args.users} users in {args.orgs} organisations; database {name}, {work}")
+        orgs = max(1, min(args.orgs, args.users))  # every organisation has a member
+        world = seed(app, args.users, orgs, documents_per_org=20, items_per_org=8)
+        print(f"Seeded {args.users} users in {orgs} organisations; database {name}, {work}")
         port = _free_port()
         log = work / "gunicorn.log"
         server = serve(env, port, args.workers, log)
