@@ -40,6 +40,12 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'neig.sqlite3'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Timeouts (issue 16), so an outage answers a 503 within seconds instead of hanging a
+    # worker: connecting (seconds), one statement and one lock wait (ms) on PostgreSQL; the lock
+    # wait is also SQLite's busy timeout. 0 turns a timeout off (e.g. for a long one-off command).
+    DATABASE_CONNECT_TIMEOUT = _env_int("DATABASE_CONNECT_TIMEOUT", 5)
+    DATABASE_STATEMENT_TIMEOUT_MS = _env_int("DATABASE_STATEMENT_TIMEOUT_MS", 5000)
+    DATABASE_LOCK_TIMEOUT_MS = _env_int("DATABASE_LOCK_TIMEOUT_MS", 5000)
     #: Production may only run on SQLite when this is set explicitly.
     ALLOW_SQLITE_IN_PRODUCTION = _env_bool("ALLOW_SQLITE_IN_PRODUCTION", False)
 
@@ -110,6 +116,10 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # While Redis is unreachable each process counts on its own (and a security alert is
+    # raised), so logins go on; a Redis that hangs counts as unreachable after a second.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     #: Login (password), reset and MFA attempts from one address, whatever the account.
     RATELIMIT_LOGIN_PER_IP = os.environ.get("RATELIMIT_LOGIN_PER_IP", "20 per minute;200 per hour")
     #: Password attempts and reset requests for one account from one address (a guesser

@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from neig_workspace.database import without_timeouts
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -95,7 +97,8 @@ def run_migrations_online():
     with connectable.connect() as connection:
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
+        # A migration may rewrite a large table: no request timeouts for it (issue 16).
+        with context.begin_transaction(), without_timeouts(connection):
             context.run_migrations()
 
 

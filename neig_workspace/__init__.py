@@ -6,10 +6,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import database
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .integers import IdConverter
 
@@ -67,7 +66,12 @@ def trusted_hosts(config, *, production: bool) -> list[str]:
 def _init_extensions(app: Flask) -> None:
     from .i18n import select_locale, select_timezone
 
+    # Timeouts, and SQLite's locking (issue 16): neig_workspace/database.py.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(app.config)
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            database.watch_engine(engine, app.config)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(
@@ -136,34 +140,3 @@ def _configure_logging(app: Flask) -> None:
     if not logger.handlers:
         logger.addHandler(handler)
     logger.setLevel(logging.INFO)
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):
-    """Foreign keys on, WAL for concurrent readers; pysqlite's own transaction handling off;
-    the function the audit log's append-only trigger asks (migration 0016)."""
-    import sqlite3
-
-    from .audit.service import RETENTION_FLAG
-
-    if not isinstance(dbapi_connection, sqlite3.Connection):
-        return
-    # Let SQLAlchemy emit BEGIN itself, so SAVEPOINTs and transactional DDL behave.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
-    # Only audit.service.prune sets the flag; a connection without this function (the sqlite3
-    # shell) cannot delete audit rows at all.
-    info = connection_record.info if connection_record is not None else {}
-    dbapi_connection.create_function(
-        "neig_audit_retention", 0, lambda: 1 if info.get(RETENTION_FLAG) else 0
-    )
-
-
-@event.listens_for(Engine, "begin")
-def _sqlite_begin(conn):
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")

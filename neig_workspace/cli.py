@@ -1,6 +1,7 @@
 """`flask neig …`: administration from the command line."""
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -293,3 +294,79 @@ def _audit_retention(*, dry_run: bool) -> None:
     removed = audit.prune(before)
     db.session.commit()
     click.echo(f"Removed {removed} audit event(s) older than {years} years (audit.pruned).")
+
+
+# --- backup and restore (issue 16) ------------------------------------------------------------
+
+
+class _BackupGroup(AppGroup):
+    """`backup DIR` makes a backup; `backup verify DIR` checks a restore against one."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["create", *args]
+        return super().parse_args(ctx, args)
+
+
+backup_cli = _BackupGroup(
+    "backup",
+    help="Back up the database and the blobs (`backup DIR`), or check a restore (`backup verify DIR`).",
+)
+neig.add_command(backup_cli)
+_FOLDER = click.Path(file_okay=False, path_type=Path)
+
+
+@backup_cli.command("create", hidden=True)
+@click.argument("directory", type=_FOLDER)
+def backup_create(directory: Path) -> None:
+    """Write a consistent dump, the blobs by hash and a manifest into DIRECTORY (new or empty)."""
+    from .backup import BackupError, create_backup
+
+    try:
+        manifest = create_backup(directory)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    tables = manifest["database"]["tables"]
+    click.echo(
+        f"Backup written to {directory}: {sum(tables.values())} rows in {len(tables)} tables,"
+        f" {len(manifest['blobs'])} blob(s), {manifest['audit']['events']} audit events."
+    )
+    if manifest["missing_blobs"]:
+        for sha256 in manifest["missing_blobs"]:
+            click.echo(f"MISSING: blob {sha256} is referenced but missing or damaged", err=True)
+        sys.exit(1)
+
+
+@backup_cli.command("verify")
+@click.argument("directory", type=_FOLDER)
+def backup_verify(directory: Path) -> None:
+    """Compare the database and blob store with the backup in DIRECTORY, and verify the audit
+    chain (run it right after a restore); non-zero exit on any difference."""
+    from .backup import BackupError, verify_restore
+
+    try:
+        problems = verify_restore(directory)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    if not problems:
+        click.echo(f"Restore matches the backup in {directory}; audit chain intact.")
+        return
+    for problem in problems:
+        click.echo(f"FAIL: {problem}", err=True)
+    sys.exit(1)
+
+
+@neig.command("restore")
+@click.argument("directory", type=_FOLDER)
+def restore(directory: Path) -> None:
+    """Restore the backup in DIRECTORY into an empty database and an empty blob store."""
+    from .backup import BackupError, restore_backup
+
+    try:
+        manifest = restore_backup(directory)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"Restored {len(manifest['blobs'])} blob(s) and the database of {manifest['created_at']}."
+        f" Now run: flask neig backup verify {directory}"
+    )

@@ -55,6 +55,16 @@ def privileged_login(user: User) -> None:
     _alert(details, subject=_l("Inlog met een beheeraccount in NEIG Werkruimte"), user=user)
 
 
+def rate_limits_counted_per_process() -> None:
+    """Redis, where the login limits are counted, is unreachable: each web process counts on
+    its own until it answers again (issue 16), so an attacker gets more attempts."""
+    details = {"kind": "rate_limit_storage_down"}
+    _alert(
+        details,
+        subject=_l("Redis onbereikbaar: inlogpogingen tellen per proces in NEIG Werkruimte"),
+    )
+
+
 def _alert(details: dict, *, subject, user: User | None = None, about: User | None = None) -> None:
     """`user` did it (logged in): the actor; `about` had it done to them: the target."""
     audit.record("security.alert", actor=user, target=about, result="success", details=details)

@@ -2,28 +2,15 @@
 
 from urllib.parse import urlsplit
 
-from flask import (
-    Flask,
-    Response,
-    abort,
-    current_app,
-    g,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Flask, Response, abort, current_app, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import SecurityError
 
 from ..access import policy
-from ..audit import service as audit
-from ..extensions import db
 from ..sso import MFA_BY_PROVIDER_KEY  # single sign-on (issue #7)
+from . import readiness
+from .errors import init_error_pages
 
 CSP = "; ".join(
     [
@@ -47,17 +34,19 @@ MFA_GATE_OPEN = {
     "accounts.logout",
     "web.set_language",
     "web.health",
+    "web.ready",
 }
 
 
 def init_web(app: Flask) -> None:
-    # First of all: a request for a host name the app does not answer to goes no further.
-    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_untrusted_host)
-    app.register_error_handler(SecurityError, _untrusted_host)
     app.after_request(_security_headers)
     app.before_request(_refuse_nul_characters)
     app.before_request(_mfa_gate)
-    _register_error_pages(app)
+    # First of all: a request for a host name the app does not answer to goes no further.
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_untrusted_host)
+    app.register_error_handler(SecurityError, _untrusted_host)
+    init_error_pages(app)  # issue 16: pages that need no database, and the 503 of an outage
+    app.after_request(readiness.alert_on_rate_limit_fallback)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(can=_can_current, current_locale=lambda: str(get_locale()))
     app.jinja_env.globals["mfa_required_for"] = policy.mfa_required
@@ -106,7 +95,8 @@ def _refuse_nul_characters():
 
 def _mfa_gate():
     """A user who must use MFA but has not enrolled yet may only enrol (or leave)."""
-    if not current_user.is_authenticated or request.endpoint in MFA_GATE_OPEN:
+    # The endpoint first: static files and the health checks never load the user (a query).
+    if request.endpoint in MFA_GATE_OPEN or not current_user.is_authenticated:
         return None
     if current_user.mfa_enabled or not policy.mfa_required(current_user):
         return None
@@ -133,41 +123,3 @@ def safe_next(target: str | None, default: str = "web.index") -> str:
         ):
             return target
     return url_for(default)
-
-
-def _register_error_pages(app: Flask) -> None:
-    def render_error(code: int, template: str = "errors/error.html"):
-        def handler(error):
-            db.session.rollback()
-            _audit_denial()
-            return render_template(template, code=code, error=error), code
-
-        return handler
-
-    for code in (400, 403, 404, 405, 413, 429, 500):
-        app.register_error_handler(code, render_error(code))
-    app.register_error_handler(CSRFError, render_error(400, "errors/csrf.html"))
-    # A write over a row someone changed meanwhile (db_types.Versioned), outside the edit forms
-    # that show the conflict themselves: nothing was saved, and the page says so.
-    app.register_error_handler(StaleDataError, render_error(409))
-
-
-def _audit_denial() -> None:
-    """Record a refusal by the policy in its own transaction (the request's was rolled back)."""
-    denied = g.pop("access_denied", None)
-    if denied is None or not current_user.is_authenticated:
-        return
-    target_type, target_id = denied["target"] or (None, None)
-    audit.record(
-        "access.denied",
-        actor=current_user,
-        result="denied",
-        target_type=target_type,
-        target_id=target_id,
-        details={
-            "action": denied["action"],
-            "status": denied["status"],
-            "path": request.path[:200],
-        },
-    )
-    db.session.commit()

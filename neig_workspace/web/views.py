@@ -1,15 +1,15 @@
-"""Home page, language choice and a health check."""
+"""Home page, language choice, and the health and readiness checks."""
 
 from flask import Blueprint, current_app, redirect, render_template, request, session
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from ..access.policy import visible_organisations
 from ..directory import dashboard
 from ..extensions import db
 from ..meetings.service import upcoming_meetings
 from ..organisations.models import Membership, Organisation
-from . import safe_next
+from . import readiness, safe_next
 
 bp = Blueprint("web", __name__)
 
@@ -59,6 +59,15 @@ def set_language():
 
 @bp.get("/health")
 def health():
-    """Liveness and database check for the load balancer."""
-    db.session.execute(text("SELECT 1"))
+    """Liveness: the process answers. It needs nothing else, so an outage of the database does
+    not make a load balancer restart every worker."""
     return {"status": "ok"}
+
+
+@bp.get("/ready")
+def ready():
+    """Readiness for the load balancer: 200 when the database, Redis and clamd (where configured)
+    answer and uploads can be stored, else 503 naming what is unavailable."""
+    checks = readiness.check_all()
+    ok = "unavailable" not in checks.values()
+    return {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503

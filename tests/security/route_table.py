@@ -334,6 +334,8 @@ ROUTES: dict[tuple[str, str], Row] = {
     # (endpoint, method)                          url                                            anon   member org_ad secr   p.adm
     ("web.index", "GET"):                       R("/",                                           200,   200,   200,   200,   200),
     ("web.health", "GET"):                      R("/health",                                     200,   200,   200,   200,   200),
+    # Readiness for load balancers (issue 16): the same for everyone, names no data.
+    ("web.ready", "GET"):                       R("/ready",                                      200,   200,   200,   200,   200),
     ("web.set_language", "POST"):               R("/taal",                                       302,   302,   302,   302,   302, data=_language),
     # Logged in, the login page sends you home.
     ("accounts.login", "GET"):                  R("/inloggen",                                   200,   302,   302,   302,   302),

@@ -1,0 +1,159 @@
+"""The database connection: timeouts so that an outage answers within seconds instead of hanging
+a worker, SQLite as a real embedded database, and what counts as an outage.
+
+- PostgreSQL: a connect timeout, a statement and a lock timeout set on every connection, and a
+  deadline on the client's side for a server that stops answering altogether (a hung host, a
+  network that swallows packets), where the server's own timeouts never fire.
+- SQLite: WAL (concurrent readers), a busy timeout, and `BEGIN IMMEDIATE` for the app's units of
+  work, so two requests never both read and then both try to write: in WAL mode the second
+  would fail at once with "database is locked", whatever the busy timeout.
+"""
+
+import contextvars
+import sqlite3
+from contextlib import contextmanager
+
+import click
+import psycopg
+from flask import has_request_context
+from psycopg.errors import _WaitTimeout  # psycopg's own signal that `wait(timeout=)` expired
+from sqlalchemy import event, exc
+from sqlalchemy.engine import Engine, make_url
+
+#: Seconds the client waits beyond the server's statement timeout before it gives up on it.
+CLIENT_GRACE_SECONDS = 1.0
+
+_reading_only = contextvars.ContextVar("neig_reading_only", default=False)
+
+
+def engine_options(config) -> dict:
+    """SQLALCHEMY_ENGINE_OPTIONS with the timeouts of the configuration added."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("pool_pre_ping", True)
+    connect_args = dict(options.get("connect_args") or {})
+    backend = make_url(config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()
+    if backend == "postgresql":
+        connect_args.setdefault("connect_timeout", config["DATABASE_CONNECT_TIMEOUT"])
+        settings = (
+            f"-c statement_timeout={config['DATABASE_STATEMENT_TIMEOUT_MS']}"
+            f" -c lock_timeout={config['DATABASE_LOCK_TIMEOUT_MS']}"
+        )
+        connect_args["options"] = " ".join(filter(None, [connect_args.get("options"), settings]))
+    elif backend == "sqlite":
+        # How long a unit of work waits for its turn to write (sqlite3_busy_timeout).
+        connect_args.setdefault("timeout", config["DATABASE_LOCK_TIMEOUT_MS"] / 1000)
+    options["connect_args"] = connect_args
+    return options
+
+
+def watch_engine(engine: Engine, config) -> None:
+    """Give PostgreSQL connections a client-side deadline of the statement timeout plus a grace."""
+    statement_ms = config["DATABASE_STATEMENT_TIMEOUT_MS"]
+    if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
+        return
+    deadline = statement_ms / 1000 + CLIENT_GRACE_SECONDS if statement_ms else None
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(dialect, connection_record, cargs, cparams):
+        connection = DeadlineConnection.connect(*cargs, **cparams)
+        connection.deadline = deadline
+        return connection
+
+
+class DeadlineConnection(psycopg.Connection):
+    """A psycopg connection that stops waiting for a server that does not answer."""
+
+    #: Seconds one round trip may take; None waits for ever (psycopg's own behaviour).
+    deadline: float | None = None
+
+    def wait(self, gen, interval: float = 0.1, timeout: float | None = None):
+        if timeout is not None or self.deadline is None:
+            return super().wait(gen, interval=interval, timeout=timeout)
+        try:
+            return super().wait(gen, interval=interval, timeout=self.deadline)
+        except _WaitTimeout as error:
+            # Halfway through a round trip the connection's state is unknown: never reuse it.
+            # A closed connection makes SQLAlchemy invalidate it and the pool drop it.
+            self.close()
+            raise psycopg.OperationalError(
+                f"the database did not answer within {self.deadline:g} seconds"
+            ) from error
+
+
+@contextmanager
+def without_timeouts(connection):
+    """For long work that is no request (migrations): no statement or lock timeout, no deadline,
+    for this transaction on this connection."""
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+    connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
+    raw = connection.connection.dbapi_connection
+    saved = getattr(raw, "deadline", None)
+    if saved is not None:
+        raw.deadline = None
+    try:
+        yield
+    finally:
+        if saved is not None:
+            raw.deadline = saved
+
+
+@contextmanager
+def reading_only():
+    """A unit of work that only reads (verifying the audit chain, comparing a restore): on SQLite
+    its transaction begins deferred, so it does not hold up writers while it reads."""
+    token = _reading_only.set(True)
+    try:
+        yield
+    finally:
+        _reading_only.reset(token)
+
+
+def is_outage(error: BaseException) -> bool:
+    """The database cannot serve now (down, hung, timed out, locked), as opposed to a bug."""
+    if isinstance(error, exc.OperationalError | exc.TimeoutError):
+        return True
+    return isinstance(error, exc.DBAPIError) and error.connection_invalidated
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """Foreign keys on, WAL for concurrent readers; pysqlite's own transaction handling off;
+    the function the audit log's append-only trigger asks (migration 0016)."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    from .audit.service import RETENTION_FLAG
+
+    # Let SQLAlchemy emit BEGIN itself, so SAVEPOINTs and transactional DDL behave.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+    # Only audit.service.prune sets the flag; a connection without this function (the sqlite3
+    # shell) cannot delete audit rows at all.
+    info = connection_record.info if connection_record is not None else {}
+    dbapi_connection.create_function(
+        "neig_audit_retention", 0, lambda: 1 if info.get(RETENTION_FLAG) else 0
+    )
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    """A request or a command takes SQLite's write lock when its transaction begins (waiting up
+    to the busy timeout for its turn), so a write after a read never finds its snapshot stale.
+    Other connections (a test's look from outside, `reading_only()`) begin deferred and read
+    beside the writer. A SAVEPOINT inside a transaction is no begin and never gets here."""
+    if conn.dialect.name != "sqlite":
+        return
+    immediate = (has_request_context() or _in_command()) and not _reading_only.get()
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _in_command() -> bool:
+    """A `flask …` command, except the interactive shell: a transaction left open at its prompt
+    would hold the write lock, and every request would wait for it."""
+    context = click.get_current_context(silent=True)
+    return context is not None and context.info_name != "shell"
