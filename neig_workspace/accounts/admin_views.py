@@ -7,7 +7,7 @@ from sqlalchemy import or_, select
 
 from ..access.policy import load_or_404, require, visible_organisations, visible_users
 from ..access.roles import OrgRole
-from ..errors import ServiceError
+from ..errors import ServiceError, roll_back_refusal
 from ..extensions import db
 from ..forms import REFUSED, run_use_case
 from ..integers import form_int, query_int
@@ -187,7 +187,7 @@ def add_membership(user_id):
     try:
         org_service.add_member(org, user, OrgRole(role), actor=current_user)
     except ServiceError as error:
-        db.session.rollback()
+        roll_back_refusal(error)
         flash(error.message, "error")
     else:
         db.session.commit()
