@@ -94,6 +94,39 @@ def _is_platform_admin(user) -> bool:
 # secretariat, or an organisation admin, is given access by someone else.
 
 
+def holds_content(account) -> bool:
+    """Does the account hold a membership or a grant to the user (a way to content)?"""
+    memberships = select(Membership.id).where(Membership.user_id == account.id)
+    grants = select(SpaceGrant.id).where(
+        SpaceGrant.principal_type == PrincipalType.USER, SpaceGrant.user_id == account.id
+    )
+    return bool(db.session.scalar(select(exists(memberships) | exists(grants))))
+
+
+def refuse_promotion(account, *, actor) -> None:
+    """An account that holds content does not become a platform admin: the admin would hold it.
+    (The other way round from the rule: the same promise, kept from both sides.)"""
+    from flask_babel import gettext
+
+    if account.is_platform_admin or not holds_content(account):
+        return
+    raise SeparationRefused(
+        gettext(
+            "Dit account is lid van een organisatie of heeft toegang tot een werkruimte, en kan "
+            "daarom geen platformbeheerder worden. Een platformbeheerder gebruikt een tweede "
+            "account, zonder toegang tot inhoud."
+        ),
+        "platform_admin",
+        action="user.promote",
+        reason="holds_content",
+        actor_id=actor.id if actor is not None else None,
+        account_id=account.id,
+        target_type="user",
+        target_id=account.id,
+        space_id=None,
+    )
+
+
 def platform_admin_members(organisation_id: int) -> list[User]:
     """Platform-admin accounts that are members of the organisation (none, under the rule)."""
     return list(

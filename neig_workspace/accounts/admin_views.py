@@ -126,12 +126,17 @@ def update_roles(user_id):
     user = load_or_404(User, user_id, "user.manage")
     form = GlobalRolesForm()
     if form.validate_on_submit():
-        service.set_global_roles(
-            user,
-            platform_admin=form.platform_admin.data,
-            secretariat=form.secretariat.data,
-            actor=current_user,
-        )
+        try:
+            service.set_global_roles(
+                user,
+                platform_admin=form.platform_admin.data,
+                secretariat=form.secretariat.data,
+                actor=current_user,
+            )
+        except ServiceError as error:  # an account that holds content stays no admin
+            roll_back_refusal(error)
+            flash(error.message, "error")
+            return redirect(url_for(".show", user_id=user.id))
         db.session.commit()
         flash(_("De rollen van %(name)s zijn opgeslagen.", name=user.name), "success")
     return redirect(url_for(".show", user_id=user.id))

@@ -567,6 +567,8 @@ def _expire_password_resets(user: User) -> None:
 
 
 def set_global_roles(user: User, *, platform_admin: bool, secretariat: bool, actor: User) -> None:
+    if platform_admin:
+        policy.refuse_promotion(user, actor=actor)
     before = {"platform_admin": user.is_platform_admin, "secretariat": user.is_secretariat}
     user.is_platform_admin = platform_admin
     user.is_secretariat = secretariat
