@@ -507,6 +507,7 @@ def add_user(case: Case, user: User, role: SpaceRole, *, actor) -> None:
         target_id=case.id,
         space_id=case.space_id,
         field="user_id",
+        self_allowed=True,  # add_grant below refuses more than one holds already
     )
     member_orgs = {m.organisation_id for m in user.memberships}
     if not user.active or not member_orgs & {co.organisation_id for co in case.organisations}:
