@@ -10,8 +10,8 @@ these routes (403/404), and its own self-invitation from before the rule is not 
 An organisation admin invites no one to their own address (422), but restates a role they hold
 already (302); their own organisation takes part in the case already (422, that form changes no
 role). A member accepts an invitation someone else sent them (302): that is the normal
-way in. The case manager cannot bring in the VNG while a platform admin is still its member
-(data from before the rule, named by check-deploy).
+way in. The case manager cannot bring in the VNG while a platform admin is still its member, and the
+platform admin cannot grant the VNG a space (data from before the rule, named by check-deploy).
 
 Rows are keyed (endpoint, method, what is tried); `{me.…}` in a URL is the viewer's own account:
 its id, its invitation and its application (planted below).
@@ -89,6 +89,10 @@ def _case_vng(c):
     return {"organisation_id": c.personas.orgs["vng"], "role": "10"}
 
 
+def _grant_admin_org(c):
+    return {"principal": f"org:{c.personas.orgs['vng']}", "email": "", "role": "10"}
+
+
 def _roles_me(c):
     return {"platform_admin": "y", "secretariat": "y"}
 
@@ -105,6 +109,7 @@ ROWS = {
     ("accounts.accept_invitation", "POST", "self"):   S("/uitnodiging/{me.invitation}",                  LOGIN, 302,   403,   403,   403, audited=("org_admin", "secretariat", "platform_admin")),
     ("spaces.add_grant", "POST", "self"):             S("/werkruimtes/{c.space_target}/leden",           LOGIN, 403,   403,   404,   422, data=_grant_me, audited=ADMINS),
     ("spaces.add_grant", "POST", "self-own-space"):   S("/werkruimtes/{c.space}/leden",                  LOGIN, 403,   302,   404,   422, data=_grant_me_manager, audited=ADMINS),
+    ("spaces.add_grant", "POST", "admin-org"):        S("/werkruimtes/{c.space_target}/leden",           LOGIN, 403,   403,   404,   422, data=_grant_admin_org, audited=ADMINS),
     ("cases.add_case_user", "POST", "self"):          S(CASE + "/deelnemers/personen",                   LOGIN, 403,   302,   404,   404, data=_case_me),
     ("cases.add_participant", "POST", "self-org"):    S(CASE + "/deelnemers",                            LOGIN, 403,   422,   404,   404, data=_case_my_organisation),
     ("cases.add_participant", "POST", "admin-org"):   S(CASE + "/deelnemers",                            LOGIN, 403,   422,   404,   404, data=_case_vng, audited=("org_admin",)),

@@ -430,3 +430,25 @@ def test_approving_an_application_with_an_admins_address_invites_nobody(app, per
         )
     assert not [m for m in outbox() if m["To"] == admin.email and "Uitnodiging" in m["Subject"]]
     assert_refused(app, action="invitation.create", actor_id=admin.id, account_id=admin.id)
+
+
+def test_an_organisation_with_a_platform_admin_member_is_granted_no_space(app, personas):
+    """Granting the VNG (the persona admin is still its member) would give the admin the
+    space: refused like a grant to the admin."""
+    ids = _triangle(app, personas)
+    with app.app_context():
+        space = db.session.get(Space, ids["space"])
+        vng = db.session.get(Organisation, personas.orgs["vng"])
+        manager = db.session.get(User, personas.org_admin_a.id)
+        refused = _refused(
+            lambda: spaces.add_grant(
+                space, PrincipalType.ORGANISATION, SpaceRole.VIEWER, organisation=vng, actor=manager
+            )
+        )
+        assert ADMIN_REFUSAL in refused.message
+    assert_refused(
+        app,
+        action="grant.create",
+        actor_id=personas.org_admin_a.id,
+        account_id=personas.platform_admin.id,
+    )
