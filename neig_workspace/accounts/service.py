@@ -401,9 +401,6 @@ def invite(email: str, organisation: Organisation, role: OrgRole, *, actor: User
         target_id=organisation.id,
         field="email",
     )
-    if actor is not None and normalise_email(actor.email) == email:
-        # Not even an address that has no account yet: an invitation to oneself is refused.
-        policy.refuse_content_to(actor, action="invitation.create", actor=actor, field="email")
     if existing is not None and existing.membership_in(organisation.id) is not None:
         raise ServiceError(_("Deze persoon is al lid van deze organisatie."), "email")
     token, token_hash = new_token()
