@@ -452,3 +452,19 @@ def test_an_organisation_with_a_platform_admin_member_is_granted_no_space(app, p
         actor_id=personas.org_admin_a.id,
         account_id=personas.platform_admin.id,
     )
+
+
+def test_the_refusal_reads_in_english_for_an_english_account(app, client, personas):
+    with app.app_context():
+        db.session.get(User, personas.platform_admin.id).locale = "en"
+        db.session.commit()
+    login_as(app, client, personas.platform_admin)
+    response = post_form(
+        client,
+        f"/organisaties/{personas.orgs['gemeente_a']}/uitnodigen",
+        {"email": personas.platform_admin.email, "role": "member"},
+    )
+    assert response.status_code == 422
+    page = text(response)
+    assert "A platform administrator's account cannot be given access to content" in page
+    assert "uses a second account" in page
