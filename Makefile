@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app wsgi
 TRANSLATIONS := neig_workspace/translations
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
 
-.PHONY: install node-deps run test test-clock test-sqlite test-postgresql test-postgresql-matrix test-postgresql-rest lint format check translations extract-messages bench clean
+.PHONY: install node-deps run test test-clock test-sqlite test-postgresql test-postgresql-matrix test-postgresql-rest test-separation-long lint format check translations extract-messages bench clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -97,6 +97,14 @@ test-postgresql-matrix: install translations node-deps
 
 test-postgresql-rest: install translations node-deps
 	NEIG_TEST_DB=postgresql $(BIN)/pytest --db=postgresql $(addprefix --ignore=,$(PG_MATRIX))
+
+# The separation-of-duties state machine at 20,000 steps (the suite runs 2,000), by hand;
+# SEPARATION_STEPS=n picks another number, DB=postgresql the other database.
+SEPARATION_STEPS ?= 20000
+DB ?= sqlite
+test-separation-long: install translations
+	NEIG_TEST_DB=$(DB) NEIG_SEPARATION_STEPS=$(SEPARATION_STEPS) $(BIN)/pytest --db=$(DB) \
+	  -p no:cacheprovider tests/security/test_separation_machine.py
 
 bench: install translations
 	$(BIN)/python -m bench.run

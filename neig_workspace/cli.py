@@ -110,10 +110,11 @@ def audit_checkpoint() -> None:
 
 @neig.command("check-deploy")
 def check_deploy() -> None:
-    """Refuse to pass with a configuration unfit for production."""
-    from .web.deploy import deploy_problems
+    """Refuse to pass with a configuration unfit for production, or with platform admins who
+    still hold a membership or a grant (data from before the separation-of-duties rule)."""
+    from .web.deploy import data_problems, deploy_problems
 
-    problems = deploy_problems(current_app)
+    problems = deploy_problems(current_app) + data_problems()
     if not problems:
         click.echo("Deployment check passed.")
         return

@@ -46,10 +46,18 @@ DEMO_USERS = [
     (
         "beheerder@vng.example",
         "Sanne de Vries",
+        None,  # a platform admin is a member of no organisation: no content (DESIGN.md)
+        None,
+        {"platform_admin"},
+        "platform admin, no organisation and no content - asks for MFA enrolment at first login",
+    ),
+    (
+        "s.devries@vng.example",
+        "Sanne de Vries",
         "VNG",
         OrgRole.ORG_ADMIN,
-        {"platform_admin"},
-        "platform admin (VNG) - asks for MFA enrolment at first login",
+        set(),
+        "organisation admin, VNG: the platform admin's second account, for VNG's own work",
     ),
     (
         "secretariaat@ote.example",
@@ -148,7 +156,8 @@ def load_demo_network() -> None:
             is_secretariat="secretariat" in global_roles,
         )
         db.session.add(user)
-        db.session.add(Membership(user=user, organisation=organisations[org_name], role=role))
+        if org_name is not None:
+            db.session.add(Membership(user=user, organisation=organisations[org_name], role=role))
     db.session.flush()
     for org in organisations.values():
         create_organisation_space(org, actor=None)

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Email, Length
 
-from .errors import ServiceError
+from .errors import ServiceError, roll_back_refusal
 
 
 class ActionForm(FlaskForm):
@@ -82,7 +82,7 @@ def run_use_case(form, call, *, success=None):
     try:
         result = call()
     except ServiceError as error:
-        db.session.rollback()
+        roll_back_refusal(error)
         for each in getattr(error, "errors", None) or [error]:  # a refusal may name several
             form_error(form, each)
         return REFUSED

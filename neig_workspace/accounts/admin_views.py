@@ -7,7 +7,7 @@ from sqlalchemy import or_, select
 
 from ..access.policy import load_or_404, require, visible_organisations, visible_users
 from ..access.roles import OrgRole
-from ..errors import ServiceError
+from ..errors import ServiceError, roll_back_refusal
 from ..extensions import db
 from ..forms import REFUSED, run_use_case
 from ..integers import form_int, query_int
@@ -126,12 +126,17 @@ def update_roles(user_id):
     user = load_or_404(User, user_id, "user.manage")
     form = GlobalRolesForm()
     if form.validate_on_submit():
-        service.set_global_roles(
-            user,
-            platform_admin=form.platform_admin.data,
-            secretariat=form.secretariat.data,
-            actor=current_user,
-        )
+        try:
+            service.set_global_roles(
+                user,
+                platform_admin=form.platform_admin.data,
+                secretariat=form.secretariat.data,
+                actor=current_user,
+            )
+        except ServiceError as error:  # an account that holds content stays no admin
+            roll_back_refusal(error)
+            flash(error.message, "error")
+            return redirect(url_for(".show", user_id=user.id))
         db.session.commit()
         flash(_("De rollen van %(name)s zijn opgeslagen.", name=user.name), "success")
     return redirect(url_for(".show", user_id=user.id))
@@ -187,7 +192,7 @@ def add_membership(user_id):
     try:
         org_service.add_member(org, user, OrgRole(role), actor=current_user)
     except ServiceError as error:
-        db.session.rollback()
+        roll_back_refusal(error)
         flash(error.message, "error")
     else:
         db.session.commit()

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from .. import mail
+from ..access import policy
 from ..access.policy import mfa_required
 from ..access.roles import OrgRole
 from ..audit import service as audit
@@ -392,6 +393,14 @@ def invite(email: str, organisation: Organisation, role: OrgRole, *, actor: User
     if not organisation.active:
         raise ServiceError(_("Deze organisatie is niet actief."), "organisation")
     existing = find_user_by_email(email)
+    policy.refuse_content_to(
+        existing,
+        action="invitation.create",
+        actor=actor,
+        target_type="organisation",
+        target_id=organisation.id,
+        field="email",
+    )
     if existing is not None and existing.membership_in(organisation.id) is not None:
         raise ServiceError(_("Deze persoon is al lid van deze organisatie."), "email")
     token, token_hash = new_token()
@@ -456,6 +465,17 @@ def accept_invitation_existing_user(invitation: Invitation, user: User) -> None:
 
 
 def _join(invitation: Invitation, user: User) -> None:
+    # The invitee accepts for themselves; but an invitation they once sent themselves (before
+    # that was refused) gives nothing, and a platform-admin account joins nothing, even when it
+    # became an admin after the invitation was sent.
+    policy.refuse_content_to(
+        user,
+        action="invitation.accept",
+        actor=user,
+        target_type="invitation",
+        target_id=invitation.id,
+        self_allowed=invitation.invited_by_id != user.id,
+    )
     if user.membership_in(invitation.organisation_id) is None:
         membership = Membership(
             user=user, organisation=invitation.organisation, role=invitation.role
@@ -544,6 +564,8 @@ def _expire_password_resets(user: User) -> None:
 
 
 def set_global_roles(user: User, *, platform_admin: bool, secretariat: bool, actor: User) -> None:
+    if platform_admin:
+        policy.refuse_promotion(user, actor=actor)
     before = {"platform_admin": user.is_platform_admin, "secretariat": user.is_secretariat}
     user.is_platform_admin = platform_admin
     user.is_secretariat = secretariat

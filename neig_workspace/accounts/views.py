@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 
 from .. import extensions
 from ..access.policy import mfa_required
-from ..errors import ServiceError
+from ..errors import ServiceError, roll_back_refusal
 from ..extensions import db, limiter
 from ..forms import REFUSED, ActionForm, form_error, run_use_case
 from ..sso import MFA_BY_PROVIDER_KEY
@@ -360,7 +360,14 @@ def _accept_as_existing(invitation, existing: User):
             ), 403
         return redirect(url_for(".login", next=request.path))
     if request.method == "POST":  # CSRFProtect has checked the token
-        service.accept_invitation_existing_user(invitation, existing)
+        try:
+            service.accept_invitation_existing_user(invitation, existing)
+        except ServiceError as error:  # a platform-admin account joins nothing (audited)
+            roll_back_refusal(error)
+            flash(error.message, "error")
+            return render_template(
+                "accounts/accept_invitation_existing.html", invitation=invitation
+            ), 403
         db.session.commit()
         flash(_("U bent nu lid van %(org)s.", org=invitation.organisation.name), "success")
         return redirect(url_for("web.index"))

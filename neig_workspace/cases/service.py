@@ -193,6 +193,7 @@ def create_case(
     on_behalf_of: Organisation | None = None,
 ) -> Case:
     """Open a case in a case space of its own, with the creator as case manager."""
+    policy.refuse_content_to(actor, action="case.create", actor=actor, self_allowed=True)
     _check_creator(actor, municipality, on_behalf_of)
     postcode4 = (postcode4 or "").strip()
     _check_fields(
@@ -240,7 +241,9 @@ def create_case(
         space_id=space.id,
         details={"reference": reference, "municipality": municipality.id},
     )
-    spaces.add_grant(space, PrincipalType.USER, SpaceRole.MANAGER, user=actor, actor=actor)
+    spaces.add_grant(
+        space, PrincipalType.USER, SpaceRole.MANAGER, user=actor, actor=actor, creator=True
+    )
     creator_org = on_behalf_of or actor.primary_organisation
     wanted = {p.organisation.id: p for p in participants}
     wanted.setdefault(creator_org.id, Participant(creator_org, SpaceRole.CONTRIBUTOR, True, True))
@@ -357,6 +360,18 @@ def add_participant(case: Case, participant: Participant, *, actor, announce: bo
     org = participant.organisation
     if not org.active:
         raise ServiceError(_("Deze organisatie is niet actief."), "organisation_id")
+    # A platform-admin account that still holds a membership (from before the rule; `flask
+    # neig check-deploy` names it) would read the case through its organisation.
+    for admin in policy.platform_admin_members(org.id):
+        policy.refuse_content_to(
+            admin,
+            action="case.participant_add",
+            actor=actor,
+            target_type="case",
+            target_id=case.id,
+            space_id=case.space_id,
+            field="organisation_id",
+        )
     if participant.core and org.type not in CORE_TYPES:
         raise ServiceError(
             _(
@@ -484,6 +499,16 @@ def _orphaned_person_grants(case: Case, organisation_id: int) -> list[SpaceGrant
 
 def add_user(case: Case, user: User, role: SpaceRole, *, actor) -> None:
     """A named person takes part; their organisation must take part too (core or not)."""
+    policy.refuse_content_to(
+        user,
+        action="case.user_add",
+        actor=actor,
+        target_type="case",
+        target_id=case.id,
+        space_id=case.space_id,
+        field="user_id",
+        self_allowed=True,  # add_grant below refuses more than one holds already
+    )
     member_orgs = {m.organisation_id for m in user.memberships}
     if not user.active or not member_orgs & {co.organisation_id for co in case.organisations}:
         raise ServiceError(

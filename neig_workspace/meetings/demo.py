@@ -47,7 +47,7 @@ def _meeting(space, organiser, title, kind, days, hours, **details):
 def load_demo(organisations: dict) -> None:
     """Add the demo meetings; the caller commits."""
     space = db.session.scalar(select(Space).where(Space.name == "Kennisbank"))
-    organiser = db.session.scalar(select(User).where(User.email == "beheerder@vng.example"))
+    organiser = db.session.scalar(select(User).where(User.email == "s.devries@vng.example"))
     if space is None or organiser is None:
         return
     _meeting(

@@ -6,6 +6,7 @@ import unicodedata
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from ..access import policy
 from ..access.roles import OrgRole
 from ..accounts.models import User
 from ..audit import service as audit
@@ -102,6 +103,14 @@ def set_organisation_active(org: Organisation, active: bool, *, actor) -> None:
 
 
 def add_member(org: Organisation, user, role: OrgRole, *, actor) -> Membership:
+    policy.refuse_content_to(
+        user,
+        action="membership.create",
+        actor=actor,
+        target_type="organisation",
+        target_id=org.id,
+        field="user",
+    )
     if user.membership_in(org.id) is not None:
         raise ServiceError(_("Deze persoon is al lid van deze organisatie."), "user")
     membership = Membership(user=user, organisation=org, role=role)

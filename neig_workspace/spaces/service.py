@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import case, distinct, func, select
 
+from ..access import policy
 from ..access.roles import SpaceRole
 from ..accounts.models import User
 from ..audit import service as audit
@@ -126,8 +127,37 @@ def add_grant(
     user=None,
     organisation=None,
     actor,
+    creator: bool = False,
 ) -> SpaceGrant:
-    """Grant a role, or change the role of an existing grant for the same principal."""
+    """Grant a role, or change the role of an existing grant for the same principal.
+
+    A grant to a person never reaches a platform-admin account, and nobody grants themselves
+    more than they hold already (but a case's creator, `creator`, who manages it)."""
+    if principal_type == PrincipalType.USER:
+        held = policy.space_role(user, space) if actor is not None and user is not None else None
+        policy.refuse_content_to(
+            user,
+            action="grant.create",
+            actor=actor,
+            target_type="space",
+            target_id=space.id,
+            space_id=space.id,
+            field="email",
+            self_allowed=creator or (held is not None and held >= role),
+        )
+    elif organisation is not None:
+        # A platform-admin account that still holds a membership (from before the rule; `flask
+        # neig check-deploy` names it) would read the space through its organisation.
+        for admin in policy.platform_admin_members(organisation.id):
+            policy.refuse_content_to(
+                admin,
+                action="grant.create",
+                actor=actor,
+                target_type="space",
+                target_id=space.id,
+                space_id=space.id,
+                field="principal",
+            )
     user_clause = SpaceGrant.user_id == user.id if user else SpaceGrant.user_id.is_(None)
     org_clause = (
         SpaceGrant.organisation_id == organisation.id

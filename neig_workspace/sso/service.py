@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
+from ..access import policy
 from ..access.policy import mfa_required
 from ..access.roles import OrgRole
 from ..accounts import mfa
@@ -296,6 +297,14 @@ def _messages() -> dict[str, tuple[int, str]]:
                 "die niet gevraagd. Neem contact op met de beheerder van uw organisatie."
             ),
         ),
+        "platform_admin": (
+            403,
+            _(
+                "Een account van een platformbeheerder kan niet via de inlogdienst van een "
+                "organisatie lid worden en krijgt geen toegang tot inhoud. Wie het platform "
+                "beheert en ook voor een partner werkt, gebruikt daarvoor een tweede account."
+            ),
+        ),
         "invalid": (400, invalid),
     }
 
@@ -346,6 +355,19 @@ def record_refusal(refused: SsoRefused) -> None:
         target_id=refused.provider_id,
         details=details,
     )
+    if refused.reason == "platform_admin":  # the separation of duties logs its refusals alike
+        audit.record(
+            "separation.refused",
+            actor=actor,
+            result="denied",
+            target_type="organisation",
+            target_id=refused.organisation_id,
+            details={
+                "action": "sso.provision",
+                "reason": "platform_admin",
+                "account_id": refused.user_id,
+            },
+        )
 
 
 def record_refused_password(email: str, *, provider: IdentityProvider) -> None:
@@ -534,6 +556,10 @@ def _account_for(email: str, claims: dict, provider: IdentityProvider) -> tuple[
         raise SsoRefused("user_inactive", provider=provider, user=user, email=email)
     if user is not None and user.membership_in(organisation.id) is not None:
         return user, "member"
+    if user is not None and not policy.may_receive_content(user):
+        # A platform-admin account is never provisioned into an organisation (separation of
+        # duties): not by a pending invitation, not by the provider's account creation.
+        raise SsoRefused("platform_admin", provider=provider, user=user, email=email)
     invitation = _open_invitation(email, organisation)
     if invitation is None and not provider.allow_account_creation:
         raise SsoRefused("no_account", provider=provider, user=user, email=email)

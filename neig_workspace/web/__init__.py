@@ -47,6 +47,7 @@ def init_web(app: Flask) -> None:
     app.register_error_handler(SecurityError, _untrusted_host)
     init_error_pages(app)  # issue 16: pages that need no database, and the 503 of an outage
     app.after_request(readiness.alert_on_rate_limit_fallback)
+    app.after_request(policy.audit_separation_refusals)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(can=_can_current, current_locale=lambda: str(get_locale()))
     app.jinja_env.globals["mfa_required_for"] = policy.mfa_required

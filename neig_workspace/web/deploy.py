@@ -84,3 +84,27 @@ def refuse_insecure_start(app: Flask) -> None:
         raise RuntimeError(
             "Refusing to start in production without EXTERNAL_URL (https://the-site's-address)."
         )
+
+
+def data_problems() -> list[str]:
+    """What the data says (`flask neig check-deploy`, not the start-up check): platform-admin
+    accounts that still hold content from before the separation-of-duties rule. Each is named;
+    its memberships and grants are to be removed (or the admin role taken away), and partner
+    work done with a second account."""
+    from sqlalchemy import exc
+
+    from ..access import policy
+
+    try:
+        holding = policy.platform_admins_holding_content()
+    except exc.SQLAlchemyError as error:
+        return [
+            "The database does not answer, so platform admins holding content were not "
+            f"checked ({type(error).__name__})."
+        ]
+    return [
+        f"Platform admin {user.email} holds {memberships} membership(s) and {grants} grant(s) "
+        "to the user: a platform-admin account holds no content (separation of duties). Remove "
+        "them, or take the admin role away; partner work is done with a second account."
+        for user, memberships, grants in holding
+    ]

@@ -150,6 +150,25 @@ def test_global_roles_are_changed_and_audited(app, personas):
     assert response.status_code == 302
     changed = user(app, personas.member_a.id)
     assert changed.is_secretariat and not changed.is_platform_admin
+    # A member of an organisation does not become a platform admin: the admin would hold its
+    # content (separation of duties). Refused, in Dutch, and audited.
+    response = post_form(
+        client, f"{path}/rollen", {"platform_admin": "y", "secretariat": "y"}, token_from=path
+    )
+    assert "kan daarom geen platformbeheerder worden" in html.unescape(
+        client.get(response.location).get_data(as_text=True)
+    )
+    assert not user(app, personas.member_a.id).is_platform_admin
+    (refused,) = events(app, "separation.refused")
+    assert refused.details["reason"] == "holds_content"
+    assert refused.actor_id == personas.platform_admin.id
+    assert refused.target_id == str(personas.member_a.id)
+    # Once the account holds nothing (its membership ended), it can be made an admin.
+    with db_ctx(app) as session:
+        session.execute(
+            Membership.__table__.delete().where(Membership.user_id == personas.member_a.id)
+        )
+        session.commit()
     post_form(
         client, f"{path}/rollen", {"platform_admin": "y", "secretariat": "y"}, token_from=path
     )

@@ -554,6 +554,12 @@ NETWORK_PARTS = (routes_applications, routes_knowledge, routes_meetings, routes_
 for _part in NETWORK_PARTS:
     ROUTES.update(_part.ROWS)
 
+# separation of duties (issue 15): the routes that give access, tried by each persona for their
+# own account; keyed (endpoint, method, what is tried), run by test_own_account_per_persona.
+from tests.security import routes_self  # noqa: E402 - it uses R, Row and LOGIN above
+
+SELF_ROUTES = routes_self.ROWS
+
 
 # --- the objects the URLs point at, planted once per module --------------------------------------
 
@@ -653,6 +659,7 @@ def build_context(app, personas, viewer: str | None = None) -> Context:
         ids.update(plant_case(personas, target))  # casework, issue #5
         for part in NETWORK_PARTS:  # the network, issue #8
             ids.update(part.plant(personas, target))
+        ids.update(routes_self.plant(personas, target))  # one's own account, issue 15
         db.session.commit()
     return Context(app=app, personas=personas, viewer=viewer, ids=ids)
 
@@ -910,11 +917,13 @@ class Cell:
     (`without_token()` and `with_foreign_token()` the same request with none, or with one of
     another session)."""
 
-    def __init__(self, app, world: Context, endpoint: str, method: str, column: str):
+    def __init__(
+        self, app, world: Context, endpoint: str, method: str, column: str, what: str = ""
+    ):
         from tests.helpers import login_as
 
         self.app, self.endpoint, self.method, self.column = app, endpoint, method, column
-        self.row = ROUTES[(endpoint, method)]
+        self.row = SELF_ROUTES[(endpoint, method, what)] if what else ROUTES[(endpoint, method)]
         self.viewer = PERSONA_OF.get(column)
         self.ctx = replace(world, viewer=self.viewer)
         self.client = app.test_client()
@@ -922,7 +931,7 @@ class Cell:
             login_as(app, self.client, world.personas[self.viewer])
         self.expected = self.row.other if column == "other" else self.row.expect[column]
         self.url = self.row.path(self.ctx)
-        self.label = f"{method} {endpoint} as {column}"
+        self.label = f"{method} {endpoint}{f' ({what})' if what else ''} as {column}"
         if method == "POST" and self.row.before is not None:
             self.client.get(self.row.before.format(c=self.ctx))
 

@@ -143,8 +143,18 @@ def production(app, **overrides):
     return create_app("production", **{**settings, **overrides})
 
 
+SHARED = {}
+
+
+@pytest.fixture(autouse=True)
+def _shared_database(test_db):
+    """check-deploy reads the database too: a production app reads the test's."""
+    SHARED["test_db"] = test_db
+
+
 def check_deploy(app):
-    result = app.test_cli_runner().invoke(args=["neig", "check-deploy"])
+    with SHARED["test_db"].shared_with(app):
+        result = app.test_cli_runner().invoke(args=["neig", "check-deploy"])
     return result.exit_code, result.output
 
 
@@ -260,3 +270,35 @@ def test_production_starts_and_serves_with_a_real_secret(app, personas):
             from neig_workspace.extensions import db
 
             db.engine.dispose()
+
+
+def test_check_deploy_names_platform_admins_who_still_hold_content(app, personas):
+    """Data from before the separation-of-duties rule: the persona admin is a member of the VNG;
+    a second admin holds a grant to the user. Both are named, and the check fails."""
+    from neig_workspace.access.roles import SpaceRole
+    from neig_workspace.accounts.models import User
+    from neig_workspace.extensions import db
+    from neig_workspace.spaces.models import PrincipalType, Space, SpaceGrant, SpaceKind
+
+    with app.app_context():
+        other = User(email="tweede.beheerder@example.nl", name="Tweede", is_platform_admin=True)
+        space = Space(kind=SpaceKind.RESTRICTED, name="Werkgroep")
+        db.session.add_all([other, space])
+        db.session.flush()
+        db.session.add(
+            SpaceGrant(
+                space=space, principal_type=PrincipalType.USER, role=SpaceRole.VIEWER, user=other
+            )
+        )
+        db.session.commit()
+    code, output = check_deploy(production(app))
+    assert code == 1
+    problems = [line for line in output.splitlines() if line.startswith("FAIL: ")]
+    assert problems == [
+        "FAIL: Platform admin platform.admin@example.nl holds 1 membership(s) and 0 grant(s) to "
+        "the user: a platform-admin account holds no content (separation of duties). Remove "
+        "them, or take the admin role away; partner work is done with a second account.",
+        "FAIL: Platform admin tweede.beheerder@example.nl holds 0 membership(s) and 1 grant(s) "
+        "to the user: a platform-admin account holds no content (separation of duties). Remove "
+        "them, or take the admin role away; partner work is done with a second account.",
+    ]

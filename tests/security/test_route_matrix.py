@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import select
 
 from neig_workspace.accounts.models import User
+from neig_workspace.audit.models import AuditEvent
 from tests.conftest import db_ctx
 
 from .headers import assert_no_inline_code, assert_sandboxed_preview, assert_security_headers
@@ -30,6 +31,7 @@ from .route_table import (
     LOGIN,
     OUT,
     ROUTES,
+    SELF_ROUTES,
     Cell,
     build_context,
     db_snapshot,
@@ -119,6 +121,44 @@ def test_route_answers_per_persona(app, world, endpoint, method, column):
     _assert_answer(response, cell.expected, cell.label)
     _assert_headers(response, cell)
     _assert_changed_only_what_may(app, cell, response, before, users_before)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "method", "what", "column"),
+    [
+        (endpoint, method, what, column)
+        for endpoint, method, what in SELF_ROUTES
+        for column in ("anonymous", "member", "org_admin", "secretariat", "platform_admin")
+    ],
+    ids=lambda value: str(value),
+)
+def test_own_account_per_persona(app, world, endpoint, method, what, column):
+    """The routes that give access, for the viewer's own account (routes_self.py): the answer,
+    the headers, CSRF; a refusal changes nothing but the audit log, and a refusal by the
+    separation of duties is audited as such."""
+    cell = Cell(app, world, endpoint, method, column, what)
+    before = _assert_refused_without_a_valid_token(app, cell)
+    refusals = _separation_refusals(app)
+
+    response = cell.send()
+
+    _assert_answer(response, cell.expected, cell.label)
+    _assert_headers(response, cell)
+    if cell.expected != 302:
+        after = db_snapshot(app, AUDIT)
+        changed = sorted(name for name in before if before[name] != after[name])
+        assert not changed, f"{cell.label} changed {changed}"
+    audited = _separation_refusals(app) - refusals
+    assert audited == (1 if column in cell.row.audited else 0), cell.label
+
+
+def _separation_refusals(app) -> int:
+    with db_ctx(app) as session:
+        return len(
+            session.scalars(
+                select(AuditEvent.id).where(AuditEvent.action == "separation.refused")
+            ).all()
+        )
 
 
 def _assert_answer(response, expected, label):
