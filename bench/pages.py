@@ -159,7 +159,7 @@ def pages(t: dict) -> list[tuple[str, str, str]]:
         ("plan dashboard", f"{plan}/dashboard", "named"),
         ("report", f"{plan}/rapportage", "named"),
         ("notification centre", "/meldingen", "named"),
-        ("knowledge base", "/kennisbank", "named"),
+        ("knowledge base", "/kennisbank/", "named"),
         ("admin users", "/beheer/gebruikers", "admin"),
         ("audit log", "/beheer/audit", "admin"),
     ]
