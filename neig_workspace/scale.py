@@ -55,8 +55,8 @@ from .spaces.models import Space, SpaceGrant, SpaceVisit
 from .timeutil import utcnow
 
 #: A base32 TOTP secret for the named user and the admin (a throw-away database's accounts).
-DEFAULT_TOTP_SECRET = "NEIGSCALEBENCHTOTPSECRETXYZ23456"  # noqa: S105
-DEFAULT_PASSWORD = "neig-schaal-meten-werkruimte-2026"  # noqa: S105
+DEFAULT_TOTP_SECRET = "NEIGSCALEBENCHTOTPSECRETXYZ23456"  # noqa: S105  # nosec B105 # refused in production, like the demo password
+DEFAULT_PASSWORD = "neig-schaal-meten-werkruimte-2026"  # noqa: S105  # nosec B105 # refused in production, like the demo password
 NAMED_EMAIL = "schaal@rotterdam.example"
 ADMIN_EMAIL = "beheer.schaal@vng.example"
 BATCH = 5000
@@ -182,7 +182,7 @@ def _fix_sequences(report: Report) -> None:
             continue
         db.session.execute(
             text(
-                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608  # nosec B608 # our own table names
                 f"(SELECT COALESCE(MAX(id), 1) FROM {table.name}))"
             )
         )
@@ -250,7 +250,7 @@ def seed_scale(
     """Write the whole network; the caller commits. Raises ScaleError on figures that do not
     fit together."""
     started = time.monotonic()
-    rng = random.Random(seed)  # noqa: S311 - test data, not a secret
+    rng = random.Random(seed)  # noqa: S311  # nosec B311 # test data, not a secret
     c = counts
     report = Report()
     ids = _Ids()
