@@ -10,13 +10,16 @@ count header and a bare Flask endpoint on the same gunicorn), logs in the named 
 and the platform admin (password and TOTP), then measures each page with wrk on loopback,
 interleaved with the bare endpoint: worker CPU ms per request (the workers' utime + stime from
 /proc), requests per second, p50, p95, the ratio to the bare endpoint and the SQL statements per
-request. A page that does not answer within gunicorn's 30 s is reported as timed out. Writes
-JSON to bench/results/ and flags pages more than 20% slower than in the previous run.
+request, and the CPU ms per request of the PostgreSQL processes serving the workers (the server
+runs on this machine). A page that does not answer within gunicorn's 30 s is reported as timed
+out. Writes JSON to bench/results/ and flags pages more than 20% slower than in the previous
+run that measured them.
 """
 
 import argparse
 import http.client
 import json
+import math
 import os
 import shutil
 import signal
@@ -236,8 +239,10 @@ def _python_load(port: int, path: str, cookie: str, args) -> dict:
     timings, errors, lock = [], [0], threading.Lock()
     deadline = time.monotonic() + args.duration
 
+    # Requests wait in gunicorn's queue behind the slow ones: the client waits longer than
+    # gunicorn's 30 s, which counts from when a worker takes the request.
     def run():
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=35)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
         while time.monotonic() < deadline:
             started = time.perf_counter()
             try:
@@ -247,7 +252,7 @@ def _python_load(port: int, path: str, cookie: str, args) -> dict:
                 ok = answer.status < 400
             except (OSError, http.client.HTTPException):
                 connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=35)
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
                 ok = False
             with lock:
                 timings.append(time.perf_counter() - started) if ok else None
@@ -267,19 +272,35 @@ def _python_load(port: int, path: str, cookie: str, args) -> dict:
         "requests": len(timings),
         "rps": len(timings) / seconds,
         "p50_ms": statistics.median(timings) * 1000 if timings else None,
-        "p95_ms": timings[int(0.95 * (len(timings) - 1))] * 1000 if timings else None,
+        "p95_ms": timings[math.ceil(0.95 * len(timings)) - 1] * 1000 if timings else None,
         "errors": errors[0],
     }
+
+
+def backend_pids(url: str) -> list[int]:
+    """The PostgreSQL server processes serving the app's connections (the server runs on this
+    machine: their CPU is read from /proc like the workers')."""
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as connection:
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [pid for (pid,) in rows]
 
 
 def measure(server, port: int, path: str, cookie: str, args, log: Path, slow=False) -> dict:
     before_timeouts = _timeouts(log)
     pids = worker_pids(server.pid)
     before = cpu_ticks(pids)
+    db_before = cpu_ticks(backend_pids(args.url))
     result = load(port, path, cookie, args, slow)
     after = cpu_ticks(pids)
+    db_after = cpu_ticks(backend_pids(args.url))
     used = sum(after.get(pid, ticks) - ticks for pid, ticks in before.items())
-    result["cpu_ms"] = used * 1000 / TICKS / result["requests"] if result["requests"] else None
+    db_used = sum(ticks - db_before.get(pid, 0) for pid, ticks in db_after.items())
+    per = 1000 / TICKS / result["requests"] if result["requests"] else None
+    result["cpu_ms"] = used * per if per else None
+    result["db_cpu_ms"] = db_used * per if per else None
     result["worker_timeouts"] = _timeouts(log) - before_timeouts
     return result
 
@@ -299,11 +320,10 @@ def _fmt(value, digits=0) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def report(rows: list[dict], previous: dict | None) -> None:
-    before = {row["page"]: row for row in (previous or {}).get("pages", [])}
+def report(rows: list[dict], before: dict[str, dict]) -> None:
     header = (
-        f"{'page':<32} {'CPU ms':>8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'÷bare rps':>10} {'p95×bare':>9} {'queries':>7}"
+        f"{'page':<32} {'CPU ms':>8} {'DB CPU':>8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'÷bare rps':>10} {'p95×bare':>9} {'queries':>7} {'errors':>6}"
     )
     print("\n" + header + "\n" + "-" * len(header))
     for row in rows:
@@ -313,7 +333,7 @@ def report(rows: list[dict], previous: dict | None) -> None:
             continue
         note = ""
         old = before.get(row["page"])
-        if old and not old.get("timed_out") and not old.get("failed"):
+        if old:
             slower = [
                 key
                 for key in ("cpu_ms", "p50_ms")
@@ -325,16 +345,23 @@ def report(rows: list[dict], previous: dict | None) -> None:
                     f"{k} {old[k]:.1f} -> {row[k]:.1f}" for k in slower
                 )
         print(
-            f"{row['page']:<32} {_fmt(row['cpu_ms'], 1):>8} {_fmt(row['rps'], 1):>8} "
+            f"{row['page']:<32} {_fmt(row['cpu_ms'], 1):>8} {_fmt(row.get('db_cpu_ms'), 1):>8} "
+            f"{_fmt(row['rps'], 1):>8} "
             f"{_fmt(row['p50_ms'], 1):>8} {_fmt(row['p95_ms'], 1):>8} "
             f"{_fmt(row.get('rps_ratio'), 4):>10} {_fmt(row.get('p95_ratio'), 0):>9} "
-            f"{row.get('queries', '-'):>7}{note}"
+            f"{row.get('queries', '-'):>7} {row.get('errors', 0):>6}{note}"
         )
 
 
-def _previous() -> dict | None:
-    runs = sorted(RESULTS.glob("pages-*.json"))
-    return json.loads(runs[-1].read_text()) if runs else None
+def _previous() -> dict[str, dict]:
+    """Each page as the newest earlier run that measured it had it (a run of some pages
+    does not hide the others)."""
+    before = {}
+    for run in sorted(RESULTS.glob("pages-*.json")):
+        for row in json.loads(run.read_text()).get("pages", []):
+            if not row.get("timed_out") and not row.get("failed"):
+                before[row["page"]] = row
+    return before
 
 
 def main() -> None:
@@ -363,7 +390,7 @@ def main() -> None:
     args = parser.parse_args()
 
     seed_info = ensure_database(args)
-    url = database_url(args.admin_url, args.database)
+    url = args.url = database_url(args.admin_url, args.database)
     t = targets(url)
     from neig_workspace.scale import DEFAULT_PASSWORD, DEFAULT_TOTP_SECRET
 
