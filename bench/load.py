@@ -440,7 +440,8 @@ def main() -> None:
         import redis
 
         redis.Redis.from_url(args.redis).flushdb()
-    app = create_app("production", **settings)
+    # Production refuses to start without EXTERNAL_URL: the same one gunicorn gets.
+    app = create_app("production", EXTERNAL_URL=env["EXTERNAL_URL"], **settings)
     clean = False
     try:
         with app.app_context():
