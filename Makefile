@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app wsgi
 TRANSLATIONS := neig_workspace/translations
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
 
-.PHONY: install node-deps run test test-clock test-sqlite test-postgresql test-postgresql-matrix test-postgresql-rest test-separation-long lint format check translations extract-messages bench clean
+.PHONY: install node-deps run test test-clock test-sqlite test-postgresql test-postgresql-matrix test-postgresql-rest test-separation-long lint format check translations extract-messages bench bench-scale clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -108,6 +108,12 @@ test-separation-long: install translations
 
 bench: install translations
 	$(BIN)/python -m bench.run
+
+# Pages at national scale (issue 18): seeds the database neig_scale once (flask neig seed-scale),
+# serves it with gunicorn and the production settings, measures each page against a bare endpoint
+# with wrk. BENCH_ARGS e.g. "--duration 5 --reseed".
+bench-scale: install translations
+	$(BIN)/python -m bench.pages $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance node_modules .pytest_cache .ruff_cache

@@ -20,12 +20,10 @@ import hashlib
 import io
 import os
 import random
-import re
 import secrets
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -35,13 +33,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import psycopg
 import pyotp
 import requests
 from flask_migrate import upgrade
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
+from bench.common import (
+    ADMIN_URL,
+    create_database,
+    csrf_token,
+    drop_database,
+    free_port,
+    insecure_cookies,
+    production_env,
+    serve,
+)
 from neig_workspace import create_app
 from neig_workspace.access.roles import OrgRole, SpaceRole
 from neig_workspace.accounts import mfa
@@ -63,9 +69,7 @@ from neig_workspace.spaces.models import PrincipalType, SpaceKind
 from neig_workspace.timeutil import utcnow
 from tests.documents.doc_helpers import pdf
 
-ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-belasting-onweer-fiets-73"  # noqa: S105 - a throw-away database's users
-CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 #: step -> weight: how often a user takes it after logging in.
 STEPS = {
     "dashboard": 15,
@@ -241,16 +245,12 @@ class SimulatedUser(threading.Thread):
             method, self.base + path, allow_redirects=False, timeout=60, **kwargs
         )
         self.results.time(page, time.perf_counter() - started)
-        # The production cookies are Secure; on loopback without TLS the client sends them
-        # anyway (the app cannot tell: in production TLS ends in front of it, at nginx).
-        for cookie in self.http.cookies:
-            cookie.secure = False
+        insecure_cookies(self.http)
         if response.status_code != expect:
             self.results.error(f"{page}: {method} {path} -> {response.status_code}, not {expect}")
             return None
         if "text/html" in response.headers.get("Content-Type", ""):
-            match = CSRF.search(response.text)
-            self.token = match.group(1) if match else self.token
+            self.token = csrf_token(response.text, self.token)
         return response
 
     def _post(self, page: str, path: str, data: dict, **kwargs):
@@ -323,33 +323,6 @@ class SimulatedUser(threading.Thread):
 
 
 # --- serving, checking, reporting -------------------------------------------------------------
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def serve(env: dict, port: int, workers: int, log: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--timeout", "30"]
-    command += ["--bind", f"127.0.0.1:{port}", "--error-logfile", str(log), "wsgi:app"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603 - our own command
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            answer = requests.get(f"http://127.0.0.1:{port}/ready", timeout=10)
-            if answer.status_code == 200:
-                return server
-            print(f"not ready yet: {answer.text.strip()}")
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    server.terminate()
-    server.wait(30)
-    raise SystemExit(f"gunicorn did not become ready; see {log}")
 
 
 def check(app, world: World, results: Results) -> list[str]:
@@ -435,19 +408,6 @@ def report(results: Results, seconds: float) -> None:
         print(f"  ERROR {error}")
 
 
-def _database(admin_url: str) -> tuple[str, str]:
-    name = f"neig_load_{secrets.token_hex(4)}"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(admin_url).set(drivername="postgresql+psycopg", database=name)
-    return name, url.render_as_string(hide_password=False)
-
-
-def _drop(admin_url: str, name: str) -> None:
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=50)
@@ -456,12 +416,12 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds between steps")
     parser.add_argument("--ramp", type=float, default=20, help="seconds over which users start")
     parser.add_argument("--orgs", type=int, default=5)
-    parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--admin-url", default=ADMIN_URL)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/11", help="'' for none")
     parser.add_argument("--keep", action="store_true", help="keep the database and files")
     args = parser.parse_args()
 
-    name, url = _database(args.admin_url)
+    name, url = create_database(args.admin_url)
     work = Path(tempfile.mkdtemp(prefix="neig-load-"))
     settings = {
         "SQLALCHEMY_DATABASE_URI": url,
@@ -469,23 +429,19 @@ def main() -> None:
         "BLOB_ROOT": str(work / "blobs"),
         "MAIL_OUTBOX_DIR": str(work / "outbox"),
     }
-    env = {
-        **os.environ,
-        "NEIG_CONFIG": "production",
-        "NEIG_INSTANCE_PATH": str(work / "instance"),
-        "DATABASE_URL": url,
-        "SECRET_KEY": settings["SECRET_KEY"],
-        "BLOB_ROOT": settings["BLOB_ROOT"],
-        "MAIL_OUTBOX_DIR": settings["MAIL_OUTBOX_DIR"],
-        # Every simulated user comes from 127.0.0.1: the per-address login limit would stop them.
-        "RATELIMIT_LOGIN_PER_IP": "100000 per minute",
+    env = production_env(
+        os.environ,
+        url,
+        settings["SECRET_KEY"],
+        work,
         **({"REDIS_URL": args.redis} if args.redis else {}),
-    }
+    )
     if args.redis:
         import redis
 
         redis.Redis.from_url(args.redis).flushdb()
-    app = create_app("production", **settings)
+    # Production refuses to start without EXTERNAL_URL: the same one gunicorn gets.
+    app = create_app("production", EXTERNAL_URL=env["EXTERNAL_URL"], **settings)
     clean = False
     try:
         with app.app_context():
@@ -493,7 +449,7 @@ def main() -> None:
         orgs = max(1, min(args.orgs, args.users))  # every organisation has a member
         world = seed(app, args.users, orgs, documents_per_org=20, items_per_org=8)
         print(f"Seeded {args.users} users in {orgs} organisations; database {name}, {work}")
-        port = _free_port()
+        port = free_port()
         log = work / "gunicorn.log"
         server = serve(env, port, args.workers, log)
         results = Results()
@@ -523,7 +479,7 @@ def main() -> None:
         with app.app_context():
             db.engine.dispose()
         if not args.keep:
-            _drop(args.admin_url, name)
+            drop_database(args.admin_url, name)
             shutil.rmtree(work, ignore_errors=True)
     sys.exit(0 if clean else 1)
 

@@ -32,6 +32,57 @@ def seed_demo(if_empty: bool) -> None:
     click.echo("Demo network loaded; `flask neig demo-logins` lists the accounts.")
 
 
+def _scale_options(command):
+    from .scale import DEFAULTS
+
+    for name, default in reversed(DEFAULTS.items()):
+        flag = "--" + name.replace("_", "-")
+        command = click.option(flag, type=int, default=default, show_default=True)(command)
+    return command
+
+
+@neig.command("seed-scale")
+@_scale_options
+@click.option("--password", default=None, help="Every seeded account's password.")
+@click.option("--totp-secret", default=None, help="Base32 TOTP secret of the named user and admin.")
+@click.option("--seed", type=int, default=18, show_default=True, help="Random seed.")
+@click.option("--force", is_flag=True, help="Seed even when the database holds data.")
+def seed_scale_command(password, totp_secret, seed, force, **figures) -> None:
+    """Seed the network at national scale for measuring (issue 18): bulk inserts, minutes.
+
+    The named user (a Rotterdam member) and a platform admin get the password and TOTP secret
+    printed at the end. Refused in production and, without --force, on a database that holds
+    anything beyond the migrations' seed.
+    """
+    from sqlalchemy import text
+
+    from . import scale
+
+    if not current_app.config.get("DEMO_DATA_ALLOWED"):
+        raise click.ClickException("Scale data is refused in production.")
+    if not force and scale.database_has_content():
+        raise click.ClickException("The database holds data already; use --force to add to it.")
+    counts = scale.Counts(**figures)
+    report = scale.seed_scale(
+        counts,
+        password=password or scale.DEFAULT_PASSWORD,
+        totp_secret=totp_secret or scale.DEFAULT_TOTP_SECRET,
+        seed=seed,
+    )
+    db.session.commit()
+    if db.session.get_bind().dialect.name == "postgresql":  # the planner's figures, at once
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+    click.echo(f"Seeded in {report.seconds:.0f} s: {sum(report.rows.values())} rows.")
+    click.echo(
+        f"Named user: {scale.NAMED_EMAIL} (id {report.named_user_id}); admin: {scale.ADMIN_EMAIL}"
+    )
+    click.echo(
+        f"Folder of {counts.big_folder}: /werkruimtes/{report.big_folder_space_id}"
+        f"/documenten?map={report.big_folder_id}"
+    )
+
+
 @neig.command("demo-logins")
 def demo_logins() -> None:
     """Print the demo accounts."""
