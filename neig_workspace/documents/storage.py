@@ -105,7 +105,7 @@ class LocalBlobStore:
     def path(self, sha256: str) -> Path:
         if not _is_digest(sha256):
             raise ValueError("not a sha256 hex digest")
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return self.root / blob_key(sha256)
 
     def spool(self) -> BinaryIO:
         """A named temporary file for a request body: removed when closed, and swept by the
@@ -235,6 +235,13 @@ class LocalBlobStore:
         except FileNotFoundError:
             return False
         return True
+
+
+def blob_key(sha256: str) -> str:
+    """A blob's place under the store's root, "ab/cd/<sha256>" (for X-Accel-Redirect)."""
+    if not _is_digest(sha256):
+        raise ValueError("not a sha256 hex digest")
+    return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
 
 def _is_digest(name: str) -> bool:
