@@ -6,14 +6,17 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy.orm import aliased
 
 from ..access.policy import visible_action_items
+from ..accounts.models import User
 from ..extensions import db
 from ..organisations.models import Organisation
 from .models import (
     OPEN_STATUSES,
     ActionItem,
     ActionItemContributor,
+    ActionItemNarrowing,
     ActionLine,
     ActionPlan,
     ItemStatus,
@@ -167,3 +170,117 @@ def latest_updates(ids) -> dict[int, ProgressUpdate]:
         .options(db.joinedload(ProgressUpdate.author), db.joinedload(ProgressUpdate.organisation))
     )
     return {update.item_id: update for update in updates}
+
+
+@dataclass(frozen=True, slots=True)
+class PlainItem:
+    """An item as the report and the exports show it: plain values, no ORM objects."""
+
+    id: int
+    line_id: int
+    line_name: str
+    code: str
+    title: str
+    status: ItemStatus
+    lead: str
+    contributors: tuple[str, ...]
+    responsible: str
+    start_date: date | None
+    due_date: date | None
+    narrowed: bool
+    update_on: date | None
+    update_organisation: str
+    update_note: str
+
+    def is_overdue(self, today: date) -> bool:
+        return bool(self.due_date and self.due_date < today and self.status.is_open)
+
+
+def plain_items(plan: ActionPlan, user, filters: ItemFilters, today: date) -> list[PlainItem]:
+    """Every item the filters select, sorted as `items_query` sorts them, as plain rows in three
+    queries (items, contributors, latest updates): the report and the exports of 2,000 items
+    without building 2,000 ORM objects and their collections."""
+    responsible = aliased(User)
+    narrowed = exists(
+        select(ActionItemNarrowing.item_id).where(ActionItemNarrowing.item_id == ActionItem.id)
+    )
+    query = (
+        _filtered(plan, user, filters, today)
+        .outerjoin(responsible, responsible.id == ActionItem.responsible_id)
+        .with_only_columns(
+            ActionItem.id,
+            ActionItem.line_id,
+            ActionLine.name,
+            ActionItem.code,
+            ActionItem.title,
+            ActionItem.status,
+            Organisation.name,
+            responsible.name,
+            ActionItem.start_date,
+            ActionItem.due_date,
+            narrowed,
+        )
+    )
+    column = SORTS.get(filters.sort, ActionItem.code)
+    ordered = column.desc() if filters.descending else column.asc()
+    if filters.sort in ("einddatum", "voortgang"):
+        query = query.order_by(column.is_(None), ordered, ActionItem.code, ActionItem.id)
+    else:
+        query = query.order_by(ordered, ActionItem.code, ActionItem.id)
+    ids = item_ids(plan, user, filters, today)
+    contributors: dict[int, list[str]] = {}
+    for item_id, name in db.session.execute(
+        select(ActionItemContributor.item_id, Organisation.name)
+        .join(Organisation, Organisation.id == ActionItemContributor.organisation_id)
+        .where(ActionItemContributor.item_id.in_(ids))
+    ):
+        contributors.setdefault(item_id, []).append(name)
+    newest = (
+        select(func.max(ProgressUpdate.id))
+        .where(ProgressUpdate.item_id.in_(ids))
+        .group_by(ProgressUpdate.item_id)
+    )
+    updates = {
+        item_id: (reported_on, organisation or "", note)
+        for item_id, reported_on, organisation, note in db.session.execute(
+            select(
+                ProgressUpdate.item_id,
+                ProgressUpdate.reported_on,
+                Organisation.name,
+                ProgressUpdate.note,
+            )
+            .outerjoin(Organisation, Organisation.id == ProgressUpdate.organisation_id)
+            .where(ProgressUpdate.id.in_(newest))
+        )
+    }
+    no_update = (None, "", "")
+    return [
+        PlainItem(
+            id,
+            line_id,
+            line_name,
+            code,
+            title,
+            status,
+            lead,
+            tuple(sorted(contributors.get(id, ()))),
+            responsible_name or "",
+            start_date,
+            due_date,
+            bool(is_narrowed),
+            *updates.get(id, no_update),
+        )
+        for (
+            id,
+            line_id,
+            line_name,
+            code,
+            title,
+            status,
+            lead,
+            responsible_name,
+            start_date,
+            due_date,
+            is_narrowed,
+        ) in db.session.execute(query)
+    ]
