@@ -129,20 +129,17 @@ def _filtered(plan: ActionPlan, user, filters: ItemFilters, today: date):
     return query
 
 
-def items_query(plan: ActionPlan, user, filters: ItemFilters, today: date, *, whole=False):
+def items_query(plan: ActionPlan, user, filters: ItemFilters, today: date):
     """The items of `plan` that `user` may see, filtered and sorted; rows load their line, lead
-    organisation, responsible person, contributors and narrowing in a fixed number of queries.
-
-    A page (paginated) loads the contributors and narrowing of its rows by their ids; the whole
-    list (`whole`: exports, the report) by repeating the filter as a subquery, so that it stays
-    one query each however many items there are (an IN list is split every 500 ids)."""
-    related = db.subqueryload if whole else db.selectinload
+    organisation, responsible person, contributors and narrowing in a fixed number of queries
+    (a page's contributors and narrowing by its rows' ids). The report and the exports read
+    the whole list as plain rows instead (`plain_items`)."""
     query = _filtered(plan, user, filters, today).options(
         db.contains_eager(ActionItem.line),
         db.contains_eager(ActionItem.lead_organisation),
         db.joinedload(ActionItem.responsible),
-        related(ActionItem.contributors).joinedload(ActionItemContributor.organisation),
-        related(ActionItem.narrowing),
+        db.selectinload(ActionItem.contributors).joinedload(ActionItemContributor.organisation),
+        db.selectinload(ActionItem.narrowing),
     )
     column = SORTS.get(filters.sort, ActionItem.code)
     ordered = column.desc() if filters.descending else column.asc()
@@ -153,23 +150,8 @@ def items_query(plan: ActionPlan, user, filters: ItemFilters, today: date, *, wh
 
 
 def item_ids(plan: ActionPlan, user, filters: ItemFilters, today: date):
-    """A SELECT of the ids of the filtered items (for `latest_updates`)."""
+    """A SELECT of the ids of the filtered items (for `plain_items`)."""
     return _filtered(plan, user, filters, today).with_only_columns(ActionItem.id)
-
-
-def latest_updates(ids) -> dict[int, ProgressUpdate]:
-    """The newest progress update of each item whose id `ids` (a SELECT) gives, in one query."""
-    newest = (
-        select(func.max(ProgressUpdate.id))
-        .where(ProgressUpdate.item_id.in_(ids))
-        .group_by(ProgressUpdate.item_id)
-    )
-    updates = db.session.scalars(
-        select(ProgressUpdate)
-        .where(ProgressUpdate.id.in_(newest))
-        .options(db.joinedload(ProgressUpdate.author), db.joinedload(ProgressUpdate.organisation))
-    )
-    return {update.item_id: update for update in updates}
 
 
 @dataclass(frozen=True, slots=True)

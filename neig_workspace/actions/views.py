@@ -2,6 +2,7 @@
 report, the monthly attack figures, import, and an item's page (progress, milestones, linked
 documents, history)."""
 
+import tempfile
 from datetime import date
 from typing import NamedTuple
 
@@ -20,6 +21,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from werkzeug.wsgi import wrap_file
 
 from ..access.policy import (
     can,
@@ -57,9 +59,7 @@ from .listing import (
     SORTS,
     ItemFilters,
     PlainItem,
-    item_ids,
     items_query,
-    latest_updates,
     plain_items,
 )
 from .models import (
@@ -262,22 +262,21 @@ def plan(plan_id):
     )
 
 
-def _whole_list(plan: ActionPlan, filters: ItemFilters, today: date):
-    """Every item the filters select (no pages) and their latest updates: four queries."""
-    query = items_query(plan, current_user, filters, today, whole=True)
-    items = db.session.scalars(query).unique().all()
-    return items, latest_updates(item_ids(plan, current_user, filters, today))
-
-
 def _send_export(plan: ActionPlan, kind: str):
+    """The filtered list, every label formatted once; the audit event is committed before
+    anything is sent. CSV goes out while it is written; XLSX is written row by row to a
+    temporary file that is then sent (a zip needs its end before it can be read)."""
     _form, filters = _filters(plan)
     today = service.today()
-    items, latest = _whole_list(plan, filters, today)
-    table = exporting.rows(items, latest, today)
+    items = plain_items(plan, current_user, filters, today)
+    table = exporting.rows(items, today)
     if kind == "csv":
-        body = exporting.to_csv(table)
+        body = exporting.csv_chunks(table)
     else:
-        body = exporting.to_xlsx(plan.name, table)
+        body = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response
+        exporting.write_xlsx(plan.name, table, body)
+        body.seek(0)
+        body = wrap_file(request.environ, body)
     audit.record(
         "action_plan.exported",
         actor=current_user,
@@ -291,6 +290,7 @@ def _send_export(plan: ActionPlan, kind: str):
         body,
         mimetype=exporting.MIMETYPES[kind],
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        direct_passthrough=kind == "xlsx",
     )
 
 
