@@ -11,6 +11,7 @@ from flask import (
     Response,
     abort,
     flash,
+    get_flashed_messages,
     redirect,
     render_template,
     request,
@@ -20,6 +21,7 @@ from flask import (
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
 from werkzeug.wsgi import wrap_file
 
@@ -338,6 +340,10 @@ def report(plan_id):
     by_line = {}
     for row in _report_rows(items, today):
         by_line.setdefault(row.line_id, (row.line_name, []))[1].append(row)
+    # The session is saved before a streamed page is rendered: what the page would take from
+    # it (the flash messages it shows, the form token it carries) is taken now.
+    get_flashed_messages()
+    generate_csrf()
     page = stream_template(
         "actions/report.html",
         plan=plan,

@@ -139,3 +139,17 @@ def test_the_csv_comes_in_pieces_that_join_to_the_whole():
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert len(rows) == 2001
     assert rows[-1] == ["A-1999", "x" * 100, "", "02-01-2025"]
+
+
+def test_the_streamed_report_shows_a_flash_message_once(world, client_for):
+    """The session is saved before a streamed page renders: the report takes its messages
+    from it first, so they are not shown again on the next page."""
+    client = client_for("member_a")
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Eenmalige testmelding")]
+    response = client.get(f"/actieplannen/{world.plan}/rapportage")
+    assert response.is_streamed
+    assert "Eenmalige testmelding" in response.get_data(as_text=True)
+    assert "P-01" in response.get_data(as_text=True)
+    again = client.get(f"/actieplannen/{world.plan}/rapportage")
+    assert "Eenmalige testmelding" not in again.get_data(as_text=True)

@@ -405,6 +405,27 @@ def test_a_large_upload_is_written_once_into_the_spool_the_store_adopts(
     assert [p.name for p in blob_files(app)] == [version.sha256]
 
 
+@pytest.mark.parametrize("json", [False, True], ids=["form", "drop zone"])
+@pytest.mark.parametrize("token", ["", "vervalst"], ids=["no token", "a wrong token"])
+def test_a_large_upload_without_a_valid_csrf_token_is_refused_and_leaves_no_file(
+    app, client, space_id, json, token
+):
+    """The body is parsed into a spool before the token is checked: refused, nothing stays."""
+    from tests.documents.doc_helpers import upload_url
+
+    content = pdf("zonder token") + b"%" * (2 * 1024 * 1024)
+    data = {"folder": "0", "classification": "intern", "files": [(io.BytesIO(content), "x.pdf")]}
+    if token:
+        data["csrf_token"] = token
+    headers = {"Accept": "application/json"} if json else {}
+    response = client.post(
+        upload_url(space_id), data=data, headers=headers, content_type="multipart/form-data"
+    )
+    assert response.status_code == 400
+    assert row_counts(app) == (0, 0)
+    assert blob_files(app) == []
+
+
 @pytest.mark.one_database("the spool's own bookkeeping, no database")
 def test_a_spool_is_adopted_as_written_or_copied_when_written_out_of_order(tmp_path):
     from neig_workspace.documents.storage import LocalBlobStore, TooLarge
