@@ -68,6 +68,10 @@ class Config:
     #: A blob no row points at is removed by `neig blobs gc` once unused this long: far longer
     #: than any request (an upload stores its blob before its row commits).
     BLOB_GC_GRACE_HOURS = float(os.environ.get("BLOB_GC_GRACE_HOURS", "24"))
+    #: Downloads by nginx (README § Production): the app checks access and writes the audit
+    #: event, then answers X-Accel-Redirect: <prefix><ab/cd/sha256>, an `internal` location
+    #: that serves BLOB_ROOT. Empty: the app streams the file itself.
+    DOWNLOAD_ACCEL_PREFIX = os.environ.get("DOWNLOAD_ACCEL_PREFIX", "")
     TRASH_RETENTION_DAYS = _env_int("TRASH_RETENTION_DAYS", 30)
     #: Years after closing that a case is kept; then `flask neig retention` destroys it.
     CASE_RETENTION_YEARS = _env_int("NEIG_CASE_RETENTION_YEARS", 5)

@@ -161,6 +161,8 @@ def pages(t: dict) -> list[tuple[str, str, str]]:
         ("action plan", plan, "named"),
         ("plan dashboard", f"{plan}/dashboard", "named"),
         ("report", f"{plan}/rapportage", "named"),
+        ("report export CSV", f"{plan}/export.csv", "named"),
+        ("report export XLSX", f"{plan}/export.xlsx", "named"),
         ("notification centre", "/meldingen", "named"),
         ("knowledge base", "/kennisbank/", "named"),
         ("admin users", "/beheer/gebruikers", "admin"),

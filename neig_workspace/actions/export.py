@@ -13,16 +13,19 @@ and never run as a formula ("CSV injection"); characters XML cannot hold are dro
 import csv
 import io
 import re
+from collections.abc import Iterator
 from datetime import date
+from typing import BinaryIO
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .forms import STATUS_LABELS
-from .models import ActionItem, ProgressUpdate
+from .listing import PlainItem
 
 CSV_DELIMITER = ";"
 XLSX_CELL_LIMIT = 32_767
@@ -71,30 +74,29 @@ def safe_text(value: str) -> str:
     return neutralise_formula(clean_text(value))
 
 
-def rows(items: list[ActionItem], latest: dict[int, ProgressUpdate], today: date) -> list[list]:
-    """One row per item: text, and dates as dates (None where empty)."""
+def rows(items: list[PlainItem], today: date) -> list[list]:
+    """One row per item: text, and dates as dates (None where empty). The labels are translated
+    once, not per item."""
     yes, no = _("ja"), _("nee")
-    result = []
-    for item in items:
-        update = latest.get(item.id)
-        result.append(
-            [
-                item.code,
-                item.title,
-                item.line.name,
-                item.lead_organisation.name,
-                ", ".join(sorted(c.organisation.name for c in item.contributors)),
-                item.responsible.name if item.responsible else "",
-                str(STATUS_LABELS[item.status]),
-                item.start_date,
-                item.due_date,
-                yes if item.is_overdue(today) else no,
-                update.reported_on if update else None,
-                update.note if update else "",
-                yes if item.narrowing else "",
-            ]
-        )
-    return result
+    labels = {status: str(label) for status, label in STATUS_LABELS.items()}
+    return [
+        [
+            item.code,
+            item.title,
+            item.line_name,
+            item.lead,
+            ", ".join(item.contributors),
+            item.responsible,
+            labels[item.status],
+            item.start_date,
+            item.due_date,
+            yes if item.is_overdue(today) else no,
+            item.update_on,
+            item.update_note,
+            yes if item.narrowed else "",
+        ]
+        for item in items
+    ]
 
 
 def header() -> list[str]:
@@ -109,15 +111,25 @@ def _csv_value(value) -> str:
     return safe_text(str(value))
 
 
-def to_csv(table: list[list]) -> bytes:
+def csv_chunks(table: list[list], size: int = 64 * 1024) -> Iterator[bytes]:
+    """The CSV in pieces of about `size` bytes, written as it is sent (a generator)."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(
         buffer, delimiter=CSV_DELIMITER, quoting=csv.QUOTE_ALL, lineterminator="\r\n"
     )
+    buffer.write("\ufeff")  # the byte-order mark, so Excel reads UTF-8
     writer.writerow(header())
     for row in table:
         writer.writerow([_csv_value(value) for value in row])
-    return buffer.getvalue().encode("utf-8-sig")
+        if buffer.tell() >= size:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def to_csv(table: list[list]) -> bytes:
+    return b"".join(csv_chunks(table))
 
 
 def _fit(value: str) -> str:
@@ -134,22 +146,29 @@ def _fit(value: str) -> str:
     return "".join(kept) + marker
 
 
-def to_xlsx(title: str, table: list[list]) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = clean_text(_("Actiepunten"))[:31]
+def write_xlsx(title: str, table: list[list], out: BinaryIO) -> None:
+    """The workbook written row by row (openpyxl's write-only mode) to `out`: the same sheet,
+    without a cell object kept per value."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(clean_text(_("Actiepunten"))[:31])
     workbook.properties.title = clean_text(title)[:255]
     workbook.properties.creator = "NEIG Werkruimte"
-    fill = PatternFill("solid", fgColor="DDE4EE")
-    for column, (name, width) in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=column, value=safe_text(str(name)))
-        cell.font = Font(bold=True)
-        cell.fill = fill
+    for column, (_name, width) in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(table) + 1}"
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDE4EE")
+    heading = []
+    for name, _width in COLUMNS:
+        cell = WriteOnlyCell(sheet, value=safe_text(str(name)))
+        cell.font, cell.fill = bold, fill
+        heading.append(cell)
+    sheet.append(heading)
     wrap = Alignment(vertical="top", wrap_text=True)
-    for number, row in enumerate(table, start=2):
-        for column, value in enumerate(row, start=1):
-            cell = sheet.cell(row=number, column=column)
+    for row in table:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet)
             if isinstance(value, date):
                 cell.value = value
                 cell.number_format = "dd-mm-yyyy"
@@ -157,10 +176,14 @@ def to_xlsx(title: str, table: list[list]) -> bytes:
                 cell.value = _fit(safe_text(str(value)))
                 cell.data_type = "s"  # text, never a formula
             cell.alignment = wrap
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(table) + 1}"
+            cells.append(cell)
+        sheet.append(cells)
+    workbook.save(out)
+
+
+def to_xlsx(title: str, table: list[list]) -> bytes:
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    write_xlsx(title, table, buffer)
     return buffer.getvalue()
 
 

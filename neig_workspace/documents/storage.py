@@ -15,6 +15,7 @@ store.
 import enum
 import errno
 import hashlib
+import io
 import os
 import secrets
 import tempfile
@@ -105,15 +106,21 @@ class LocalBlobStore:
     def path(self, sha256: str) -> Path:
         if not _is_digest(sha256):
             raise ValueError("not a sha256 hex digest")
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return self.root / blob_key(sha256)
 
-    def spool(self) -> BinaryIO:
-        """A named temporary file for a request body: removed when closed, and swept by the
-        garbage collector when a killed process could not close it."""
+    def spool(self) -> "Spool":
+        """A named temporary file for a file part of a request body, hashed while it is written:
+        `stage` adopts it as it is (no second copy); removed when closed otherwise, and swept by
+        the garbage collector when a killed process could not close it."""
         self.tmp.mkdir(parents=True, exist_ok=True)
-        return tempfile.NamedTemporaryFile(dir=self.tmp, prefix="request-")  # noqa: SIM115
+        fd, name = tempfile.mkstemp(dir=self.tmp, prefix="request-")
+        return Spool(fd, Path(name), self.tmp)
 
     def stage(self, stream: BinaryIO, max_size: int) -> StagedBlob:
+        """Hash, measure and fsync `stream` into a temporary file. A spool of this store that
+        the request body was written to is adopted: one write of an upload, one fsync."""
+        if isinstance(stream, Spool) and stream.adoptable(self.tmp):
+            return stream.adopt(max_size)
         self.tmp.mkdir(parents=True, exist_ok=True)
         digest, size = hashlib.sha256(), 0
         fd, name = tempfile.mkstemp(dir=self.tmp, prefix="upload-")
@@ -235,6 +242,77 @@ class LocalBlobStore:
         except FileNotFoundError:
             return False
         return True
+
+
+class Spool(io.BufferedRandom):
+    """A file part as Werkzeug's form parser writes it (appended, then rewound and read): the
+    sha256 and size are taken as the bytes go by, so the file can become the staged blob
+    without being read or copied again. Closing removes the file unless it was adopted."""
+
+    def __init__(self, fd: int, path: Path, folder: Path):
+        super().__init__(io.FileIO(fd, "w+b"), buffer_size=64 * 1024)
+        self.path = path
+        self._folder = folder
+        self._digest = hashlib.sha256()
+        self._size = 0
+        self._appending = True  # every write so far went to the end, in order
+        self._adopted = False
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return str(self.path)
+
+    def write(self, data) -> int:
+        if not self._appending:  # written again after a seek: the running hash is no use
+            self._digest = None
+        elif self._digest is not None:
+            self._digest.update(data)
+            self._size += len(data)
+        return super().write(data)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self._appending = False
+        return super().seek(offset, whence)
+
+    def adoptable(self, folder: Path) -> bool:
+        """Written once, from the start, in this store's folder, and not read from yet."""
+        return (
+            not self.closed
+            and self._digest is not None
+            and self._folder == folder
+            and self.tell() == 0
+        )
+
+    def adopt(self, max_size: int) -> StagedBlob:
+        """The spool as the staged blob: flushed and fsynced once; the caller now owns the
+        file (commit or discard removes it). Too large: removed at once."""
+        try:
+            if self._size > max_size:
+                raise TooLarge
+            self.flush()
+            os.fsync(self.fileno())
+        except BaseException:
+            self.close()
+            raise
+        self._adopted = True
+        super().close()
+        return StagedBlob(self.path, self._digest.hexdigest(), self._size)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        try:
+            super().close()  # on a full disk the last buffered write fails here first
+        finally:
+            if not self._adopted:
+                self.path.unlink(missing_ok=True)
+
+
+def blob_key(sha256: str) -> str:
+    """A blob's place under the store's root, "ab/cd/<sha256>" (for X-Accel-Redirect)."""
+    if not _is_digest(sha256):
+        raise ValueError("not a sha256 hex digest")
+    return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
 
 def _is_digest(name: str) -> bool:

@@ -119,3 +119,37 @@ def test_xlsx_has_dates_as_dates_and_a_header(app, personas, world, client_for):
             select(AuditEvent).where(AuditEvent.action == "action_plan.exported")
         )
         assert event.details["format"] == "xlsx" and event.details["items"] == 3
+
+
+def test_the_csv_is_streamed_and_the_audit_event_committed_first(app, world, client_for):
+    response = client_for("secretariat").get(f"/actieplannen/{world.plan}/export.csv")
+    assert response.is_streamed
+    with db_ctx(app) as session:
+        assert session.scalar(select(AuditEvent).where(AuditEvent.action == "action_plan.exported"))
+    rows = _csv_rows(response)
+    assert [r[0] for r in rows] == ["Code", "N-01", "P-01", "P-02"]
+
+
+@pytest.mark.one_database("a pure function: the CSV writer")
+def test_the_csv_comes_in_pieces_that_join_to_the_whole():
+    table = [[f"A-{n:04d}", "x" * 100, None, date(2025, 1, 2)] for n in range(2000)]
+    pieces = list(export.csv_chunks(table, size=4096))
+    assert len(pieces) > 10
+    text = b"".join(pieces).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert len(rows) == 2001
+    assert rows[-1] == ["A-1999", "x" * 100, "", "02-01-2025"]
+
+
+def test_the_streamed_report_shows_a_flash_message_once(world, client_for):
+    """The session is saved before a streamed page renders: the report takes its messages
+    from it first, so they are not shown again on the next page."""
+    client = client_for("member_a")
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Eenmalige testmelding")]
+    response = client.get(f"/actieplannen/{world.plan}/rapportage")
+    assert response.is_streamed
+    assert "Eenmalige testmelding" in response.get_data(as_text=True)
+    assert "P-01" in response.get_data(as_text=True)
+    again = client.get(f"/actieplannen/{world.plan}/rapportage")
+    assert "Eenmalige testmelding" not in again.get_data(as_text=True)

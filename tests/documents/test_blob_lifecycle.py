@@ -135,10 +135,13 @@ def test_verify_finds_a_missing_and_a_damaged_blob(app, client, space_id):
     assert "2 of 3 blob(s) missing or corrupt." in result.output
 
 
+@pytest.mark.parametrize("accel_prefix", ["", "/_protected/blobs/"], ids=["app", "nginx"])
 @pytest.mark.parametrize("damage", ["missing", "truncated"])
 def test_a_download_of_a_missing_blob_is_refused_and_audited_as_failed(
-    app, client, space_id, damage
+    app, client, space_id, damage, accel_prefix, monkeypatch
 ):
+    # Sent by the app or by nginx (X-Accel-Redirect): the app checks the blob first.
+    monkeypatch.setitem(app.config, "DOWNLOAD_ACCEL_PREFIX", accel_prefix)
     document_id = uploaded_id(client, space_id, pdf("verdwenen"), "verdwenen.pdf")
     path = blob_path(app, pdf("verdwenen"))
     if damage == "missing":
@@ -151,6 +154,7 @@ def test_a_download_of_a_missing_blob_is_refused_and_audited_as_failed(
         page = text_of(response)
         assert "Versie 1 van verdwenen.pdf kan nu niet worden geopend" in page
         assert "Content-Disposition" not in response.headers
+        assert "X-Accel-Redirect" not in response.headers
     assert audit_events(app, "document.downloaded") == []
     assert audit_events(app, "document.previewed") == []
     failed = [details for *_, details in audit_events(app, "document.download_failed")]

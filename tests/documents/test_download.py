@@ -151,3 +151,57 @@ def test_a_not_modified_answer_is_not_audited_as_a_download(app, client, documen
     before = len(audit_events(app, "document.downloaded"))
     assert client.get(url(document_id), headers={"If-None-Match": etag}).status_code == 304
     assert len(audit_events(app, "document.downloaded")) == before
+
+
+# --- nginx serves the bytes (DOWNLOAD_ACCEL_PREFIX) -------------------------------------------
+
+
+@pytest.fixture
+def accel(app, monkeypatch):
+    monkeypatch.setitem(app.config, "DOWNLOAD_ACCEL_PREFIX", "/_protected/blobs/")
+
+
+def test_with_an_accel_prefix_nginx_sends_the_blob_and_the_app_audits(
+    app, client, document_id, accel
+):
+    digest = hashlib.sha256(CONTENT).hexdigest()
+    response = client.get(url(document_id))
+    assert response.status_code == 200
+    assert response.data == b""
+    assert response.headers["X-Accel-Redirect"] == (
+        f"/_protected/blobs/{digest[:2]}/{digest[2:4]}/{digest}"
+    )
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert f"filename*=UTF-8''{quote(NAME)}" in disposition
+    assert disposition.isascii()
+    assert response.headers["Content-Type"] == "application/octet-stream"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in response.headers["Cache-Control"]
+    assert response.headers["ETag"] == f'"{digest}"'
+    assert [details for *_, details in audit_events(app, "document.downloaded")] == [{"version": 1}]
+    again = client.get(url(document_id), headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+    assert "X-Accel-Redirect" not in again.headers
+    assert len(audit_events(app, "document.downloaded")) == 1
+
+
+def test_with_an_accel_prefix_a_preview_stays_inline_and_sandboxed(
+    app, client, personas, space_id, accel
+):
+    login_as(app, client, personas.member_a)
+    document_id = uploaded_id(client, space_id, CONTENT, "voorbeeld.pdf")
+    response = client.get(url(document_id, kind="voorbeeld"))
+    assert response.status_code == 200
+    assert response.headers["X-Accel-Redirect"].startswith("/_protected/blobs/")
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("inline;")
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+
+
+def test_with_an_accel_prefix_outsiders_still_get_404(app, personas, document_id, accel):
+    outsider = app.test_client()
+    login_as(app, outsider, personas.member_b)
+    response = outsider.get(url(document_id))
+    assert response.status_code == 404
+    assert "X-Accel-Redirect" not in response.headers

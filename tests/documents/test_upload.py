@@ -380,6 +380,90 @@ def test_a_30_mb_upload_is_streamed_not_held_in_memory(app, client, space_id):
         assert (version.size, version.sha256) == (SIZE, stream.raw.digest.hexdigest())
 
 
+def test_a_large_upload_is_written_once_into_the_spool_the_store_adopts(
+    app, client, space_id, monkeypatch
+):
+    """The CSRF check parses the body into a spool of the blob store, hashed as it is written;
+    storing the file adopts that spool: no second file, no second fsync."""
+    from neig_workspace.documents import storage
+
+    made, fsyncs = [], []
+    real_mkstemp, real_fsync = storage.tempfile.mkstemp, storage.os.fsync
+    monkeypatch.setattr(
+        storage.tempfile,
+        "mkstemp",
+        lambda **kw: made.append(kw["prefix"]) or real_mkstemp(**kw),
+    )
+    monkeypatch.setattr(storage.os, "fsync", lambda fd: fsyncs.append(fd) or real_fsync(fd))
+    content = pdf("eenmaal") + b"%" * (2 * 1024 * 1024)
+    assert upload(client, space_id, [(content, "eenmaal.pdf")]).status_code == 302
+    assert made == ["request-"]
+    assert len(fsyncs) == 2  # the file, then its folder once it is renamed into place
+    with db_ctx(app) as session:
+        version = session.scalars(select(DocumentVersion)).one()
+        assert (version.size, version.sha256) == (len(content), hashlib.sha256(content).hexdigest())
+    assert [p.name for p in blob_files(app)] == [version.sha256]
+
+
+@pytest.mark.parametrize("json", [False, True], ids=["form", "drop zone"])
+@pytest.mark.parametrize("token", ["", "vervalst"], ids=["no token", "a wrong token"])
+def test_a_large_upload_without_a_valid_csrf_token_is_refused_and_leaves_no_file(
+    app, client, space_id, json, token
+):
+    """The body is parsed into a spool before the token is checked: refused, nothing stays."""
+    from tests.documents.doc_helpers import upload_url
+
+    content = pdf("zonder token") + b"%" * (2 * 1024 * 1024)
+    data = {"folder": "0", "classification": "intern", "files": [(io.BytesIO(content), "x.pdf")]}
+    if token:
+        data["csrf_token"] = token
+    headers = {"Accept": "application/json"} if json else {}
+    response = client.post(
+        upload_url(space_id), data=data, headers=headers, content_type="multipart/form-data"
+    )
+    assert response.status_code == 400
+    assert row_counts(app) == (0, 0)
+    assert blob_files(app) == []
+
+
+@pytest.mark.one_database("the spool's own bookkeeping, no database")
+def test_a_spool_is_adopted_as_written_or_copied_when_written_out_of_order(tmp_path):
+    from neig_workspace.documents.storage import LocalBlobStore, TooLarge
+
+    store = LocalBlobStore(tmp_path)
+    content = b"abc" * 100_000
+    spool = store.spool()
+    spool.write(content[:1000])
+    spool.write(content[1000:])
+    spool.seek(0)
+    staged = store.stage(spool, len(content))
+    assert staged.path == spool.path  # adopted: no second file
+    assert (staged.sha256, staged.size) == (hashlib.sha256(content).hexdigest(), len(content))
+    spool.close()  # the request's end does not remove what the store now owns
+    assert staged.path.read_bytes() == content
+    store.discard(staged)
+
+    spool = store.spool()
+    spool.write(content)
+    spool.seek(0)
+    spool.write(b"x")  # written again: the running hash no longer describes the file
+    spool.seek(0)
+    staged = store.stage(spool, len(content))
+    assert staged.path != spool.path  # a copy, hashed anew
+    assert staged.sha256 == hashlib.sha256(b"x" + content[1:]).hexdigest()
+    spool.close()
+    assert not spool.path.exists()
+    store.discard(staged)
+
+    spool = store.spool()
+    spool.write(content)
+    spool.seek(0)
+    with pytest.raises(TooLarge):
+        store.stage(spool, len(content) - 1)
+    assert not spool.path.exists()
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
 # --- the list the uploads land in ------------------------------------------------------------
 
 
