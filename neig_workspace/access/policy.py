@@ -364,6 +364,11 @@ def _member_orgs(user, *, admins: bool = False):
     if not _at_the_keyboard(user):
         query = _active_member_org_ids(user)
         return query.where(Membership.role == OrgRole.ORG_ADMIN) if admins else query
+    return _member_org_tuple(user, admins)
+
+
+@_per_request
+def _member_org_tuple(user, admins: bool) -> tuple[int, ...]:
     return tuple(
         org_id for org_id, role in _memberships(user) if not admins or role == OrgRole.ORG_ADMIN
     )
@@ -414,6 +419,11 @@ def _granted_space_ids(user):
     """Ids of the spaces a grant gives the user: a tuple at the keyboard, else a SELECT."""
     if not _at_the_keyboard(user):
         return select(SpaceGrant.space_id).where(_grants_matching(user))
+    return _granted_space_tuple(user)
+
+
+@_per_request
+def _granted_space_tuple(user) -> tuple[int, ...]:
     return tuple(space.id for space in _granted_spaces(user))
 
 
@@ -423,6 +433,11 @@ def _open_space_ids(user, *, cases: bool = True):
     if not _at_the_keyboard(user):
         query = _open_spaces(user)
         return query if cases else query.where(Space.kind != SpaceKind.CASE)
+    return _open_space_tuple(user, cases)
+
+
+@_per_request
+def _open_space_tuple(user, cases: bool) -> tuple[int, ...]:
     return tuple(
         space.id
         for space in _granted_spaces(user)
