@@ -91,6 +91,7 @@ def ensure_database(args) -> dict:
     if seeded and not args.reseed and info_file.exists():
         info = json.loads(info_file.read_text())
         print(f"Reusing database {args.database}, seeded in {info['seconds']:.0f} s.")
+        _flask(env, "db", "upgrade")  # the migrations added since it was seeded (indexes)
         return info
     drop_database(args.admin_url, args.database)
     shutil.rmtree(WORK, ignore_errors=True)

@@ -16,10 +16,12 @@ from functools import wraps
 from flask import abort, current_app, g, has_request_context
 from flask_login import current_user
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Select,
-    String,
+    case,
     cast,
+    event,
     exists,
     false,
     func,
@@ -77,6 +79,24 @@ def _per_request(build: Callable) -> Callable:
         return cache[key]
 
     return cached
+
+
+def _at_the_keyboard(user) -> bool:
+    """Is `user` the one this request serves? Their readable spaces and organisations are then
+    fetched once, as small sets of ids (`IN (1, 2, …)` plans well; nested subqueries over the
+    grants are costed in the millions). For anyone else (a notification's recipient), and
+    outside a request, the filters stay subqueries: no query per recipient."""
+    if not has_request_context() or not _active(user):
+        return False
+    return getattr(g.get("_login_user"), "id", None) == user.id
+
+
+@event.listens_for(db.session, "after_flush")
+def _forget_filters(session, flush_context) -> None:
+    """A write in this request (a grant, a membership, an archived space) may change what the
+    user reads: the per-request filters and id sets are built again from the new state."""
+    if has_request_context():
+        g.pop("policy_filters", None)
 
 
 def _is_platform_admin(user) -> bool:
@@ -326,16 +346,102 @@ def _active_member_org_ids(user):
     )
 
 
+@_per_request
+def _memberships(user) -> list[tuple[int, OrgRole]]:
+    """(organisation id, role) of the user's memberships of active organisations (one query
+    per request)."""
+    query = (
+        select(Membership.organisation_id, Membership.role)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Membership.user_id == user.id, Organisation.active.is_(True))
+    )
+    return [(org_id, OrgRole(role)) for org_id, role in db.session.execute(query)]
+
+
+def _member_orgs(user, *, admins: bool = False):
+    """The active organisations the user is a member (or admin) of: a tuple of ids for the user
+    at the keyboard, a SELECT otherwise. Either goes into `column.in_(…)`."""
+    if not _at_the_keyboard(user):
+        query = _active_member_org_ids(user)
+        return query.where(Membership.role == OrgRole.ORG_ADMIN) if admins else query
+    return _member_org_tuple(user, admins)
+
+
+@_per_request
+def _member_org_tuple(user, admins: bool) -> tuple[int, ...]:
+    return tuple(
+        org_id for org_id, role in _memberships(user) if not admins or role == OrgRole.ORG_ADMIN
+    )
+
+
+def _is_network_member(user) -> ColumnElement[bool]:
+    """Is the user a member of an active organisation, as a clause."""
+    if not _at_the_keyboard(user):
+        return exists(_active_member_org_ids(user))
+    return true() if _memberships(user) else false()
+
+
 def _grants_matching(user) -> ColumnElement[bool]:
-    member_orgs = _active_member_org_ids(user)
-    admin_orgs = member_orgs.where(Membership.role == OrgRole.ORG_ADMIN)
+    member_orgs = _member_orgs(user)
+    admin_orgs = _member_orgs(user, admins=True)
     return or_(
         (SpaceGrant.principal_type == PrincipalType.USER) & (SpaceGrant.user_id == user.id),
         (SpaceGrant.principal_type == PrincipalType.ORGANISATION)
         & SpaceGrant.organisation_id.in_(member_orgs),
         (SpaceGrant.principal_type == PrincipalType.ORGANISATION_ADMINS)
         & SpaceGrant.organisation_id.in_(admin_orgs),
-        (SpaceGrant.principal_type == PrincipalType.NETWORK) & exists(member_orgs),
+        (SpaceGrant.principal_type == PrincipalType.NETWORK) & _is_network_member(user),
+    )
+
+
+@_per_request
+def _granted_spaces(user) -> list:
+    """The spaces a grant gives the user, with what decides whether they open now (one query
+    per request, for the user at the keyboard)."""
+    query = select(
+        Space.id, Space.kind, Space.archived_at, Space.mfa_required, Space.classification
+    ).where(Space.id.in_(select(SpaceGrant.space_id).where(_grants_matching(user))))
+    return db.session.execute(query).all()
+
+
+def _opens_now(space) -> bool:
+    """`_open_spaces` in Python, for one row of `_granted_spaces`."""
+    if space.archived_at is not None:
+        return False
+    return session_has_mfa() or (
+        not space.mfa_required
+        and space.kind != SpaceKind.CASE
+        and Classification(space.classification) not in MFA_CLASSIFICATIONS
+    )
+
+
+def _granted_space_ids(user):
+    """Ids of the spaces a grant gives the user: a tuple at the keyboard, else a SELECT."""
+    if not _at_the_keyboard(user):
+        return select(SpaceGrant.space_id).where(_grants_matching(user))
+    return _granted_space_tuple(user)
+
+
+@_per_request
+def _granted_space_tuple(user) -> tuple[int, ...]:
+    return tuple(space.id for space in _granted_spaces(user))
+
+
+def _open_space_ids(user, *, cases: bool = True):
+    """Ids of the spaces whose content this session may read now (with `cases=False`: but no
+    case space): a tuple at the keyboard, else a SELECT."""
+    if not _at_the_keyboard(user):
+        query = _open_spaces(user)
+        return query if cases else query.where(Space.kind != SpaceKind.CASE)
+    return _open_space_tuple(user, cases)
+
+
+@_per_request
+def _open_space_tuple(user, cases: bool) -> tuple[int, ...]:
+    return tuple(
+        space.id
+        for space in _granted_spaces(user)
+        if _opens_now(space) and (cases or space.kind != SpaceKind.CASE)
     )
 
 
@@ -459,7 +565,7 @@ def visible_spaces(user) -> ColumnElement[bool]:
     """Spaces whose content the user may read: a grant matches them."""
     if not _active(user):
         return false()
-    return Space.id.in_(select(SpaceGrant.space_id).where(_grants_matching(user)))
+    return Space.id.in_(_granted_space_ids(user))
 
 
 @_per_request
@@ -472,11 +578,12 @@ def seeable_spaces(user) -> ColumnElement[bool]:
 
 
 def _not_narrowed_out(user) -> ColumnElement[bool]:
+    """EXISTS on the narrowing's (document, organisation) index; never a set of documents."""
     narrowed = select(DocumentNarrowing.document_id).where(
         DocumentNarrowing.document_id == Document.id
     )
-    allowed = narrowed.where(DocumentNarrowing.organisation_id.in_(_active_member_org_ids(user)))
-    given_to_all = ~exists(narrowed) & Document.space_id.not_in(_limited_case_spaces(user))
+    allowed = narrowed.where(DocumentNarrowing.organisation_id.in_(_member_orgs(user)))
+    given_to_all = ~exists(narrowed) & Document.space_id.not_in(_limited_case_space_ids(user))
     return given_to_all | exists(allowed)
 
 
@@ -499,38 +606,64 @@ def visible_documents(user, *, in_trash: bool = False) -> ColumnElement[bool]:
     if not _active(user):
         return false()
     deleted = Document.deleted_at.is_not(None) if in_trash else Document.deleted_at.is_(None)
-    clause = Document.space_id.in_(_open_spaces(user)) & deleted & _not_narrowed_out(user)
+    clause = Document.space_id.in_(_open_space_ids(user)) & deleted & _not_narrowed_out(user)
     if not session_has_mfa():
         clause = clause & Document.classification.not_in(MFA_CLASSIFICATIONS)
     return clause
 
 
+def _target(kind: str) -> ColumnElement:
+    """The audit event's target id as an integer where its target is of `kind` and the id is
+    digits that fit (NULL otherwise: never a failing cast, whatever a refused URL recorded),
+    to look the target up by its primary key in a correlated EXISTS."""
+    target_id = AuditEvent.target_id
+    a_number = (func.ltrim(target_id, "0123456789") == "") & func.length(target_id).between(1, 18)
+    return case(((AuditEvent.target_type == kind) & a_number, cast(target_id, BigInteger)))
+
+
+def _about_readable(kind: str, column, clause) -> ColumnElement[bool]:
+    """Events about a `kind` whose row (by its primary key `column`) meets `clause`."""
+    return (AuditEvent.target_type == kind) & exists(
+        select(column).where(column == _target(kind), clause)
+    )
+
+
 @_per_request
 def visible_activity(user) -> ColumnElement[bool]:
     """Events in spaces the user may read now, never about a document hidden from them (nor
-    about a comment or comment round on one)."""
+    about a comment or comment round on one). Each target is looked up by its primary key
+    (EXISTS), never in a set of all readable documents."""
     readable_documents = visible_documents(user) | visible_documents(user, in_trash=True)
+
+    def document_readable(document_id) -> ColumnElement[bool]:
+        return exists(select(Document.id).where(Document.id == document_id, readable_documents))
+
+    def item_readable(item_id) -> ColumnElement[bool]:
+        return exists(
+            select(ActionItem.id).where(ActionItem.id == item_id, visible_action_items(user))
+        )
+
     readable = {
-        "document": select(cast(Document.id, String)).where(readable_documents),
-        "comment": select(cast(Comment.id, String)).where(
-            Comment.document_id.in_(select(Document.id).where(readable_documents))
-            | Comment.action_item_id.in_(select(ActionItem.id).where(visible_action_items(user)))
-        ),
-        "comment_round": select(cast(CommentRound.id, String)).where(
-            CommentRound.document_id.in_(select(Document.id).where(readable_documents))
-        ),
+        "document": readable_documents,
+        "comment": document_readable(Comment.document_id) | item_readable(Comment.action_item_id),
+        "comment_round": document_readable(CommentRound.document_id),
         # action plans (issue #6): nothing about an item narrowed away from the user
-        "action_item": select(cast(ActionItem.id, String)).where(visible_action_items(user)),
+        "action_item": visible_action_items(user),
+    }
+    columns = {
+        "document": Document.id,
+        "comment": Comment.id,
+        "comment_round": CommentRound.id,
+        "action_item": ActionItem.id,
     }
     about_nothing_hidden = AuditEvent.target_type.is_(None) | AuditEvent.target_type.not_in(
         list(readable)
     )
     about_something_readable = [
-        (AuditEvent.target_type == kind) & AuditEvent.target_id.in_(ids)
-        for kind, ids in readable.items()
+        _about_readable(kind, columns[kind], clause) for kind, clause in readable.items()
     ]
     # A case keeps its own timeline and access log (who read what is for its managers only).
-    spaces = _open_spaces(user).where(Space.kind != SpaceKind.CASE)
+    spaces = _open_space_ids(user, cases=False)
     return AuditEvent.space_id.in_(spaces) & or_(about_nothing_hidden, *about_something_readable)
 
 
@@ -617,15 +750,21 @@ def _round_manage(user, comment_round: CommentRound) -> bool:
 def visible_comments(user) -> ColumnElement[bool]:
     """Comments whose document, action item or article the user may read now."""
     return (
-        Comment.document_id.in_(select(Document.id).where(visible_documents(user)))
-        | Comment.action_item_id.in_(select(ActionItem.id).where(visible_action_items(user)))
-        | Comment.article_id.in_(select(Article.id).where(visible_articles(user)))
+        _row_exists(Document.id, Comment.document_id, visible_documents(user))
+        | _row_exists(ActionItem.id, Comment.action_item_id, visible_action_items(user))
+        | _row_exists(Article.id, Comment.article_id, visible_articles(user))
     )
+
+
+def _row_exists(key, reference, clause) -> ColumnElement[bool]:
+    """The row `reference` points at (by its primary key `key`) meets `clause`: an EXISTS on
+    the primary key, never the set of all rows that do."""
+    return exists(select(key).where(key == reference, clause))
 
 
 @_per_request
 def visible_rounds(user) -> ColumnElement[bool]:
-    return CommentRound.document_id.in_(select(Document.id).where(visible_documents(user)))
+    return _row_exists(Document.id, CommentRound.document_id, visible_documents(user))
 
 
 def document_readers(document: Document) -> ColumnElement[bool]:
@@ -714,11 +853,18 @@ def visible_notifications(user, subject_types: tuple[str, ...] | None = None):
     if not _active(user):
         return false()
     readable = [
-        (Notification.subject_type == subject_type) & Notification.subject_id.in_(ids(user))
+        (Notification.subject_type == subject_type) & _subject_exists(ids(user))
         for subject_type, ids in NOTIFICATION_SUBJECTS.items()
         if subject_types is None or subject_type in subject_types
     ]
     return (Notification.user_id == user.id) & or_(false(), *readable)
+
+
+def _subject_exists(readable_ids: Select) -> ColumnElement[bool]:
+    """The notification's subject among `readable_ids`, as an EXISTS on the subject's primary
+    key (the SELECT's one column): one row looked up, never the set of all readable ids."""
+    (column,) = readable_ids.selected_columns
+    return exists(readable_ids.where(column == Notification.subject_id))
 
 
 def _notification_view(user, notification: Notification) -> bool:
@@ -794,14 +940,14 @@ def visible_action_plans(user) -> ColumnElement[bool]:
     """Plans in spaces whose content the user may read now."""
     if not _active(user):
         return false()
-    return ActionPlan.space_id.in_(_open_spaces(user))
+    return ActionPlan.space_id.in_(_open_space_ids(user))
 
 
 def _item_not_narrowed_out(user) -> ColumnElement[bool]:
     narrowed = select(ActionItemNarrowing.item_id).where(
         ActionItemNarrowing.item_id == ActionItem.id
     )
-    allowed = narrowed.where(ActionItemNarrowing.organisation_id.in_(_active_member_org_ids(user)))
+    allowed = narrowed.where(ActionItemNarrowing.organisation_id.in_(_member_orgs(user)))
     return ~exists(narrowed) | exists(allowed)
 
 
@@ -868,6 +1014,8 @@ def _network_member(user, obj=None) -> bool:
     # One query, whatever the number of memberships: the main menu asks it on every page.
     if not _active(user):
         return False
+    if _at_the_keyboard(user):
+        return bool(_memberships(user))
     return bool(db.session.scalar(select(exists(_active_member_org_ids(user)))))
 
 
@@ -877,14 +1025,38 @@ def _core_case_spaces(user):
         .join(CaseOrganisation, CaseOrganisation.case_id == Case.id)
         .where(
             CaseOrganisation.core.is_(True),
-            CaseOrganisation.organisation_id.in_(_active_member_org_ids(user)),
+            CaseOrganisation.organisation_id.in_(_member_orgs(user)),
         )
     )
 
 
-def _limited_case_spaces(user):
-    """Case spaces in which the user belongs to no core organisation."""
-    return select(Case.space_id).where(Case.space_id.not_in(_core_case_spaces(user)))
+def _granted_case_spaces(user) -> tuple[int, ...]:
+    return tuple(space.id for space in _granted_spaces(user) if space.kind == SpaceKind.CASE)
+
+
+def _core_case_space_ids(user):
+    """Case spaces in which the user belongs to a core organisation. At the keyboard a tuple
+    of ids, and only those among the user's own case spaces (every filter that asks also
+    requires a grant): no query at all for someone without a case."""
+    if not _at_the_keyboard(user):
+        return _core_case_spaces(user)
+    case_spaces = _granted_case_spaces(user)
+    return _core_case_space_tuple(user, case_spaces) if case_spaces else ()
+
+
+@_per_request
+def _core_case_space_tuple(user, case_spaces: tuple[int, ...]) -> tuple[int, ...]:
+    query = _core_case_spaces(user).where(Case.space_id.in_(case_spaces))
+    return tuple(db.session.scalars(query))
+
+
+def _limited_case_space_ids(user):
+    """Case spaces in which the user belongs to no core organisation. At the keyboard only
+    those among the user's own spaces (a filter that asks also requires one of those)."""
+    if not _at_the_keyboard(user):
+        return select(Case.space_id).where(Case.space_id.not_in(_core_case_spaces(user)))
+    core = set(_core_case_space_ids(user))
+    return tuple(space_id for space_id in _granted_case_spaces(user) if space_id not in core)
 
 
 def _case_core_in_space(user, space_id: int) -> bool:
@@ -992,7 +1164,7 @@ def visible_cases(user) -> ColumnElement[bool]:
     """Cases the user takes part in and may open now (a grant, and MFA in the session)."""
     if not _active(user):
         return false()
-    return Case.space_id.in_(_open_spaces(user))
+    return Case.space_id.in_(_open_space_ids(user))
 
 
 @_per_request
@@ -1002,7 +1174,7 @@ def _visible_case_ids(user):
 
 @_per_request
 def _core_case_ids(user):
-    return select(Case.id).where(Case.space_id.in_(_core_case_spaces(user)))
+    return select(Case.id).where(Case.space_id.in_(_core_case_space_ids(user)))
 
 
 @_per_request
@@ -1011,7 +1183,7 @@ def visible_measures(user) -> ColumnElement[bool]:
         return false()
     return Measure.case_id.in_(_visible_case_ids(user)) & (
         Measure.case_id.in_(_core_case_ids(user))
-        | Measure.responsible_organisation_id.in_(_active_member_org_ids(user))
+        | Measure.responsible_organisation_id.in_(_member_orgs(user))
     )
 
 
@@ -1021,7 +1193,7 @@ def visible_tasks(user) -> ColumnElement[bool]:
         return false()
     return AftercareTask.case_id.in_(_visible_case_ids(user)) & (
         AftercareTask.case_id.in_(_core_case_ids(user))
-        | AftercareTask.organisation_id.in_(_active_member_org_ids(user))
+        | AftercareTask.organisation_id.in_(_member_orgs(user))
     )
 
 
@@ -1032,7 +1204,7 @@ def visible_timeline_entries(user) -> ColumnElement[bool]:
     narrowed = select(TimelineNarrowing.entry_id).where(
         TimelineNarrowing.entry_id == TimelineEntry.id
     )
-    allowed = narrowed.where(TimelineNarrowing.organisation_id.in_(_active_member_org_ids(user)))
+    allowed = narrowed.where(TimelineNarrowing.organisation_id.in_(_member_orgs(user)))
     given_to_all = ~exists(narrowed) & TimelineEntry.case_id.in_(_core_case_ids(user))
     return TimelineEntry.case_id.in_(_visible_case_ids(user)) & (given_to_all | exists(allowed))
 
@@ -1048,10 +1220,10 @@ def visible_release_requests(user) -> ColumnElement[bool]:
                 _grants_matching(user), SpaceGrant.role >= SpaceRole.MANAGER
             )
         ),
-        Case.space_id.in_(_core_case_spaces(user)),
+        Case.space_id.in_(_core_case_space_ids(user)),
     )
     to_decide = ReleaseRequest.case_id.in_(managed) & ReleaseRequest.supplier_organisation_id.in_(
-        _active_member_org_ids(user)
+        _member_orgs(user)
     )
     own = (ReleaseRequest.requested_by_id == user.id) & ReleaseRequest.case_id.in_(
         _visible_case_ids(user)
@@ -1159,7 +1331,9 @@ def knowledge_spaces_writable(user) -> ColumnElement[bool]:
         _grants_matching(user), SpaceGrant.role >= SpaceRole.CONTRIBUTOR
     )
     return Space.id.in_(_knowledge_space_ids()) & Space.id.in_(
-        _open_spaces(user).where(Space.id.in_(contributor_grants))
+        select(Space.id).where(
+            Space.id.in_(_open_space_ids(user)), Space.id.in_(contributor_grants)
+        )
     )
 
 
@@ -1178,14 +1352,16 @@ def visible_articles(user, *, archived: bool = False) -> ColumnElement[bool]:
     """Articles the user may read now (with `archived`: archived ones they may bring back)."""
     if not _active(user):
         return false()
-    spaces = _open_spaces(user).where(Space.id.in_(_knowledge_space_ids()))
+    spaces = select(Space.id).where(
+        Space.id.in_(_open_space_ids(user)), Space.id.in_(_knowledge_space_ids())
+    )
     readable = Article.space_id.in_(spaces)
     if not archived:
         return readable & Article.archived_at.is_(None)
     managed = select(SpaceGrant.space_id).where(
         _grants_matching(user), SpaceGrant.role >= SpaceRole.MANAGER
     )
-    writer = Article.organisation_id.in_(_active_member_org_ids(user)) & Article.space_id.in_(
+    writer = Article.organisation_id.in_(_member_orgs(user)) & Article.space_id.in_(
         select(SpaceGrant.space_id).where(
             _grants_matching(user), SpaceGrant.role >= SpaceRole.CONTRIBUTOR
         )
@@ -1263,7 +1439,9 @@ def meeting_organiser_spaces(user) -> ColumnElement[bool]:
         _grants_matching(user), SpaceGrant.role >= SpaceRole.EDITOR
     )
     return (
-        Space.id.in_(editor_of) & Space.id.in_(_open_spaces(user)) & (Space.kind != SpaceKind.CASE)
+        Space.id.in_(editor_of)
+        & Space.id.in_(_open_space_ids(user))
+        & (Space.kind != SpaceKind.CASE)
     )
 
 
@@ -1283,8 +1461,8 @@ def visible_meetings(user) -> ColumnElement[bool]:
     their space (grant, not archived, MFA as for its documents)."""
     if not _active(user):
         return false()
-    network = (Meeting.audience == MeetingAudience.NETWORK) & exists(_active_member_org_ids(user))
-    return network | Meeting.space_id.in_(_open_spaces(user))
+    network = (Meeting.audience == MeetingAudience.NETWORK) & _is_network_member(user)
+    return network | Meeting.space_id.in_(_open_space_ids(user))
 
 
 MEETING_ACTIONS: dict[str, tuple[type | None, Callable]] = {
@@ -1330,7 +1508,7 @@ def visible_directory_organisations(user) -> ColumnElement[bool]:
     """Organisations in the directory: the active ones, for network members only."""
     if not _active(user):
         return false()
-    return Organisation.active.is_(True) & exists(_active_member_org_ids(user))
+    return Organisation.active.is_(True) & _is_network_member(user)
 
 
 @_per_request
@@ -1357,7 +1535,7 @@ def email_visible_to(viewer) -> ColumnElement[bool]:
     colleague = (
         select(Membership.user_id)
         .where(Membership.user_id == User.id)
-        .where(Membership.organisation_id.in_(_active_member_org_ids(viewer)))
+        .where(Membership.organisation_id.in_(_member_orgs(viewer)))
     )
     listed = (
         select(Membership.user_id)
@@ -1371,7 +1549,7 @@ def email_visible_to(viewer) -> ColumnElement[bool]:
 def my_organisation_ids(user) -> Select:
     """SELECT of the ids of the active organisations `user` is a member of (the dashboard's
     "my organisation leads, contributes to, is invited to")."""
-    return _active_member_org_ids(user)
+    return _member_orgs(user)
 
 
 def directory_organisation_or_404(slug: str, user=None) -> Organisation:
@@ -1617,18 +1795,19 @@ AUDIT_ADMIN_TARGETS = (
 )
 
 
-def _ids(column, clause) -> Select:
-    return select(cast(column, String)).where(clause)
+def _ids(column, clause) -> tuple:
+    return column, clause
 
 
-def _audit_readable_targets(user) -> dict[str, Select]:
-    """target_type -> SELECT of the ids (as the audit log stores them) `user` may read now."""
+def _audit_readable_targets(user) -> dict[str, tuple]:
+    """target_type -> (primary key column, clause): what `user` may read now, looked up by the
+    event's target id (`_about_readable`)."""
     documents = visible_documents(user) | visible_documents(user, in_trash=True)
     articles = visible_articles(user) | visible_articles(user, archived=True)
     return {
         "space": _ids(Space.id, seeable_spaces(user)),
         "document": _ids(Document.id, documents),
-        "folder": _ids(Folder.id, Folder.space_id.in_(_open_spaces(user))),
+        "folder": _ids(Folder.id, Folder.space_id.in_(_open_space_ids(user))),
         "comment": _ids(Comment.id, visible_comments(user)),
         "comment_round": _ids(CommentRound.id, visible_rounds(user)),
         "action_plan": _ids(ActionPlan.id, visible_action_plans(user)),
@@ -1659,8 +1838,8 @@ def audit_events_named(user) -> ColumnElement[bool]:
     if not _active(user):
         return false()
     readable = [
-        (AuditEvent.target_type == kind) & AuditEvent.target_id.in_(ids)
-        for kind, ids in _audit_readable_targets(user).items()
+        _about_readable(kind, column, clause)
+        for kind, (column, clause) in _audit_readable_targets(user).items()
     ]
     managed = (
         AuditEvent.target_type.in_(AUDIT_ADMIN_TARGETS) if _is_platform_admin(user) else false()
@@ -1668,7 +1847,7 @@ def audit_events_named(user) -> ColumnElement[bool]:
     # A grant may be gone; the space it was in decides (the grants of what one may know of).
     grants = (AuditEvent.target_type == "space_grant") & AuditEvent.space_id.is_not(None)
     untargeted = AuditEvent.target_type.is_(None) & (
-        AuditEvent.space_id.is_(None) | AuditEvent.space_id.in_(_open_spaces(user))
+        AuditEvent.space_id.is_(None) | AuditEvent.space_id.in_(_open_space_ids(user))
     )
     return _in_known_space(user) & or_(untargeted, managed, grants, *readable)
 

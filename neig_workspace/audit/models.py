@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -32,6 +32,11 @@ class AuditEvent(db.Model):
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (
+        # A space's events since a moment: the spaces list's and the dashboard's news (issue 18).
+        Index("ix_audit_events_space_at", "space_id", "at"),
+    )
 
     actor: Mapped["User | None"] = relationship()  # noqa: F821
     actor_org: Mapped["Organisation | None"] = relationship()  # noqa: F821

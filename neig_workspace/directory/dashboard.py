@@ -22,6 +22,7 @@ from ..audit.models import AuditEvent
 from ..cases.models import Case, TimelineEntry
 from ..comments.models import CommentRound, RoundInvitation
 from ..extensions import db
+from ..notifications import service as notifications
 from ..notifications.models import Notification
 from ..spaces.models import Space
 from ..timeutil import utcnow
@@ -71,10 +72,14 @@ def space_news(user, since: datetime) -> Section:
         .group_by(AuditEvent.space_id)
         .subquery()
     )
-    query = select(Space, news.c.events, news.c.latest).join(news, news.c.space_id == Space.id)
-    rows = db.session.execute(query.order_by(news.c.latest.desc()).limit(LIMIT)).all()
-    total = db.session.scalar(select(func.count()).select_from(news))
-    return Section(rows=rows, total=total or 0)
+    # One evaluation of the activity filter: the total rides along as a window count.
+    total = func.count().over().label("total")
+    query = select(Space, news.c.events, news.c.latest, total).join(
+        news, news.c.space_id == Space.id
+    )
+    found = db.session.execute(query.order_by(news.c.latest.desc()).limit(LIMIT)).all()
+    rows = [(space, events, latest) for space, events, latest, _ in found]
+    return Section(rows=rows, total=found[0].total if found else 0)
 
 
 def my_action_items(user) -> Section:
@@ -149,7 +154,8 @@ def unread_notifications(user) -> Section:
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(LIMIT)
     ).all()
-    return Section(rows=rows, total=_count(Notification, clause))
+    # The header's count (the same filter), run once for the page.
+    return Section(rows=rows, total=notifications.unread_count(user))
 
 
 def _count(model, clause) -> int:

@@ -50,6 +50,8 @@ class Notification(db.Model):
     __table_args__ = (
         # The notification centre: a user's notifications, newest first.
         Index("ix_notifications_user_created", "user_id", "created_at"),
+        # The unread count in every page header (issue 18).
+        Index("ix_notifications_user_unread", "user_id", "read_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

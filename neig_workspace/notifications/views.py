@@ -1,6 +1,6 @@
 """The notification centre (/meldingen): the list, opening an item, and e-mail preferences."""
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -24,9 +24,7 @@ def unread_count_context() -> dict:
     def unread_notification_count() -> int:
         if not current_user.is_authenticated:
             return 0
-        if "unread_notifications" not in g:
-            g.unread_notifications = service.unread_count(current_user)
-        return g.unread_notifications
+        return service.unread_count(current_user)  # once per request
 
     return {"unread_notification_count": unread_notification_count}
 

@@ -1,0 +1,163 @@
+"""Issue 18: the pages the access filters made slow, on `seed-scale` data seeded inside the test's
+rolled-back transaction.
+
+- The dashboard, the spaces list, the notification centre and the audit log run as many SQL
+  queries at three times the size (both databases).
+- On PostgreSQL, after ANALYZE, no query those pages run is costed above PostgreSQL's default
+  `jit_above_cost` (100,000): on a default PostgreSQL, JIT never compiles them. The access
+  filters used to be costed in the millions (nested subqueries over every readable document).
+"""
+
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import event, select
+
+from neig_workspace.accounts.models import User
+from neig_workspace.extensions import db
+from neig_workspace.scale import ADMIN_EMAIL, NAMED_EMAIL
+from tests.helpers import login_as
+
+#: PostgreSQL's default jit_above_cost: a query costed above it is JIT-compiled.
+JIT_ABOVE_COST = 100_000
+
+SMALL = {
+    "organisations": 6,
+    "users": 20,
+    "spaces": 12,
+    "case-spaces": 4,
+    "cases": 4,
+    "grants": 80,
+    "documents": 60,
+    "versions": 66,
+    "action-items": 6,
+    "audit-events": 120,
+    "notifications": 30,
+    "articles": 2,
+    "named-user-spaces": 6,
+    "big-folder": 5,
+}
+#: Three times as much of everything the pages read.
+LARGE = {name: value * 3 for name, value in SMALL.items()}
+
+#: Modest, yet enough for the old filters to be costed far above JIT_ABOVE_COST.
+MODEST = {
+    "organisations": 40,
+    "users": 400,
+    "spaces": 120,
+    "case-spaces": 300,
+    "cases": 300,
+    "grants": 3000,
+    "documents": 8000,
+    "versions": 8400,
+    "action-items": 200,
+    "audit-events": 8000,
+    "notifications": 2000,
+    "articles": 20,
+    "named-user-spaces": 60,
+    "big-folder": 100,
+}
+
+NAMED_PAGES = ["/", "/werkruimtes", "/meldingen", "/meldingen?ongelezen=1"]
+ADMIN_PAGES = ["/beheer/audit"]
+
+
+def _seed(app, figures: dict) -> None:
+    options = [f"--{name}={value}" for name, value in figures.items()]
+    result = app.test_cli_runner().invoke(args=["neig", "seed-scale", *options])
+    assert result.exit_code == 0, result.output
+
+
+def _clients(app):
+    with app.app_context():
+        named = db.session.scalar(select(User.id).where(User.email == NAMED_EMAIL))
+        admin = db.session.scalar(select(User.id).where(User.email == ADMIN_EMAIL))
+    return {
+        "named": (login_as(app, app.test_client(), SimpleNamespace(id=named)), NAMED_PAGES),
+        "admin": (login_as(app, app.test_client(), SimpleNamespace(id=admin)), ADMIN_PAGES),
+    }
+
+
+def _statements_of_pages(app):
+    """page -> [(statement, parameters)] of one request, after a warm-up request."""
+    engine = _engine(app)
+    found = {}
+    for client, pages in _clients(app).values():
+        for page in pages:
+            assert client.get(page).status_code == 200, page  # warm up (session record)
+            statements = []
+
+            def record(conn, cursor, statement, parameters, context, many, statements=statements):
+                statements.append((statement, parameters))
+
+            event.listen(engine, "before_cursor_execute", record)
+            try:
+                response = client.get(page)
+            finally:
+                event.remove(engine, "before_cursor_execute", record)
+            assert response.status_code == 200, page
+            # The test's own savepoints are not the page's queries.
+            found[page] = [(sql, params) for sql, params in statements if not _savepoint(sql)]
+    return found
+
+
+def _savepoint(statement: str) -> bool:
+    return statement.split(None, 1)[0].upper() in {"SAVEPOINT", "RELEASE", "ROLLBACK"}
+
+
+def _engine(app):
+    with app.app_context():
+        return db.engine
+
+
+def test_the_pages_run_as_many_queries_at_three_times_the_size(app, test_db):
+    with test_db.rolled_back():
+        _seed(app, SMALL)
+        small = {page: len(s) for page, s in _statements_of_pages(app).items()}
+    with test_db.rolled_back():
+        _seed(app, LARGE)
+        large = {page: len(s) for page, s in _statements_of_pages(app).items()}
+    assert large == small
+    assert small["/werkruimtes"] <= 8, small
+
+
+def test_no_query_of_these_pages_is_costed_above_jit_above_cost(app, test_db):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("the planner's costs are PostgreSQL's")
+    _seed(app, MODEST)
+    connection = test_db.connection
+    connection.exec_driver_sql("ANALYZE")
+    costs = {}
+    for page, statements in _statements_of_pages(app).items():
+        for statement, parameters in statements:
+            if not statement.lstrip().upper().startswith("SELECT"):
+                continue
+            plan = connection.exec_driver_sql(
+                "EXPLAIN (FORMAT JSON) " + statement, parameters
+            ).scalar()
+            costs[(page, statement)] = plan[0]["Plan"]["Total Cost"]
+    assert costs
+    too_costly = {key: cost for key, cost in costs.items() if cost >= JIT_ABOVE_COST}
+    assert not too_costly, "\n\n".join(
+        f"{page} costed {cost:,.0f}:\n{statement}" for (page, statement), cost in too_costly.items()
+    )
+
+
+def test_an_odd_target_id_breaks_no_page(app, test_db):
+    """The filters look an event's target up by its primary key: an id that is no number, too
+    large a number or empty (what a refused URL might record) is simply not readable, never a
+    failing cast (PostgreSQL) that takes the page down."""
+    from neig_workspace.access.policy import visible_spaces
+    from neig_workspace.audit import service as audit
+    from neig_workspace.spaces.models import Space
+
+    _seed(app, SMALL)
+    with app.app_context():
+        named = db.session.scalar(select(User).where(User.email == NAMED_EMAIL))
+        space_id = db.session.scalar(select(Space.id).where(visible_spaces(named)).limit(1))
+        for kind in ("document", "comment", "comment_round", "action_item", "space", "case"):
+            for odd in ("99999999999999999999", "12abc", "", "-1"):
+                audit.record("test.odd", target_type=kind, target_id=odd, space_id=space_id)
+        db.session.commit()
+    for page, statements in _statements_of_pages(app).items():
+        assert statements, page  # each answered 200
