@@ -2,7 +2,7 @@
 
 import enum
 
-from sqlalchemy import Enum, text
+from sqlalchemy import Enum, select, text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 
@@ -27,3 +27,17 @@ class Versioned:
     @declared_attr.directive
     def __mapper_args__(cls):
         return {"version_id_col": cls.__table__.c.version}
+
+
+def lock_latest(session, obj) -> None:
+    """Wait for any other transaction that changes `obj`'s row, then read the row afresh
+    (SELECT … FOR UPDATE; SQLite lets one writer in at a time anyway and ignores it). For a
+    write that adds to a row rather than edits it (a new version, a progress note): it applies
+    on top of whatever was committed meanwhile, instead of failing on the version it read."""
+    model = type(obj)
+    session.execute(
+        select(model)
+        .where(model.id == obj.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()  # the row must be fetched for the object to be refreshed

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from ..accounts.models import User
 from ..audit import service as audit
+from ..db_types import lock_latest
 from ..documents.models import Document
 from ..errors import ServiceError
 from ..extensions import db
@@ -634,6 +635,9 @@ def report_progress(
     reported_on = reported_on or today()
     if reported_on > today():
         raise ServiceError(_("De datum ligt in de toekomst."), "reported_on")
+    # Two partners reporting at once both land: the note adds to the item, it edits nothing
+    # the reporter saw (the status change applies to the item as it is now).
+    lock_latest(db.session, item)
     new_status = status if status is not None and status != item.status else None
     update = ProgressUpdate(
         item_id=item.id,

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from ..audit import service as audit
+from ..db_types import lock_latest
 from ..errors import ServiceError
 from ..extensions import db
 from ..spaces.models import Classification, Space, SpaceKind
@@ -200,16 +201,9 @@ def _place(staged: StagedBlob) -> None:
 
 
 def lock_document(document: Document) -> None:
-    """Wait for any other transaction that changes this document's row, then read the row
-    afresh: a new version takes its number from what was committed, so two at once become N
-    and N+1 instead of one of them failing on the unique key (SELECT … FOR UPDATE; SQLite
-    lets one writer in at a time anyway and ignores it)."""
-    db.session.execute(
-        select(Document)
-        .where(Document.id == document.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()  # the row must be fetched for the object to be refreshed
+    """A new version takes its number from what was committed, so two at once become N and N+1
+    instead of one of them failing on the unique key."""
+    lock_latest(db.session, document)
 
 
 def normalise_tags(text: str) -> str:

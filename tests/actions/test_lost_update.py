@@ -9,7 +9,7 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from neig_workspace.accounts.models import User
 from neig_workspace.actions import service
@@ -118,26 +118,27 @@ def test_what_only_the_other_changed_is_taken_into_the_conflict_form(app, desk):
 
 
 def test_any_other_write_over_a_change_it_did_not_see_answers_409(app, desk, monkeypatch):
-    """Outside the edit forms (here a progress update with a new status), a write of an item
-    changed after it was read is refused by its version: a Dutch 409, nothing saved, no 500."""
-    report_progress = service.report_progress
+    """Outside the edit forms (here archiving), a write of an item changed after it was read is
+    refused by its version: a Dutch 409, nothing saved, no 500. (A progress note is not such a
+    write: it adds to the item as it is now, see test_two_progress_notes_at_once_both_land.)"""
+    set_item_archived = service.set_item_archived
 
-    def changed_meanwhile(item, **kwargs):
+    def changed_meanwhile(item, archived, **kwargs):
         rows = ActionItem.__table__  # another save, between our read and our write
         db.session.execute(
             update(rows).where(rows.c.id == item.id).values(version=rows.c.version + 1)
         )
-        return report_progress(item, **kwargs)
+        return set_item_archived(item, archived, **kwargs)
 
-    monkeypatch.setattr(service, "report_progress", changed_meanwhile)
+    monkeypatch.setattr(service, "set_item_archived", changed_meanwhile)
     before = db_snapshot(app)
-    data = {"csrf_token": csrf_token_of(app, desk.a), "note": "Gestart.", "status": "risico"}
-    response = desk.a.post(f"/actiepunten/{desk.item}/voortgang", data=data)
+    data = {"csrf_token": csrf_token_of(app, desk.a)}
+    response = desk.a.post(f"/actiepunten/{desk.item}/archiveren", data=data)
 
     assert response.status_code == 409
     assert "Iemand anders wijzigde dit tegelijk" in response.get_data(as_text=True)
     assert db_snapshot(app) == before
-    assert _item(app, desk.item).status == ItemStatus.ON_TRACK
+    assert _item(app, desk.item).archived_at is None
 
 
 @pytest.mark.commits("two saves on two connections at the same moment")
@@ -186,3 +187,46 @@ def _at_once(clients, url, changes) -> list[int]:
     for thread in threads:
         thread.join(timeout=30)
     return answers
+
+
+@pytest.mark.commits("two progress notes on two connections at the same moment")
+def test_two_progress_notes_at_once_both_land(app, personas, monkeypatch):
+    """Found by bench/load.py: a progress note adds to the item (its last update), so two at
+    once each wrote over a version the other had just changed, and the second got 409. Both
+    are read before either writes; each must land, the second on top of the first."""
+    from neig_workspace.actions.models import ProgressUpdate
+
+    with app.app_context():
+        plan = make_plan(plan_space(personas), actor=user_of(personas.secretariat))
+        item_id = make_item(plan, personas, "P-01", status=ItemStatus.ON_TRACK).id
+        second = _second_secretariat_user(personas)
+        db.session.commit()
+    clients = [login_as(app, app.test_client(), who) for who in (personas.secretariat, second)]
+    reporting_organisation = service._reporting_organisation
+
+    def slow(*args, **kwargs):
+        time.sleep(0.3)  # both requests have read the item before either writes
+        return reporting_organisation(*args, **kwargs)
+
+    monkeypatch.setattr(service, "_reporting_organisation", slow)
+    url = f"/actiepunten/{item_id}/voortgang"
+    notes = [{"note": "Eerste melding"}, {"note": "Tweede melding", "status": "risico"}]
+    start, answers = threading.Barrier(2), [None, None]
+
+    def post(n):
+        data = {"csrf_token": csrf_token_of(app, clients[n]), **notes[n]}
+        start.wait()
+        answers[n] = clients[n].post(url, data=data).status_code
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert answers == [302, 302]
+    with db_ctx(app) as session:
+        stored = session.scalars(
+            select(ProgressUpdate.note).where(ProgressUpdate.item_id == item_id)
+        )
+        assert sorted(stored) == ["Eerste melding", "Tweede melding"]
+    assert _item(app, item_id).status == ItemStatus.AT_RISK
