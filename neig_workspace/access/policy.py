@@ -147,15 +147,17 @@ def refuse_promotion(account, *, actor) -> None:
     )
 
 
-def platform_admin_members(organisation_id: int) -> list[User]:
-    """Platform-admin accounts that are members of the organisation (none, under the rule)."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.organisation_id == organisation_id, User.is_platform_admin)
-        )
+def refuse_content_to_members_of(organisation_id: int, **refusal) -> None:
+    """`refuse_content_to` for every platform-admin account that is still a member of the
+    organisation (data from before the rule; `flask neig check-deploy` names them): whatever
+    the organisation is given, such a member would read."""
+    admins = db.session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == organisation_id, User.is_platform_admin)
     )
+    for admin in admins:
+        refuse_content_to(admin, **refusal)
 
 
 def platform_admins_holding_content() -> list[tuple[User, int, int]]:

@@ -360,18 +360,15 @@ def add_participant(case: Case, participant: Participant, *, actor, announce: bo
     org = participant.organisation
     if not org.active:
         raise ServiceError(_("Deze organisatie is niet actief."), "organisation_id")
-    # A platform-admin account that still holds a membership (from before the rule; `flask
-    # neig check-deploy` names it) would read the case through its organisation.
-    for admin in policy.platform_admin_members(org.id):
-        policy.refuse_content_to(
-            admin,
-            action="case.participant_add",
-            actor=actor,
-            target_type="case",
-            target_id=case.id,
-            space_id=case.space_id,
-            field="organisation_id",
-        )
+    policy.refuse_content_to_members_of(
+        org.id,
+        action="case.participant_add",
+        actor=actor,
+        target_type="case",
+        target_id=case.id,
+        space_id=case.space_id,
+        field="organisation_id",
+    )
     if participant.core and org.type not in CORE_TYPES:
         raise ServiceError(
             _(

@@ -146,18 +146,15 @@ def add_grant(
             self_allowed=creator or (held is not None and held >= role),
         )
     elif organisation is not None:
-        # A platform-admin account that still holds a membership (from before the rule; `flask
-        # neig check-deploy` names it) would read the space through its organisation.
-        for admin in policy.platform_admin_members(organisation.id):
-            policy.refuse_content_to(
-                admin,
-                action="grant.create",
-                actor=actor,
-                target_type="space",
-                target_id=space.id,
-                space_id=space.id,
-                field="principal",
-            )
+        policy.refuse_content_to_members_of(
+            organisation.id,
+            action="grant.create",
+            actor=actor,
+            target_type="space",
+            target_id=space.id,
+            space_id=space.id,
+            field="principal",
+        )
     user_clause = SpaceGrant.user_id == user.id if user else SpaceGrant.user_id.is_(None)
     org_clause = (
         SpaceGrant.organisation_id == organisation.id

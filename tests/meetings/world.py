@@ -42,9 +42,21 @@ def user(persona) -> User:
     return db.session.get(User, persona.id)
 
 
-def make_meeting(
-    personas,
-    space_id: int,
+#: A meeting of a restricted space's own members (the driehoek's consultation).
+TRIANGLE_MEETING = {
+    "title": "Driehoeksoverleg",
+    "description": "Casuïstiek",
+    "kind": MeetingKind.BIJEENKOMST,
+    "audience": MeetingAudience.SPACE,
+    "starts_in": timedelta(days=3),
+    "hours": 1,
+    "location": "Stadhuis",
+}
+
+
+def plan_meeting(
+    space: Space,
+    actor,
     *,
     title="Kennissessie nazorg",
     capacity=None,
@@ -53,8 +65,8 @@ def make_meeting(
     hours=2,
     kind=MeetingKind.KENNISSESSIE,
     **extra,
-) -> int:
-    """Inside an app context: a meeting organised by org_admin_a; returns its id."""
+):
+    """Inside an app context: a meeting in `space` organised by `actor`, not committed."""
     start = (utcnow() + starts_in).replace(second=0, microsecond=0)
     data = service.MeetingData(
         title=title,
@@ -67,10 +79,15 @@ def make_meeting(
         online_url=extra.pop("online_url", ""),
         capacity=capacity,
     )
+    return service.create_meeting(space, data, actor=actor)
+
+
+def make_meeting(personas, space_id: int, **meeting) -> int:
+    """Inside an app context: a meeting organised by org_admin_a, committed; returns its id."""
     space = db.session.get(Space, space_id)
-    meeting = service.create_meeting(space, data, actor=user(personas.org_admin_a))
+    created = plan_meeting(space, user(personas.org_admin_a), **meeting)
     db.session.commit()
-    return meeting.id
+    return created.id
 
 
 def status_of(meeting_id: int, persona) -> RegistrationStatus | None:

@@ -4,7 +4,6 @@ refusal says so in Dutch and is audited as `separation.refused`."""
 
 import io
 import re
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -19,8 +18,6 @@ from neig_workspace.cases import service as cases
 from neig_workspace.documents import service as documents
 from neig_workspace.errors import roll_back_refusal
 from neig_workspace.extensions import db
-from neig_workspace.meetings import service as meetings
-from neig_workspace.meetings.models import MeetingAudience, MeetingKind
 from neig_workspace.organisations import service as organisations
 from neig_workspace.organisations.models import Membership, Organisation
 from neig_workspace.spaces import service as spaces
@@ -29,6 +26,7 @@ from neig_workspace.timeutil import utcnow
 from tests.cases.helpers import open_case
 from tests.conftest import db_ctx
 from tests.helpers import csrf_token_of, login_as, post_form
+from tests.meetings.world import TRIANGLE_MEETING, plan_meeting
 from tests.personas import TOTP_SECRET
 
 ADMIN_REFUSAL = "Een account van een platformbeheerder kan geen toegang tot inhoud krijgen"
@@ -213,20 +211,7 @@ def _triangle(app, personas) -> dict:
             document = documents.upload_document(
                 space, documents.Upload(io.BytesIO(PDF), "driehoek.pdf"), actor=author
             )
-            start = (utcnow() + timedelta(days=3)).replace(second=0, microsecond=0)
-            meeting = meetings.create_meeting(
-                space,
-                meetings.MeetingData(
-                    title="Driehoeksoverleg",
-                    description="Casuïstiek",
-                    kind=MeetingKind.BIJEENKOMST,
-                    audience=MeetingAudience.SPACE,
-                    starts_at=start,
-                    ends_at=start + timedelta(hours=1),
-                    location="Stadhuis",
-                ),
-                actor=author,
-            )
+            meeting = plan_meeting(space, author, **TRIANGLE_MEETING)
         db.session.commit()
         return {"space": space.id, "document": document.id, "meeting": meeting.id}
 

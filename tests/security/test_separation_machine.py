@@ -56,8 +56,7 @@ from neig_workspace.documents.models import Document, DocumentNarrowing
 from neig_workspace.errors import ServiceError, roll_back_refusal
 from neig_workspace.extensions import db
 from neig_workspace.knowledge.models import Article
-from neig_workspace.meetings import service as meetings
-from neig_workspace.meetings.models import Meeting, MeetingAudience, MeetingKind
+from neig_workspace.meetings.models import Meeting
 from neig_workspace.organisations import service as organisations
 from neig_workspace.organisations.models import Membership, Organisation, OrgType
 from neig_workspace.spaces import service as spaces
@@ -70,6 +69,7 @@ from neig_workspace.spaces.models import (
 )
 from neig_workspace.sso import service as sso
 from neig_workspace.timeutil import utcnow
+from tests.meetings.world import TRIANGLE_MEETING, plan_meeting
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 STEPS = int(os.environ.get("NEIG_SEPARATION_STEPS", "2000"))
@@ -201,20 +201,7 @@ def plant_world() -> dict:
             triangle, documents.Upload(io.BytesIO(PDF), "politie.pdf"), actor=ua
         )
         db.session.add(DocumentNarrowing(document_id=narrowed.id, organisation_id=org_b.id))
-        start = (utcnow() + timedelta(days=3)).replace(second=0, microsecond=0)
-        meetings.create_meeting(
-            triangle,
-            meetings.MeetingData(
-                title="Driehoeksoverleg",
-                description="Casuïstiek",
-                kind=MeetingKind.BIJEENKOMST,
-                audience=MeetingAudience.SPACE,
-                starts_at=start,
-                ends_at=start + timedelta(hours=1),
-                location="Stadhuis",
-            ),
-            actor=ua,
-        )
+        plan_meeting(triangle, ua, **TRIANGLE_MEETING)
         shared = spaces.create_space(SpaceKind.SHARED, "Kennisbank", actor=None)
         spaces.add_grant(shared, PrincipalType.NETWORK, SpaceRole.VIEWER, actor=None)
         documents.upload_document(shared, documents.Upload(io.BytesIO(PDF), "kader.pdf"), actor=ua)
