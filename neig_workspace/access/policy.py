@@ -1716,6 +1716,38 @@ def load_or_404(model, object_id: int, action: str, user=None, *, for_update: bo
     return obj
 
 
+def load_child_or_404(parent, model, child_id: int, action: str, *, where=(), user=None):
+    """Fetch `model` by id only under `parent` (another parent's id answers 404). A model with
+    a visibility filter also passes it and `action`; every refusal is audited like load_or_404's."""
+    user = user if user is not None else current_user
+    query = select(model).where(model.id == child_id, _parent_column(model, parent) == parent.id)
+    if model in VISIBLE:
+        query = query.where(VISIBLE[model](user))
+    obj = db.session.scalar(query.where(*where))
+    if obj is None:
+        _deny(404, action, None, target=(model.__tablename__.rstrip("s"), child_id))
+    if model in VIEW_ACTION:
+        require(action, obj, user=user)
+    return obj
+
+
+def _parent_column(model, parent):
+    """The one column of `model` that refers to `parent`'s table."""
+    columns = [
+        column
+        for column in model.__table__.columns
+        if any(fk.column.table is parent.__table__ for fk in column.foreign_keys)
+    ]
+    if len(columns) != 1:
+        raise TypeError(f"{model.__name__} has no single reference to {parent.__tablename__}")
+    return columns[0]
+
+
+def not_found(action: str, target=None):
+    """Answer 404 for a lookup that found nothing the user may reach, audited as a refusal."""
+    _deny(404, action, None, target=target)
+
+
 def _deny(status: int, action: str, obj, target=None):
     """Abort; the error page audits the denial (BIO: access denied is a security event)."""
     if has_request_context():

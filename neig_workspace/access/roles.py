@@ -10,13 +10,6 @@ class OrgRole(enum.StrEnum):
     ORG_ADMIN = "org_admin"
 
 
-class GlobalRole(enum.StrEnum):
-    """Roles on the user. Neither grants reading of content by itself."""
-
-    PLATFORM_ADMIN = "platform_admin"
-    SECRETARIAT = "secretariat"
-
-
 class SpaceRole(enum.IntEnum):
     """A principal's role in a space (werkruimte); each includes the ones before it."""
 

@@ -23,7 +23,7 @@ from ..organisations.models import Organisation, OrgType
 from ..spaces.models import Space, SpaceKind
 from ..spaces.service import create_organisation_space
 from ..timeutil import utcnow
-from .models import OPEN_STATUSES, Application, ApplicationQuestion, ApplicationStatus
+from .models import Application, ApplicationQuestion, ApplicationStatus
 
 
 class AlreadyHandled(ServiceError):
@@ -234,12 +234,6 @@ def _has_own_space(org: Organisation) -> bool:
         Space.organisation_id == org.id, Space.kind == SpaceKind.ORGANISATION
     )
     return bool(db.session.scalar(query))
-
-
-def open_count() -> int:
-    return db.session.scalar(
-        select(func.count(Application.id)).where(Application.status.in_(OPEN_STATUSES))
-    )
 
 
 def _mail(application: Application, subject, template: str, **context) -> None:

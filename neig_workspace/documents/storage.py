@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
 CHUNK = 1024 * 1024
 
@@ -61,38 +61,6 @@ class StoredBlob:
     sha256: str
     size: int
     mtime: float
-
-
-class BlobStore(Protocol):
-    def spool(self) -> BinaryIO: ...
-
-    def stage(self, stream: BinaryIO, max_size: int) -> StagedBlob: ...
-
-    def commit(self, staged: StagedBlob) -> None: ...
-
-    def discard(self, staged: StagedBlob) -> None: ...
-
-    def touch(self, sha256: str) -> bool: ...
-
-    def open(self, sha256: str) -> BinaryIO: ...
-
-    def path(self, sha256: str) -> Path: ...
-
-    def exists(self, sha256: str) -> bool: ...
-
-    def check(self, sha256: str, size: int, *, rehash: bool) -> BlobState: ...
-
-    def delete(self, sha256: str) -> None: ...
-
-    # --- for the garbage collector and `blobs verify` only -----------------------------------
-
-    def blobs(self) -> Iterator[StoredBlob]: ...
-
-    def remove_if_idle(self, sha256: str, used_before: float) -> bool: ...
-
-    def stale_temp_files(self, used_before: float) -> Iterator[tuple[str, int]]: ...
-
-    def remove_temp_file(self, name: str, used_before: float) -> bool: ...
 
 
 class LocalBlobStore:

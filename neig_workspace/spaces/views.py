@@ -1,6 +1,6 @@
 """Spaces: my spaces, a space's overview, members (grants), activity and settings."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from ..access.policy import (
     can,
+    load_child_or_404,
     load_or_404,
     require,
     seeable_spaces,
@@ -254,11 +255,7 @@ def _apply_grant(space, form) -> None:
 def remove_grant(space_id, grant_id):
     """Take a grant away; its members lose access at their next request."""
     space = load_or_404(Space, space_id, "space.manage_grants")
-    grant = db.session.scalar(
-        select(SpaceGrant).where(SpaceGrant.id == grant_id, SpaceGrant.space_id == space.id)
-    )
-    if grant is None:
-        abort(404)
+    grant = load_child_or_404(space, SpaceGrant, grant_id, "space.manage_grants")
     try:
         service.remove_grant(grant, actor=current_user)
     except ServiceError as error:

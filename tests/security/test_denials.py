@@ -37,3 +37,21 @@ def test_a_page_that_does_not_exist_is_not_an_access_denial(app, client, persona
     login_as(app, client, personas.member_a)
     assert client.get("/bestaat-niet").status_code == 404
     assert denials(app) == []
+
+
+def test_a_child_of_another_parent_is_an_audited_refusal(app, client, personas):
+    """A grant id under another space's URL: 404, audited like any refusal (load_child_or_404)."""
+    from neig_workspace.spaces.models import PrincipalType
+    from tests.spaces.test_grants import grant_of, org_space, remove
+
+    own_space = org_space(app, personas)
+    other_space = org_space(app, personas, "gemeente_b")
+    other_grant, _role = grant_of(
+        app, other_space, PrincipalType.ORGANISATION, personas.orgs["gemeente_b"]
+    )
+    login_as(app, client, personas.org_admin_a)
+    response = remove(client, own_space, other_grant)
+    assert response.status_code == 404
+    [event] = denials(app)
+    assert (event.target_type, event.target_id) == ("space_grant", str(other_grant))
+    assert event.details["status"] == 404
