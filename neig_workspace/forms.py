@@ -28,13 +28,6 @@ def email_field(label=None) -> StringField:
     )
 
 
-def single_line(value):
-    """Names and titles are one line: control characters (CR, LF, NUL, …) are dropped."""
-    if not isinstance(value, str):
-        return value
-    return "".join(ch for ch in value if ch.isprintable()).strip()
-
-
 def _strip(value):
     # A pasted address often carries spaces around it; they are never part of it.
     return value.strip() if isinstance(value, str) else value

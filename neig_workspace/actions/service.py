@@ -20,9 +20,9 @@ from ..db_types import lock_latest
 from ..documents.models import Document
 from ..errors import ServiceError
 from ..extensions import db
-from ..forms import single_line
 from ..organisations.models import Membership, Organisation
 from ..spaces.models import PrincipalType, Space, SpaceGrant
+from ..text import single_line
 from ..timeutil import utcnow
 from . import kpi
 from .models import (

@@ -5,10 +5,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.validators import Length, Regexp
 
-from ..forms import email_field, required, single_line
+from ..forms import email_field, required
 from ..organisations.forms import ORG_TYPE_LABELS
 from ..organisations.models import OrgType
 from ..organisations.municipalities import by_code, municipalities
+from ..text import single_line
 
 #: The honeypot's name: a field people never see, that form-filling robots do fill in.
 HONEYPOT = "website"

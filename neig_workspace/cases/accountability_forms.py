@@ -6,8 +6,9 @@ from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAr
 from wtforms.validators import Length
 
 from ..editing import VersionFields
-from ..forms import MultiCheckboxField, required, single_line
+from ..forms import MultiCheckboxField, required
 from ..integers import coerce_int
+from ..text import single_line
 
 
 class LegalBasisForm(VersionFields, FlaskForm):

@@ -11,8 +11,9 @@ from wtforms.validators import InputRequired, Length
 from ..access.roles import SpaceRole
 from ..actions.forms import DutchDateField, DutchIntegerField
 from ..editing import VersionFields
-from ..forms import email_field, required, single_line
+from ..forms import email_field, required
 from ..integers import int_or_none
+from ..text import single_line
 from .models import CaseStatus, ExplosiveType, TargetType
 
 TARGET_LABELS = {

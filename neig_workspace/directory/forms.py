@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import Length, Optional, Regexp
 
-from ..forms import single_line
+from ..text import single_line
 
 #: field -> the label of its opt-in, in the order of models.FIELDS.
 SHOW_LABELS = {

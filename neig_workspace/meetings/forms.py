@@ -8,8 +8,8 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from ..cases.item_forms import DutchDateTimeField
 from ..editing import VersionFields
-from ..forms import single_line
 from ..integers import int_or_none, parse_int
+from ..text import single_line
 from .models import MeetingAudience, MeetingKind
 from .service import AUDIENCE_LABELS, KIND_LABELS
 

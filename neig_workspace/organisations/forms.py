@@ -7,7 +7,8 @@ from wtforms.validators import Length
 
 from ..accounts.forms import role_choices
 from ..editing import VersionFields
-from ..forms import required, single_line
+from ..forms import required
+from ..text import single_line
 from .models import OrgType
 from .municipalities import municipalities
 

@@ -7,7 +7,8 @@ from wtforms.validators import Length, Optional
 
 from ..accounts.forms import LoginForm
 from ..editing import VersionFields
-from ..forms import required, single_line
+from ..forms import required
+from ..text import single_line
 
 
 class EmailFirstLoginForm(LoginForm):

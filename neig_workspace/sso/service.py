@@ -25,8 +25,8 @@ from ..accounts.tokens import hash_token
 from ..audit import service as audit
 from ..errors import ServiceError
 from ..extensions import db
-from ..forms import single_line
 from ..organisations.models import Membership, Organisation
+from ..text import single_line
 from ..timeutil import utcnow
 from . import client
 from .models import IdentityProvider, IdentityProviderDomain, SsoLoginAttempt
