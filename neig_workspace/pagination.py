@@ -1,4 +1,8 @@
-"""Paginated lists: two queries (the page and the count), whatever the data size."""
+"""Paginated lists. A short list pages by number (the page and a count); a long list that grows
+at one end (the audit log) pages by key, so a page costs the same on the first page and the
+thousandth, and nothing is counted that the page does not show."""
+
+from dataclasses import dataclass
 
 from flask import current_app
 
@@ -14,4 +18,44 @@ def paginate(query):
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
         max_per_page=100,
+    )
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    """One page of a list newest first: its rows, and the keys the links to the next newer
+    (`?voor=`) and next older (`?na=`) pages start from (None where there is none)."""
+
+    items: list
+    newer: int | None
+    older: int | None
+
+
+def keyset_page(query, key) -> KeysetPage:
+    """The page of `query`, newest first by `key` (unique and indexed), that `?na=<key>` (older
+    than) or `?voor=<key>` (newer than) asks for; the newest page without either."""
+    size = current_app.config["PAGE_SIZE"]
+    older_than, newer_than = query_int("na"), query_int("voor")
+    if newer_than is not None:
+        rows = _rows(query.where(key > newer_than).order_by(key.asc()), size)
+        items = list(reversed(rows[:size]))
+        return _page(items, key, has_newer=len(rows) > size, has_older=True)
+    if older_than is not None:
+        query = query.where(key < older_than)
+    rows = _rows(query.order_by(key.desc()), size)
+    return _page(rows[:size], key, has_newer=older_than is not None, has_older=len(rows) > size)
+
+
+def _rows(query, size: int) -> list:
+    return list(db.session.scalars(query.limit(size + 1)))
+
+
+def _page(items: list, key, *, has_newer: bool, has_older: bool) -> KeysetPage:
+    def key_of(row):
+        return getattr(row, key.key)
+
+    return KeysetPage(
+        items=items,
+        newer=key_of(items[0]) if has_newer and items else None,
+        older=key_of(items[-1]) if has_older and items else None,
     )

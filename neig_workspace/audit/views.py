@@ -18,7 +18,7 @@ from ..access.policy import (
 )
 from ..accounts.models import User
 from ..extensions import db
-from ..pagination import paginate
+from ..pagination import keyset_page
 from .models import AuditEvent
 
 bp = Blueprint("audit", __name__, url_prefix="/beheer/audit")
@@ -57,7 +57,7 @@ def _date_arg(name: str):
 @bp.get("")
 @login_required
 def index():
-    """Every audit event, newest first; filter by action, actor, result and date."""
+    """Every audit event, newest first, paged by id; filter by action, actor, result and date."""
     require("audit.view")
     filters = {
         "action": request.args.get("actie", "").strip(),
@@ -85,7 +85,7 @@ def index():
     if filters["to"]:
         query = query.where(AuditEvent.at < to_utc(filters["to"] + timedelta(days=1)))
     query = query.options(db.joinedload(AuditEvent.actor), db.joinedload(AuditEvent.actor_org))
-    page = paginate(query.order_by(AuditEvent.id.desc()))
+    page = keyset_page(query, AuditEvent.id)
     return render_template(
         "audit/index.html",
         page=page,

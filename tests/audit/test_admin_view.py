@@ -165,3 +165,36 @@ def test_the_page_runs_as_many_queries_for_5_as_for_60_events_of_every_kind(app,
     with count_queries(app) as many:
         assert MEETING_TITLE not in page_of(client)
     assert len(few) == len(many)
+
+
+def _ids_and_links(client, query: str) -> tuple[list[int], dict[str, str]]:
+    """The `i` of the test.page events on the page, and its newer (prev) and older (next) links."""
+    page = page_of(client, query)
+    rows = rows_of(page, "test.page")
+    ids = [int(re.search(r'\{"i": (\d+)\}', row).group(1)) for row in rows]
+    return ids, dict(re.findall(r'rel="(prev|next)" href="/beheer/audit(\?[^"]*)"', page))
+
+
+def test_the_log_pages_by_key_older_and_newer_keeping_the_filter(app, personas):
+    """Paged by id, not by number: every event once, newest first, forth and back."""
+    with db_ctx(app) as session:
+        for i in range(60):
+            audit.record("test.page", details={"i": i})
+            audit.record("test.other", details={"i": i})
+        session.commit()
+    client = login_as(app, app.test_client(), personas.platform_admin)
+    page_size = app.config["PAGE_SIZE"]
+    seen, pages, query = [], [], "?actie=test.page"
+    while query is not None:
+        ids, links = _ids_and_links(client, query)
+        pages.append((query, ids))
+        seen += ids
+        assert "actie=test.page" in "".join(links.values())
+        query = links.get("next")
+    assert seen == list(range(59, -1, -1))
+    assert [len(ids) for _, ids in pages] == [page_size] * (60 // page_size) + [60 % page_size]
+    ids, links = _ids_and_links(client, pages[-1][0])
+    back, _links = _ids_and_links(client, links["prev"])
+    assert back == pages[-2][1]
+    assert "prev" not in _ids_and_links(client, pages[0][0])[1]
+    assert client.get(f"{AUDIT}?na=abc").status_code == 400
