@@ -47,6 +47,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     # Before any route is added: every <int:…> refuses ids no column can hold (404, not 500).
     app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
+    _register_hooks(app)
     _configure_logging(app)
     from .cli import register_cli
 
@@ -129,6 +130,15 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.context_processor(unread_count_context)  # notifications (issue #4): header count
     init_web(app)
+
+
+def _register_hooks(app: Flask) -> None:
+    """What features add to others through their extension points, once per application."""
+    from .cases import document_hooks
+    from .documents import hooks as documents_hooks
+
+    documents_hooks.init_app(app)
+    document_hooks.init_app(app)  # casework: the documents of case spaces
 
 
 def _configure_logging(app: Flask) -> None:

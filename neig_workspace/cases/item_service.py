@@ -9,7 +9,6 @@ disclosure register; an e-mail about an item carries no case content, only a lin
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -23,7 +22,7 @@ from ..notifications.service import notify
 from ..organisations.models import Membership, Organisation
 from ..timeutil import utcnow
 from . import service
-from .items import ENTRY_KIND_LABELS, ENTRY_TEXT_MAX, MEASURE_TYPE_LABELS, TASK_KIND_LABELS
+from .items import ENTRY_TEXT_MAX, MEASURE_TYPE_LABELS, TASK_KIND_LABELS, entry_label
 from .models import (
     AftercareKind,
     AftercareTask,
@@ -391,8 +390,3 @@ def _tell_readers(case: Case, organisation_ids: list[int], *, actor) -> None:
             actor=actor,
             confidential=True,
         )
-
-
-def entry_label(entry: TimelineEntry) -> str:
-    """How the disclosure register names an entry: its kind and date, not its text."""
-    return f"{ENTRY_KIND_LABELS[entry.kind]} {format_date(entry.occurred_at.date(), 'short')}"

@@ -1,6 +1,7 @@
 """Measures, aftercare tasks and the timeline of a case: their Dutch labels and what the case
 page shows of them, each list filtered by the policy in SQL."""
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -171,3 +172,8 @@ def item_sections(case: Case, user) -> dict:
             "update_task": {t.id for t in tasks if policy.can(user, "case_task.update", t)},
         },
     }
+
+
+def entry_label(entry: TimelineEntry) -> str:
+    """How the disclosure register names an entry: its kind and date, not its text."""
+    return f"{ENTRY_KIND_LABELS[entry.kind]} {format_date(entry.occurred_at.date(), 'short')}"

@@ -259,13 +259,13 @@ def check_copy(document, target: Space, *, actor) -> Item | None:
     return item
 
 
-def record_copy_provenance(original, copy, item: Item | None, *, actor) -> None:
+def record_copy_provenance(original, copy, *, actor) -> None:
     """A copy into a case space keeps the original's supplier and basis when it came from a
     case (its originator still decides about it), else it is supplied by the actor."""
-    if item is None:
+    row = policy.case_document(original)
+    if row is None:
         record_provenance(copy, actor=actor)
         return
-    row = db.session.get(CaseDocument, original.id)
     record_provenance(
         copy,
         actor=actor,

@@ -30,6 +30,7 @@ from ..organisations.models import Organisation, OrgType
 from ..spaces import service as spaces
 from ..spaces.models import Classification, PrincipalType, SpaceGrant, SpaceKind
 from ..timeutil import utcnow
+from .items import entry_label
 from .models import (
     Case,
     CaseDocument,
@@ -439,8 +440,6 @@ def _disclose_open_items(case: Case, org: Organisation, *, actor) -> None:
             ~exists().where(TimelineNarrowing.entry_id == TimelineEntry.id),
         )
     )
-    from .item_service import entry_label
-
     for entry in entries:
         register_disclosure(
             case,

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from ..audit import service as audit
 from ..extensions import db
+from .audit_privacy import audit_details
 from .models import Document, DocumentVersion, ScanStatus
 from .storage import LocalBlobStore
 
@@ -178,8 +179,6 @@ def scan_pending(client: ClamdClient) -> PendingReport:
 
 
 def _mark_infected(versions, verdict: Verdict) -> None:
-    from .service import audit_details  # service imports this module
-
     for version in versions:  # identical content is infected whatever it was marked before
         version.scan_status = ScanStatus.INFECTED
         space_id = _space_id(version)
@@ -189,7 +188,7 @@ def _mark_infected(versions, verdict: Verdict) -> None:
             target_type="document",
             target_id=version.document_id,
             space_id=space_id,
-            # casework (issue #5): no file name of a case document in the audit log
+            # no file name of a case document in the audit log
             details=audit_details(
                 space_id,
                 {

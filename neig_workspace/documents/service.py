@@ -17,9 +17,10 @@ from ..audit import service as audit
 from ..db_types import lock_latest
 from ..errors import ServiceError
 from ..extensions import db
-from ..spaces.models import Classification, Space, SpaceKind
+from ..spaces.models import Classification, Space
 from ..timeutil import utcnow
-from . import filetypes, scanning
+from . import filetypes, hooks, scanning
+from .audit_privacy import NAMING_KEYS, WITHHELD, audit_details  # noqa: F401 - known here too
 from .models import (
     Document,
     DocumentNarrowing,
@@ -69,35 +70,6 @@ def record_refusal(error: UploadRefused, *, actor) -> None:
         details=error.details,
     )
     db.session.commit()
-
-
-# --- audit details in case spaces (issue #5) ------------------------------------------------
-
-#: Detail keys that name content: a title, a description, tags, a folder or file name.
-NAMING_KEYS = frozenset({"title", "description", "tags", "name", "filename"})
-#: What a case space's audit row holds instead of a name.
-WITHHELD = "withheld"
-
-
-def _private(space: Space | int) -> bool:
-    """Audit rows outlive a case's retention and are shown to platform admins, who may see
-    nothing of cases: in a case space they hold ids and field names only."""
-    if not isinstance(space, Space):
-        space = db.session.get(Space, space)
-    return space is not None and space.kind == SpaceKind.CASE
-
-
-def audit_details(space: Space | int, details: dict) -> dict:
-    """`details` as a document or folder event in `space` may keep them: unchanged outside
-    case spaces; in a case space names are withheld and a metadata change (`before`/`after`
-    snapshots) becomes the list of changed field names."""
-    if not _private(space):
-        return details
-    reduced = {key: WITHHELD if key in NAMING_KEYS else value for key, value in details.items()}
-    if isinstance(details.get("before"), dict):
-        before, after = reduced.pop("before"), reduced.pop("after")
-        reduced["fields"] = sorted(key for key in before if before[key] != after.get(key))
-    return reduced
 
 
 def _size_label(size: int) -> str:
@@ -313,10 +285,7 @@ def upload_document(
             "scan": scan_status.value,
         },
     )
-    if space.kind == SpaceKind.CASE:  # casework (issue #5): its supplier and legal basis
-        from ..cases.originator import record_provenance
-
-        record_provenance(document, actor=actor, legal_basis_id=legal_basis_id)
+    hooks.for_space(space).uploaded(document, space, actor=actor, legal_basis_id=legal_basis_id)
     return document
 
 
@@ -397,9 +366,9 @@ def update_metadata(
     document.tags = normalise_tags(tags)
     document.classification = classification
     old_narrowing = sorted(n.organisation_id for n in document.narrowing)
-    from ..cases import originator  # casework (issue #5): widening needs the supplier's approval
-
-    originator.reshare_document(document, old_narrowing, sorted(set(narrowing)), actor=actor)
+    hooks.for_space(space).narrowing_changing(
+        document, old_narrowing, sorted(set(narrowing)), actor=actor
+    )
     _set_narrowing(document, narrowing)
     after = _snapshot(document)
     if before != after:
@@ -446,9 +415,7 @@ def move_document(document: Document, folder: Folder | None, *, actor) -> None:
 
 def copy_document(document: Document, target: Space, *, actor) -> Document:
     """A new document in `target` with the newest version; its history starts at the copy."""
-    from ..cases import originator  # casework (issue #5); imported here: cases imports documents
-
-    item = originator.check_copy(document, target, actor=actor)  # the supplier's approval
+    hooks.for_space(document.space).copying_out(document, target, actor=actor)
     latest = document.latest
     # A copy keeps its label, or takes the target's when that is higher: it never goes down.
     label = max(document.classification, target.classification, key=lambda c: c.rank)
@@ -474,7 +441,7 @@ def copy_document(document: Document, target: Space, *, actor) -> Document:
         actor=actor,
         scan_status=latest.scan_status,
     )
-    originator.record_copy_provenance(document, copy, item, actor=actor)  # casework (issue #5)
+    hooks.for_space(target).copied_in(document, copy, target, actor=actor)
     audit.record(
         "document.copied_out",
         actor=actor,
@@ -606,23 +573,13 @@ def purge_document(document: Document, *, actor) -> list[str]:
     db.session.execute(
         DocumentNarrowing.__table__.delete().where(DocumentNarrowing.document_id == document.id)
     )
-    _forget_provenance(document)
+    hooks.for_space(document.space).purging(document)
     db.session.delete(document)
     db.session.flush()
     still_used = set(
         db.session.scalars(select(DocumentVersion.sha256).where(DocumentVersion.sha256.in_(hashes)))
     )
     return sorted(hashes - still_used)
-
-
-def _forget_provenance(document: Document) -> None:
-    """A purged case document takes its supplier record along (the disclosure register keeps
-    who received it); without this the delete fails on the foreign key."""
-    from ..cases.models import CaseDocument  # imported here: cases imports documents
-
-    db.session.execute(
-        CaseDocument.__table__.delete().where(CaseDocument.document_id == document.id)
-    )
 
 
 def version_count(document_id: int) -> int:

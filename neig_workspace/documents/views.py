@@ -37,8 +37,8 @@ from ..integers import form_int, query_int
 from ..organisations.models import Organisation
 from ..pagination import paginate
 from ..spaces.forms import CLASSIFICATION_LABELS
-from ..spaces.models import Classification, PrincipalType, Space, SpaceGrant, SpaceKind
-from . import service
+from ..spaces.models import Classification, PrincipalType, Space, SpaceGrant
+from . import hooks, service
 from .filetypes import TYPES
 from .forms import (
     STATUS_LABELS,
@@ -200,22 +200,15 @@ def index(space_id):
         sort=sort,
         descending=descending,
         folder_form=folder_form,
-        # casework (issue #5): a case space lists each document's supplier and legal basis
-        provenance=_provenance(page.items) if space.kind == SpaceKind.CASE else None,
+        # where each document came from, in a space whose kind shows it (a case space)
+        provenance=hooks.for_space(space).provenance(page.items),
     )
 
 
 def _provenance(documents: list[Document]) -> dict:
-    """casework (issue #5): the supplier and legal basis of each case document among
-    `documents` (one query), shown wherever such a document is listed."""
-    from ..cases.models import CaseDocument
-
-    rows = db.session.scalars(
-        select(CaseDocument)
-        .where(CaseDocument.document_id.in_([d.id for d in documents]))
-        .options(db.joinedload(CaseDocument.supplier), db.joinedload(CaseDocument.legal_basis))
-    )
-    return {row.document_id: row for row in rows}
+    """Where each of `documents` came from (a case document: its supplier and legal basis),
+    shown wherever such a document is listed."""
+    return hooks.provenance(documents)
 
 
 def _upload_form(space: Space, formdata=None) -> UploadForm:
@@ -226,23 +219,9 @@ def _upload_form(space: Space, formdata=None) -> UploadForm:
     )
     form.folder.choices = _folder_choices(space)
     form.narrowing.choices = _space_organisations(space)
-    _legal_basis_choices(form, space)
+    # in a case space the uploader names the legal basis; elsewhere the field goes
+    hooks.for_space(space).prepare_upload_form(form, space)
     return form
-
-
-def _legal_basis_choices(form: UploadForm, space: Space) -> None:
-    """casework (issue #5): in a case space the uploader names the legal basis (the case's by
-    default); elsewhere the field goes."""
-    from ..cases.legal_bases import active_legal_bases
-    from ..cases.originator import case_of_space
-
-    case = case_of_space(space.id) if space.kind == SpaceKind.CASE else None
-    if case is None:
-        del form.legal_basis
-        return
-    form.legal_basis.choices = [(b.id, b.name) for b in active_legal_bases()]
-    if not form.is_submitted() or "legal_basis" not in request.form:
-        form.legal_basis.data = case.legal_basis_id  # the drop zone may post without it
 
 
 def _wants_json() -> bool:
