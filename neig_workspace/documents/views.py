@@ -1,6 +1,7 @@
 """Documents in a space: list, upload, versions, download, metadata, move, copy, trash, search."""
 
 import unicodedata
+from functools import partial
 from urllib.parse import quote
 
 from flask import (
@@ -28,6 +29,8 @@ from ..access.policy import (
 )
 from ..audit import service as audit
 from ..audit.models import AuditEvent
+from ..comments.subjects import CommentSubject, register_subject
+from ..comments.views import panel as comments_panel
 from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db
@@ -329,8 +332,6 @@ def show(document_id):
 
 def render_show(document: Document, *, status: int = 200, **panel_overrides):
     """The document page; a refused comment form comes back through `panel_overrides`."""
-    from ..comments.views import panel as comments_panel
-
     space = db.session.get(Space, document.space_id)
     versions = db.session.scalars(
         select(DocumentVersion)
@@ -351,6 +352,21 @@ def render_show(document: Document, *, status: int = 200, **panel_overrides):
         **text_context(document),
         comments=comments_panel(document, **panel_overrides),
     ), status
+
+
+register_subject(
+    CommentSubject(
+        kind="document",
+        model=Document,
+        comment_action="document.comment",
+        manage_action="document.manage_drafts",
+        load=partial(load_or_404, Document),
+        render_again=partial(render_show, status=422),
+        url=lambda document: f"/documenten/{document.id}",
+        post_url=lambda document: url_for("comments.create", document_id=document.id),
+        mentions_url=lambda document: url_for("comments.mentions", document_id=document.id),
+    )
+)
 
 
 #: What the document's history shows (the audit log holds more, e.g. every download).
