@@ -89,6 +89,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    """Every feature's pages. Importing them also registers the comment subjects (actions,
+    documents, knowledge; see comments/subjects.py), so every app has them, the CLI's too."""
     from .accounts.admin_views import bp as accounts_admin_bp
     from .accounts.views import bp as accounts_bp
     from .actions.views import bp as actions_bp  # action plans (issue #6)

@@ -4,6 +4,7 @@ documents, history)."""
 
 import tempfile
 from datetime import date
+from functools import partial
 from typing import NamedTuple
 
 from flask import (
@@ -34,6 +35,8 @@ from ..access.policy import (
     visible_documents,
 )
 from ..audit import service as audit
+from ..comments.subjects import CommentSubject, register_subject
+from ..comments.views import panel as comments_panel
 from ..documents.models import Document
 from ..editing import Edit
 from ..errors import ServiceError
@@ -603,13 +606,6 @@ def _document_choices(item: ActionItem) -> list[tuple]:
     return [("", _("(kies een document)"))] + [(doc_id, title) for doc_id, title in rows]
 
 
-def _comments_context(item: ActionItem) -> dict:
-    """The threads on this item (comments/_panel.html, through actions/_comments.html)."""
-    from ..comments.views import panel
-
-    return panel(item)
-
-
 def _render_item(item: ActionItem, status: int = 200, **forms):
     plan = item.plan
     updates = db.session.scalars(
@@ -669,9 +665,29 @@ def _render_item(item: ActionItem, status: int = 200, **forms):
         may_report=may_report,
         may_edit=may_edit,
         action_form=ActionForm(),
-        comments=forms.pop("comments", None) or _comments_context(item),
+        comments=forms.pop("comments", None) or comments_panel(item),
         **forms,
     ), status
+
+
+def _render_item_again(item: ActionItem, **panel_overrides):
+    """The item's page again with a refused comment or reply as typed (422)."""
+    return _render_item(item, 422, comments=comments_panel(item, **panel_overrides))
+
+
+register_subject(
+    CommentSubject(
+        kind="action_item",
+        model=ActionItem,
+        comment_action="action_item.comment",
+        manage_action="action_item.edit",
+        load=partial(load_or_404, ActionItem),
+        render_again=_render_item_again,
+        url=lambda item: f"/actiepunten/{item.id}",
+        post_url=lambda item: url_for("comments.create_on_item", item_id=item.id),
+        mentions_url=lambda item: url_for("comments.mentions_on_item", item_id=item.id),
+    )
+)
 
 
 @bp.get("/actiepunten/<int:item_id>")

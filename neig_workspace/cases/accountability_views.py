@@ -23,6 +23,7 @@ from ..pagination import paginate
 from ..spaces.models import Space, SpaceKind
 from . import disclosures, originator
 from .accountability_forms import DecisionForm, EntryShareForm, ReleaseRequestForm
+from .blueprint import bp, load_case
 from .models import (
     Case,
     CaseOrganisation,
@@ -31,7 +32,6 @@ from .models import (
     ReleaseState,
     TimelineEntry,
 )
-from .views import bp, load_case
 
 ACTION_LABELS = {
     ReleaseAction.COPY: _l("kopiëren naar een andere werkruimte"),

@@ -10,9 +10,9 @@ from ..editing import Edit
 from ..extensions import db
 from ..forms import REFUSED, ActionForm
 from .accountability_forms import LegalBasisForm
+from .blueprint import bp
 from .legal_bases import ensure_default_legal_bases, save_legal_basis
 from .models import LegalBasis
-from .views import bp
 
 
 @bp.get("/beheer/grondslagen")

@@ -27,6 +27,7 @@ from ..organisations.models import Organisation, OrgType
 from ..pagination import paginate
 from ..spaces.models import PrincipalType, SpaceGrant
 from . import service
+from .blueprint import bp, load_case
 from .forms import (
     EXPLOSIVE_LABELS,
     ROLE_LABELS,
@@ -44,7 +45,6 @@ from .forms import (
 )
 from .legal_bases import active_legal_bases
 from .models import Case, CaseLink, CaseOrganisation, CaseStatus
-from .views import bp, load_case
 
 #: The audit actions that are reads of the case, shown in its access log.
 READ_ACTIONS = (

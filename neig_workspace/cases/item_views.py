@@ -11,11 +11,11 @@ from ..editing import Edit
 from ..forms import REFUSED, run_use_case
 from ..timeutil import utcnow
 from . import item_service
+from .blueprint import bp, load_case
 from .item_forms import EntryForm, MeasureForm, TaskForm, TaskStatusForm
 from .items import owner_candidates, participating_organisations
 from .legal_bases import active_legal_bases
 from .models import AftercareTask, Case, Measure
-from .views import bp, load_case
 
 
 def _case_page(case: Case, anchor: str) -> str:

@@ -17,9 +17,9 @@ from ..organisations.models import Organisation, OrgType
 from ..timeutil import utcnow
 from . import imports
 from . import statistics as stats  # also registers the action plans' "cases" source
+from .blueprint import bp, statistics_page
 from .forms import EXPLOSIVE_LABELS, TARGET_LABELS
 from .stats_forms import CaseImportForm, StatisticsFilterForm
-from .views import bp, statistics_page
 
 IMPORT_READ_LIMIT = imports.MAX_BYTES + 1
 

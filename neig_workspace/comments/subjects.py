@@ -1,20 +1,96 @@
-"""What a thread hangs on: a document, an action item or an article. The comment code asks its subject,
-never the model, for what differs between the two (where it lives, who may read it, where it
-is shown, what may be done there)."""
+"""What a thread hangs on: a document, an action item or an article.
 
+Each feature whose pages carry threads registers a `CommentSubject`: the adapter through which
+the comment code loads such a subject through the policy, names its checks, links to it and
+shows its page again with a refused comment. The comment code never imports a feature's page
+modules; they import the comment panel and form, and register their adapter when imported,
+which `create_app` does for every app (the web, the CLI and the tests). `Subject` wraps one
+object and asks its adapter for what differs between the kinds."""
+
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from werkzeug.exceptions import NotFound
 
 from ..access import policy
 from ..actions.models import ActionItem
 from ..documents.models import Document
-from ..knowledge.models import Article  # the knowledge base (issue #8)
+from ..knowledge.models import Article
 from ..spaces.models import Space, SpaceKind
 from .models import Comment
 
 
 @dataclass(frozen=True)
+class CommentSubject:
+    """One kind of thing comments hang on, as its feature registers it."""
+
+    #: The subject's name in the audit details (`{"document": 12}`), and the registry's key.
+    kind: str
+    #: The model class of the subject.
+    model: type
+    #: The policy check for commenting, e.g. "document.comment".
+    comment_action: str
+    #: Who answers, resolves others' threads and may still comment after a deadline.
+    manage_action: str
+    #: (id, action) -> the subject, loaded through the policy (404 unseen, 403 not allowed).
+    load: Callable[[int, str], Any]
+    #: (subject, **panel overrides) -> the subject's page again with the refused comment or
+    #: reply as typed and its message, answered with 422.
+    render_again: Callable[..., Any]
+    #: The path of the subject's page, where its threads show (also in e-mails, so no url_for).
+    url: Callable[[Any], str]
+    #: Where the panel posts a new thread, and where it asks who can be mentioned.
+    post_url: Callable[[Any], str]
+    mentions_url: Callable[[Any], str]
+
+
+class UnknownSubject(NotFound):
+    """No adapter for this kind of subject: nothing to comment on, so 404 in a request."""
+
+
+_SUBJECTS: dict[str, CommentSubject] = {}
+
+
+def register_subject(adapter: CommentSubject) -> CommentSubject:
+    """Make a kind of subject known to the comment code (once per kind and model)."""
+    for known in _SUBJECTS.values():
+        if known.kind != adapter.kind and known.model is adapter.model:
+            raise ValueError(f"{adapter.model.__name__} is already the subject {known.kind!r}")
+    known = _SUBJECTS.get(adapter.kind)
+    if known is not None and known.model is not adapter.model:
+        raise ValueError(f"the subject {adapter.kind!r} is already {known.model.__name__}")
+    _SUBJECTS[adapter.kind] = adapter
+    return adapter
+
+
+def registered_subjects() -> tuple[CommentSubject, ...]:
+    return tuple(_SUBJECTS.values())
+
+
+def subject_adapter(kind: str) -> CommentSubject:
+    """The adapter registered for `kind`; UnknownSubject (404) if none is."""
+    try:
+        return _SUBJECTS[kind]
+    except KeyError:
+        raise UnknownSubject() from None
+
+
+def adapter_of(obj) -> CommentSubject:
+    """The adapter whose model `obj` is; UnknownSubject (404) if none is."""
+    for adapter in _SUBJECTS.values():
+        if isinstance(obj, adapter.model):
+            return adapter
+    raise UnknownSubject()
+
+
+@dataclass(frozen=True)
 class Subject:
     obj: Document | ActionItem | Article
+
+    @property
+    def adapter(self) -> CommentSubject:
+        return adapter_of(self.obj)
 
     @property
     def is_document(self) -> bool:
@@ -26,9 +102,7 @@ class Subject:
 
     @property
     def kind(self) -> str:
-        if self.is_article:
-            return "article"
-        return "document" if self.is_document else "action_item"
+        return self.adapter.kind
 
     @property
     def space(self) -> Space:
@@ -44,10 +118,7 @@ class Subject:
 
     @property
     def url(self) -> str:
-        if self.is_article:
-            return f"/kennisbank/{self.obj.id}"
-        prefix = "/documenten" if self.is_document else "/actiepunten"
-        return f"{prefix}/{self.obj.id}"
+        return self.adapter.url(self.obj)
 
     @property
     def latest_number(self) -> int | None:
@@ -67,16 +138,12 @@ class Subject:
 
     @property
     def comment_action(self) -> str:
-        if self.is_article:
-            return "article.comment"
-        return "document.comment" if self.is_document else "action_item.comment"
+        return self.adapter.comment_action
 
     @property
     def manage_action(self) -> str:
         """Who answers, resolves others' threads and may still comment after a deadline."""
-        if self.is_article:
-            return "article.edit"
-        return "document.manage_drafts" if self.is_document else "action_item.edit"
+        return self.adapter.manage_action
 
     def readers(self):
         """Users who may read the subject (after an MFA login where it needs one), in SQL."""
@@ -103,7 +170,7 @@ class Subject:
 
 
 def subject_of(thing) -> Subject:
-    """The subject of a comment, or a document or action item made into one."""
+    """The subject of a comment, or a document, action item or article made into one."""
     if isinstance(thing, Subject):
         return thing
     if isinstance(thing, Comment):

@@ -6,7 +6,6 @@ from flask_login import current_user, login_required
 
 from .. import richtext
 from ..access.policy import can, load_or_404, require
-from ..actions.models import ActionItem
 from ..documents.drafts import read_text
 from ..documents.models import Document
 from ..errors import ServiceError
@@ -24,7 +23,7 @@ from .forms import (
     RoundForm,
 )
 from .models import Comment, CommentRound, Decision
-from .subjects import subject_of
+from .subjects import subject_adapter, subject_of
 
 bp = Blueprint("comments", __name__)
 
@@ -51,7 +50,7 @@ def reply_form(thread_id: int, formdata=None) -> ReplyForm:
 
 
 def panel(on, *, form=None, failed_reply=None) -> dict:
-    """What the comments section of a document or action item page needs (`comments`)."""
+    """What the comments section of a subject's page needs (`comments`)."""
     subject = subject_of(on)
     threads = service.threads(subject)
     bodies = [c.body for t in threads for c in (t.comment, *t.replies)]
@@ -63,8 +62,7 @@ def panel(on, *, form=None, failed_reply=None) -> dict:
             .where(CommentRound.document_id == subject.obj.id)
             .order_by(CommentRound.number.desc())
         ).all()
-    endpoint = "" if subject.is_document else "_on_item"
-    ids = {"document_id": subject.obj.id} if subject.is_document else {"item_id": subject.obj.id}
+    adapter = subject.adapter
     return {
         "subject": subject,
         "threads": threads,
@@ -78,8 +76,8 @@ def panel(on, *, form=None, failed_reply=None) -> dict:
         "may_comment": can(current_user, subject.comment_action, subject.obj),
         "may_manage_drafts": subject.is_document
         and can(current_user, "document.manage_drafts", subject.obj),
-        "create_url": url_for(f"comments.create{endpoint}", **ids),
-        "mentions_url": url_for(f"comments.mentions{endpoint}", **ids),
+        "create_url": adapter.post_url(subject.obj),
+        "mentions_url": adapter.mentions_url(subject.obj),
     }
 
 
@@ -90,17 +88,7 @@ def _back_to(comment: Comment):
 def _show_again(on, **panel_overrides):
     """The page again with the refused form as typed and its message (422)."""
     subject = subject_of(on)
-    if subject.is_article:  # the knowledge base (issue #8)
-        from ..knowledge.views import render_again
-
-        return render_again(subject.obj, **panel_overrides)
-    if subject.is_document:
-        from ..documents.views import render_show
-
-        return render_show(subject.obj, status=422, **panel_overrides)
-    from ..actions.views import _render_item
-
-    return _render_item(subject.obj, 422, comments=panel(subject.obj, **panel_overrides))
+    return subject.adapter.render_again(subject.obj, **panel_overrides)
 
 
 def _posted(posted: service.Posted):
@@ -141,18 +129,24 @@ def _create(on):
     return _show_again(subject, form=form)
 
 
+def _load(kind: str, subject_id: int):
+    """A subject to comment on, loaded through its adapter and the policy."""
+    adapter = subject_adapter(kind)
+    return adapter.load(subject_id, adapter.comment_action)
+
+
 @bp.post("/documenten/<int:document_id>/reacties")
 @login_required
 def create(document_id):
     """A new thread on a document."""
-    return _create(load_or_404(Document, document_id, "document.comment"))
+    return _create(_load("document", document_id))
 
 
 @bp.post("/actiepunten/<int:item_id>/reacties")
 @login_required
 def create_on_item(item_id):
     """A new thread on an action item."""
-    return _create(load_or_404(ActionItem, item_id, "action_item.comment"))
+    return _create(_load("action_item", item_id))
 
 
 def _comment(comment_id: int, action: str) -> Comment:
@@ -279,14 +273,14 @@ def _mentions(on):
 @login_required
 def mentions(document_id):
     """Who can be mentioned: people who may read the document (for the autocomplete)."""
-    return _mentions(load_or_404(Document, document_id, "document.comment"))
+    return _mentions(_load("document", document_id))
 
 
 @bp.get("/actiepunten/<int:item_id>/vermeldingen")
 @login_required
 def mentions_on_item(item_id):
     """Who can be mentioned on an action item: people who may see it."""
-    return _mentions(load_or_404(ActionItem, item_id, "action_item.comment"))
+    return _mentions(_load("action_item", item_id))
 
 
 # --- comment rounds -------------------------------------------------------------------------

@@ -15,15 +15,15 @@ from ..forms import REFUSED, run_use_case
 from ..integers import form_int, query_int
 from ..spaces.models import Classification, Space
 from . import drafts, service
+from .blueprint import bp
 from .forms import StatusForm, TextDraftForm, TextVersionForm
 from .models import Document, DocumentStatus, DocumentVersion
-from .views import (
+from .view_helpers import (
     _audit_confidential_view,
     _folder_choices,
     _folder_or_404,
     _space_organisations,
     blob_unavailable_page,
-    bp,
 )
 
 

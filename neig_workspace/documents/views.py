@@ -1,10 +1,10 @@
 """Documents in a space: list, upload, versions, download, metadata, move, copy, trash, search."""
 
 import unicodedata
+from functools import partial
 from urllib.parse import quote
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -29,16 +29,19 @@ from ..access.policy import (
 )
 from ..audit import service as audit
 from ..audit.models import AuditEvent
+from ..comments.subjects import CommentSubject, register_subject
+from ..comments.views import panel as comments_panel
 from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db
 from ..forms import REFUSED, form_error
 from ..integers import form_int, query_int
-from ..organisations.models import Organisation
 from ..pagination import paginate
 from ..spaces.forms import CLASSIFICATION_LABELS
-from ..spaces.models import Classification, PrincipalType, Space, SpaceGrant
+from ..spaces.models import Classification, Space
 from . import hooks, service
+from .blueprint import bp
+from .draft_views import text_context
 from .filetypes import TYPES
 from .forms import (
     STATUS_LABELS,
@@ -52,8 +55,13 @@ from .forms import (
 )
 from .models import Document, DocumentStatus, DocumentVersion, Folder
 from .storage import BlobState, blob_key, is_storage_full
-
-bp = Blueprint("documents", __name__)
+from .view_helpers import (
+    _audit_confidential_view,
+    _folder_choices,
+    _folder_or_404,
+    _space_organisations,
+    blob_unavailable_page,
+)
 
 PREVIEWABLE = frozenset(t.mimetype for t in TYPES.values() if t.previewable)
 
@@ -107,48 +115,6 @@ def history_label(event: AuditEvent) -> str:
         "document.narrowing_changed": _("zichtbaarheid gewijzigd"),
     }
     return labels.get(event.action, event.action)
-
-
-def _folders(space: Space) -> list[Folder]:
-    return db.session.scalars(
-        select(Folder)
-        .where(Folder.space_id == space.id, Folder.deleted_at.is_(None))
-        .order_by(Folder.name)
-    ).all()
-
-
-def _folder_choices(space: Space):
-    return [(0, _("(hoofdmap)"))] + [(f.id, f.name) for f in _folders(space)]
-
-
-def _space_organisations(space: Space):
-    """Organisations with an organisation grant in the space: the choices for narrowing."""
-    rows = db.session.execute(
-        select(Organisation.id, Organisation.name)
-        .join(SpaceGrant, SpaceGrant.organisation_id == Organisation.id)
-        .where(
-            SpaceGrant.space_id == space.id,
-            SpaceGrant.principal_type.in_(
-                [PrincipalType.ORGANISATION, PrincipalType.ORGANISATION_ADMINS]
-            ),
-        )
-        .distinct()
-        .order_by(Organisation.name)
-    ).all()
-    return [(org_id, name) for org_id, name in rows]
-
-
-def _folder_or_404(space: Space, folder_id: int | None) -> Folder | None:
-    if not folder_id:
-        return None
-    folder = db.session.scalar(
-        select(Folder).where(
-            Folder.id == folder_id, Folder.space_id == space.id, Folder.deleted_at.is_(None)
-        )
-    )
-    if folder is None:
-        abort(404)
-    return folder
 
 
 @bp.get("/werkruimtes/<int:space_id>/documenten")
@@ -345,9 +311,6 @@ def show(document_id):
 
 def render_show(document: Document, *, status: int = 200, **panel_overrides):
     """The document page; a refused comment form comes back through `panel_overrides`."""
-    from ..comments.views import panel
-    from .draft_views import text_context
-
     space = db.session.get(Space, document.space_id)
     versions = db.session.scalars(
         select(DocumentVersion)
@@ -359,15 +322,30 @@ def render_show(document: Document, *, status: int = 200, **panel_overrides):
         "documents/show.html",
         document=document,
         space=space,
-        provenance=case_document(document),  # casework (issue #5)
+        provenance=case_document(document),
         versions=versions,
         version_form=VersionForm(),
         status_form=StatusForm(status=document.status.value),
         history=_history(document),
         previewable=PREVIEWABLE,
         **text_context(document),
-        comments=panel(document, **panel_overrides),
+        comments=comments_panel(document, **panel_overrides),
     ), status
+
+
+register_subject(
+    CommentSubject(
+        kind="document",
+        model=Document,
+        comment_action="document.comment",
+        manage_action="document.manage_drafts",
+        load=partial(load_or_404, Document),
+        render_again=partial(render_show, status=422),
+        url=lambda document: f"/documenten/{document.id}",
+        post_url=lambda document: url_for("comments.create", document_id=document.id),
+        mentions_url=lambda document: url_for("comments.mentions", document_id=document.id),
+    )
+)
 
 
 #: What the document's history shows (the audit log holds more, e.g. every download).
@@ -395,12 +373,6 @@ def _history(document: Document) -> list[AuditEvent]:
         .order_by(AuditEvent.id.desc())
         .limit(50)
     ).all()
-
-
-def _audit_confidential_view(document: Document, space: Space) -> None:
-    if document.classification.needs_mfa or space.requires_mfa:
-        audit.record("document.viewed", actor=current_user, target=document, space_id=space.id)
-        db.session.commit()
 
 
 @bp.route("/documenten/<int:document_id>/bewerken", methods=["GET", "POST"])
@@ -593,11 +565,6 @@ def _refuse_unavailable(document, version, state: BlobState, *, inline: bool):
     return blob_unavailable_page(document, version)
 
 
-def blob_unavailable_page(document: Document, version: DocumentVersion):
-    page = render_template("documents/blob_unavailable.html", document=document, version=version)
-    return page, 503
-
-
 @bp.app_errorhandler(OSError)
 def _storage_full(error: OSError):
     """A full disk (or quota) while an upload is written: a clear 507, in JSON for the drop
@@ -775,6 +742,3 @@ def search():
 def _escape_like(text: str) -> str:
     """Typed % and _ are searched for, not used as wildcards."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-from . import draft_views  # noqa: E402, F401 - registers the text-draft routes on `bp`

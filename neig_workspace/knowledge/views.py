@@ -1,4 +1,6 @@
-"""The knowledge base, kennisbank (issue #8): the views."""
+"""The knowledge base, kennisbank: the views."""
+
+from functools import partial
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -8,6 +10,9 @@ from .. import richtext
 from ..access import policy
 from ..access.policy import can, require
 from ..comments import service as comments
+from ..comments.subjects import CommentSubject, register_subject
+from ..comments.views import comment_form
+from ..comments.views import panel as comments_panel
 from ..documents import service as documents
 from ..documents.service import Upload
 from ..editing import Edit
@@ -93,16 +98,6 @@ def archive():
 # --- one article ------------------------------------------------------------------------------
 
 
-def _comments_panel(article: Article, **overrides) -> dict:
-    """The comments machinery's panel, posting to this blueprint's routes."""
-    from ..comments.views import panel
-
-    context = panel(article, **overrides)
-    context["create_url"] = url_for("knowledge.comment", article_id=article.id)
-    context["mentions_url"] = url_for("knowledge.mentions", article_id=article.id)
-    return context
-
-
 def _render_show(article: Article, status: int = 200, **forms):
     may_attach = can(current_user, "article.attach", article)
     if may_attach:
@@ -111,7 +106,7 @@ def _render_show(article: Article, status: int = 200, **forms):
         existing.document.choices = [
             (d.id, d.title) for d in service.attachable_documents(article, current_user)
         ]
-    comments_panel = forms.pop("comments", None) or _comments_panel(article)
+    panel = forms.pop("comments", None) or comments_panel(article)
     return render_template(
         "knowledge/show.html",
         article=article,
@@ -120,7 +115,7 @@ def _render_show(article: Article, status: int = 200, **forms):
         marked_useful=service.has_marked_useful(article, current_user),
         audience_labels=ORG_TYPE_LABELS,
         may_attach=may_attach,
-        comments=comments_panel,
+        comments=panel,
         **forms,
     ), status
 
@@ -312,8 +307,6 @@ def detach(article_id, document_id):
 @login_required
 def comment(article_id):
     """A new thread on an article."""
-    from ..comments.views import comment_form
-
     article = _article(article_id, "article.comment")
     form = comment_form(article, None, formdata=request.form)
     if form.validate():
@@ -329,7 +322,7 @@ def comment(article_id):
                     _("Geen melding voor %(who)s: onbekend, of zonder toegang.", who=who), "warning"
                 )
             return redirect(comments.comment_url(posted.comment))
-    return _render_show(article, 422, comments=_comments_panel(article, form=form))
+    return _render_show(article, 422, comments=comments_panel(article, form=form))
 
 
 @bp.get("/<int:article_id>/vermeldingen")
@@ -344,7 +337,21 @@ def mentions(article_id):
     return jsonify([suggestion.as_json() for suggestion in found])
 
 
-def render_again(article: Article, **panel_overrides):
-    """The article page again with a refused comment or reply kept (422), for the comment
-    views' `_show_again`."""
-    return _render_show(article, 422, comments=_comments_panel(article, **panel_overrides))
+def _render_again(article: Article, **panel_overrides):
+    """The article page again with a refused comment or reply kept (422)."""
+    return _render_show(article, 422, comments=comments_panel(article, **panel_overrides))
+
+
+register_subject(
+    CommentSubject(
+        kind="article",
+        model=Article,
+        comment_action="article.comment",
+        manage_action="article.edit",
+        load=partial(policy.load_or_404, Article),
+        render_again=_render_again,
+        url=lambda article: f"/kennisbank/{article.id}",
+        post_url=lambda article: url_for("knowledge.comment", article_id=article.id),
+        mentions_url=lambda article: url_for("knowledge.mentions", article_id=article.id),
+    )
+)
