@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 
 from ..access.policy import (
     can,
-    case_creator_organisations,
+    own_municipalities_only,
     visible_cases,
     visible_documents,
 )
@@ -117,9 +117,9 @@ def index():
 def _municipality_choices() -> list[tuple]:
     """A municipality member opens cases for their own municipality; the police, the OM and
     the secretariat for any active municipality."""
-    allowed = case_creator_organisations(current_user)
-    if not current_user.is_secretariat and all(o.type == OrgType.MUNICIPALITY for o in allowed):
-        organisations = sorted(allowed, key=lambda o: o.name)
+    own = own_municipalities_only(current_user)
+    if own is not None:
+        organisations = sorted(own, key=lambda o: o.name)
     else:
         organisations = db.session.scalars(
             select(Organisation)

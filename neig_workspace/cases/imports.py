@@ -106,10 +106,8 @@ class _Lookup:
         self.explosives = _choices(ExplosiveType, EXPLOSIVE_LABELS)
         self.explosives.setdefault("geimproviseerd_explosief", ExplosiveType.GEIMPROVISEERD)
         self.statuses = _choices(CaseStatus, STATUS_LABELS)
-        allowed = policy.case_creator_organisations(actor)
-        # A municipality imports only its own cases; the police, the OM and the secretariat any.
-        only_own = not actor.is_secretariat and all(o.type == OrgType.MUNICIPALITY for o in allowed)
-        self.own = {o.id for o in allowed} if only_own else None
+        own = policy.own_municipalities_only(actor)
+        self.own = {o.id for o in own} if own is not None else None
 
 
 # --- checking rows ---------------------------------------------------------------------------

@@ -258,9 +258,9 @@ def _check_creator(actor, municipality: Organisation, on_behalf_of) -> None:
     allowed = policy.case_creator_organisations(actor)
     if not allowed:
         raise ServiceError(_("U kunt geen casus aanmaken."), "municipality_id")
-    # A municipality opens cases for itself; the police, the OM and the secretariat for any.
-    if not actor.is_secretariat and all(o.type == OrgType.MUNICIPALITY for o in allowed):
-        if municipality is None or municipality.id not in {o.id for o in allowed}:
+    own = policy.own_municipalities_only(actor)
+    if own is not None:
+        if municipality is None or municipality.id not in {o.id for o in own}:
             raise ServiceError(
                 _("Een gemeente maakt alleen casussen aan voor de eigen gemeente."),
                 "municipality_id",
