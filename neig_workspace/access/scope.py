@@ -3,7 +3,8 @@ grant gives them and which of those open now, their role in a space, and the cas
 which they belong to a core organisation. Every rule module reads these.
 
 For the user at the keyboard the id sets are small tuples built once per request (`IN (1, 2,
-…)` plans well; nested subqueries over the grants are costed in the millions); for anyone else
+…)` plans well; nested subqueries over the grants are costed in the millions), bound as one
+array parameter on PostgreSQL (`_in`: `= ANY(…)`); for anyone else
 (a notification's recipient), and outside a request, they stay subqueries: no query per
 recipient. A flush forgets them (`_forget_filters`).
 """
@@ -15,11 +16,21 @@ from flask import g, has_request_context
 from sqlalchemy import ColumnElement, event, exists, false, func, literal, or_, select, true
 
 from ..cases.models import Case, CaseOrganisation
+from ..db_types import in_ids
 from ..extensions import db
 from ..organisations.models import Membership, Organisation
 from ..spaces.models import Classification, PrincipalType, Space, SpaceGrant, SpaceKind
 from .mfa import MFA_CLASSIFICATIONS, session_has_mfa
 from .roles import OrgRole, SpaceRole
+
+
+def _in(column, ids) -> ColumnElement[bool]:
+    """`column IN ids` for an id set of this module: a tuple as one array parameter on
+    PostgreSQL (db_types.in_ids: the statement stays short enough for SQLAlchemy and psycopg
+    to cache), a SELECT as a subquery."""
+    if isinstance(ids, tuple | list | set | frozenset):
+        return in_ids(column, ids, db.engine.dialect.name)
+    return column.in_(ids)
 
 
 def _active(user) -> bool:
@@ -101,7 +112,7 @@ def _memberships(user) -> list[tuple[int, OrgRole]]:
 
 def _member_orgs(user, *, admins: bool = False):
     """The active organisations the user is a member (or admin) of: a tuple of ids for the user
-    at the keyboard, a SELECT otherwise. Either goes into `column.in_(…)`."""
+    at the keyboard, a SELECT otherwise. Either goes into `_in(column, …)`."""
     if not _at_the_keyboard(user):
         query = _active_member_org_ids(user)
         return query.where(Membership.role == OrgRole.ORG_ADMIN) if admins else query
@@ -147,9 +158,9 @@ def _grants_matching(user) -> ColumnElement[bool]:
     return or_(
         (SpaceGrant.principal_type == PrincipalType.USER) & (SpaceGrant.user_id == user.id),
         (SpaceGrant.principal_type == PrincipalType.ORGANISATION)
-        & SpaceGrant.organisation_id.in_(member_orgs),
+        & _in(SpaceGrant.organisation_id, member_orgs),
         (SpaceGrant.principal_type == PrincipalType.ORGANISATION_ADMINS)
-        & SpaceGrant.organisation_id.in_(admin_orgs),
+        & _in(SpaceGrant.organisation_id, admin_orgs),
         (SpaceGrant.principal_type == PrincipalType.NETWORK) & _is_network_member(user),
     )
 
@@ -192,7 +203,7 @@ def visible_spaces(user) -> ColumnElement[bool]:
     """Spaces whose content the user may read: a grant matches them."""
     if not _active(user):
         return false()
-    return Space.id.in_(_granted_space_ids(user))
+    return _in(Space.id, _granted_space_ids(user))
 
 
 @_per_request
@@ -267,7 +278,7 @@ def _core_case_spaces(user):
         .join(CaseOrganisation, CaseOrganisation.case_id == Case.id)
         .where(
             CaseOrganisation.core.is_(True),
-            CaseOrganisation.organisation_id.in_(_member_orgs(user)),
+            _in(CaseOrganisation.organisation_id, _member_orgs(user)),
         )
     )
 
@@ -288,7 +299,7 @@ def _core_case_space_ids(user):
 
 @_per_request
 def _core_case_space_tuple(user, case_spaces: tuple[int, ...]) -> tuple[int, ...]:
-    query = _core_case_spaces(user).where(Case.space_id.in_(case_spaces))
+    query = _core_case_spaces(user).where(_in(Case.space_id, case_spaces))
     return tuple(db.session.scalars(query))
 
 

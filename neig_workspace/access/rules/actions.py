@@ -12,6 +12,7 @@ from ..roles import SpaceRole
 from ..scope import (
     _active,
     _grants_from,
+    _in,
     _member_orgs,
     _open_space_ids,
     _per_request,
@@ -76,14 +77,14 @@ def visible_action_plans(user) -> ColumnElement[bool]:
     """Plans in spaces whose content the user may read now."""
     if not _active(user):
         return false()
-    return ActionPlan.space_id.in_(_open_space_ids(user))
+    return _in(ActionPlan.space_id, _open_space_ids(user))
 
 
 def _item_not_narrowed_out(user) -> ColumnElement[bool]:
     narrowed = select(ActionItemNarrowing.item_id).where(
         ActionItemNarrowing.item_id == ActionItem.id
     )
-    allowed = narrowed.where(ActionItemNarrowing.organisation_id.in_(_member_orgs(user)))
+    allowed = narrowed.where(_in(ActionItemNarrowing.organisation_id, _member_orgs(user)))
     return ~exists(narrowed) | exists(allowed)
 
 
@@ -94,7 +95,7 @@ def visible_action_items(user) -> ColumnElement[bool]:
     if not _active(user):
         return false()
     plans = select(ActionPlan.id).where(visible_action_plans(user))
-    return ActionItem.plan_id.in_(plans) & _item_not_narrowed_out(user)
+    return _in(ActionItem.plan_id, plans) & _item_not_narrowed_out(user)
 
 
 @_per_request
@@ -106,7 +107,7 @@ def spaces_running_plans(user) -> ColumnElement[bool]:
     clause = visible_spaces(user) & Space.archived_at.is_(None) & (Space.kind != SpaceKind.CASE)
     if user.is_secretariat:
         return clause
-    return clause & Space.id.in_(_grants_from(user, SpaceRole.EDITOR))
+    return clause & _in(Space.id, _grants_from(user, SpaceRole.EDITOR))
 
 
 def action_item_readers(item) -> ColumnElement[bool]:

@@ -11,7 +11,14 @@ from ...documents.models import Document, Folder
 from ...knowledge.models import Article
 from ...meetings.models import Meeting
 from ...spaces.models import Space
-from ..scope import _active, _is_platform_admin, _open_space_ids, _per_request, _platform_admin_only
+from ..scope import (
+    _active,
+    _in,
+    _is_platform_admin,
+    _open_space_ids,
+    _per_request,
+    _platform_admin_only,
+)
 from .actions import visible_action_items, visible_action_plans
 from .cases import (
     visible_cases,
@@ -83,7 +90,7 @@ def visible_activity(user) -> ColumnElement[bool]:
     ]
     # A case keeps its own timeline and access log (who read what is for its managers only).
     spaces = _open_space_ids(user, cases=False)
-    return AuditEvent.space_id.in_(spaces) & or_(about_nothing_hidden, *about_something_readable)
+    return _in(AuditEvent.space_id, spaces) & or_(about_nothing_hidden, *about_something_readable)
 
 
 @_per_request
@@ -115,7 +122,7 @@ def _audit_readable_targets(user) -> dict[str, tuple]:
     return {
         "space": _ids(Space.id, seeable_spaces(user)),
         "document": _ids(Document.id, documents),
-        "folder": _ids(Folder.id, Folder.space_id.in_(_open_space_ids(user))),
+        "folder": _ids(Folder.id, _in(Folder.space_id, _open_space_ids(user))),
         "comment": _ids(Comment.id, visible_comments(user)),
         "comment_round": _ids(CommentRound.id, visible_rounds(user)),
         "action_plan": _ids(ActionPlan.id, visible_action_plans(user)),
@@ -134,7 +141,7 @@ def _in_known_space(user) -> ColumnElement[bool]:
     """Events outside any space, or in a space the user may know of (a case space is not,
     for a platform admin without a grant)."""
     seeable = select(Space.id).where(seeable_spaces(user))
-    return AuditEvent.space_id.is_(None) | AuditEvent.space_id.in_(seeable)
+    return AuditEvent.space_id.is_(None) | _in(AuditEvent.space_id, seeable)
 
 
 @_per_request
@@ -155,7 +162,7 @@ def audit_events_named(user) -> ColumnElement[bool]:
     # A grant may be gone; the space it was in decides (the grants of what one may know of).
     grants = (AuditEvent.target_type == "space_grant") & AuditEvent.space_id.is_not(None)
     untargeted = AuditEvent.target_type.is_(None) & (
-        AuditEvent.space_id.is_(None) | AuditEvent.space_id.in_(_open_space_ids(user))
+        AuditEvent.space_id.is_(None) | _in(AuditEvent.space_id, _open_space_ids(user))
     )
     return _in_known_space(user) & or_(untargeted, managed, grants, *readable)
 

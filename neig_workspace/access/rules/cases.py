@@ -25,6 +25,7 @@ from ..scope import (
     _core_case_space_ids,
     _grants_from,
     _has_role,
+    _in,
     _member_org_ids,
     _member_orgs,
     _network_member,
@@ -162,7 +163,7 @@ def visible_cases(user) -> ColumnElement[bool]:
     """Cases the user takes part in and may open now (a grant, and MFA in the session)."""
     if not _active(user):
         return false()
-    return Case.space_id.in_(_open_space_ids(user))
+    return _in(Case.space_id, _open_space_ids(user))
 
 
 @_per_request
@@ -172,16 +173,16 @@ def _visible_case_ids(user):
 
 @_per_request
 def _core_case_ids(user):
-    return select(Case.id).where(Case.space_id.in_(_core_case_space_ids(user)))
+    return select(Case.id).where(_in(Case.space_id, _core_case_space_ids(user)))
 
 
 @_per_request
 def visible_measures(user) -> ColumnElement[bool]:
     if not _active(user):
         return false()
-    return Measure.case_id.in_(_visible_case_ids(user)) & (
-        Measure.case_id.in_(_core_case_ids(user))
-        | Measure.responsible_organisation_id.in_(_member_orgs(user))
+    return _in(Measure.case_id, _visible_case_ids(user)) & (
+        _in(Measure.case_id, _core_case_ids(user))
+        | _in(Measure.responsible_organisation_id, _member_orgs(user))
     )
 
 
@@ -189,9 +190,9 @@ def visible_measures(user) -> ColumnElement[bool]:
 def visible_tasks(user) -> ColumnElement[bool]:
     if not _active(user):
         return false()
-    return AftercareTask.case_id.in_(_visible_case_ids(user)) & (
-        AftercareTask.case_id.in_(_core_case_ids(user))
-        | AftercareTask.organisation_id.in_(_member_orgs(user))
+    return _in(AftercareTask.case_id, _visible_case_ids(user)) & (
+        _in(AftercareTask.case_id, _core_case_ids(user))
+        | _in(AftercareTask.organisation_id, _member_orgs(user))
     )
 
 
@@ -202,9 +203,9 @@ def visible_timeline_entries(user) -> ColumnElement[bool]:
     narrowed = select(TimelineNarrowing.entry_id).where(
         TimelineNarrowing.entry_id == TimelineEntry.id
     )
-    allowed = narrowed.where(TimelineNarrowing.organisation_id.in_(_member_orgs(user)))
-    given_to_all = ~exists(narrowed) & TimelineEntry.case_id.in_(_core_case_ids(user))
-    return TimelineEntry.case_id.in_(_visible_case_ids(user)) & (given_to_all | exists(allowed))
+    allowed = narrowed.where(_in(TimelineNarrowing.organisation_id, _member_orgs(user)))
+    given_to_all = ~exists(narrowed) & _in(TimelineEntry.case_id, _core_case_ids(user))
+    return _in(TimelineEntry.case_id, _visible_case_ids(user)) & (given_to_all | exists(allowed))
 
 
 @_per_request
@@ -213,14 +214,14 @@ def visible_release_requests(user) -> ColumnElement[bool]:
         return false()
     managed = select(Case.id).where(
         visible_cases(user),
-        Case.space_id.in_(_grants_from(user, SpaceRole.MANAGER)),
-        Case.space_id.in_(_core_case_space_ids(user)),
+        _in(Case.space_id, _grants_from(user, SpaceRole.MANAGER)),
+        _in(Case.space_id, _core_case_space_ids(user)),
     )
-    to_decide = ReleaseRequest.case_id.in_(managed) & ReleaseRequest.supplier_organisation_id.in_(
-        _member_orgs(user)
+    to_decide = _in(ReleaseRequest.case_id, managed) & _in(
+        ReleaseRequest.supplier_organisation_id, _member_orgs(user)
     )
-    own = (ReleaseRequest.requested_by_id == user.id) & ReleaseRequest.case_id.in_(
-        _visible_case_ids(user)
+    own = (ReleaseRequest.requested_by_id == user.id) & _in(
+        ReleaseRequest.case_id, _visible_case_ids(user)
     )
     return own | to_decide
 

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Select, exists, false, select
 from ...accounts.models import User
 from ...directory.models import DirectoryProfile
 from ...organisations.models import Membership, Organisation
-from ..scope import _active, _is_network_member, _member_orgs, _network_member, _per_request
+from ..scope import _active, _in, _is_network_member, _member_orgs, _network_member, _per_request
 
 
 def _own_settings(user, obj=None) -> bool:
@@ -35,7 +35,7 @@ def listed_contacts(user) -> ColumnElement[bool]:
     return (
         User.active.is_(True)
         & DirectoryProfile.show_organisation.is_(True)
-        & Membership.organisation_id.in_(organisations)
+        & _in(Membership.organisation_id, organisations)
     )
 
 
@@ -49,7 +49,7 @@ def email_visible_to(viewer) -> ColumnElement[bool]:
     colleague = (
         select(Membership.user_id)
         .where(Membership.user_id == User.id)
-        .where(Membership.organisation_id.in_(_member_orgs(viewer)))
+        .where(_in(Membership.organisation_id, _member_orgs(viewer)))
     )
     listed = (
         select(Membership.user_id)

@@ -10,6 +10,7 @@ from ..mfa import MFA_CLASSIFICATIONS, session_has_mfa
 from ..scope import (
     _active,
     _case_core_in_space,
+    _in,
     _limited_case_space_ids,
     _member_org_ids,
     _member_orgs,
@@ -77,7 +78,7 @@ def _not_narrowed_out(user) -> ColumnElement[bool]:
     narrowed = select(DocumentNarrowing.document_id).where(
         DocumentNarrowing.document_id == Document.id
     )
-    allowed = narrowed.where(DocumentNarrowing.organisation_id.in_(_member_orgs(user)))
+    allowed = narrowed.where(_in(DocumentNarrowing.organisation_id, _member_orgs(user)))
     given_to_all = ~exists(narrowed) & Document.space_id.not_in(_limited_case_space_ids(user))
     return given_to_all | exists(allowed)
 
@@ -88,7 +89,7 @@ def visible_documents(user, *, in_trash: bool = False) -> ColumnElement[bool]:
     if not _active(user):
         return false()
     deleted = Document.deleted_at.is_not(None) if in_trash else Document.deleted_at.is_(None)
-    clause = Document.space_id.in_(_open_space_ids(user)) & deleted & _not_narrowed_out(user)
+    clause = _in(Document.space_id, _open_space_ids(user)) & deleted & _not_narrowed_out(user)
     if not session_has_mfa():
         clause = clause & Document.classification.not_in(MFA_CLASSIFICATIONS)
     return clause

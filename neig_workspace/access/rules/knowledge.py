@@ -13,6 +13,7 @@ from ..roles import SpaceRole
 from ..scope import (
     _active,
     _grants_from,
+    _in,
     _member_org_ids,
     _member_orgs,
     _network_member,
@@ -67,9 +68,9 @@ def knowledge_spaces_writable(user) -> ColumnElement[bool]:
     if not _active(user):
         return false()
     contributor_grants = _grants_from(user, SpaceRole.CONTRIBUTOR)
-    return Space.id.in_(_knowledge_space_ids()) & Space.id.in_(
+    return _in(Space.id, _knowledge_space_ids()) & Space.id.in_(
         select(Space.id).where(
-            Space.id.in_(_open_space_ids(user)), Space.id.in_(contributor_grants)
+            _in(Space.id, _open_space_ids(user)), _in(Space.id, contributor_grants)
         )
     )
 
@@ -90,16 +91,16 @@ def visible_articles(user, *, archived: bool = False) -> ColumnElement[bool]:
     if not _active(user):
         return false()
     spaces = select(Space.id).where(
-        Space.id.in_(_open_space_ids(user)), Space.id.in_(_knowledge_space_ids())
+        _in(Space.id, _open_space_ids(user)), _in(Space.id, _knowledge_space_ids())
     )
-    readable = Article.space_id.in_(spaces)
+    readable = _in(Article.space_id, spaces)
     if not archived:
         return readable & Article.archived_at.is_(None)
     managed = _grants_from(user, SpaceRole.MANAGER)
-    writer = Article.organisation_id.in_(_member_orgs(user)) & Article.space_id.in_(
-        _grants_from(user, SpaceRole.CONTRIBUTOR)
+    writer = _in(Article.organisation_id, _member_orgs(user)) & _in(
+        Article.space_id, _grants_from(user, SpaceRole.CONTRIBUTOR)
     )
-    return readable & Article.archived_at.is_not(None) & (Article.space_id.in_(managed) | writer)
+    return readable & Article.archived_at.is_not(None) & (_in(Article.space_id, managed) | writer)
 
 
 def article_readers(article: Article) -> ColumnElement[bool]:

@@ -13,6 +13,7 @@ from ..roles import SpaceRole
 from ..scope import (
     _active,
     _grants_from,
+    _in,
     _is_network_member,
     _member_org_ids,
     _network_member,
@@ -43,8 +44,8 @@ def meeting_organiser_spaces(user) -> ColumnElement[bool]:
     if not _active(user):
         return false()
     return (
-        Space.id.in_(_grants_from(user, SpaceRole.EDITOR))
-        & Space.id.in_(_open_space_ids(user))
+        _in(Space.id, _grants_from(user, SpaceRole.EDITOR))
+        & _in(Space.id, _open_space_ids(user))
         & (Space.kind != SpaceKind.CASE)
     )
 
@@ -66,7 +67,7 @@ def visible_meetings(user) -> ColumnElement[bool]:
     if not _active(user):
         return false()
     network = (Meeting.audience == MeetingAudience.NETWORK) & _is_network_member(user)
-    return network | Meeting.space_id.in_(_open_space_ids(user))
+    return network | _in(Meeting.space_id, _open_space_ids(user))
 
 
 ACTIONS = {

@@ -4,7 +4,7 @@ and its admins run its members while it is active."""
 from sqlalchemy import ColumnElement, false, select, true
 
 from ...organisations.models import Membership, Organisation
-from ..scope import _active, _is_platform_admin, _per_request, _platform_admin_only
+from ..scope import _active, _in, _is_platform_admin, _per_request, _platform_admin_only
 
 
 def _org_view(user, org: Organisation) -> bool:
@@ -27,7 +27,7 @@ def visible_organisations(user) -> ColumnElement[bool]:
     if not _active(user):
         return false()
     member_of = select(Membership.organisation_id).where(Membership.user_id == user.id)
-    return Organisation.id.in_(member_of)
+    return _in(Organisation.id, member_of)
 
 
 ACTIONS = {

@@ -10,6 +10,7 @@ from ...spaces.models import PrincipalType, Space, SpaceGrant, SpaceKind
 from ..roles import OrgRole, SpaceRole
 from ..scope import (
     _has_role,
+    _in,
     _is_platform_admin,
     _per_request,
     _platform_admin_only,
@@ -78,19 +79,20 @@ def space_readers(space: Space, narrowed_to: list[int] | None = None) -> ColumnE
         SpaceGrant.space_id == space.id, SpaceGrant.principal_type == PrincipalType.USER
     )
     granted = or_(
-        User.id.in_(by_user),
-        User.id.in_(members.where(Membership.organisation_id.in_(by_org))),
-        User.id.in_(
+        _in(User.id, by_user),
+        _in(User.id, members.where(_in(Membership.organisation_id, by_org))),
+        _in(
+            User.id,
             members.where(
-                Membership.organisation_id.in_(by_admins), Membership.role == OrgRole.ORG_ADMIN
-            )
+                _in(Membership.organisation_id, by_admins), Membership.role == OrgRole.ORG_ADMIN
+            ),
         ),
-        exists(network) & User.id.in_(members),
+        exists(network) & _in(User.id, members),
     )
     # Separation of duties: a platform admin reads no content, whatever grant would reach them.
     clause = User.active.is_(True) & User.is_platform_admin.is_(False) & granted
     if narrowed_to:
-        clause = clause & User.id.in_(members.where(Membership.organisation_id.in_(narrowed_to)))
+        clause = clause & _in(User.id, members.where(_in(Membership.organisation_id, narrowed_to)))
     return clause
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import ColumnElement, false, select, true
 from ...accounts.models import Invitation, User
 from ...organisations.models import Membership, Organisation
 from ..roles import OrgRole
-from ..scope import _active, _is_platform_admin, _per_request, _platform_admin_only
+from ..scope import _active, _in, _is_platform_admin, _per_request, _platform_admin_only
 from .organisations import _org_manage_members
 
 
@@ -43,9 +43,9 @@ def visible_users(user) -> ColumnElement[bool]:
     if not _active(user):
         return false()
     members_of_admin_orgs = select(Membership.user_id).where(
-        Membership.organisation_id.in_(_admin_org_ids(user))
+        _in(Membership.organisation_id, _admin_org_ids(user))
     )
-    return (User.id == user.id) | User.id.in_(members_of_admin_orgs)
+    return (User.id == user.id) | _in(User.id, members_of_admin_orgs)
 
 
 @_per_request
@@ -55,9 +55,9 @@ def visible_invitations(user) -> ColumnElement[bool]:
     if not _active(user):
         return false()
     active_admin_orgs = select(Organisation.id).where(
-        Organisation.active.is_(True), Organisation.id.in_(_admin_org_ids(user))
+        Organisation.active.is_(True), _in(Organisation.id, _admin_org_ids(user))
     )
-    return Invitation.organisation_id.in_(active_admin_orgs)
+    return _in(Invitation.organisation_id, active_admin_orgs)
 
 
 ACTIONS = {
