@@ -33,12 +33,16 @@ class Classification(enum.StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Classification).index(self)
+        return _RANKS[self]
 
     @property
     def needs_mfa(self) -> bool:
         """`vertrouwelijk` and above need MFA to open, and every download is audited."""
-        return self.rank >= Classification.VERTROUWELIJK.rank
+        return _RANKS[self] >= _RANKS[Classification.VERTROUWELIJK]
+
+
+#: Each label's place, lowest first: asked for every space and document a page shows.
+_RANKS = {label: rank for rank, label in enumerate(Classification)}
 
 
 class PrincipalType(enum.StrEnum):
