@@ -35,8 +35,8 @@ from ..access.policy import (
     visible_documents,
 )
 from ..audit import service as audit
+from ..comments.panel import panel as comments_panel
 from ..comments.subjects import CommentSubject, register_subject
-from ..comments.views import panel as comments_panel
 from ..documents.models import Document
 from ..editing import Edit
 from ..errors import ServiceError

@@ -7,14 +7,7 @@ from wtforms.validators import Length, Optional
 
 from ..forms import MultiCheckboxField, required
 from ..integers import coerce_int
-from .models import Decision
-
-DECISION_LABELS = {
-    Decision.OVERGENOMEN: _l("overgenomen"),
-    Decision.DEELS_OVERGENOMEN: _l("deels overgenomen"),
-    Decision.NIET_OVERGENOMEN: _l("niet overgenomen"),
-    Decision.KENNISGENOMEN: _l("kennisgenomen"),
-}
+from .labels import DECISION_LABELS
 
 BODY_HELP = _l(
     "Markdown mag: **vet**, *cursief*, lijstjes en links. Noem iemand met @ en het "

@@ -28,6 +28,7 @@ from ..organisations.models import Membership, Organisation
 from ..richtext import PERSON_MENTION
 from ..spaces.models import PrincipalType, SpaceGrant
 from ..timeutil import utcnow
+from .labels import DECISION_LABELS
 from .models import Comment, CommentRevision, CommentRound, Decision, RoundInvitation
 from .subjects import Subject, subject_of
 
@@ -600,7 +601,6 @@ def _label(comment: Comment) -> str:
 
 def comment_table(comment_round: CommentRound):
     """The round's threads as the rows of a comment table, ordered by paragraph."""
-    from ..comments.forms import DECISION_LABELS
     from . import export
 
     def name(user_or_org) -> str:

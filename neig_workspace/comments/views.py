@@ -15,14 +15,13 @@ from ..timeutil import utcnow
 from . import export, service
 from .forms import (
     DECISION_LABELS,
-    CommentForm,
     EditCommentForm,
     ExtendForm,
-    ReplyForm,
     ResponseForm,
     RoundForm,
 )
 from .models import Comment, CommentRound, Decision
+from .panel import comment_form, reply_form
 from .subjects import subject_adapter, subject_of
 
 bp = Blueprint("comments", __name__)
@@ -31,54 +30,6 @@ bp = Blueprint("comments", __name__)
 @bp.app_context_processor
 def _labels():
     return {"decision_labels": DECISION_LABELS, "rich": richtext.render}
-
-
-# --- the panel under a document -------------------------------------------------------------
-
-
-def comment_form(on, text: str | None, formdata=None) -> CommentForm:
-    form = CommentForm(formdata=formdata)
-    choices = [(0, _("Het hele document"))]
-    if subject_of(on).is_text and text is not None:
-        choices += [(p.number, _("Alinea %(n)d", n=p.number)) for p in richtext.paragraphs(text)]
-    form.paragraph.choices = choices
-    return form
-
-
-def reply_form(thread_id: int, formdata=None) -> ReplyForm:
-    return ReplyForm(formdata=formdata, prefix=f"antwoord-{thread_id}")
-
-
-def panel(on, *, form=None, failed_reply=None) -> dict:
-    """What the comments section of a subject's page needs (`comments`)."""
-    subject = subject_of(on)
-    threads = service.threads(subject)
-    bodies = [c.body for t in threads for c in (t.comment, *t.replies)]
-    text = read_text(subject.obj.latest) if subject.is_text else None
-    rounds = []
-    if subject.is_document:
-        rounds = db.session.scalars(
-            db.select(CommentRound)
-            .where(CommentRound.document_id == subject.obj.id)
-            .order_by(CommentRound.number.desc())
-        ).all()
-    adapter = subject.adapter
-    return {
-        "subject": subject,
-        "threads": threads,
-        "mention_names": service.mention_names(subject, bodies),
-        "comment_form": form or comment_form(subject.obj, text, formdata=None),
-        "failed_reply": failed_reply,
-        "reply_form": reply_form,
-        "current_round": next((r for r in rounds if r.is_open), None),
-        "rounds": rounds,
-        "now": utcnow(),
-        "may_comment": can(current_user, subject.comment_action, subject.obj),
-        "may_manage_drafts": subject.is_document
-        and can(current_user, "document.manage_drafts", subject.obj),
-        "create_url": adapter.post_url(subject.obj),
-        "mentions_url": adapter.mentions_url(subject.obj),
-    }
 
 
 def _back_to(comment: Comment):

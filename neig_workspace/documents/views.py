@@ -29,8 +29,8 @@ from ..access.policy import (
 )
 from ..audit import service as audit
 from ..audit.models import AuditEvent
+from ..comments.panel import panel as comments_panel
 from ..comments.subjects import CommentSubject, register_subject
-from ..comments.views import panel as comments_panel
 from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db

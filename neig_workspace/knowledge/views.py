@@ -10,9 +10,9 @@ from .. import richtext
 from ..access import policy
 from ..access.policy import can, require
 from ..comments import service as comments
+from ..comments.panel import comment_form
+from ..comments.panel import panel as comments_panel
 from ..comments.subjects import CommentSubject, register_subject
-from ..comments.views import comment_form
-from ..comments.views import panel as comments_panel
 from ..documents import service as documents
 from ..documents.service import Upload
 from ..editing import Edit
