@@ -175,11 +175,11 @@ def _granted_spaces(user) -> list:
     return db.session.execute(query).all()
 
 
-def _opens_now(space) -> bool:
+def _opens_now(space, has_mfa: bool) -> bool:
     """`_open_spaces` in Python, for one row of `_granted_spaces`."""
     if space.archived_at is not None:
         return False
-    return session_has_mfa() or (
+    return has_mfa or (
         not space.mfa_required
         and space.kind != SpaceKind.CASE
         and Classification(space.classification) not in MFA_CLASSIFICATIONS
@@ -230,10 +230,11 @@ def _open_space_ids(user, *, cases: bool = True):
 
 @_per_request
 def _open_space_tuple(user, cases: bool) -> tuple[int, ...]:
+    has_mfa = session_has_mfa()
     return tuple(
         space.id
         for space in _granted_spaces(user)
-        if _opens_now(space) and (cases or space.kind != SpaceKind.CASE)
+        if _opens_now(space, has_mfa) and (cases or space.kind != SpaceKind.CASE)
     )
 
 
