@@ -7,7 +7,6 @@ from sqlalchemy import or_, select
 
 from ..access.policy import load_or_404, require, visible_organisations, visible_users
 from ..access.roles import OrgRole
-from ..errors import ServiceError, roll_back_refusal
 from ..extensions import db
 from ..forms import REFUSED, run_use_case
 from ..integers import form_int, query_int
@@ -126,19 +125,17 @@ def update_roles(user_id):
     user = load_or_404(User, user_id, "user.manage")
     form = GlobalRolesForm()
     if form.validate_on_submit():
-        try:
-            service.set_global_roles(
+        # An account that holds content stays no admin: the refusal is flashed.
+        run_use_case(
+            None,
+            lambda: service.set_global_roles(
                 user,
                 platform_admin=form.platform_admin.data,
                 secretariat=form.secretariat.data,
                 actor=current_user,
-            )
-        except ServiceError as error:  # an account that holds content stays no admin
-            roll_back_refusal(error)
-            flash(error.message, "error")
-            return redirect(url_for(".show", user_id=user.id))
-        db.session.commit()
-        flash(_("De rollen van %(name)s zijn opgeslagen.", name=user.name), "success")
+            ),
+            success=_("De rollen van %(name)s zijn opgeslagen.", name=user.name),
+        )
     return redirect(url_for(".show", user_id=user.id))
 
 
@@ -147,9 +144,11 @@ def update_roles(user_id):
 def deactivate(user_id):
     """Deactivate an account: every session ends at once; nothing is deleted."""
     user = load_or_404(User, user_id, "user.manage")
-    service.deactivate_user(user, actor=current_user)
-    db.session.commit()
-    flash(_("Het account van %(name)s is gedeactiveerd.", name=user.name), "success")
+    run_use_case(
+        None,
+        lambda: service.deactivate_user(user, actor=current_user),
+        success=_("Het account van %(name)s is gedeactiveerd.", name=user.name),
+    )
     return redirect(url_for(".show", user_id=user.id))
 
 
@@ -158,9 +157,11 @@ def deactivate(user_id):
 def reactivate(user_id):
     """Reactivate a deactivated account."""
     user = load_or_404(User, user_id, "user.manage")
-    service.reactivate_user(user, actor=current_user)
-    db.session.commit()
-    flash(_("Het account van %(name)s is weer actief.", name=user.name), "success")
+    run_use_case(
+        None,
+        lambda: service.reactivate_user(user, actor=current_user),
+        success=_("Het account van %(name)s is weer actief.", name=user.name),
+    )
     return redirect(url_for(".show", user_id=user.id))
 
 
@@ -169,9 +170,11 @@ def reactivate(user_id):
 def end_sessions(user_id):
     """End every session of this user."""
     user = load_or_404(User, user_id, "user.manage")
-    service.end_user_sessions(user, actor=current_user)
-    db.session.commit()
-    flash(_("Alle sessies van %(name)s zijn beëindigd.", name=user.name), "success")
+    run_use_case(
+        None,
+        lambda: service.end_user_sessions(user, actor=current_user),
+        success=_("Alle sessies van %(name)s zijn beëindigd.", name=user.name),
+    )
     return redirect(url_for(".show", user_id=user.id))
 
 
@@ -189,12 +192,9 @@ def add_membership(user_id):
     if role not in {r.value for r in OrgRole}:
         flash(_("Kies een geldige rol."), "error")
         return redirect(url_for(".show", user_id=user.id))
-    try:
-        org_service.add_member(org, user, OrgRole(role), actor=current_user)
-    except ServiceError as error:
-        roll_back_refusal(error)
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("%(name)s is lid geworden van %(org)s.", name=user.name, org=org.name), "success")
+    run_use_case(
+        None,
+        lambda: org_service.add_member(org, user, OrgRole(role), actor=current_user),
+        success=_("%(name)s is lid geworden van %(org)s.", name=user.name, org=org.name),
+    )
     return redirect(url_for(".show", user_id=user.id))

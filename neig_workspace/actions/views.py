@@ -27,7 +27,9 @@ from werkzeug.wsgi import wrap_file
 
 from ..access.policy import (
     can,
+    load_child_or_404,
     load_or_404,
+    not_found,
     spaces_running_plans,
     visible_action_items,
     visible_action_plans,
@@ -38,7 +40,7 @@ from ..documents.models import Document
 from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db
-from ..forms import REFUSED, ActionForm, run_use_case
+from ..forms import REFUSED, ActionForm, commit_side_effect, run_use_case
 from ..integers import parse_int
 from ..pagination import paginate
 from ..spaces.models import Space
@@ -279,14 +281,14 @@ def _send_export(plan: ActionPlan, kind: str):
         exporting.write_xlsx(plan.name, table, body)
         body.seek(0)
         body = wrap_file(request.environ, body)
-    audit.record(
+    commit_side_effect(
+        audit.record,
         "action_plan.exported",
         actor=current_user,
         target=plan,
         space_id=plan.space_id,
         details={"format": kind, "items": len(items), "filters": filters.as_args()},
     )
-    db.session.commit()
     name = exporting.filename(plan.name, kind, today)
     return Response(
         body,
@@ -680,10 +682,13 @@ def item(item_id):
     """An item: its details, milestones, progress, linked documents and history."""
     item = load_or_404(ActionItem, item_id, "action_item.view")
     if item.plan.space.requires_mfa:
-        audit.record(
-            "action_item.viewed", actor=current_user, target=item, space_id=item.plan.space_id
+        commit_side_effect(
+            audit.record,
+            "action_item.viewed",
+            actor=current_user,
+            target=item,
+            space_id=item.plan.space_id,
         )
-        db.session.commit()
     return _render_item(item)
 
 
@@ -716,9 +721,11 @@ def report_progress(item_id):
 def archive_item(item_id):
     """Archive an item: it leaves the list, the counts and the charts, and stays readable."""
     item = load_or_404(ActionItem, item_id, "action_item.archive")
-    service.set_item_archived(item, True, actor=current_user)
-    db.session.commit()
-    flash(_("Actiepunt %(code)s is gearchiveerd.", code=item.code), "success")
+    run_use_case(
+        None,
+        lambda: service.set_item_archived(item, True, actor=current_user),
+        success=_("Actiepunt %(code)s is gearchiveerd.", code=item.code),
+    )
     return redirect(url_for(".plan", plan_id=item.plan_id))
 
 
@@ -727,21 +734,17 @@ def archive_item(item_id):
 def unarchive_item(item_id):
     """Bring an archived item back."""
     item = load_or_404(ActionItem, item_id, "action_item.archive")
-    service.set_item_archived(item, False, actor=current_user)
-    db.session.commit()
-    flash(_("Actiepunt %(code)s is teruggezet.", code=item.code), "success")
+    run_use_case(
+        None,
+        lambda: service.set_item_archived(item, False, actor=current_user),
+        success=_("Actiepunt %(code)s is teruggezet.", code=item.code),
+    )
     return redirect(url_for(".item", item_id=item.id))
 
 
-def _milestone_or_404(item: ActionItem, milestone_id: int) -> ActionMilestone:
-    milestone = db.session.scalar(
-        select(ActionMilestone).where(
-            ActionMilestone.id == milestone_id, ActionMilestone.item_id == item.id
-        )
-    )
-    if milestone is None:
-        abort(404)
-    return milestone
+def _milestone_or_404(item: ActionItem, milestone_id: int, action: str) -> ActionMilestone:
+    """A milestone of this item only; another item's is an audited refusal."""
+    return load_child_or_404(item, ActionMilestone, milestone_id, action)
 
 
 @bp.post("/actiepunten/<int:item_id>/mijlpalen")
@@ -768,9 +771,10 @@ def add_milestone(item_id):
 def toggle_milestone(item_id, milestone_id):
     """Tick a milestone off, or open it again (those who report progress)."""
     item = load_or_404(ActionItem, item_id, "action_item.report_progress")
-    milestone = _milestone_or_404(item, milestone_id)
-    service.set_milestone_done(milestone, not milestone.done, actor=current_user)
-    db.session.commit()
+    milestone = _milestone_or_404(item, milestone_id, "action_item.report_progress")
+    run_use_case(
+        None, lambda: service.set_milestone_done(milestone, not milestone.done, actor=current_user)
+    )
     return redirect(url_for(".item", item_id=item.id, _anchor="mijlpalen"))
 
 
@@ -779,10 +783,12 @@ def toggle_milestone(item_id, milestone_id):
 def remove_milestone(item_id, milestone_id):
     """Remove a milestone (kept in the history)."""
     item = load_or_404(ActionItem, item_id, "action_item.edit")
-    milestone = _milestone_or_404(item, milestone_id)
-    service.remove_milestone(milestone, actor=current_user)
-    db.session.commit()
-    flash(_("De mijlpaal is verwijderd."), "success")
+    milestone = _milestone_or_404(item, milestone_id, "action_item.edit")
+    run_use_case(
+        None,
+        lambda: service.remove_milestone(milestone, actor=current_user),
+        success=_("De mijlpaal is verwijderd."),
+    )
     return redirect(url_for(".item", item_id=item.id, _anchor="mijlpalen"))
 
 
@@ -824,8 +830,10 @@ def unlink_document(item_id, document_id):
         select(Document.id).where(Document.id == document_id, visible_documents(current_user))
     )
     if readable is None or db.session.get(ActionItemDocument, (item.id, document_id)) is None:
-        abort(404)
-    service.unlink_document(item, document_id, actor=current_user)
-    db.session.commit()
-    flash(_("Het document is ontkoppeld."), "success")
+        not_found("action_item.report_progress", target=("document", document_id))
+    run_use_case(
+        None,
+        lambda: service.unlink_document(item, document_id, actor=current_user),
+        success=_("Het document is ontkoppeld."),
+    )
     return redirect(url_for(".item", item_id=item.id, _anchor="documenten"))

@@ -10,6 +10,8 @@ from sqlalchemy import func, or_, select
 from ..access.policy import (
     can,
     case_creator_organisations,
+    load_child_or_404,
+    not_found,
     visible_cases,
     visible_documents,
 )
@@ -22,7 +24,7 @@ from ..documents.models import Document
 from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db
-from ..forms import REFUSED, ActionForm, run_use_case
+from ..forms import REFUSED, ActionForm, commit_side_effect, run_use_case
 from ..organisations.models import Organisation, OrgType
 from ..pagination import paginate
 from ..spaces.models import PrincipalType, SpaceGrant
@@ -229,8 +231,9 @@ def _render_case(case: Case, *, status_form=None, link_form=None, status: int = 
     """The case page; every time it is shown, the read is in the case's access log."""
     from .items import item_sections  # helper B's module; imported late to keep them apart
 
-    audit.record("case.viewed", actor=current_user, target=case, space_id=case.space_id)
-    db.session.commit()
+    commit_side_effect(
+        audit.record, "case.viewed", actor=current_user, target=case, space_id=case.space_id
+    )
     may_edit = can(current_user, "case.edit", case)
     page = render_template(
         "cases/show.html",
@@ -284,8 +287,7 @@ def _change_status(case: Case, new_status: CaseStatus | None) -> None:
 def address(case_id):
     """The full address on a page of its own, for the organisations given access; audited."""
     case = load_case(case_id, "case.read_address")
-    full_address = service.read_address(case, actor=current_user)
-    db.session.commit()
+    full_address = commit_side_effect(service.read_address, case, actor=current_user)
     return render_template("cases/address.html", case=case, address=full_address)
 
 
@@ -432,9 +434,11 @@ def add_participant(case_id):
 
 
 def _participation_or_404(case: Case, organisation_id: int) -> CaseOrganisation:
+    """An organisation's participation in this case; one that takes no part is an audited
+    refusal."""
     row = service.participation(case, organisation_id)
     if row is None:
-        abort(404)
+        not_found("case.manage", target=("organisation", organisation_id))
     return row
 
 
@@ -512,13 +516,13 @@ def add_case_user(case_id):
 @bp.post("/casussen/<int:case_id>/deelnemers/personen/<int:grant_id>/verwijderen")
 def remove_case_user(case_id, grant_id):
     case = load_case(case_id, "case.manage")
-    grant = db.session.get(SpaceGrant, grant_id)
-    if (
-        grant is None
-        or grant.space_id != case.space_id
-        or grant.principal_type != PrincipalType.USER
-    ):
-        abort(404)
+    grant = load_child_or_404(
+        case.space,
+        SpaceGrant,
+        grant_id,
+        "case.manage",
+        where=(SpaceGrant.principal_type == PrincipalType.USER,),
+    )
     form = ActionForm()
     if form.validate_on_submit():
         run_use_case(
@@ -563,7 +567,7 @@ def unlink(case_id, other_id):
     case = load_case(case_id, "case.edit")
     # A link is looked up inside its case: one that does not exist here is not found.
     if db.session.get(CaseLink, (case.id, other_id)) is None:
-        abort(404)
+        not_found("case.edit", target=("case", other_id))
     form = ActionForm()
     if form.validate_on_submit():
         done = run_use_case(

@@ -1,12 +1,12 @@
 """Measures, aftercare tasks and the timeline of a case: adding and changing them. The lists
 themselves are on the case page (items.item_sections)."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone, to_utc
 from flask_login import current_user
 
-from ..access.policy import load_or_404
+from ..access.policy import load_child_or_404
 from ..editing import Edit
 from ..forms import REFUSED, run_use_case
 from ..timeutil import utcnow
@@ -23,11 +23,9 @@ def _case_page(case: Case, anchor: str) -> str:
 
 
 def _load_item(model, case_id: int, item_id: int, action: str):
-    """An item through the policy, and only under its own case (another case's id is 404)."""
-    item = load_or_404(model, item_id, action)
-    if item.case_id != case_id:
-        abort(404)
-    return item
+    """An item through the policy, and only under its own case (another case's id is an
+    audited refusal)."""
+    return load_child_or_404(load_case(case_id), model, item_id, action)
 
 
 def _organisation_choices(case: Case) -> list[tuple]:

@@ -22,7 +22,9 @@ from sqlalchemy import func, or_, select
 from ..access.policy import (
     can,
     case_document,
+    load_child_or_404,
     load_or_404,
+    not_found,
     require,
     visible_documents,
     visible_spaces,
@@ -32,7 +34,7 @@ from ..audit.models import AuditEvent
 from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db
-from ..forms import REFUSED, form_error
+from ..forms import REFUSED, commit_side_effect, form_error, run_use_case
 from ..integers import form_int, query_int
 from ..organisations.models import Organisation
 from ..pagination import paginate
@@ -138,17 +140,14 @@ def _space_organisations(space: Space):
     return [(org_id, name) for org_id, name in rows]
 
 
-def _folder_or_404(space: Space, folder_id: int | None) -> Folder | None:
+def _folder_or_404(
+    space: Space, folder_id: int | None, action: str = "space.upload"
+) -> Folder | None:
+    """A folder of this space, not in the trash (None for the root); another space's folder is
+    an audited refusal."""
     if not folder_id:
         return None
-    folder = db.session.scalar(
-        select(Folder).where(
-            Folder.id == folder_id, Folder.space_id == space.id, Folder.deleted_at.is_(None)
-        )
-    )
-    if folder is None:
-        abort(404)
-    return folder
+    return load_child_or_404(space, Folder, folder_id, action, where=(Folder.deleted_at.is_(None),))
 
 
 @bp.get("/werkruimtes/<int:space_id>/documenten")
@@ -156,7 +155,7 @@ def _folder_or_404(space: Space, folder_id: int | None) -> Folder | None:
 def index(space_id):
     """The documents of one folder, paginated and sortable; folders first."""
     space = load_or_404(Space, space_id, "space.view")
-    folder = _folder_or_404(space, query_int("map"))
+    folder = _folder_or_404(space, query_int("map"), "space.view")
     sort = request.args.get("sorteer", "naam")
     descending = request.args.get("volgorde") == "af"
     column = SORTS.get(sort, Document.title)
@@ -331,10 +330,13 @@ def create_folder(space_id):
     form.parent.choices = _folder_choices(space)
     if form.validate_on_submit():
         parent = _folder_or_404(space, form.parent.data)
-        folder = service.create_folder(space, form.name.data, parent, actor=current_user)
-        db.session.commit()
-        flash(_("De map %(name)s is gemaakt.", name=folder.name), "success")
-        return redirect(url_for(".index", space_id=space.id, map=folder.id))
+        folder = run_use_case(
+            form,
+            lambda: service.create_folder(space, form.name.data, parent, actor=current_user),
+            success=lambda folder: _("De map %(name)s is gemaakt.", name=folder.name),
+        )
+        if folder is not REFUSED:
+            return redirect(url_for(".index", space_id=space.id, map=folder.id))
     for message in _form_messages(form):
         flash(message, "error")
     return redirect(url_for(".index", space_id=space.id))
@@ -345,12 +347,14 @@ def create_folder(space_id):
 def trash_folder(space_id, folder_id):
     """Move a folder with everything in it to the trash."""
     space = load_or_404(Space, space_id, "space.edit_all")
-    folder = _folder_or_404(space, folder_id)
+    folder = _folder_or_404(space, folder_id, "space.edit_all")
     if folder is None:  # 0 names the space's root, which is no folder to trash
         abort(404)
-    service.trash_folder(folder, actor=current_user)
-    db.session.commit()
-    flash(_("De map %(name)s staat in de prullenbak.", name=folder.name), "success")
+    run_use_case(
+        None,
+        lambda: service.trash_folder(folder, actor=current_user),
+        success=_("De map %(name)s staat in de prullenbak.", name=folder.name),
+    )
     return redirect(url_for(".index", space_id=space.id))
 
 
@@ -420,8 +424,9 @@ def _history(document: Document) -> list[AuditEvent]:
 
 def _audit_confidential_view(document: Document, space: Space) -> None:
     if document.classification.needs_mfa or space.requires_mfa:
-        audit.record("document.viewed", actor=current_user, target=document, space_id=space.id)
-        db.session.commit()
+        commit_side_effect(
+            audit.record, "document.viewed", actor=current_user, target=document, space_id=space.id
+        )
 
 
 @bp.route("/documenten/<int:document_id>/bewerken", methods=["GET", "POST"])
@@ -472,17 +477,16 @@ def add_version(document_id):
     if len(files) != 1:
         flash(_("Kies één bestand voor de nieuwe versie."), "error")
         return redirect(url_for(".show", document_id=document.id)), 303
-    try:
-        version = service.add_version(
+    version = run_use_case(
+        None,
+        lambda: service.add_version(
             document, service.Upload(files[0].stream, files[0].filename), actor=current_user
-        )
-    except ServiceError as error:
-        db.session.rollback()
-        _audit_refusal(error)
-        flash(error.message, "error")
+        ),
+        success=lambda version: _("Versie %(n)d is toegevoegd.", n=version.number),
+        on_refusal=_audit_refusal,
+    )
+    if version is REFUSED:
         return redirect(url_for(".show", document_id=document.id)), 303
-    db.session.commit()
-    flash(_("Versie %(n)d is toegevoegd.", n=version.number), "success")
     return redirect(url_for(".show", document_id=document.id))
 
 
@@ -581,14 +585,14 @@ def _audited_send(document: Document, version: DocumentVersion, *, inline: bool)
     if state != BlobState.OK:
         return _refuse_unavailable(document, version, state, inline=inline)
     if not request.if_none_match.contains(version.sha256):
-        audit.record(
+        commit_side_effect(
+            audit.record,
             "document.previewed" if inline else "document.downloaded",
             actor=current_user,
             target=document,
             space_id=document.space_id,
             details={"version": version.number},
         )
-        db.session.commit()
     return _send_version(document, version, inline=inline)
 
 
@@ -602,7 +606,8 @@ def _refuse_unavailable(document, version, state: BlobState, *, inline: bool):
         version.number,
         state.value,
     )
-    audit.record(
+    commit_side_effect(
+        audit.record,
         "document.download_failed",
         actor=current_user,
         result="failure",
@@ -610,7 +615,6 @@ def _refuse_unavailable(document, version, state: BlobState, *, inline: bool):
         space_id=document.space_id,
         details={"version": version.number, "reason": state.value, "preview": inline},
     )
-    db.session.commit()
     return blob_unavailable_page(document, version)
 
 
@@ -643,11 +647,12 @@ def restore_version(document_id, number):
     """Make an old version the newest again, as a new version."""
     document = load_or_404(Document, document_id, "document.edit")
     version = _version_or_404(document, number)
-    new = service.restore_version(document, version, actor=current_user)
-    db.session.commit()
-    flash(
-        _("Versie %(old)d is teruggezet als versie %(new)d.", old=version.number, new=new.number),
-        "success",
+    run_use_case(
+        None,
+        lambda: service.restore_version(document, version, actor=current_user),
+        success=lambda new: _(
+            "Versie %(old)d is teruggezet als versie %(new)d.", old=version.number, new=new.number
+        ),
     )
     return redirect(url_for(".show", document_id=document.id))
 
@@ -662,12 +667,16 @@ def move(document_id):
     form.folder.choices = _folder_choices(space)
     if request.method == "POST":
         # A folder id from another space (or none at all) is 404, as when guessing any id.
-        _folder_or_404(space, form_int("folder"))
+        _folder_or_404(space, form_int("folder"), "document.edit")
     if form.validate_on_submit():
-        service.move_document(document, _folder_or_404(space, form.folder.data), actor=current_user)
-        db.session.commit()
-        flash(_("Het document is verplaatst."), "success")
-        return redirect(url_for(".show", document_id=document.id))
+        folder = _folder_or_404(space, form.folder.data, "document.edit")
+        done = run_use_case(
+            form,
+            lambda: service.move_document(document, folder, actor=current_user),
+            success=_("Het document is verplaatst."),
+        )
+        if done is not REFUSED:
+            return redirect(url_for(".show", document_id=document.id))
     status = 422 if form.is_submitted() else 200
     return render_template("documents/move.html", document=document, space=space, form=form), status
 
@@ -691,10 +700,13 @@ def copy(document_id):
     form.space.choices = [(s.id, s.name) for s in targets]
     if form.validate_on_submit():
         target = load_or_404(Space, form.space.data, "space.upload")
-        copied = service.copy_document(document, target, actor=current_user)
-        db.session.commit()
-        flash(_("Het document is gekopieerd naar %(space)s.", space=target.name), "success")
-        return redirect(url_for(".show", document_id=copied.id))
+        copied = run_use_case(
+            form,
+            lambda: service.copy_document(document, target, actor=current_user),
+            success=_("Het document is gekopieerd naar %(space)s.", space=target.name),
+        )
+        if copied is not REFUSED:
+            return redirect(url_for(".show", document_id=copied.id))
     status = 422 if form.is_submitted() else 200
     return render_template("documents/copy.html", document=document, space=space, form=form), status
 
@@ -704,9 +716,11 @@ def copy(document_id):
 def delete(document_id):
     """Move a document to the space's trash."""
     document = load_or_404(Document, document_id, "document.delete")
-    service.trash_document(document, actor=current_user)
-    db.session.commit()
-    flash(_("%(title)s staat in de prullenbak.", title=document.title), "success")
+    run_use_case(
+        None,
+        lambda: service.trash_document(document, actor=current_user),
+        success=_("%(title)s staat in de prullenbak.", title=document.title),
+    )
     return redirect(url_for(".index", space_id=document.space_id))
 
 
@@ -732,7 +746,7 @@ def _trashed_or_404(document_id: int, action: str) -> Document:
         )
     )
     if document is None:
-        abort(404)
+        not_found(action, target=("document", document_id))
     require(action, document)
     return document
 
@@ -742,9 +756,11 @@ def _trashed_or_404(document_id: int, action: str) -> Document:
 def restore(document_id):
     """Take a document out of the trash."""
     document = _trashed_or_404(document_id, "document.restore")
-    service.restore_document(document, actor=current_user)
-    db.session.commit()
-    flash(_("%(title)s is teruggezet.", title=document.title), "success")
+    run_use_case(
+        None,
+        lambda: service.restore_document(document, actor=current_user),
+        success=_("%(title)s is teruggezet.", title=document.title),
+    )
     return redirect(url_for(".trash", space_id=document.space_id))
 
 
@@ -754,9 +770,11 @@ def purge(document_id):
     """Remove a document from the trash for good."""
     document = _trashed_or_404(document_id, "document.purge")
     space_id, title = document.space_id, document.title
-    service.purge_document(document, actor=current_user)
-    db.session.commit()
-    flash(_("%(title)s is definitief verwijderd.", title=title), "success")
+    run_use_case(
+        None,
+        lambda: service.purge_document(document, actor=current_user),
+        success=_("%(title)s is definitief verwijderd.", title=title),
+    )
     return redirect(url_for(".trash", space_id=space_id))
 
 

@@ -1,6 +1,6 @@
 """Spaces: my spaces, a space's overview, members (grants), activity and settings."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -23,7 +23,7 @@ from ..audit.models import AuditEvent
 from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db
-from ..forms import REFUSED, run_use_case
+from ..forms import REFUSED, commit_side_effect, run_use_case
 from ..organisations.models import Organisation
 from ..pagination import paginate
 from . import service
@@ -124,8 +124,7 @@ def show(space_id):
     space = load_or_404(Space, space_id, "space.view")
     if space.kind == SpaceKind.CASE:  # casework (issue #5): a case space is shown as its case
         return _to_case(space, "cases.show")
-    service.record_visit(space, current_user)
-    db.session.commit()
+    commit_side_effect(service.record_visit, space, current_user)
     return render_template(
         "spaces/show.html",
         space=space,
@@ -256,14 +255,11 @@ def remove_grant(space_id, grant_id):
     """Take a grant away; its members lose access at their next request."""
     space = load_or_404(Space, space_id, "space.manage_grants")
     grant = load_child_or_404(space, SpaceGrant, grant_id, "space.manage_grants")
-    try:
-        service.remove_grant(grant, actor=current_user)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("De toegang is ingetrokken."), "success")
+    run_use_case(
+        None,
+        lambda: service.remove_grant(grant, actor=current_user),
+        success=_("De toegang is ingetrokken."),
+    )
     return redirect(url_for(".members", space_id=space.id))
 
 
@@ -274,19 +270,22 @@ def create():
     require("space.create")
     form = NewSpaceForm()
     if form.validate_on_submit():
-        space = service.create_space(
-            SpaceKind(form.kind.data),
-            form.name.data,
-            description=form.description.data or "",
-            classification=Classification(form.classification.data),
-            mfa_required=form.mfa_required.data,
-            actor=current_user,
+        space = run_use_case(
+            form,
+            lambda: service.create_space(
+                SpaceKind(form.kind.data),
+                form.name.data,
+                description=form.description.data or "",
+                classification=Classification(form.classification.data),
+                mfa_required=form.mfa_required.data,
+                actor=current_user,
+            ),
+            success=lambda space: _(
+                "De werkruimte %(name)s is aangemaakt. Geef nu toegang.", name=space.name
+            ),
         )
-        db.session.commit()
-        flash(
-            _("De werkruimte %(name)s is aangemaakt. Geef nu toegang.", name=space.name), "success"
-        )
-        return redirect(url_for(".members", space_id=space.id))
+        if space is not REFUSED:
+            return redirect(url_for(".members", space_id=space.id))
     status = 422 if form.is_submitted() else 200
     return render_template("spaces/form.html", form=form, space=None), status
 
