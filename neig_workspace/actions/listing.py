@@ -12,6 +12,7 @@ from ..access.policy import visible_action_items
 from ..accounts.models import User
 from ..extensions import db
 from ..organisations.models import Organisation
+from ..queries import LIKE_ESCAPE, like_pattern
 from .models import (
     OPEN_STATUSES,
     ActionItem,
@@ -70,11 +71,6 @@ class ItemFilters:
         return {key: value for key, value in args.items() if value is not None}
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
-
-
 def _filtered(plan: ActionPlan, user, filters: ItemFilters, today: date):
     """The items of `plan` that `user` may see, filtered (with the line and lead joined for
     sorting); neither sorted nor loading anything yet."""
@@ -90,11 +86,11 @@ def _filtered(plan: ActionPlan, user, filters: ItemFilters, today: date):
         else ActionItem.archived_at.is_(None)
     )
     if filters.text:
-        pattern = _like(filters.text)
+        pattern = like_pattern(filters.text.lower())
         query = query.where(
             or_(
-                func.lower(ActionItem.code).like(pattern, escape="\\"),
-                func.lower(ActionItem.title).like(pattern, escape="\\"),
+                func.lower(ActionItem.code).like(pattern, escape=LIKE_ESCAPE),
+                func.lower(ActionItem.title).like(pattern, escape=LIKE_ESCAPE),
             )
         )
     if filters.line_id is not None:

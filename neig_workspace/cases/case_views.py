@@ -27,6 +27,7 @@ from ..extensions import db
 from ..forms import REFUSED, ActionForm, commit_side_effect, run_use_case
 from ..organisations.models import Organisation, OrgType
 from ..pagination import paginate
+from ..queries import LIKE_ESCAPE, like_pattern
 from ..spaces.models import PrincipalType, SpaceGrant
 from . import service
 from .forms import (
@@ -74,11 +75,6 @@ def _labels():
 # --- the list ---------------------------------------------------------------------------------
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
-
-
 @bp.get("/casussen")
 def index():
     """The cases the user takes part in, newest incident first."""
@@ -95,12 +91,12 @@ def index():
     if form.gemeente.data:
         query = query.where(Case.municipality_id == form.gemeente.data)
     if form.q.data:
-        pattern = _like(form.q.data)
+        pattern = like_pattern(form.q.data.lower())
         query = query.where(
             or_(
-                func.lower(Case.reference).like(pattern, escape="\\"),
-                func.lower(Case.neighbourhood).like(pattern, escape="\\"),
-                Case.postcode4.like(pattern, escape="\\"),
+                func.lower(Case.reference).like(pattern, escape=LIKE_ESCAPE),
+                func.lower(Case.neighbourhood).like(pattern, escape=LIKE_ESCAPE),
+                Case.postcode4.like(pattern, escape=LIKE_ESCAPE),
             )
         )
     page = paginate(

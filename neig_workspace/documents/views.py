@@ -38,6 +38,7 @@ from ..forms import REFUSED, commit_side_effect, form_error, run_use_case
 from ..integers import form_int, query_int
 from ..organisations.models import Organisation
 from ..pagination import paginate
+from ..queries import LIKE_ESCAPE, like_pattern
 from ..spaces.forms import CLASSIFICATION_LABELS
 from ..spaces.models import Classification, PrincipalType, Space, SpaceGrant, SpaceKind
 from . import service
@@ -785,8 +786,8 @@ def search():
     q = request.args.get("q", "").strip()[:200]
     page = None
     if q:
-        term = _escape_like(q.lower())
-        pattern = f"%{term}%"
+        term = q.lower()
+        pattern = like_pattern(term)
         query = (
             select(Document)
             .join(
@@ -797,10 +798,10 @@ def search():
             .where(
                 visible_documents(current_user),
                 or_(
-                    func.lower(Document.title).like(pattern, escape="\\"),
-                    func.lower(Document.description).like(pattern, escape="\\"),
-                    Document.tags.like(f"%|{term}|%", escape="\\"),
-                    func.lower(DocumentVersion.filename).like(pattern, escape="\\"),
+                    func.lower(Document.title).like(pattern, escape=LIKE_ESCAPE),
+                    func.lower(Document.description).like(pattern, escape=LIKE_ESCAPE),
+                    Document.tags.like(like_pattern(f"|{term}|"), escape=LIKE_ESCAPE),
+                    func.lower(DocumentVersion.filename).like(pattern, escape=LIKE_ESCAPE),
                 ),
             )
             .options(db.contains_eager(Document.latest), db.joinedload(Document.space))
@@ -809,11 +810,6 @@ def search():
         page = paginate(query)
     provenance = _provenance(page.items) if page else {}  # casework (issue #5)
     return render_template("documents/search.html", q=q, page=page, provenance=provenance)
-
-
-def _escape_like(text: str) -> str:
-    """Typed % and _ are searched for, not used as wildcards."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 from . import draft_views  # noqa: E402, F401 - registers the text-draft routes on `bp`
