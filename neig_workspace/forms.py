@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, StringField, widgets
+from wtforms import SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, Email, Length
 
 from .errors import ServiceError, roll_back_refusal
@@ -26,6 +26,18 @@ def email_field(label=None) -> StringField:
         filters=[_strip],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
     )
+
+
+def title_field(max_length: int = 300) -> StringField:
+    """The title of a document, an action item: required, one label everywhere."""
+    return StringField(
+        _l("Titel"), validators=[required(_l("Vul een titel in.")), Length(max=max_length)]
+    )
+
+
+def description_field(max_length: int = 5000) -> TextAreaField:
+    """The optional description of a document, a plan, an item, a space."""
+    return TextAreaField(_l("Omschrijving"), validators=[Length(max=max_length)])
 
 
 def single_line(value):

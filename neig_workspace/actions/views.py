@@ -140,22 +140,13 @@ def create_plan(space_id):
     """Start an action plan in a space (the secretariat, or the space's editors)."""
     space = load_or_404(Space, space_id, "action_plan.create")
     this_year = service.today().year
-    form = _plan_form(
-        request.form if request.method == "POST" else None,
+    return _plan_form_page(
+        space,
+        None,
         period_start=date(this_year, 1, 1),
         period_end=date(this_year, 12, 31),
         baseline_year=this_year - 1,
     )
-    if form.validate_on_submit():
-        plan = run_use_case(
-            form,
-            lambda: service.create_plan(space, _plan_data(form), actor=current_user),
-            success=_("Het actieplan is gemaakt."),
-        )
-        if plan is not REFUSED:
-            return redirect(url_for(".plan", plan_id=plan.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("actions/plan_form.html", form=form, space=space, plan=None), status
 
 
 @bp.route("/actieplannen/<int:plan_id>/instellingen", methods=["GET", "POST"])
@@ -164,15 +155,33 @@ def edit_plan(plan_id):
     """The plan's name, period, baseline, target and the source of the attack figures; its
     lines."""
     plan = load_or_404(ActionPlan, plan_id, "action_plan.manage")
-    form = _plan_form(request.form if request.method == "POST" else None, **_plan_values(plan))
-    edit = Edit(form, plan, lambda: _plan_values(plan))
+    return _plan_form_page(plan.space, plan)
+
+
+def _plan_form_page(space: Space, plan: ActionPlan | None, **defaults):
+    """The form of a new plan in `space` (filled with `defaults`) or of `plan`'s settings, and
+    its save: one use case, a stale edit answered as editing.py says."""
+    form = _plan_form(
+        request.form if request.method == "POST" else None,
+        **(_plan_values(plan) if plan is not None else defaults),
+    )
+    edit = Edit(form, plan, lambda: _plan_values(plan) if plan is not None else {})
     if form.validate_on_submit():
-        done = edit.save(
-            lambda: service.update_plan(plan, _plan_data(form), actor=current_user),
-            success=_("De gegevens zijn opgeslagen."),
-        )
-        if done is not REFUSED:
-            return redirect(url_for(".plan", plan_id=plan.id))
+        if plan is None:
+            saved = edit.save(
+                lambda: service.create_plan(space, _plan_data(form), actor=current_user),
+                success=_("Het actieplan is gemaakt."),
+            )
+        else:
+            saved = edit.save(
+                lambda: service.update_plan(plan, _plan_data(form), actor=current_user),
+                success=_("De gegevens zijn opgeslagen."),
+            )
+        if saved is not REFUSED:
+            return redirect(url_for(".plan", plan_id=(plan or saved).id))
+    if plan is None:
+        page = render_template("actions/plan_form.html", form=form, space=space, plan=None)
+        return page, edit.status
     return _render_plan_settings(plan, form, LineForm(formdata=None), edit.status)
 
 
@@ -536,20 +545,7 @@ def _item_data(form: ItemForm) -> service.ItemData:
 def create_item(plan_id):
     """A new item (the secretariat, or the space's editors)."""
     plan = load_or_404(ActionPlan, plan_id, "action_plan.manage")
-    form = _item_form(
-        plan,
-        request.form if request.method == "POST" else None,
-        status=ItemStatus.NOT_STARTED.value,
-    )
-    if form.validate_on_submit():
-        item = run_use_case(
-            form, lambda: service.create_item(plan, _item_data(form), actor=current_user)
-        )
-        if item is not REFUSED:
-            flash(_("Actiepunt %(code)s is aangemaakt.", code=item.code), "success")
-            return redirect(url_for(".item", item_id=item.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("actions/item_form.html", plan=plan, item=None, form=form), status
+    return _item_form_page(plan, None)
 
 
 @bp.route("/actiepunten/<int:item_id>/bewerken", methods=["GET", "POST"])
@@ -557,18 +553,29 @@ def create_item(plan_id):
 def edit_item(item_id):
     """Change an item's fields; every change is kept in its history."""
     item = load_or_404(ActionItem, item_id, "action_item.edit")
-    form = _item_form(
-        item.plan, request.form if request.method == "POST" else None, **_item_values(item)
-    )
-    edit = Edit(form, item, lambda: _item_values(item))
+    return _item_form_page(item.plan, item)
+
+
+def _item_form_page(plan: ActionPlan, item: ActionItem | None):
+    """The form of a new item in `plan` or of `item`, and its save: one use case, a stale edit
+    answered as editing.py says."""
+    values = _item_values(item) if item is not None else {"status": ItemStatus.NOT_STARTED.value}
+    form = _item_form(plan, request.form if request.method == "POST" else None, **values)
+    edit = Edit(form, item, lambda: _item_values(item) if item is not None else {})
     if form.validate_on_submit():
-        done = edit.save(
-            lambda: service.update_item(item, _item_data(form), actor=current_user),
-            success=_("De gegevens zijn opgeslagen."),
-        )
-        if done is not REFUSED:
-            return redirect(url_for(".item", item_id=item.id))
-    page = render_template("actions/item_form.html", plan=item.plan, item=item, form=form)
+        if item is None:
+            saved = edit.save(
+                lambda: service.create_item(plan, _item_data(form), actor=current_user),
+                success=lambda new: _("Actiepunt %(code)s is aangemaakt.", code=new.code),
+            )
+        else:
+            saved = edit.save(
+                lambda: service.update_item(item, _item_data(form), actor=current_user),
+                success=_("De gegevens zijn opgeslagen."),
+            )
+        if saved is not REFUSED:
+            return redirect(url_for(".item", item_id=(item or saved).id))
+    page = render_template("actions/item_form.html", plan=plan, item=item, form=form)
     return page, edit.status
 
 
