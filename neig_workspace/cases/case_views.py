@@ -5,7 +5,7 @@ address or its documents is in the audit log, which the case managers can read."
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from ..access.policy import (
     can,
@@ -27,9 +27,8 @@ from ..extensions import db
 from ..forms import REFUSED, ActionForm, commit_side_effect, run_use_case
 from ..organisations.models import Organisation, OrgType
 from ..pagination import paginate
-from ..queries import LIKE_ESCAPE, like_pattern
 from ..spaces.models import PrincipalType, SpaceGrant
-from . import service
+from . import queries, service
 from .forms import (
     EXPLOSIVE_LABELS,
     ROLE_LABELS,
@@ -79,29 +78,15 @@ def _labels():
 def index():
     """The cases the user takes part in, newest incident first."""
     form = CaseFilterForm(request.args)
-    municipalities = db.session.scalars(
-        select(Organisation)
-        .where(Organisation.id.in_(select(Case.municipality_id).where(visible_cases(current_user))))
-        .order_by(Organisation.name)
-    ).all()
+    municipalities = queries.case_municipalities(current_user)
     form.gemeente.choices = [("", _("Alle"))] + [(o.id, o.name) for o in municipalities]
-    query = select(Case).where(visible_cases(current_user))
-    if form.status.data in {s.value for s in CaseStatus}:
-        query = query.where(Case.status == CaseStatus(form.status.data))
-    if form.gemeente.data:
-        query = query.where(Case.municipality_id == form.gemeente.data)
-    if form.q.data:
-        pattern = like_pattern(form.q.data.lower())
-        query = query.where(
-            or_(
-                func.lower(Case.reference).like(pattern, escape=LIKE_ESCAPE),
-                func.lower(Case.neighbourhood).like(pattern, escape=LIKE_ESCAPE),
-                Case.postcode4.like(pattern, escape=LIKE_ESCAPE),
-            )
-        )
+    statuses = {s.value for s in CaseStatus}
     page = paginate(
-        query.options(db.joinedload(Case.municipality)).order_by(
-            Case.occurred_at.desc(), Case.id.desc()
+        queries.case_list(
+            current_user,
+            status=CaseStatus(form.status.data) if form.status.data in statuses else None,
+            municipality_id=form.gemeente.data or None,
+            text=form.q.data or "",
         )
     )
     return render_template(

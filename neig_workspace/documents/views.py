@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from ..access.policy import (
     can,
@@ -38,10 +38,9 @@ from ..forms import REFUSED, commit_side_effect, form_error, run_use_case
 from ..integers import form_int, query_int
 from ..organisations.models import Organisation
 from ..pagination import paginate
-from ..queries import LIKE_ESCAPE, like_pattern
 from ..spaces.forms import CLASSIFICATION_LABELS
 from ..spaces.models import Classification, PrincipalType, Space, SpaceGrant, SpaceKind
-from . import service
+from . import queries, service
 from .filetypes import TYPES
 from .forms import (
     STATUS_LABELS,
@@ -59,13 +58,6 @@ from .storage import BlobState, blob_key, is_storage_full
 bp = Blueprint("documents", __name__)
 
 PREVIEWABLE = frozenset(t.mimetype for t in TYPES.values() if t.previewable)
-
-SORTS = {
-    "naam": Document.title,
-    "datum": Document.updated_at,
-    "grootte": DocumentVersion.size,
-    "uploader": Document.created_by_id,
-}
 
 
 @bp.app_context_processor
@@ -112,16 +104,8 @@ def history_label(event: AuditEvent) -> str:
     return labels.get(event.action, event.action)
 
 
-def _folders(space: Space) -> list[Folder]:
-    return db.session.scalars(
-        select(Folder)
-        .where(Folder.space_id == space.id, Folder.deleted_at.is_(None))
-        .order_by(Folder.name)
-    ).all()
-
-
 def _folder_choices(space: Space):
-    return [(0, _("(hoofdmap)"))] + [(f.id, f.name) for f in _folders(space)]
+    return [(0, _("(hoofdmap)"))] + [(f.id, f.name) for f in queries.folders(space)]
 
 
 def _space_organisations(space: Space):
@@ -159,38 +143,10 @@ def index(space_id):
     folder = _folder_or_404(space, query_int("map"), "space.view")
     sort = request.args.get("sorteer", "naam")
     descending = request.args.get("volgorde") == "af"
-    column = SORTS.get(sort, Document.title)
-    query = (
-        select(Document)
-        .join(
-            DocumentVersion,
-            (DocumentVersion.document_id == Document.id)
-            & (DocumentVersion.number == Document.latest_number),
-        )
-        .where(
-            visible_documents(current_user),
-            Document.space_id == space.id,
-            Document.folder_id == folder.id if folder else Document.folder_id.is_(None),
-        )
-        .options(
-            db.contains_eager(Document.latest),
-            db.joinedload(Document.created_by),
-            db.selectinload(Document.narrowing),  # the "beperkt zichtbaar" flag, not a query a row
-        )
-        .order_by(column.desc() if descending else column, Document.id)
-    )
-    subfolders = db.session.scalars(
-        select(Folder)
-        .where(
-            Folder.space_id == space.id,
-            Folder.deleted_at.is_(None),
-            Folder.parent_id == folder.id if folder else Folder.parent_id.is_(None),
-        )
-        .order_by(Folder.name)
-    ).all()
+    subfolders = queries.subfolders(space, folder)
     folder_form = FolderForm(parent=folder.id if folder else 0)
     folder_form.parent.choices = _folder_choices(space)
-    page = paginate(query)
+    page = paginate(queries.folder_documents(current_user, space, folder, sort, descending))
     return render_template(
         "documents/index.html",
         space=space,
@@ -786,28 +742,7 @@ def search():
     q = request.args.get("q", "").strip()[:200]
     page = None
     if q:
-        term = q.lower()
-        pattern = like_pattern(term)
-        query = (
-            select(Document)
-            .join(
-                DocumentVersion,
-                (DocumentVersion.document_id == Document.id)
-                & (DocumentVersion.number == Document.latest_number),
-            )
-            .where(
-                visible_documents(current_user),
-                or_(
-                    func.lower(Document.title).like(pattern, escape=LIKE_ESCAPE),
-                    func.lower(Document.description).like(pattern, escape=LIKE_ESCAPE),
-                    Document.tags.like(like_pattern(f"|{term}|"), escape=LIKE_ESCAPE),
-                    func.lower(DocumentVersion.filename).like(pattern, escape=LIKE_ESCAPE),
-                ),
-            )
-            .options(db.contains_eager(Document.latest), db.joinedload(Document.space))
-            .order_by(Document.updated_at.desc())
-        )
-        page = paginate(query)
+        page = paginate(queries.search(current_user, q))
     provenance = _provenance(page.items) if page else {}  # casework (issue #5)
     return render_template("documents/search.html", q=q, page=page, provenance=provenance)
 
