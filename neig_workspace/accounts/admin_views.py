@@ -3,17 +3,15 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
 
-from ..access.policy import load_or_404, require, visible_organisations, visible_users
+from ..access.policy import load_or_404, require
 from ..access.roles import OrgRole
-from ..extensions import db
 from ..forms import REFUSED, run_use_case
 from ..integers import form_int, query_int
 from ..organisations import service as org_service
-from ..organisations.models import Membership, Organisation
+from ..organisations.models import Organisation
 from ..pagination import paginate
-from . import service, sessions
+from . import queries, service, sessions
 from .forms import GlobalRolesForm, InviteAnyForm, role_choices
 from .models import User
 
@@ -23,12 +21,7 @@ STATUS_FILTERS = {"actief": True, "gedeactiveerd": False}
 
 
 def _organisation_choices():
-    orgs = db.session.execute(
-        select(Organisation.id, Organisation.name)
-        .where(visible_organisations(current_user), Organisation.active.is_(True))
-        .order_by(Organisation.name)
-    ).all()
-    return [(org_id, name) for org_id, name in orgs]
+    return queries.active_organisations(current_user)
 
 
 @bp.get("")
@@ -39,21 +32,9 @@ def index():
     q = request.args.get("q", "").strip()
     org_id = query_int("organisatie")
     status = request.args.get("status", "")
-    query = select(User).where(visible_users(current_user))
-    if q:
-        # autoescape: a typed % or _ is a character to find, not a wildcard.
-        query = query.where(
-            or_(User.name.icontains(q, autoescape=True), User.email.icontains(q, autoescape=True))
-        )
-    if org_id:
-        query = query.where(
-            User.id.in_(select(Membership.user_id).where(Membership.organisation_id == org_id))
-        )
-    if status in STATUS_FILTERS:
-        query = query.where(User.active.is_(STATUS_FILTERS[status]))
-    query = query.options(
-        db.selectinload(User.memberships).selectinload(Membership.organisation)
-    ).order_by(User.name)
+    query = queries.user_list(
+        current_user, text=q, organisation_id=org_id, active=STATUS_FILTERS.get(status)
+    )
     return render_template(
         "users/index.html",
         page=paginate(query),
@@ -100,11 +81,7 @@ def show(user_id):
     user = load_or_404(User, user_id, "user.view")
     require("user.list_all")
     # The page lists every membership with its organisation: load them in one query.
-    user = db.session.scalars(
-        select(User)
-        .where(User.id == user.id)
-        .options(db.selectinload(User.memberships).joinedload(Membership.organisation))
-    ).one()
+    user = queries.with_memberships(user)
     roles_form = GlobalRolesForm(
         data={"platform_admin": user.is_platform_admin, "secretariat": user.is_secretariat}
     )

@@ -3,7 +3,6 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
 
 from ..access.policy import (
     can,
@@ -11,20 +10,16 @@ from ..access.policy import (
     load_or_404,
     not_found,
     require,
-    visible_invitations,
-    visible_organisations,
 )
 from ..access.roles import OrgRole
 from ..accounts import service as account_service
 from ..accounts.admin_views import send_invitation
 from ..accounts.forms import InviteForm
-from ..accounts.models import Invitation, User
+from ..accounts.models import Invitation
 from ..editing import Edit
-from ..extensions import db
 from ..forms import REFUSED, run_use_case
 from ..pagination import paginate
-from ..timeutil import utcnow
-from . import service
+from . import queries, service
 from .forms import ORG_TYPE_LABELS, MemberRoleForm, OrganisationForm
 from .models import Membership, Organisation, OrgType
 
@@ -38,19 +33,13 @@ def index():
     require("organisation.list_all")
     q = request.args.get("q", "").strip()
     org_type = request.args.get("soort", "")
-    query = select(Organisation).where(visible_organisations(current_user))
-    if q:
-        # autoescape: a typed % or _ is a character to find, not a wildcard.
-        query = query.where(
-            or_(
-                Organisation.name.icontains(q, autoescape=True),
-                Organisation.cbs_code.icontains(q, autoescape=True),
-            )
+    known_type = org_type in {t.value for t in OrgType}
+    page = paginate(
+        queries.organisation_list(
+            current_user, text=q, org_type=OrgType(org_type) if known_type else None
         )
-    if org_type in {t.value for t in OrgType}:
-        query = query.where(Organisation.type == OrgType(org_type))
-    page = paginate(query.order_by(Organisation.name))
-    member_counts = _member_counts([org.id for org in page.items])
+    )
+    member_counts = queries.member_counts([org.id for org in page.items])
     return render_template(
         "organisations/index.html",
         page=page,
@@ -59,16 +48,6 @@ def index():
         org_type=org_type,
         type_labels=ORG_TYPE_LABELS,
     )
-
-
-def _member_counts(organisation_ids: list[int]) -> dict[int, int]:
-    """Members per organisation for one page of the list, in one query."""
-    rows = db.session.execute(
-        select(Membership.organisation_id, func.count(Membership.id))
-        .where(Membership.organisation_id.in_(organisation_ids))
-        .group_by(Membership.organisation_id)
-    )
-    return dict(rows.all())
 
 
 @bp.route("/beheer/organisaties/nieuw", methods=["GET", "POST"])
@@ -99,26 +78,10 @@ def create():
 def show(organisation_id):
     """An organisation: its details, members and open invitations."""
     org = load_or_404(Organisation, organisation_id, "organisation.view")
-    members = paginate(
-        select(Membership)
-        .join(User, Membership.user_id == User.id)
-        .where(Membership.organisation_id == org.id)
-        .options(db.contains_eager(Membership.user))
-        .order_by(User.name)
-    )
+    members = paginate(queries.members(org))
     invitations = []
     if can(current_user, "organisation.manage_members", org):
-        invitations = db.session.scalars(
-            select(Invitation)
-            .where(
-                visible_invitations(current_user),
-                Invitation.organisation_id == org.id,
-                Invitation.accepted_at.is_(None),
-                Invitation.revoked_at.is_(None),
-                Invitation.expires_at > utcnow(),
-            )
-            .order_by(Invitation.created_at.desc())
-        ).all()
+        invitations = queries.open_invitations(current_user, org)
     return render_template(
         "organisations/show.html",
         organisation=org,
