@@ -84,12 +84,13 @@ class _Refused:
 REFUSED = _Refused()
 
 
-def run_use_case(form, call, *, success=None, on_refusal=None):
+def run_use_case(form, call, *, success=None, on_refusal=None, keep=None):
     """One use case, one transaction: run `call()`; commit and flash `success`, or roll back
     and show the service's refusal: next to its field in `form`, or, for a button without a
     form (`form` None), flashed as an error. `on_refusal(error)` runs after the rollback to
     record the refusal (a failed second factor, an infected upload); what it writes is
     committed on its own. `success` may be a function of call()'s result (a count, a name).
+    `keep(result)` false (a dry run, a file with errors) rolls back and shows nothing.
     Returns call()'s result, or REFUSED."""
     from flask import flash
 
@@ -108,6 +109,9 @@ def run_use_case(form, call, *, success=None, on_refusal=None):
             on_refusal(error)
             db.session.commit()
         return REFUSED
+    if keep is not None and not keep(result):
+        db.session.rollback()  # checked, nothing kept
+        return result
     db.session.commit()
     message = success(result) if callable(success) else success
     if message:

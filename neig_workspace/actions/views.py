@@ -499,12 +499,14 @@ def import_items(plan_id):
         else:
             dry_run = request.form.get("stap") != "importeren"
             data = upload.stream.read(IMPORT_READ_LIMIT)
-            result = imports.import_items(plan, data, actor=current_user, dry_run=dry_run)
+            result = run_use_case(
+                form,
+                lambda: imports.import_items(plan, data, actor=current_user, dry_run=dry_run),
+                success=lambda done: _("%(n)d actiepunt(en) geïmporteerd.", n=done.imported),
+                keep=lambda done: done.imported,  # a dry run, or a bad file: nothing is kept
+            )
             if result.imported:
-                db.session.commit()
-                flash(_("%(n)d actiepunt(en) geïmporteerd.", n=result.imported), "success")
                 return redirect(url_for(".plan", plan_id=plan.id))
-            db.session.rollback()  # a dry run, or a bad file: nothing is kept
     failed = form.is_submitted() and (result is None or not result.ok)
     return render_template(
         "actions/import.html", plan=plan, form=form, result=result
