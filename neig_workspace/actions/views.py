@@ -22,7 +22,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.wsgi import wrap_file
 
 from ..access.policy import (
@@ -30,9 +30,6 @@ from ..access.policy import (
     load_child_or_404,
     load_or_404,
     not_found,
-    spaces_running_plans,
-    visible_action_items,
-    visible_action_plans,
     visible_documents,
 )
 from ..audit import service as audit
@@ -63,8 +60,11 @@ from .listing import (
     SORTS,
     ItemFilters,
     PlainItem,
+    item_counts,
     items_query,
     plain_items,
+    plan_spaces,
+    plans,
 )
 from .models import (
     ActionItem,
@@ -95,24 +95,12 @@ def _labels():
 @login_required
 def index():
     """The plans the user may see, with how many items each shows them."""
-    plans = db.session.scalars(
-        select(ActionPlan)
-        .join(Space, Space.id == ActionPlan.space_id)
-        .where(visible_action_plans(current_user))
-        .options(db.contains_eager(ActionPlan.space))
-        .order_by(ActionPlan.period_start.desc(), ActionPlan.name)
-    ).all()
-    counts = dict(
-        db.session.execute(
-            select(ActionItem.plan_id, func.count(ActionItem.id))
-            .where(visible_action_items(current_user), ActionItem.archived_at.is_(None))
-            .group_by(ActionItem.plan_id)
-        ).all()
+    return render_template(
+        "actions/index.html",
+        plans=plans(current_user),
+        counts=item_counts(current_user),
+        spaces=plan_spaces(current_user),
     )
-    spaces = db.session.scalars(
-        select(Space).where(spaces_running_plans(current_user)).order_by(Space.name)
-    ).all()
-    return render_template("actions/index.html", plans=plans, counts=counts, spaces=spaces)
 
 
 def _plan_form(formdata=None, **data) -> PlanForm:

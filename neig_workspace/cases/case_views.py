@@ -19,7 +19,6 @@ from ..access.roles import SpaceRole
 from ..accounts.models import User
 from ..accounts.service import find_user_by_email
 from ..audit import service as audit
-from ..audit.models import AuditEvent
 from ..documents.models import Document
 from ..editing import Edit
 from ..errors import ServiceError
@@ -47,18 +46,6 @@ from .forms import (
 from .legal_bases import active_legal_bases
 from .models import Case, CaseLink, CaseOrganisation, CaseStatus
 from .views import bp, load_case
-
-#: The audit actions that are reads of the case, shown in its access log.
-READ_ACTIONS = (
-    "case.viewed",
-    "case.address_viewed",
-    "document.viewed",
-    "document.downloaded",
-    "document.previewed",
-    "document.compared",
-    "case.exported",
-    "case.disclosures_exported",
-)
 
 
 @bp.app_context_processor
@@ -582,22 +569,10 @@ def _document_titles(events) -> dict[str, str]:
 def access_log(case_id):
     """Who read what of the case, and when: the case, its address and its documents."""
     case = load_case(case_id, "case.view_access_log")
-    reads = (AuditEvent.space_id == case.space_id) & AuditEvent.action.in_(READ_ACTIONS)
     form = AccessLogFilterForm(request.args)
-    readers = db.session.scalars(
-        select(User)
-        .where(User.id.in_(select(AuditEvent.actor_id).where(reads)))
-        .order_by(User.name)
-    ).all()
+    readers = queries.case_readers(case)
     form.persoon.choices = [("", _("Iedereen"))] + [(u.id, u.name) for u in readers]
-    query = select(AuditEvent).where(reads)
-    if form.persoon.data:
-        query = query.where(AuditEvent.actor_id == form.persoon.data)
-    page = paginate(
-        query.options(
-            db.joinedload(AuditEvent.actor), db.joinedload(AuditEvent.actor_org)
-        ).order_by(AuditEvent.id.desc())
-    )
+    page = paginate(queries.access_log(case, reader_id=form.persoon.data or None))
     return render_template(
         "cases/access_log.html",
         case=case,

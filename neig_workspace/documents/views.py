@@ -686,14 +686,8 @@ def delete(document_id):
 def trash(space_id):
     """What was deleted in this space, with restore and purge."""
     space = load_or_404(Space, space_id, "space.view")
-    query = (
-        select(Document)
-        .where(visible_documents(current_user, in_trash=True), Document.space_id == space.id)
-        # The restore and purge checks read each row's narrowing: one query, not one a row.
-        .options(db.selectinload(Document.narrowing))
-        .order_by(Document.deleted_at.desc(), Document.id)
-    )
-    return render_template("documents/trash.html", space=space, page=paginate(query))
+    page = paginate(queries.trash(current_user, space))
+    return render_template("documents/trash.html", space=space, page=page)
 
 
 def _trashed_or_404(document_id: int, action: str) -> Document:
