@@ -88,9 +88,9 @@ class Edit:
             return 409
         return 422 if self.form.is_submitted() else 200
 
-    def save(self, call: Callable, *, success: str | None = None):
+    def save(self, call: Callable, *, success=None):
         """Run `call()` (the service) unless it would undo another's change; returns its result,
-        or REFUSED after a refusal or a conflict."""
+        or REFUSED after a refusal or a conflict. `success` as `run_use_case` takes it."""
         typed = {name: self.form[name].data for name in self.form._fields}
         try:
             return self._save(call, success)

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, StringField, widgets
+from wtforms import SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, Email, Length
 
 from .errors import ServiceError, roll_back_refusal
@@ -26,6 +26,18 @@ def email_field(label=None) -> StringField:
         filters=[_strip],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
     )
+
+
+def title_field(max_length: int = 300) -> StringField:
+    """The title of a document, an action item: required, one label everywhere."""
+    return StringField(
+        _l("Titel"), validators=[required(_l("Vul een titel in.")), Length(max=max_length)]
+    )
+
+
+def description_field(max_length: int = 5000) -> TextAreaField:
+    """The optional description of a document, a plan, an item, a space."""
+    return TextAreaField(_l("Omschrijving"), validators=[Length(max=max_length)])
 
 
 def _strip(value):
@@ -65,9 +77,14 @@ class _Refused:
 REFUSED = _Refused()
 
 
-def run_use_case(form, call, *, success=None):
+def run_use_case(form, call, *, success=None, on_refusal=None, keep=None):
     """One use case, one transaction: run `call()`; commit and flash `success`, or roll back
-    and put the service's refusal next to its field. Returns call()'s result, or REFUSED."""
+    and show the service's refusal: next to its field in `form`, or, for a button without a
+    form (`form` None), flashed as an error. `on_refusal(error)` runs after the rollback to
+    record the refusal (a failed second factor, an infected upload); what it writes is
+    committed on its own. `success` may be a function of call()'s result (a count, a name).
+    `keep(result)` false (a dry run, a file with errors) rolls back and shows nothing.
+    Returns call()'s result, or REFUSED."""
     from flask import flash
 
     from .extensions import db
@@ -77,9 +94,30 @@ def run_use_case(form, call, *, success=None):
     except ServiceError as error:
         roll_back_refusal(error)
         for each in getattr(error, "errors", None) or [error]:  # a refusal may name several
-            form_error(form, each)
+            if form is None:
+                flash(each.message, "error")
+            else:
+                form_error(form, each)
+        if on_refusal is not None:
+            on_refusal(error)
+            db.session.commit()
         return REFUSED
+    if keep is not None and not keep(result):
+        db.session.rollback()  # checked, nothing kept
+        return result
     db.session.commit()
-    if success:
-        flash(success, "success")
+    message = success(result) if callable(success) else success
+    if message:
+        flash(message, "success")
+    return result
+
+
+def commit_side_effect(call, *args, **kwargs):
+    """What a page records when it is read (a visit, a view count, an audited read or export),
+    or a refusal records after its rollback: run `call(*args, **kwargs)` and commit it; returns
+    its result. Not for a use case that may refuse."""
+    from .extensions import db
+
+    result = call(*args, **kwargs)
+    db.session.commit()
     return result

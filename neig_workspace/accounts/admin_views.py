@@ -3,18 +3,15 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
 
-from ..access.policy import load_or_404, require, visible_organisations, visible_users
+from ..access.policy import load_or_404, require
 from ..access.roles import OrgRole
-from ..errors import ServiceError, roll_back_refusal
-from ..extensions import db
 from ..forms import REFUSED, run_use_case
 from ..integers import form_int, query_int
 from ..organisations import service as org_service
-from ..organisations.models import Membership, Organisation
+from ..organisations.models import Organisation
 from ..pagination import paginate
-from . import service, sessions
+from . import queries, service, sessions
 from .forms import GlobalRolesForm, InviteAnyForm, role_choices
 from .models import User
 
@@ -24,12 +21,7 @@ STATUS_FILTERS = {"actief": True, "gedeactiveerd": False}
 
 
 def _organisation_choices():
-    orgs = db.session.execute(
-        select(Organisation.id, Organisation.name)
-        .where(visible_organisations(current_user), Organisation.active.is_(True))
-        .order_by(Organisation.name)
-    ).all()
-    return [(org_id, name) for org_id, name in orgs]
+    return queries.active_organisations(current_user)
 
 
 @bp.get("")
@@ -40,21 +32,9 @@ def index():
     q = request.args.get("q", "").strip()
     org_id = query_int("organisatie")
     status = request.args.get("status", "")
-    query = select(User).where(visible_users(current_user))
-    if q:
-        # autoescape: a typed % or _ is a character to find, not a wildcard.
-        query = query.where(
-            or_(User.name.icontains(q, autoescape=True), User.email.icontains(q, autoescape=True))
-        )
-    if org_id:
-        query = query.where(
-            User.id.in_(select(Membership.user_id).where(Membership.organisation_id == org_id))
-        )
-    if status in STATUS_FILTERS:
-        query = query.where(User.active.is_(STATUS_FILTERS[status]))
-    query = query.options(
-        db.selectinload(User.memberships).selectinload(Membership.organisation)
-    ).order_by(User.name)
+    query = queries.user_list(
+        current_user, text=q, organisation_id=org_id, active=STATUS_FILTERS.get(status)
+    )
     return render_template(
         "users/index.html",
         page=paginate(query),
@@ -101,11 +81,7 @@ def show(user_id):
     user = load_or_404(User, user_id, "user.view")
     require("user.list_all")
     # The page lists every membership with its organisation: load them in one query.
-    user = db.session.scalars(
-        select(User)
-        .where(User.id == user.id)
-        .options(db.selectinload(User.memberships).joinedload(Membership.organisation))
-    ).one()
+    user = queries.with_memberships(user)
     roles_form = GlobalRolesForm(
         data={"platform_admin": user.is_platform_admin, "secretariat": user.is_secretariat}
     )
@@ -126,19 +102,17 @@ def update_roles(user_id):
     user = load_or_404(User, user_id, "user.manage")
     form = GlobalRolesForm()
     if form.validate_on_submit():
-        try:
-            service.set_global_roles(
+        # An account that holds content stays no admin: the refusal is flashed.
+        run_use_case(
+            None,
+            lambda: service.set_global_roles(
                 user,
                 platform_admin=form.platform_admin.data,
                 secretariat=form.secretariat.data,
                 actor=current_user,
-            )
-        except ServiceError as error:  # an account that holds content stays no admin
-            roll_back_refusal(error)
-            flash(error.message, "error")
-            return redirect(url_for(".show", user_id=user.id))
-        db.session.commit()
-        flash(_("De rollen van %(name)s zijn opgeslagen.", name=user.name), "success")
+            ),
+            success=_("De rollen van %(name)s zijn opgeslagen.", name=user.name),
+        )
     return redirect(url_for(".show", user_id=user.id))
 
 
@@ -147,9 +121,11 @@ def update_roles(user_id):
 def deactivate(user_id):
     """Deactivate an account: every session ends at once; nothing is deleted."""
     user = load_or_404(User, user_id, "user.manage")
-    service.deactivate_user(user, actor=current_user)
-    db.session.commit()
-    flash(_("Het account van %(name)s is gedeactiveerd.", name=user.name), "success")
+    run_use_case(
+        None,
+        lambda: service.deactivate_user(user, actor=current_user),
+        success=_("Het account van %(name)s is gedeactiveerd.", name=user.name),
+    )
     return redirect(url_for(".show", user_id=user.id))
 
 
@@ -158,9 +134,11 @@ def deactivate(user_id):
 def reactivate(user_id):
     """Reactivate a deactivated account."""
     user = load_or_404(User, user_id, "user.manage")
-    service.reactivate_user(user, actor=current_user)
-    db.session.commit()
-    flash(_("Het account van %(name)s is weer actief.", name=user.name), "success")
+    run_use_case(
+        None,
+        lambda: service.reactivate_user(user, actor=current_user),
+        success=_("Het account van %(name)s is weer actief.", name=user.name),
+    )
     return redirect(url_for(".show", user_id=user.id))
 
 
@@ -169,9 +147,11 @@ def reactivate(user_id):
 def end_sessions(user_id):
     """End every session of this user."""
     user = load_or_404(User, user_id, "user.manage")
-    service.end_user_sessions(user, actor=current_user)
-    db.session.commit()
-    flash(_("Alle sessies van %(name)s zijn beëindigd.", name=user.name), "success")
+    run_use_case(
+        None,
+        lambda: service.end_user_sessions(user, actor=current_user),
+        success=_("Alle sessies van %(name)s zijn beëindigd.", name=user.name),
+    )
     return redirect(url_for(".show", user_id=user.id))
 
 
@@ -189,12 +169,9 @@ def add_membership(user_id):
     if role not in {r.value for r in OrgRole}:
         flash(_("Kies een geldige rol."), "error")
         return redirect(url_for(".show", user_id=user.id))
-    try:
-        org_service.add_member(org, user, OrgRole(role), actor=current_user)
-    except ServiceError as error:
-        roll_back_refusal(error)
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("%(name)s is lid geworden van %(org)s.", name=user.name, org=org.name), "success")
+    run_use_case(
+        None,
+        lambda: org_service.add_member(org, user, OrgRole(role), actor=current_user),
+        success=_("%(name)s is lid geworden van %(org)s.", name=user.name, org=org.name),
+    )
     return redirect(url_for(".show", user_id=user.id))

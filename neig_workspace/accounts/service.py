@@ -190,6 +190,11 @@ def unused_recovery_code_count(user: User) -> int:
 
 def update_profile(user: User, *, name: str, locale: str) -> None:
     user.name = name.strip()
+    set_locale(user, locale)
+
+
+def set_locale(user: User, locale: str) -> None:
+    """The interface language, remembered on the account."""
     user.locale = locale
 
 

@@ -2,7 +2,6 @@
 
 from flask import (
     Blueprint,
-    abort,
     flash,
     g,
     redirect,
@@ -15,10 +14,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import extensions
-from ..access.policy import mfa_required
-from ..errors import ServiceError, roll_back_refusal
+from ..access.policy import mfa_required, not_found
+from ..errors import ServiceError
 from ..extensions import db, limiter
-from ..forms import REFUSED, ActionForm, form_error, run_use_case
+from ..forms import REFUSED, ActionForm, commit_side_effect, run_use_case
 from ..sso import MFA_BY_PROVIDER_KEY
 from ..sso import STATE_SESSION_KEY as SSO_STATE_KEY
 from ..sso import service as sso_service
@@ -66,13 +65,15 @@ def _current_user_mfa_key():
     return f"mfa:{current_user.get_id()}"
 
 
-def _refuse_reauthentication(form, error: ServiceError, user: User) -> None:
-    """Show why, and log a wrong second factor as a failed MFA attempt (after the rollback)."""
-    db.session.rollback()
-    form_error(form, error)
-    if error.field == "code":
-        service.record_failed_second_factor(user)
-        db.session.commit()
+def _count_failed_code(user: User):
+    """`on_refusal` of a use case that asks for the second factor again: a wrong code is logged
+    as a failed MFA attempt (after the rollback)."""
+
+    def record(error: ServiceError) -> None:
+        if error.field == "code":
+            service.record_failed_second_factor(user)
+
+    return record
 
 
 # --- login ---------------------------------------------------------------------------------
@@ -120,9 +121,10 @@ def login():
     if not form.password.data:
         # The second step, on the same page: the address kept, the password asked for.
         return render_login(form=form, password_step=True)
-    result = service.check_credentials(form.email.data, form.password.data)
+    result = run_use_case(
+        form, lambda: service.check_credentials(form.email.data, form.password.data)
+    )
     if result.user is None:
-        db.session.commit()
         form.form_errors.append(_("Het e-mailadres of het wachtwoord klopt niet."))
         form.password.data = ""
         return render_login(form=form, status=422)
@@ -154,23 +156,24 @@ def render_login(
 def _to_identity_provider(form, provider):
     """Send the browser to the organisation's provider (or say why that cannot be now)."""
     try:
-        start = sso_service.begin_login(
-            provider,
-            email=form.email.data,
-            next_url=safe_next(form.next.data),
-            redirect_uri=url_for("sso.callback", _external=True),
+        start = run_use_case(
+            form,
+            lambda: sso_service.begin_login(
+                provider,
+                email=form.email.data,
+                next_url=safe_next(form.next.data),
+                redirect_uri=url_for("sso.callback", _external=True),
+            ),
         )
-    except sso_service.SsoRefused as refused:
+    except sso_service.SsoRefused as refused:  # not a ServiceError: it has its own answer
         db.session.rollback()
-        sso_service.record_refusal(refused)
-        db.session.commit()
+        commit_side_effect(sso_service.record_refusal, refused)
         return render_login(
             form=form,
             notice=refused.message,
             show_password=refused.allow_password,
             status=refused.status,
         )
-    db.session.commit()
     session[SSO_STATE_KEY] = start.state
     # Not a redirect: the CSP's form-action 'self' also governs where a form's redirects may
     # lead, so a browser would stop a POST that redirects to the provider. A page that sends
@@ -184,8 +187,9 @@ def _to_identity_provider(form, provider):
 
 def _refuse_password(form, provider):
     """This domain's organisation signs in through its provider only."""
-    sso_service.record_refused_password(form.email.data, provider=provider)
-    db.session.commit()
+    run_use_case(
+        form, lambda: sso_service.record_refused_password(form.email.data, provider=provider)
+    )
     form.form_errors.append(
         _(
             "Uw organisatie laat u inloggen via haar eigen inlogdienst, niet met een "
@@ -198,16 +202,14 @@ def _refuse_password(form, provider):
 def after_first_factor(
     user: User, next_url: str, *, method: str = "password", second_factor_done: bool = False
 ):
-    """After the password (or the provider): the TOTP step where it applies, else the session
-    (and MFA enrolment where it is required)."""
+    """After the password (or the provider), both committed by the caller: the TOTP step where
+    it applies, else the session (and MFA enrolment where it is required)."""
     if second_factor_done:
-        service.complete_login(user, mfa_verified=True, method=method)
-        db.session.commit()
+        run_use_case(None, lambda: service.complete_login(user, mfa_verified=True, method=method))
         # The provider checked a second factor; the MFA gate needs no TOTP enrolment for this.
         session[MFA_BY_PROVIDER_KEY] = True
         return redirect(safe_next(next_url))
     if user.mfa_enabled:
-        db.session.commit()
         session.clear()
         session[PENDING_MFA_KEY] = {
             "user_id": user.id,
@@ -216,8 +218,7 @@ def after_first_factor(
             "method": method,
         }
         return redirect(url_for("accounts.login_mfa"))
-    service.complete_login(user, mfa_verified=False, method=method)
-    db.session.commit()
+    run_use_case(None, lambda: service.complete_login(user, mfa_verified=False, method=method))
     if mfa_required(user):
         flash(_("Stel eerst tweestapsverificatie in. Dat is voor uw account verplicht."), "info")
         return redirect(url_for("accounts.mfa_enrol"))
@@ -248,15 +249,14 @@ def login_mfa():
             "accounts/login_mfa.html", form=form
         ), 422 if form.is_submitted() else 200
     if not service.verify_second_factor(user, form.code.data):
-        service.record_failed_second_factor(user)
-        db.session.commit()
+        run_use_case(form, lambda: service.record_failed_second_factor(user))
         form.code.errors = [_("Deze code klopt niet. Probeer de nieuwste code uit de app.")]
         form.code.data = ""
         return render_template("accounts/login_mfa.html", form=form), 422
     pending = session.get(PENDING_MFA_KEY, {})
     next_url = pending.get("next") or url_for("web.index")
-    service.complete_login(user, mfa_verified=True, method=pending.get("method", "password"))
-    db.session.commit()
+    method = pending.get("method", "password")
+    run_use_case(form, lambda: service.complete_login(user, mfa_verified=True, method=method))
     return redirect(safe_next(next_url))
 
 
@@ -264,9 +264,11 @@ def login_mfa():
 @login_required
 def logout():
     """End this session."""
-    service.logout(current_user._get_current_object())
-    db.session.commit()
-    flash(_("U bent uitgelogd."), "success")
+    run_use_case(
+        None,
+        lambda: service.logout(current_user._get_current_object()),
+        success=_("U bent uitgelogd."),
+    )
     return redirect(url_for(".login"))
 
 
@@ -284,8 +286,7 @@ def forgot_password():
         return render_template(
             "accounts/forgot_password.html", form=form
         ), 422 if form.is_submitted() else 200
-    service.request_password_reset(form.email.data)
-    db.session.commit()
+    run_use_case(form, lambda: service.request_password_reset(form.email.data))
     return render_template("accounts/forgot_password_sent.html", email=form.email.data)
 
 
@@ -300,17 +301,13 @@ def reset_password(token):
     form = ResetPasswordForm()
     needs_code = reset.user.mfa_enabled
     if form.validate_on_submit():
-        try:
-            service.complete_password_reset(reset, form.password.data, form.code.data)
-        except ServiceError as error:
-            db.session.rollback()
-            form_error(form, error)
-            if error.field == "code":
-                service.record_failed_second_factor(reset.user)
-                db.session.commit()
-        else:
-            db.session.commit()
-            flash(_("Uw wachtwoord is gewijzigd. Log in met het nieuwe wachtwoord."), "success")
+        done = run_use_case(
+            form,
+            lambda: service.complete_password_reset(reset, form.password.data, form.code.data),
+            success=_("Uw wachtwoord is gewijzigd. Log in met het nieuwe wachtwoord."),
+            on_refusal=_count_failed_code(reset.user),
+        )
+        if done is not REFUSED:
             return redirect(url_for(".login"))
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/reset_password.html", form=form, needs_code=needs_code), status
@@ -331,17 +328,16 @@ def accept_invitation(token):
         return _accept_as_existing(invitation, existing)
     form = AcceptInvitationForm()
     if form.validate_on_submit():
-        try:
+
+        def accept():
             user = service.accept_invitation_new_user(
                 invitation, name=form.name.data, password=form.password.data
             )
-        except ServiceError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
             service.complete_login(user, mfa_verified=False, method="invitation")
-            db.session.commit()
-            flash(_("Welkom bij NEIG Werkruimte."), "success")
+            return user
+
+        user = run_use_case(form, accept, success=_("Welkom bij NEIG Werkruimte."))
+        if user is not REFUSED:
             if mfa_required(user):
                 return redirect(url_for(".mfa_enrol"))
             return redirect(url_for("web.index"))
@@ -360,16 +356,15 @@ def _accept_as_existing(invitation, existing: User):
             ), 403
         return redirect(url_for(".login", next=request.path))
     if request.method == "POST":  # CSRFProtect has checked the token
-        try:
-            service.accept_invitation_existing_user(invitation, existing)
-        except ServiceError as error:  # a platform-admin account joins nothing (audited)
-            roll_back_refusal(error)
-            flash(error.message, "error")
+        joined = run_use_case(
+            None,
+            lambda: service.accept_invitation_existing_user(invitation, existing),
+            success=_("U bent nu lid van %(org)s.", org=invitation.organisation.name),
+        )
+        if joined is REFUSED:  # a platform-admin account joins nothing (audited)
             return render_template(
                 "accounts/accept_invitation_existing.html", invitation=invitation
             ), 403
-        db.session.commit()
-        flash(_("U bent nu lid van %(org)s.", org=invitation.organisation.name), "success")
         return redirect(url_for("web.index"))
     return render_template("accounts/accept_invitation_existing.html", invitation=invitation)
 
@@ -384,10 +379,12 @@ def profile():
     user = current_user._get_current_object()
     form = ProfileForm(obj=user)
     if form.validate_on_submit():
-        service.update_profile(user, name=form.name.data, locale=form.locale.data)
         session["locale"] = form.locale.data
-        db.session.commit()
-        flash(_("Uw gegevens zijn opgeslagen."), "success")
+        run_use_case(
+            form,
+            lambda: service.update_profile(user, name=form.name.data, locale=form.locale.data),
+            success=_("Uw gegevens zijn opgeslagen."),
+        )
         return redirect(url_for(".profile"))
     status = 422 if form.is_submitted() else 200
     pending = service.pending_email_change(user)
@@ -424,22 +421,19 @@ def change_email():
     user = current_user._get_current_object()
     form = ChangeEmailForm()
     if form.validate_on_submit():
-        try:
-            service.request_email_change(
+        done = run_use_case(
+            form,
+            lambda: service.request_email_change(
                 form.email.data, form.password.data, form.code.data, actor=user
-            )
-        except ServiceError as error:
-            _refuse_reauthentication(form, error, user)
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "We hebben een link gestuurd naar %(email)s. Uw e-mailadres verandert pas "
-                    "als u die link opent terwijl u bent ingelogd.",
-                    email=service.normalise_email(form.email.data),
-                ),
-                "success",
-            )
+            ),
+            success=_(
+                "We hebben een link gestuurd naar %(email)s. Uw e-mailadres verandert pas "
+                "als u die link opent terwijl u bent ingelogd.",
+                email=service.normalise_email(form.email.data),
+            ),
+            on_refusal=_count_failed_code(user),
+        )
+        if done is not REFUSED:
             return redirect(url_for(".profile"))
     status = 422 if form.is_submitted() else 200
     return render_template(
@@ -461,16 +455,14 @@ def confirm_email_change(token):
     form = ActionForm()
     if form.validate_on_submit():
         new_email = change.new_email
-        try:
-            service.confirm_email_change(change, actor=user)
-        except ServiceError as error:
-            db.session.rollback()  # then the refusal is audited on its own
-            form_error(form, error)
-            service.record_refused_email_change(change, actor=user)
-            db.session.commit()
-        else:
-            db.session.commit()
-            flash(_("Uw e-mailadres is gewijzigd in %(email)s.", email=new_email), "success")
+        done = run_use_case(
+            form,
+            lambda: service.confirm_email_change(change, actor=user),
+            success=_("Uw e-mailadres is gewijzigd in %(email)s.", email=new_email),
+            # the refusal is audited on its own, after the rollback
+            on_refusal=lambda error: service.record_refused_email_change(change, actor=user),
+        )
+        if done is not REFUSED:
             return redirect(url_for(".profile"))
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/confirm_email_change.html", form=form, change=change), status
@@ -480,8 +472,10 @@ def confirm_email_change(token):
 @login_required
 def cancel_email_change():
     """Withdraw a pending change of the e-mail address."""
-    if service.cancel_email_change(actor=current_user._get_current_object()):
-        db.session.commit()
+    cancelled = run_use_case(
+        None, lambda: service.cancel_email_change(actor=current_user._get_current_object())
+    )
+    if cancelled is True:
         flash(_("De wijziging van uw e-mailadres is ingetrokken."), "success")
     return redirect(url_for(".change_email"))
 
@@ -503,9 +497,8 @@ def mfa_enrol():
     secret = mfa.decrypt_secret(user.totp_secret_encrypted or "")
     # A second tab or a reload keeps the secret of the enrolment under way in this session.
     if secret is None or not session.get(ENROL_SECRET_KEY):
-        secret = service.start_mfa_enrolment(user)
+        secret = commit_side_effect(lambda: service.start_mfa_enrolment(user))
         session[ENROL_SECRET_KEY] = True
-        db.session.commit()
     elif form.validate_on_submit():
         codes = run_use_case(
             form,
@@ -538,13 +531,13 @@ def mfa_disable():
         return redirect(url_for(".profile"))
     form = MfaReauthForm()
     if form.validate_on_submit():
-        try:
-            service.disable_mfa(user, form.password.data, form.code.data)
-        except ServiceError as error:
-            _refuse_reauthentication(form, error, user)
-        else:
-            db.session.commit()
-            flash(_("Tweestapsverificatie staat uit."), "success")
+        done = run_use_case(
+            form,
+            lambda: service.disable_mfa(user, form.password.data, form.code.data),
+            success=_("Tweestapsverificatie staat uit."),
+            on_refusal=_count_failed_code(user),
+        )
+        if done is not REFUSED:
             return redirect(url_for(".profile"))
     status = 422 if form.is_submitted() else 200
     return render_template(
@@ -562,12 +555,12 @@ def recovery_codes():
         return redirect(url_for(".profile"))
     form = MfaReauthForm()
     if form.validate_on_submit():
-        try:
-            codes = service.regenerate_recovery_codes(user, form.password.data, form.code.data)
-        except ServiceError as error:
-            _refuse_reauthentication(form, error, user)
-        else:
-            db.session.commit()
+        codes = run_use_case(
+            form,
+            lambda: service.regenerate_recovery_codes(user, form.password.data, form.code.data),
+            on_refusal=_count_failed_code(user),
+        )
+        if codes is not REFUSED:
             return render_template("accounts/recovery_codes.html", codes=codes)
     status = 422 if form.is_submitted() else 200
     return render_template(
@@ -595,12 +588,14 @@ def sessions_list():
 @login_required
 def end_session(session_id):
     """End one of the user's own sessions."""
-    if not sessions.end_session_by_id(
-        current_user._get_current_object(), session_id, "ended_by_user"
-    ):
-        abort(404)
-    db.session.commit()
-    flash(_("De sessie is beëindigd."), "success")
+
+    def end():
+        if not sessions.end_session_by_id(
+            current_user._get_current_object(), session_id, "ended_by_user"
+        ):  # another user's session, or one already ended
+            not_found("session.end", target=("user_session", session_id))
+
+    run_use_case(None, end, success=_("De sessie is beëindigd."))
     return redirect(url_for(".sessions_list"))
 
 
@@ -608,9 +603,11 @@ def end_session(session_id):
 @login_required
 def end_other_sessions():
     """End every session of this user except the current one."""
-    sessions.end_all_sessions(
-        current_user._get_current_object(), "ended_by_user", keep=g.get("user_session")
+    run_use_case(
+        None,
+        lambda: sessions.end_all_sessions(
+            current_user._get_current_object(), "ended_by_user", keep=g.get("user_session")
+        ),
+        success=_("Uw andere sessies zijn beëindigd."),
     )
-    db.session.commit()
-    flash(_("Uw andere sessies zijn beëindigd."), "success")
     return redirect(url_for(".sessions_list"))

@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.validators import Length, NumberRange, Optional
 
 from ..editing import VersionFields
-from ..forms import MultiCheckboxField, required
+from ..forms import MultiCheckboxField, description_field, required, title_field
 from ..integers import int_or_none, parse_int
 from .models import ItemStatus
 
@@ -98,7 +98,7 @@ class PlanForm(VersionFields, FlaskForm):
         validators=[required(_l("Vul een naam in.")), Length(max=200)],
         description=_l("Bijvoorbeeld: Actieplan Offensief tegen Explosies 2025."),
     )
-    description = TextAreaField(_l("Omschrijving"), validators=[Length(max=5000)])
+    description = description_field()
     period_start = _date(_l("Begin van de looptijd"))
     period_end = _date(_l("Einde van de looptijd"))
     baseline_year = DutchIntegerField(_l("Basisjaar"), default=2024)
@@ -128,10 +128,8 @@ class ItemForm(VersionFields, FlaskForm):
         validators=[required(_l("Vul een code in, zoals P-03.")), Length(max=20)],
         description=_l("Uniek binnen het actieplan, bijvoorbeeld P-03."),
     )
-    title = StringField(
-        _l("Titel"), validators=[required(_l("Vul een titel in.")), Length(max=300)]
-    )
-    description = TextAreaField(_l("Omschrijving"), validators=[Length(max=20_000)])
+    title = title_field()
+    description = description_field(20_000)
     line = SelectField(_l("Actielijn"), coerce=int_or_none, validate_choice=False)
     lead_organisation = SelectField(_l("Trekker"), coerce=int_or_none, validate_choice=False)
     contributors = MultiCheckboxField(

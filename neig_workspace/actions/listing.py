@@ -8,10 +8,12 @@ from datetime import date, timedelta
 from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from ..access.policy import visible_action_items
+from ..access.policy import spaces_running_plans, visible_action_items, visible_action_plans
 from ..accounts.models import User
 from ..extensions import db
 from ..organisations.models import Organisation
+from ..queries import LIKE_ESCAPE, like_pattern
+from ..spaces.models import Space
 from .models import (
     OPEN_STATUSES,
     ActionItem,
@@ -22,6 +24,36 @@ from .models import (
     ItemStatus,
     ProgressUpdate,
 )
+
+
+def plans(user) -> list[ActionPlan]:
+    """The plans `user` may see with their spaces, the latest period first."""
+    return db.session.scalars(
+        select(ActionPlan)
+        .join(Space, Space.id == ActionPlan.space_id)
+        .where(visible_action_plans(user))
+        .options(db.contains_eager(ActionPlan.space))
+        .order_by(ActionPlan.period_start.desc(), ActionPlan.name)
+    ).all()
+
+
+def item_counts(user) -> dict[int, int]:
+    """Per plan, the items `user` may see that are not archived, in one query."""
+    return dict(
+        db.session.execute(
+            select(ActionItem.plan_id, func.count(ActionItem.id))
+            .where(visible_action_items(user), ActionItem.archived_at.is_(None))
+            .group_by(ActionItem.plan_id)
+        ).all()
+    )
+
+
+def plan_spaces(user) -> list[Space]:
+    """The spaces where `user` may start a plan, by name."""
+    return db.session.scalars(
+        select(Space).where(spaces_running_plans(user)).order_by(Space.name)
+    ).all()
+
 
 #: The status order of the plan, for sorting by status.
 STATUS_ORDER = case({s: i for i, s in enumerate(ItemStatus)}, value=ActionItem.status)
@@ -70,11 +102,6 @@ class ItemFilters:
         return {key: value for key, value in args.items() if value is not None}
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
-
-
 def _filtered(plan: ActionPlan, user, filters: ItemFilters, today: date):
     """The items of `plan` that `user` may see, filtered (with the line and lead joined for
     sorting); neither sorted nor loading anything yet."""
@@ -90,11 +117,11 @@ def _filtered(plan: ActionPlan, user, filters: ItemFilters, today: date):
         else ActionItem.archived_at.is_(None)
     )
     if filters.text:
-        pattern = _like(filters.text)
+        pattern = like_pattern(filters.text.lower())
         query = query.where(
             or_(
-                func.lower(ActionItem.code).like(pattern, escape="\\"),
-                func.lower(ActionItem.title).like(pattern, escape="\\"),
+                func.lower(ActionItem.code).like(pattern, escape=LIKE_ESCAPE),
+                func.lower(ActionItem.title).like(pattern, escape=LIKE_ESCAPE),
             )
         )
     if filters.line_id is not None:

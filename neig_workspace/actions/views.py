@@ -23,15 +23,14 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.wsgi import wrap_file
 
 from ..access.policy import (
     can,
+    load_child_or_404,
     load_or_404,
-    spaces_running_plans,
-    visible_action_items,
-    visible_action_plans,
+    not_found,
     visible_documents,
 )
 from ..audit import service as audit
@@ -41,7 +40,7 @@ from ..documents.models import Document
 from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db
-from ..forms import REFUSED, ActionForm, run_use_case
+from ..forms import REFUSED, ActionForm, commit_side_effect, run_use_case
 from ..integers import parse_int
 from ..pagination import paginate
 from ..spaces.models import Space
@@ -64,8 +63,11 @@ from .listing import (
     SORTS,
     ItemFilters,
     PlainItem,
+    item_counts,
     items_query,
     plain_items,
+    plan_spaces,
+    plans,
 )
 from .models import (
     ActionItem,
@@ -96,24 +98,12 @@ def _labels():
 @login_required
 def index():
     """The plans the user may see, with how many items each shows them."""
-    plans = db.session.scalars(
-        select(ActionPlan)
-        .join(Space, Space.id == ActionPlan.space_id)
-        .where(visible_action_plans(current_user))
-        .options(db.contains_eager(ActionPlan.space))
-        .order_by(ActionPlan.period_start.desc(), ActionPlan.name)
-    ).all()
-    counts = dict(
-        db.session.execute(
-            select(ActionItem.plan_id, func.count(ActionItem.id))
-            .where(visible_action_items(current_user), ActionItem.archived_at.is_(None))
-            .group_by(ActionItem.plan_id)
-        ).all()
+    return render_template(
+        "actions/index.html",
+        plans=plans(current_user),
+        counts=item_counts(current_user),
+        spaces=plan_spaces(current_user),
     )
-    spaces = db.session.scalars(
-        select(Space).where(spaces_running_plans(current_user)).order_by(Space.name)
-    ).all()
-    return render_template("actions/index.html", plans=plans, counts=counts, spaces=spaces)
 
 
 def _plan_form(formdata=None, **data) -> PlanForm:
@@ -141,22 +131,13 @@ def create_plan(space_id):
     """Start an action plan in a space (the secretariat, or the space's editors)."""
     space = load_or_404(Space, space_id, "action_plan.create")
     this_year = service.today().year
-    form = _plan_form(
-        request.form if request.method == "POST" else None,
+    return _plan_form_page(
+        space,
+        None,
         period_start=date(this_year, 1, 1),
         period_end=date(this_year, 12, 31),
         baseline_year=this_year - 1,
     )
-    if form.validate_on_submit():
-        plan = run_use_case(
-            form,
-            lambda: service.create_plan(space, _plan_data(form), actor=current_user),
-            success=_("Het actieplan is gemaakt."),
-        )
-        if plan is not REFUSED:
-            return redirect(url_for(".plan", plan_id=plan.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("actions/plan_form.html", form=form, space=space, plan=None), status
 
 
 @bp.route("/actieplannen/<int:plan_id>/instellingen", methods=["GET", "POST"])
@@ -165,15 +146,33 @@ def edit_plan(plan_id):
     """The plan's name, period, baseline, target and the source of the attack figures; its
     lines."""
     plan = load_or_404(ActionPlan, plan_id, "action_plan.manage")
-    form = _plan_form(request.form if request.method == "POST" else None, **_plan_values(plan))
-    edit = Edit(form, plan, lambda: _plan_values(plan))
+    return _plan_form_page(plan.space, plan)
+
+
+def _plan_form_page(space: Space, plan: ActionPlan | None, **defaults):
+    """The form of a new plan in `space` (filled with `defaults`) or of `plan`'s settings, and
+    its save: one use case, a stale edit answered as editing.py says."""
+    form = _plan_form(
+        request.form if request.method == "POST" else None,
+        **(_plan_values(plan) if plan is not None else defaults),
+    )
+    edit = Edit(form, plan, lambda: _plan_values(plan) if plan is not None else {})
     if form.validate_on_submit():
-        done = edit.save(
-            lambda: service.update_plan(plan, _plan_data(form), actor=current_user),
-            success=_("De gegevens zijn opgeslagen."),
-        )
-        if done is not REFUSED:
-            return redirect(url_for(".plan", plan_id=plan.id))
+        if plan is None:
+            saved = edit.save(
+                lambda: service.create_plan(space, _plan_data(form), actor=current_user),
+                success=_("Het actieplan is gemaakt."),
+            )
+        else:
+            saved = edit.save(
+                lambda: service.update_plan(plan, _plan_data(form), actor=current_user),
+                success=_("De gegevens zijn opgeslagen."),
+            )
+        if saved is not REFUSED:
+            return redirect(url_for(".plan", plan_id=(plan or saved).id))
+    if plan is None:
+        page = render_template("actions/plan_form.html", form=form, space=space, plan=None)
+        return page, edit.status
     return _render_plan_settings(plan, form, LineForm(formdata=None), edit.status)
 
 
@@ -282,14 +281,14 @@ def _send_export(plan: ActionPlan, kind: str):
         exporting.write_xlsx(plan.name, table, body)
         body.seek(0)
         body = wrap_file(request.environ, body)
-    audit.record(
+    commit_side_effect(
+        audit.record,
         "action_plan.exported",
         actor=current_user,
         target=plan,
         space_id=plan.space_id,
         details={"format": kind, "items": len(items), "filters": filters.as_args()},
     )
-    db.session.commit()
     name = exporting.filename(plan.name, kind, today)
     return Response(
         body,
@@ -491,12 +490,14 @@ def import_items(plan_id):
         else:
             dry_run = request.form.get("stap") != "importeren"
             data = upload.stream.read(IMPORT_READ_LIMIT)
-            result = imports.import_items(plan, data, actor=current_user, dry_run=dry_run)
+            result = run_use_case(
+                form,
+                lambda: imports.import_items(plan, data, actor=current_user, dry_run=dry_run),
+                success=lambda done: _("%(n)d actiepunt(en) geïmporteerd.", n=done.imported),
+                keep=lambda done: done.imported,  # a dry run, or a bad file: nothing is kept
+            )
             if result.imported:
-                db.session.commit()
-                flash(_("%(n)d actiepunt(en) geïmporteerd.", n=result.imported), "success")
                 return redirect(url_for(".plan", plan_id=plan.id))
-            db.session.rollback()  # a dry run, or a bad file: nothing is kept
     failed = form.is_submitted() and (result is None or not result.ok)
     return render_template(
         "actions/import.html", plan=plan, form=form, result=result
@@ -537,20 +538,7 @@ def _item_data(form: ItemForm) -> service.ItemData:
 def create_item(plan_id):
     """A new item (the secretariat, or the space's editors)."""
     plan = load_or_404(ActionPlan, plan_id, "action_plan.manage")
-    form = _item_form(
-        plan,
-        request.form if request.method == "POST" else None,
-        status=ItemStatus.NOT_STARTED.value,
-    )
-    if form.validate_on_submit():
-        item = run_use_case(
-            form, lambda: service.create_item(plan, _item_data(form), actor=current_user)
-        )
-        if item is not REFUSED:
-            flash(_("Actiepunt %(code)s is aangemaakt.", code=item.code), "success")
-            return redirect(url_for(".item", item_id=item.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("actions/item_form.html", plan=plan, item=None, form=form), status
+    return _item_form_page(plan, None)
 
 
 @bp.route("/actiepunten/<int:item_id>/bewerken", methods=["GET", "POST"])
@@ -558,18 +546,29 @@ def create_item(plan_id):
 def edit_item(item_id):
     """Change an item's fields; every change is kept in its history."""
     item = load_or_404(ActionItem, item_id, "action_item.edit")
-    form = _item_form(
-        item.plan, request.form if request.method == "POST" else None, **_item_values(item)
-    )
-    edit = Edit(form, item, lambda: _item_values(item))
+    return _item_form_page(item.plan, item)
+
+
+def _item_form_page(plan: ActionPlan, item: ActionItem | None):
+    """The form of a new item in `plan` or of `item`, and its save: one use case, a stale edit
+    answered as editing.py says."""
+    values = _item_values(item) if item is not None else {"status": ItemStatus.NOT_STARTED.value}
+    form = _item_form(plan, request.form if request.method == "POST" else None, **values)
+    edit = Edit(form, item, lambda: _item_values(item) if item is not None else {})
     if form.validate_on_submit():
-        done = edit.save(
-            lambda: service.update_item(item, _item_data(form), actor=current_user),
-            success=_("De gegevens zijn opgeslagen."),
-        )
-        if done is not REFUSED:
-            return redirect(url_for(".item", item_id=item.id))
-    page = render_template("actions/item_form.html", plan=item.plan, item=item, form=form)
+        if item is None:
+            saved = edit.save(
+                lambda: service.create_item(plan, _item_data(form), actor=current_user),
+                success=lambda new: _("Actiepunt %(code)s is aangemaakt.", code=new.code),
+            )
+        else:
+            saved = edit.save(
+                lambda: service.update_item(item, _item_data(form), actor=current_user),
+                success=_("De gegevens zijn opgeslagen."),
+            )
+        if saved is not REFUSED:
+            return redirect(url_for(".item", item_id=(item or saved).id))
+    page = render_template("actions/item_form.html", plan=plan, item=item, form=form)
     return page, edit.status
 
 
@@ -696,10 +695,13 @@ def item(item_id):
     """An item: its details, milestones, progress, linked documents and history."""
     item = load_or_404(ActionItem, item_id, "action_item.view")
     if item.plan.space.requires_mfa:
-        audit.record(
-            "action_item.viewed", actor=current_user, target=item, space_id=item.plan.space_id
+        commit_side_effect(
+            audit.record,
+            "action_item.viewed",
+            actor=current_user,
+            target=item,
+            space_id=item.plan.space_id,
         )
-        db.session.commit()
     return _render_item(item)
 
 
@@ -732,9 +734,11 @@ def report_progress(item_id):
 def archive_item(item_id):
     """Archive an item: it leaves the list, the counts and the charts, and stays readable."""
     item = load_or_404(ActionItem, item_id, "action_item.archive")
-    service.set_item_archived(item, True, actor=current_user)
-    db.session.commit()
-    flash(_("Actiepunt %(code)s is gearchiveerd.", code=item.code), "success")
+    run_use_case(
+        None,
+        lambda: service.set_item_archived(item, True, actor=current_user),
+        success=_("Actiepunt %(code)s is gearchiveerd.", code=item.code),
+    )
     return redirect(url_for(".plan", plan_id=item.plan_id))
 
 
@@ -743,21 +747,17 @@ def archive_item(item_id):
 def unarchive_item(item_id):
     """Bring an archived item back."""
     item = load_or_404(ActionItem, item_id, "action_item.archive")
-    service.set_item_archived(item, False, actor=current_user)
-    db.session.commit()
-    flash(_("Actiepunt %(code)s is teruggezet.", code=item.code), "success")
+    run_use_case(
+        None,
+        lambda: service.set_item_archived(item, False, actor=current_user),
+        success=_("Actiepunt %(code)s is teruggezet.", code=item.code),
+    )
     return redirect(url_for(".item", item_id=item.id))
 
 
-def _milestone_or_404(item: ActionItem, milestone_id: int) -> ActionMilestone:
-    milestone = db.session.scalar(
-        select(ActionMilestone).where(
-            ActionMilestone.id == milestone_id, ActionMilestone.item_id == item.id
-        )
-    )
-    if milestone is None:
-        abort(404)
-    return milestone
+def _milestone_or_404(item: ActionItem, milestone_id: int, action: str) -> ActionMilestone:
+    """A milestone of this item only; another item's is an audited refusal."""
+    return load_child_or_404(item, ActionMilestone, milestone_id, action)
 
 
 @bp.post("/actiepunten/<int:item_id>/mijlpalen")
@@ -784,9 +784,10 @@ def add_milestone(item_id):
 def toggle_milestone(item_id, milestone_id):
     """Tick a milestone off, or open it again (those who report progress)."""
     item = load_or_404(ActionItem, item_id, "action_item.report_progress")
-    milestone = _milestone_or_404(item, milestone_id)
-    service.set_milestone_done(milestone, not milestone.done, actor=current_user)
-    db.session.commit()
+    milestone = _milestone_or_404(item, milestone_id, "action_item.report_progress")
+    run_use_case(
+        None, lambda: service.set_milestone_done(milestone, not milestone.done, actor=current_user)
+    )
     return redirect(url_for(".item", item_id=item.id, _anchor="mijlpalen"))
 
 
@@ -795,10 +796,12 @@ def toggle_milestone(item_id, milestone_id):
 def remove_milestone(item_id, milestone_id):
     """Remove a milestone (kept in the history)."""
     item = load_or_404(ActionItem, item_id, "action_item.edit")
-    milestone = _milestone_or_404(item, milestone_id)
-    service.remove_milestone(milestone, actor=current_user)
-    db.session.commit()
-    flash(_("De mijlpaal is verwijderd."), "success")
+    milestone = _milestone_or_404(item, milestone_id, "action_item.edit")
+    run_use_case(
+        None,
+        lambda: service.remove_milestone(milestone, actor=current_user),
+        success=_("De mijlpaal is verwijderd."),
+    )
     return redirect(url_for(".item", item_id=item.id, _anchor="mijlpalen"))
 
 
@@ -840,8 +843,10 @@ def unlink_document(item_id, document_id):
         select(Document.id).where(Document.id == document_id, visible_documents(current_user))
     )
     if readable is None or db.session.get(ActionItemDocument, (item.id, document_id)) is None:
-        abort(404)
-    service.unlink_document(item, document_id, actor=current_user)
-    db.session.commit()
-    flash(_("Het document is ontkoppeld."), "success")
+        not_found("action_item.report_progress", target=("document", document_id))
+    run_use_case(
+        None,
+        lambda: service.unlink_document(item, document_id, actor=current_user),
+        success=_("Het document is ontkoppeld."),
+    )
     return redirect(url_for(".item", item_id=item.id, _anchor="documenten"))

@@ -2,15 +2,14 @@
 
 import logging
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..access.policy import load_or_404, require, visible_applications
-from ..errors import ServiceError
-from ..extensions import db, limiter
-from ..forms import REFUSED, ActionForm, form_error, run_use_case
+from ..extensions import limiter
+from ..forms import REFUSED, ActionForm, run_use_case
 from ..organisations.forms import ORG_TYPE_LABELS
 from ..organisations.models import OrgType
 from ..organisations.municipalities import by_code
@@ -124,15 +123,18 @@ def _decision(application_id: int, form_class, form_name: str, call, success):
     form = form_class()
     refusal = 422
     if form.validate_on_submit():
-        try:
-            call(application, form)
-        except ServiceError as error:
-            db.session.rollback()
-            form_error(form, error)
+
+        def note_refusal(error):
+            nonlocal refusal
             refusal = 409 if isinstance(error, service.AlreadyHandled) else 422
-        else:
-            db.session.commit()
-            flash(success(application), "success")
+
+        done = run_use_case(
+            form,
+            lambda: call(application, form),
+            success=lambda _result: success(application),
+            on_refusal=note_refusal,
+        )
+        if done is not REFUSED:
             return redirect(url_for(".show", application_id=application_id))
     return _show(application, refusal, **{form_name: form})
 

@@ -9,14 +9,16 @@ from sqlalchemy import select
 
 from ..access.policy import (
     can,
+    load_child_or_404,
     load_or_404,
+    not_found,
     visible_documents,
     visible_release_requests,
     visible_spaces,
 )
 from ..documents.models import Document
 from ..extensions import db
-from ..forms import REFUSED, run_use_case
+from ..forms import REFUSED, commit_side_effect, run_use_case
 from ..integers import parse_int, query_int
 from ..organisations.models import Organisation
 from ..pagination import paginate
@@ -53,8 +55,7 @@ def release_refused(error: originator.ReleaseNeeded):
     """Any path out of a case without the supplier's approval: nothing changes, the refusal
     is audited, and the page says whose approval is needed and how to ask for it."""
     db.session.rollback()
-    originator.record_refusal(error, actor=current_user)
-    db.session.commit()
+    commit_side_effect(originator.record_refusal, error, actor=current_user)
     target = error.target_space_id or error.target_org_id
     ask = url_for(
         "cases.request_release",
@@ -82,18 +83,13 @@ def _int_or_404(text: str) -> int:
 def _requested_item(case: Case) -> originator.Item:
     """The item named in ?item=document:<id> or entry:<id>, as the user may see it."""
     kind, _sep, raw = request.args.get("item", "").partition(":")
-    item = None
-    if kind == "document":
-        document = load_or_404(Document, _int_or_404(raw), "document.view")
-        if document.space_id == case.space_id:
-            item = originator.document_item(document)
-    elif kind == "entry":
-        entry = load_or_404(TimelineEntry, _int_or_404(raw), "case_entry.view")
-        if entry.case_id == case.id:
-            item = originator.entry_item(entry)
-    if item is None:
-        abort(404)
-    return item
+    if kind == "document":  # only one of this case's
+        document = load_child_or_404(case.space, Document, _int_or_404(raw), "document.view")
+        return originator.document_item(document)
+    if kind == "entry":
+        entry = load_child_or_404(case, TimelineEntry, _int_or_404(raw), "case_entry.view")
+        return originator.entry_item(entry)
+    abort(404)  # no such kind of item
 
 
 def _requested_target(case: Case, action: ReleaseAction):
@@ -104,13 +100,13 @@ def _requested_target(case: Case, action: ReleaseAction):
     if action == ReleaseAction.SHARE:
         org_id = _int_or_404(raw)
         if org_id not in {co.organisation_id for co in case.organisations}:
-            abort(404)
+            not_found("case.view", target=("organisation", org_id))
         return None, db.session.get(Organisation, org_id)
     space = load_or_404(Space, _int_or_404(raw), "space.upload")
     if (space.kind == SpaceKind.CASE) != (
         action == ReleaseAction.LINK
     ) or space.id == case.space_id:
-        abort(404)
+        not_found("space.upload", target=("space", space.id))
     return space, None
 
 
@@ -218,9 +214,7 @@ def releases(case_id):
 def decide_release(case_id, request_id):
     """A case manager of the supplier approves or refuses a request."""
     case = load_case(case_id)
-    release = load_or_404(ReleaseRequest, request_id, "case_release.decide")
-    if release.case_id != case.id:
-        abort(404)
+    release = load_child_or_404(case, ReleaseRequest, request_id, "case_release.decide")
     form = DecisionForm()
     if form.validate_on_submit():
         run_use_case(
@@ -246,9 +240,7 @@ def decide_release(case_id, request_id):
 def share_entry(case_id, entry_id):
     """Change which participating organisations read a timeline entry."""
     case = load_case(case_id)
-    entry = load_or_404(TimelineEntry, entry_id, "case_entry.reshare")
-    if entry.case_id != case.id:
-        abort(404)
+    entry = load_child_or_404(case, TimelineEntry, entry_id, "case_entry.reshare")
     form = EntryShareForm(data={"narrowing": entry.narrowing_ids})
     form.narrowing.choices = [(o.id, o.name) for o in _participating(case)]
     if form.validate_on_submit():
@@ -312,10 +304,9 @@ def _csv(data: bytes, filename: str) -> Response:
 def disclosures_csv(case_id):
     """The disclosure register as CSV; audited."""
     case = load_case(case_id, "case.view_disclosures")
-    data = disclosures.export_csv(
-        case, actor=current_user, organisation_id=query_int("organisatie")
+    data = commit_side_effect(
+        disclosures.export_csv, case, actor=current_user, organisation_id=query_int("organisatie")
     )
-    db.session.commit()
     return _csv(data, f"verstrekkingen-{case.reference.lower()}.csv")
 
 
@@ -323,6 +314,5 @@ def disclosures_csv(case_id):
 def export(case_id):
     """The case file as the user may see it, without what others supplied unless approved."""
     case = load_case(case_id)
-    data = disclosures.export_case_csv(case, actor=current_user)
-    db.session.commit()
+    data = commit_side_effect(disclosures.export_case_csv, case, actor=current_user)
     return _csv(data, f"{case.reference.lower()}.csv")

@@ -1,6 +1,6 @@
 """Platform admins keep the list of legal bases that cases and shared items name."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ..access.policy import require
 from ..editing import Edit
 from ..extensions import db
-from ..forms import REFUSED, ActionForm
+from ..forms import REFUSED, ActionForm, run_use_case
 from .accountability_forms import LegalBasisForm
 from .blueprint import bp
 from .legal_bases import ensure_default_legal_bases, save_legal_basis
@@ -69,7 +69,9 @@ def default_legal_bases():
     """Add the starting list where a name is missing."""
     require("legal_basis.manage")
     if ActionForm().validate_on_submit():
-        added = ensure_default_legal_bases(actor=current_user)
-        db.session.commit()
-        flash(_("%(n)d grondslag(en) toegevoegd.", n=added), "success")
+        run_use_case(
+            None,
+            lambda: ensure_default_legal_bases(actor=current_user),
+            success=lambda added: _("%(n)d grondslag(en) toegevoegd.", n=added),
+        )
     return redirect(url_for("cases.legal_bases"))

@@ -5,10 +5,12 @@ address or its documents is in the audit log, which the case managers can read."
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from ..access.policy import (
     can,
+    load_child_or_404,
+    not_found,
     own_municipalities_only,
     visible_cases,
     visible_documents,
@@ -17,16 +19,15 @@ from ..access.roles import SpaceRole
 from ..accounts.models import User
 from ..accounts.service import find_user_by_email
 from ..audit import service as audit
-from ..audit.models import AuditEvent
 from ..documents.models import Document
 from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db
-from ..forms import REFUSED, ActionForm, run_use_case
+from ..forms import REFUSED, ActionForm, commit_side_effect, run_use_case
 from ..organisations.models import Organisation, OrgType
 from ..pagination import paginate
 from ..spaces.models import PrincipalType, SpaceGrant
-from . import service
+from . import queries, service
 from .blueprint import bp, load_case
 from .forms import (
     EXPLOSIVE_LABELS,
@@ -46,18 +47,6 @@ from .forms import (
 from .legal_bases import active_legal_bases
 from .models import Case, CaseLink, CaseOrganisation, CaseStatus
 
-#: The audit actions that are reads of the case, shown in its access log.
-READ_ACTIONS = (
-    "case.viewed",
-    "case.address_viewed",
-    "document.viewed",
-    "document.downloaded",
-    "document.previewed",
-    "document.compared",
-    "case.exported",
-    "case.disclosures_exported",
-)
-
 
 @bp.app_context_processor
 def _labels():
@@ -72,38 +61,19 @@ def _labels():
 # --- the list ---------------------------------------------------------------------------------
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
-
-
 @bp.get("/casussen")
 def index():
     """The cases the user takes part in, newest incident first."""
     form = CaseFilterForm(request.args)
-    municipalities = db.session.scalars(
-        select(Organisation)
-        .where(Organisation.id.in_(select(Case.municipality_id).where(visible_cases(current_user))))
-        .order_by(Organisation.name)
-    ).all()
+    municipalities = queries.case_municipalities(current_user)
     form.gemeente.choices = [("", _("Alle"))] + [(o.id, o.name) for o in municipalities]
-    query = select(Case).where(visible_cases(current_user))
-    if form.status.data in {s.value for s in CaseStatus}:
-        query = query.where(Case.status == CaseStatus(form.status.data))
-    if form.gemeente.data:
-        query = query.where(Case.municipality_id == form.gemeente.data)
-    if form.q.data:
-        pattern = _like(form.q.data)
-        query = query.where(
-            or_(
-                func.lower(Case.reference).like(pattern, escape="\\"),
-                func.lower(Case.neighbourhood).like(pattern, escape="\\"),
-                Case.postcode4.like(pattern, escape="\\"),
-            )
-        )
+    statuses = {s.value for s in CaseStatus}
     page = paginate(
-        query.options(db.joinedload(Case.municipality)).order_by(
-            Case.occurred_at.desc(), Case.id.desc()
+        queries.case_list(
+            current_user,
+            status=CaseStatus(form.status.data) if form.status.data in statuses else None,
+            municipality_id=form.gemeente.data or None,
+            text=form.q.data or "",
         )
     )
     return render_template(
@@ -229,8 +199,9 @@ def _render_case(case: Case, *, status_form=None, link_form=None, status: int = 
     """The case page; every time it is shown, the read is in the case's access log."""
     from .items import item_sections  # helper B's module; imported late to keep them apart
 
-    audit.record("case.viewed", actor=current_user, target=case, space_id=case.space_id)
-    db.session.commit()
+    commit_side_effect(
+        audit.record, "case.viewed", actor=current_user, target=case, space_id=case.space_id
+    )
     may_edit = can(current_user, "case.edit", case)
     page = render_template(
         "cases/show.html",
@@ -284,8 +255,7 @@ def _change_status(case: Case, new_status: CaseStatus | None) -> None:
 def address(case_id):
     """The full address on a page of its own, for the organisations given access; audited."""
     case = load_case(case_id, "case.read_address")
-    full_address = service.read_address(case, actor=current_user)
-    db.session.commit()
+    full_address = commit_side_effect(service.read_address, case, actor=current_user)
     return render_template("cases/address.html", case=case, address=full_address)
 
 
@@ -432,9 +402,11 @@ def add_participant(case_id):
 
 
 def _participation_or_404(case: Case, organisation_id: int) -> CaseOrganisation:
+    """An organisation's participation in this case; one that takes no part is an audited
+    refusal."""
     row = service.participation(case, organisation_id)
     if row is None:
-        abort(404)
+        not_found("case.manage", target=("organisation", organisation_id))
     return row
 
 
@@ -512,13 +484,13 @@ def add_case_user(case_id):
 @bp.post("/casussen/<int:case_id>/deelnemers/personen/<int:grant_id>/verwijderen")
 def remove_case_user(case_id, grant_id):
     case = load_case(case_id, "case.manage")
-    grant = db.session.get(SpaceGrant, grant_id)
-    if (
-        grant is None
-        or grant.space_id != case.space_id
-        or grant.principal_type != PrincipalType.USER
-    ):
-        abort(404)
+    grant = load_child_or_404(
+        case.space,
+        SpaceGrant,
+        grant_id,
+        "case.manage",
+        where=(SpaceGrant.principal_type == PrincipalType.USER,),
+    )
     form = ActionForm()
     if form.validate_on_submit():
         run_use_case(
@@ -563,7 +535,7 @@ def unlink(case_id, other_id):
     case = load_case(case_id, "case.edit")
     # A link is looked up inside its case: one that does not exist here is not found.
     if db.session.get(CaseLink, (case.id, other_id)) is None:
-        abort(404)
+        not_found("case.edit", target=("case", other_id))
     form = ActionForm()
     if form.validate_on_submit():
         done = run_use_case(
@@ -597,22 +569,10 @@ def _document_titles(events) -> dict[str, str]:
 def access_log(case_id):
     """Who read what of the case, and when: the case, its address and its documents."""
     case = load_case(case_id, "case.view_access_log")
-    reads = (AuditEvent.space_id == case.space_id) & AuditEvent.action.in_(READ_ACTIONS)
     form = AccessLogFilterForm(request.args)
-    readers = db.session.scalars(
-        select(User)
-        .where(User.id.in_(select(AuditEvent.actor_id).where(reads)))
-        .order_by(User.name)
-    ).all()
+    readers = queries.case_readers(case)
     form.persoon.choices = [("", _("Iedereen"))] + [(u.id, u.name) for u in readers]
-    query = select(AuditEvent).where(reads)
-    if form.persoon.data:
-        query = query.where(AuditEvent.actor_id == form.persoon.data)
-    page = paginate(
-        query.options(
-            db.joinedload(AuditEvent.actor), db.joinedload(AuditEvent.actor_org)
-        ).order_by(AuditEvent.id.desc())
-    )
+    page = paginate(queries.access_log(case, reader_id=form.persoon.data or None))
     return render_template(
         "cases/access_log.html",
         case=case,

@@ -1,12 +1,12 @@
 """Measures, aftercare tasks and the timeline of a case: adding and changing them. The lists
 themselves are on the case page (items.item_sections)."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone, to_utc
 from flask_login import current_user
 
-from ..access.policy import load_or_404
+from ..access.policy import load_child_or_404
 from ..editing import Edit
 from ..forms import REFUSED, run_use_case
 from ..timeutil import utcnow
@@ -23,11 +23,9 @@ def _case_page(case: Case, anchor: str) -> str:
 
 
 def _load_item(model, case_id: int, item_id: int, action: str):
-    """An item through the policy, and only under its own case (another case's id is 404)."""
-    item = load_or_404(model, item_id, action)
-    if item.case_id != case_id:
-        abort(404)
-    return item
+    """An item through the policy, and only under its own case (another case's id is an
+    audited refusal)."""
+    return load_child_or_404(load_case(case_id), model, item_id, action)
 
 
 def _organisation_choices(case: Case) -> list[tuple]:
@@ -74,32 +72,39 @@ def _render_measure(case, form, measure=None, status=None):
 def add_measure(case_id):
     """Record a measure and the organisation that carries it out (case editors)."""
     case = load_case(case_id, "case.edit")
-    form = _measure_form(case, responsible_organisation_id=case.municipality_id)
-    if form.validate_on_submit():
-        measure = run_use_case(
-            form,
-            lambda: item_service.add_measure(case, _measure_data(form), actor=current_user),
-            success=_("De maatregel is toegevoegd."),
-        )
-        if measure is not REFUSED:
-            return redirect(_case_page(case, f"maatregel-{measure.id}"))
-    return _render_measure(case, form)
+    return _measure_form_page(case, None)
 
 
 @bp.route("/casussen/<int:case_id>/maatregelen/<int:measure_id>/bewerken", methods=["GET", "POST"])
 def edit_measure(case_id, measure_id):
     """Change a measure: its dates, status or the organisation that carries it out."""
     measure = _load_item(Measure, case_id, measure_id, "case_measure.edit")
-    case = measure.case
-    form = _measure_form(case, **_measure_values(measure))
-    edit = Edit(form, measure, lambda: _measure_values(measure))
+    return _measure_form_page(measure.case, measure)
+
+
+def _measure_form_page(case: Case, measure: Measure | None):
+    """The form of a new measure in `case` or of `measure`, and its save: one use case, a
+    stale edit answered as editing.py says."""
+    if measure is None:
+        form = _measure_form(case, responsible_organisation_id=case.municipality_id)
+    else:
+        form = _measure_form(case, **_measure_values(measure))
+    edit = Edit(form, measure, lambda: _measure_values(measure) if measure is not None else {})
     if form.validate_on_submit():
-        done = edit.save(
-            lambda: item_service.update_measure(measure, _measure_data(form), actor=current_user),
-            success=_("De maatregel is opgeslagen."),
-        )
-        if done is not REFUSED:
-            return redirect(_case_page(case, f"maatregel-{measure.id}"))
+        if measure is None:
+            saved = edit.save(
+                lambda: item_service.add_measure(case, _measure_data(form), actor=current_user),
+                success=_("De maatregel is toegevoegd."),
+            )
+        else:
+            saved = edit.save(
+                lambda: item_service.update_measure(
+                    measure, _measure_data(form), actor=current_user
+                ),
+                success=_("De maatregel is opgeslagen."),
+            )
+        if saved is not REFUSED:
+            return redirect(_case_page(case, f"maatregel-{(measure or saved).id}"))
     return _render_measure(case, form, measure, edit.status)
 
 
@@ -156,32 +161,34 @@ def _render_task(case, form, task=None, status=None):
 def add_task(case_id):
     """Give an aftercare task to a participating organisation (case editors)."""
     case = load_case(case_id, "case.edit")
-    form = _task_form(case)
-    if form.validate_on_submit():
-        task = run_use_case(
-            form,
-            lambda: item_service.add_task(case, _task_data(form), actor=current_user),
-            success=_("De nazorgtaak is toegevoegd."),
-        )
-        if task is not REFUSED:
-            return redirect(_case_page(case, f"taak-{task.id}"))
-    return _render_task(case, form)
+    return _task_form_page(case, None)
 
 
 @bp.route("/casussen/<int:case_id>/nazorg/<int:task_id>/bewerken", methods=["GET", "POST"])
 def edit_task(case_id, task_id):
     """Change an aftercare task: its organisation, owner, due date or status."""
     task = _load_item(AftercareTask, case_id, task_id, "case_task.edit")
-    case = task.case
-    form = _task_form(case, **_task_values(task))
-    edit = Edit(form, task, lambda: _task_values(task))
+    return _task_form_page(task.case, task)
+
+
+def _task_form_page(case: Case, task: AftercareTask | None):
+    """The form of a new aftercare task in `case` or of `task`, and its save: one use case, a
+    stale edit answered as editing.py says."""
+    form = _task_form(case, **(_task_values(task) if task is not None else {}))
+    edit = Edit(form, task, lambda: _task_values(task) if task is not None else {})
     if form.validate_on_submit():
-        done = edit.save(
-            lambda: item_service.update_task(task, _task_data(form), actor=current_user),
-            success=_("De nazorgtaak is opgeslagen."),
-        )
-        if done is not REFUSED:
-            return redirect(_case_page(case, f"taak-{task.id}"))
+        if task is None:
+            saved = edit.save(
+                lambda: item_service.add_task(case, _task_data(form), actor=current_user),
+                success=_("De nazorgtaak is toegevoegd."),
+            )
+        else:
+            saved = edit.save(
+                lambda: item_service.update_task(task, _task_data(form), actor=current_user),
+                success=_("De nazorgtaak is opgeslagen."),
+            )
+        if saved is not REFUSED:
+            return redirect(_case_page(case, f"taak-{(task or saved).id}"))
     return _render_task(case, form, task, edit.status)
 
 

@@ -4,7 +4,7 @@ import csv
 import io
 from datetime import date
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ..access.policy import require
 from ..actions.export import safe_text
 from ..extensions import db
+from ..forms import run_use_case
 from ..organisations.models import Organisation, OrgType
 from ..timeutil import utcnow
 from . import imports
@@ -105,11 +106,13 @@ def import_cases():
         else:
             dry_run = request.form.get("stap") != "importeren"
             data = upload.stream.read(IMPORT_READ_LIMIT)
-            result = imports.import_cases(data, actor=current_user, dry_run=dry_run)
+            result = run_use_case(
+                form,
+                lambda: imports.import_cases(data, actor=current_user, dry_run=dry_run),
+                success=lambda done: _("%(n)d casus(sen) geïmporteerd.", n=done.imported),
+                keep=lambda done: done.imported,  # a dry run, or a bad file: nothing is kept
+            )
             if result.imported:
-                db.session.commit()
-                flash(_("%(n)d casus(sen) geïmporteerd.", n=result.imported), "success")
                 return redirect(url_for(".import_cases"))
-            db.session.rollback()  # a dry run, or a bad file: nothing is kept
     failed = form.is_submitted() and (result is None or not result.ok)
     return render_template("cases/import.html", form=form, result=result), 422 if failed else 200

@@ -8,9 +8,7 @@ from .. import richtext
 from ..access.policy import can, load_or_404, require
 from ..documents.drafts import read_text
 from ..documents.models import Document
-from ..errors import ServiceError
-from ..extensions import db
-from ..forms import REFUSED, run_use_case
+from ..forms import REFUSED, commit_side_effect, run_use_case
 from ..timeutil import utcnow
 from . import export, service
 from .forms import (
@@ -151,9 +149,11 @@ def edit(comment_id):
 @login_required
 def delete(comment_id):
     comment = _comment(comment_id, "comment.delete")
-    service.delete_comment(comment, actor=current_user)
-    db.session.commit()
-    flash(_("Uw reactie is verwijderd."), "success")
+    run_use_case(
+        None,
+        lambda: service.delete_comment(comment, actor=current_user),
+        success=_("Uw reactie is verwijderd."),
+    )
     return _back_to(comment)
 
 
@@ -161,9 +161,11 @@ def delete(comment_id):
 @login_required
 def resolve(comment_id):
     comment = _comment(comment_id, "comment.resolve")
-    service.set_resolved(comment, True, actor=current_user)
-    db.session.commit()
-    flash(_("De discussie is afgehandeld."), "success")
+    run_use_case(
+        None,
+        lambda: service.set_resolved(comment, True, actor=current_user),
+        success=_("De discussie is afgehandeld."),
+    )
     return _back_to(comment)
 
 
@@ -171,9 +173,11 @@ def resolve(comment_id):
 @login_required
 def reopen(comment_id):
     comment = _comment(comment_id, "comment.resolve")
-    service.set_resolved(comment, False, actor=current_user)
-    db.session.commit()
-    flash(_("De discussie is heropend."), "success")
+    run_use_case(
+        None,
+        lambda: service.set_resolved(comment, False, actor=current_user),
+        success=_("De discussie is heropend."),
+    )
     return _back_to(comment)
 
 
@@ -304,18 +308,15 @@ def extend_round(round_id):
     comment_round = _round(round_id, "comment_round.manage")
     form = ExtendForm()
     if form.validate_on_submit():
-        try:
-            service.extend_round(
+        run_use_case(
+            None,
+            lambda: service.extend_round(
                 comment_round,
                 deadline=service.end_of_day(form.deadline.data),
                 actor=current_user,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("De termijn is verlengd."), "success")
+            ),
+            success=_("De termijn is verlengd."),
+        )
     else:
         flash(_("Kies een geldige datum voor de nieuwe termijn."), "error")
     return redirect(url_for(".round_page", round_id=comment_round.id))
@@ -325,14 +326,11 @@ def extend_round(round_id):
 @login_required
 def close_round(round_id):
     comment_round = _round(round_id, "comment_round.manage")
-    try:
-        service.close_round(comment_round, actor=current_user)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("De commentaarronde is gesloten."), "success")
+    run_use_case(
+        None,
+        lambda: service.close_round(comment_round, actor=current_user),
+        success=_("De commentaarronde is gesloten."),
+    )
     return redirect(url_for(".round_page", round_id=comment_round.id))
 
 
@@ -373,8 +371,7 @@ def export_table(round_id):
     _check_export_release(comment_round.document)
     build, mimetype = EXPORTS[fmt]
     data = build(service.comment_table(comment_round))
-    service.record_export(comment_round, fmt, actor=current_user)
-    db.session.commit()
+    commit_side_effect(service.record_export, comment_round, fmt, actor=current_user)
     filename = f"commentaartabel-{comment_round.document_id}-ronde-{comment_round.number}.{fmt}"
     return Response(
         data,

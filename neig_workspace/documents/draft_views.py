@@ -9,9 +9,8 @@ from .. import richtext
 from ..access.policy import load_or_404
 from ..comments.models import Comment
 from ..editing import Edit
-from ..errors import ServiceError
 from ..extensions import db
-from ..forms import REFUSED, run_use_case
+from ..forms import REFUSED, commit_side_effect, run_use_case
 from ..integers import form_int, query_int
 from ..spaces.models import Classification, Space
 from . import drafts, service
@@ -173,8 +172,7 @@ def compare(document_id):
     old = query_int("van", max(new - 1, 1))
     old_version, new_version = _version(document, old), _version(document, new)
     blocks = richtext.diff(drafts.read_text(old_version), drafts.read_text(new_version))
-    drafts.audit_compare(document, old, new, actor=current_user)
-    db.session.commit()
+    commit_side_effect(drafts.audit_compare, document, old, new, actor=current_user)
     return render_template(
         "documents/compare.html",
         document=document,
@@ -192,14 +190,13 @@ def change_status(document_id):
     document = load_or_404(Document, document_id, "document.set_status")
     form = StatusForm()
     if form.validate_on_submit():
-        try:
-            service.change_status(document, DocumentStatus(form.status.data), actor=current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("De status is gewijzigd."), "success")
+        run_use_case(
+            None,
+            lambda: service.change_status(
+                document, DocumentStatus(form.status.data), actor=current_user
+            ),
+            success=_("De status is gewijzigd."),
+        )
     else:
         flash(_("Kies een status."), "error")
     return redirect(url_for(".show", document_id=document.id))

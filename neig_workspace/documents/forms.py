@@ -7,7 +7,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
 from ..editing import VersionFields
-from ..forms import MultiCheckboxField, required
+from ..forms import MultiCheckboxField, description_field, required, title_field
 from ..integers import coerce_int
 from ..spaces.forms import CLASSIFICATION_LABELS
 from .models import DocumentStatus
@@ -25,6 +25,14 @@ def classification_choices():
     return [(c.value, label) for c, label in CLASSIFICATION_LABELS.items()]
 
 
+def _classification_field() -> SelectField:
+    return SelectField(_l("Classificatie"), choices=classification_choices)
+
+
+def _narrowing_field(**kwargs) -> MultiCheckboxField:
+    return MultiCheckboxField(_l("Alleen zichtbaar voor"), coerce=coerce_int, **kwargs)
+
+
 class UploadForm(FlaskForm):
     files = MultipleFileField(
         _l("Bestanden"),
@@ -33,16 +41,14 @@ class UploadForm(FlaskForm):
         ),
     )
     folder = SelectField(_l("Map"), coerce=coerce_int, validate_choice=True)
-    description = TextAreaField(_l("Omschrijving"), validators=[Length(max=5000)])
+    description = description_field()
     tags = StringField(
         _l("Trefwoorden"),
         validators=[Length(max=500)],
         description=_l("Gescheiden door komma’s, bijvoorbeeld: nazorg, woning."),
     )
-    classification = SelectField(_l("Classificatie"), choices=classification_choices)
-    narrowing = MultiCheckboxField(
-        _l("Alleen zichtbaar voor"),
-        coerce=coerce_int,
+    classification = _classification_field()
+    narrowing = _narrowing_field(
         description=_l(
             "Laat leeg voor iedereen in de werkruimte. Kiest u organisaties, dan zien alleen hun leden het document."
         ),
@@ -61,13 +67,11 @@ class VersionForm(FlaskForm):
 
 
 class MetadataForm(VersionFields, FlaskForm):
-    title = StringField(
-        _l("Titel"), validators=[required(_l("Vul een titel in.")), Length(max=300)]
-    )
-    description = TextAreaField(_l("Omschrijving"), validators=[Length(max=5000)])
+    title = title_field()
+    description = description_field()
     tags = StringField(_l("Trefwoorden"), validators=[Length(max=500)])
-    classification = SelectField(_l("Classificatie"), choices=classification_choices)
-    narrowing = MultiCheckboxField(_l("Alleen zichtbaar voor"), coerce=coerce_int)
+    classification = _classification_field()
+    narrowing = _narrowing_field()
 
 
 class StatusForm(FlaskForm):
@@ -84,9 +88,7 @@ class StatusForm(FlaskForm):
 class TextDraftForm(FlaskForm):
     """A text draft written in the app, in Markdown."""
 
-    title = StringField(
-        _l("Titel"), validators=[required(_l("Vul een titel in.")), Length(max=300)]
-    )
+    title = title_field()
     text = TextAreaField(
         _l("Tekst"),
         validators=[required(_l("Schrijf de tekst van het concept.")), Length(max=200_000)],
@@ -97,8 +99,8 @@ class TextDraftForm(FlaskForm):
         ),
     )
     folder = SelectField(_l("Map"), coerce=coerce_int, validate_choice=True)
-    classification = SelectField(_l("Classificatie"), choices=classification_choices)
-    narrowing = MultiCheckboxField(_l("Alleen zichtbaar voor"), coerce=coerce_int)
+    classification = _classification_field()
+    narrowing = _narrowing_field()
 
 
 class TextVersionForm(VersionFields, FlaskForm):

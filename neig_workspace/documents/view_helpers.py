@@ -2,28 +2,23 @@
 folder of the space or 404, the logged read of a confidential document, and the page a missing
 blob gets."""
 
-from flask import abort, render_template
+from flask import render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..access.policy import load_child_or_404
 from ..audit import service as audit
 from ..extensions import db
+from ..forms import commit_side_effect
 from ..organisations.models import Organisation
 from ..spaces.models import PrincipalType, Space, SpaceGrant
+from . import queries
 from .models import Document, DocumentVersion, Folder
 
 
-def _folders(space: Space) -> list[Folder]:
-    return db.session.scalars(
-        select(Folder)
-        .where(Folder.space_id == space.id, Folder.deleted_at.is_(None))
-        .order_by(Folder.name)
-    ).all()
-
-
 def _folder_choices(space: Space):
-    return [(0, _("(hoofdmap)"))] + [(f.id, f.name) for f in _folders(space)]
+    return [(0, _("(hoofdmap)"))] + [(f.id, f.name) for f in queries.folders(space)]
 
 
 def _space_organisations(space: Space):
@@ -43,23 +38,21 @@ def _space_organisations(space: Space):
     return [(org_id, name) for org_id, name in rows]
 
 
-def _folder_or_404(space: Space, folder_id: int | None) -> Folder | None:
+def _folder_or_404(
+    space: Space, folder_id: int | None, action: str = "space.upload"
+) -> Folder | None:
+    """A folder of this space, not in the trash (None for the root); another space's folder is
+    an audited refusal."""
     if not folder_id:
         return None
-    folder = db.session.scalar(
-        select(Folder).where(
-            Folder.id == folder_id, Folder.space_id == space.id, Folder.deleted_at.is_(None)
-        )
-    )
-    if folder is None:
-        abort(404)
-    return folder
+    return load_child_or_404(space, Folder, folder_id, action, where=(Folder.deleted_at.is_(None),))
 
 
 def _audit_confidential_view(document: Document, space: Space) -> None:
     if document.classification.needs_mfa or space.requires_mfa:
-        audit.record("document.viewed", actor=current_user, target=document, space_id=space.id)
-        db.session.commit()
+        commit_side_effect(
+            audit.record, "document.viewed", actor=current_user, target=document, space_id=space.id
+        )
 
 
 def blob_unavailable_page(document: Document, version: DocumentVersion):

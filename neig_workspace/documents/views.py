@@ -17,12 +17,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from ..access.policy import (
     can,
     case_document,
     load_or_404,
+    not_found,
     require,
     visible_documents,
     visible_spaces,
@@ -34,12 +35,12 @@ from ..comments.subjects import CommentSubject, register_subject
 from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db
-from ..forms import REFUSED, form_error
+from ..forms import REFUSED, commit_side_effect, form_error, run_use_case
 from ..integers import form_int, query_int
 from ..pagination import paginate
 from ..spaces.forms import CLASSIFICATION_LABELS
 from ..spaces.models import Classification, Space
-from . import hooks, service
+from . import hooks, queries, service
 from .blueprint import bp
 from .draft_views import text_context
 from .filetypes import TYPES
@@ -53,7 +54,7 @@ from .forms import (
     UploadForm,
     VersionForm,
 )
-from .models import Document, DocumentStatus, DocumentVersion, Folder
+from .models import Document, DocumentStatus, DocumentVersion
 from .storage import BlobState, blob_key, is_storage_full
 from .view_helpers import (
     _audit_confidential_view,
@@ -64,13 +65,6 @@ from .view_helpers import (
 )
 
 PREVIEWABLE = frozenset(t.mimetype for t in TYPES.values() if t.previewable)
-
-SORTS = {
-    "naam": Document.title,
-    "datum": Document.updated_at,
-    "grootte": DocumentVersion.size,
-    "uploader": Document.created_by_id,
-}
 
 
 @bp.app_context_processor
@@ -122,41 +116,13 @@ def history_label(event: AuditEvent) -> str:
 def index(space_id):
     """The documents of one folder, paginated and sortable; folders first."""
     space = load_or_404(Space, space_id, "space.view")
-    folder = _folder_or_404(space, query_int("map"))
+    folder = _folder_or_404(space, query_int("map"), "space.view")
     sort = request.args.get("sorteer", "naam")
     descending = request.args.get("volgorde") == "af"
-    column = SORTS.get(sort, Document.title)
-    query = (
-        select(Document)
-        .join(
-            DocumentVersion,
-            (DocumentVersion.document_id == Document.id)
-            & (DocumentVersion.number == Document.latest_number),
-        )
-        .where(
-            visible_documents(current_user),
-            Document.space_id == space.id,
-            Document.folder_id == folder.id if folder else Document.folder_id.is_(None),
-        )
-        .options(
-            db.contains_eager(Document.latest),
-            db.joinedload(Document.created_by),
-            db.selectinload(Document.narrowing),  # the "beperkt zichtbaar" flag, not a query a row
-        )
-        .order_by(column.desc() if descending else column, Document.id)
-    )
-    subfolders = db.session.scalars(
-        select(Folder)
-        .where(
-            Folder.space_id == space.id,
-            Folder.deleted_at.is_(None),
-            Folder.parent_id == folder.id if folder else Folder.parent_id.is_(None),
-        )
-        .order_by(Folder.name)
-    ).all()
+    subfolders = queries.subfolders(space, folder)
     folder_form = FolderForm(parent=folder.id if folder else 0)
     folder_form.parent.choices = _folder_choices(space)
-    page = paginate(query)
+    page = paginate(queries.folder_documents(current_user, space, folder, sort, descending))
     return render_template(
         "documents/index.html",
         space=space,
@@ -276,10 +242,13 @@ def create_folder(space_id):
     form.parent.choices = _folder_choices(space)
     if form.validate_on_submit():
         parent = _folder_or_404(space, form.parent.data)
-        folder = service.create_folder(space, form.name.data, parent, actor=current_user)
-        db.session.commit()
-        flash(_("De map %(name)s is gemaakt.", name=folder.name), "success")
-        return redirect(url_for(".index", space_id=space.id, map=folder.id))
+        folder = run_use_case(
+            form,
+            lambda: service.create_folder(space, form.name.data, parent, actor=current_user),
+            success=lambda folder: _("De map %(name)s is gemaakt.", name=folder.name),
+        )
+        if folder is not REFUSED:
+            return redirect(url_for(".index", space_id=space.id, map=folder.id))
     for message in _form_messages(form):
         flash(message, "error")
     return redirect(url_for(".index", space_id=space.id))
@@ -290,12 +259,14 @@ def create_folder(space_id):
 def trash_folder(space_id, folder_id):
     """Move a folder with everything in it to the trash."""
     space = load_or_404(Space, space_id, "space.edit_all")
-    folder = _folder_or_404(space, folder_id)
+    folder = _folder_or_404(space, folder_id, "space.edit_all")
     if folder is None:  # 0 names the space's root, which is no folder to trash
         abort(404)
-    service.trash_folder(folder, actor=current_user)
-    db.session.commit()
-    flash(_("De map %(name)s staat in de prullenbak.", name=folder.name), "success")
+    run_use_case(
+        None,
+        lambda: service.trash_folder(folder, actor=current_user),
+        success=_("De map %(name)s staat in de prullenbak.", name=folder.name),
+    )
     return redirect(url_for(".index", space_id=space.id))
 
 
@@ -423,17 +394,16 @@ def add_version(document_id):
     if len(files) != 1:
         flash(_("Kies één bestand voor de nieuwe versie."), "error")
         return redirect(url_for(".show", document_id=document.id)), 303
-    try:
-        version = service.add_version(
+    version = run_use_case(
+        None,
+        lambda: service.add_version(
             document, service.Upload(files[0].stream, files[0].filename), actor=current_user
-        )
-    except ServiceError as error:
-        db.session.rollback()
-        _audit_refusal(error)
-        flash(error.message, "error")
+        ),
+        success=lambda version: _("Versie %(n)d is toegevoegd.", n=version.number),
+        on_refusal=_audit_refusal,
+    )
+    if version is REFUSED:
         return redirect(url_for(".show", document_id=document.id)), 303
-    db.session.commit()
-    flash(_("Versie %(n)d is toegevoegd.", n=version.number), "success")
     return redirect(url_for(".show", document_id=document.id))
 
 
@@ -532,14 +502,14 @@ def _audited_send(document: Document, version: DocumentVersion, *, inline: bool)
     if state != BlobState.OK:
         return _refuse_unavailable(document, version, state, inline=inline)
     if not request.if_none_match.contains(version.sha256):
-        audit.record(
+        commit_side_effect(
+            audit.record,
             "document.previewed" if inline else "document.downloaded",
             actor=current_user,
             target=document,
             space_id=document.space_id,
             details={"version": version.number},
         )
-        db.session.commit()
     return _send_version(document, version, inline=inline)
 
 
@@ -553,7 +523,8 @@ def _refuse_unavailable(document, version, state: BlobState, *, inline: bool):
         version.number,
         state.value,
     )
-    audit.record(
+    commit_side_effect(
+        audit.record,
         "document.download_failed",
         actor=current_user,
         result="failure",
@@ -561,7 +532,6 @@ def _refuse_unavailable(document, version, state: BlobState, *, inline: bool):
         space_id=document.space_id,
         details={"version": version.number, "reason": state.value, "preview": inline},
     )
-    db.session.commit()
     return blob_unavailable_page(document, version)
 
 
@@ -589,11 +559,12 @@ def restore_version(document_id, number):
     """Make an old version the newest again, as a new version."""
     document = load_or_404(Document, document_id, "document.edit")
     version = _version_or_404(document, number)
-    new = service.restore_version(document, version, actor=current_user)
-    db.session.commit()
-    flash(
-        _("Versie %(old)d is teruggezet als versie %(new)d.", old=version.number, new=new.number),
-        "success",
+    run_use_case(
+        None,
+        lambda: service.restore_version(document, version, actor=current_user),
+        success=lambda new: _(
+            "Versie %(old)d is teruggezet als versie %(new)d.", old=version.number, new=new.number
+        ),
     )
     return redirect(url_for(".show", document_id=document.id))
 
@@ -608,12 +579,16 @@ def move(document_id):
     form.folder.choices = _folder_choices(space)
     if request.method == "POST":
         # A folder id from another space (or none at all) is 404, as when guessing any id.
-        _folder_or_404(space, form_int("folder"))
+        _folder_or_404(space, form_int("folder"), "document.edit")
     if form.validate_on_submit():
-        service.move_document(document, _folder_or_404(space, form.folder.data), actor=current_user)
-        db.session.commit()
-        flash(_("Het document is verplaatst."), "success")
-        return redirect(url_for(".show", document_id=document.id))
+        folder = _folder_or_404(space, form.folder.data, "document.edit")
+        done = run_use_case(
+            form,
+            lambda: service.move_document(document, folder, actor=current_user),
+            success=_("Het document is verplaatst."),
+        )
+        if done is not REFUSED:
+            return redirect(url_for(".show", document_id=document.id))
     status = 422 if form.is_submitted() else 200
     return render_template("documents/move.html", document=document, space=space, form=form), status
 
@@ -637,10 +612,13 @@ def copy(document_id):
     form.space.choices = [(s.id, s.name) for s in targets]
     if form.validate_on_submit():
         target = load_or_404(Space, form.space.data, "space.upload")
-        copied = service.copy_document(document, target, actor=current_user)
-        db.session.commit()
-        flash(_("Het document is gekopieerd naar %(space)s.", space=target.name), "success")
-        return redirect(url_for(".show", document_id=copied.id))
+        copied = run_use_case(
+            form,
+            lambda: service.copy_document(document, target, actor=current_user),
+            success=_("Het document is gekopieerd naar %(space)s.", space=target.name),
+        )
+        if copied is not REFUSED:
+            return redirect(url_for(".show", document_id=copied.id))
     status = 422 if form.is_submitted() else 200
     return render_template("documents/copy.html", document=document, space=space, form=form), status
 
@@ -650,9 +628,11 @@ def copy(document_id):
 def delete(document_id):
     """Move a document to the space's trash."""
     document = load_or_404(Document, document_id, "document.delete")
-    service.trash_document(document, actor=current_user)
-    db.session.commit()
-    flash(_("%(title)s staat in de prullenbak.", title=document.title), "success")
+    run_use_case(
+        None,
+        lambda: service.trash_document(document, actor=current_user),
+        success=_("%(title)s staat in de prullenbak.", title=document.title),
+    )
     return redirect(url_for(".index", space_id=document.space_id))
 
 
@@ -661,14 +641,8 @@ def delete(document_id):
 def trash(space_id):
     """What was deleted in this space, with restore and purge."""
     space = load_or_404(Space, space_id, "space.view")
-    query = (
-        select(Document)
-        .where(visible_documents(current_user, in_trash=True), Document.space_id == space.id)
-        # The restore and purge checks read each row's narrowing: one query, not one a row.
-        .options(db.selectinload(Document.narrowing))
-        .order_by(Document.deleted_at.desc(), Document.id)
-    )
-    return render_template("documents/trash.html", space=space, page=paginate(query))
+    page = paginate(queries.trash(current_user, space))
+    return render_template("documents/trash.html", space=space, page=page)
 
 
 def _trashed_or_404(document_id: int, action: str) -> Document:
@@ -678,7 +652,7 @@ def _trashed_or_404(document_id: int, action: str) -> Document:
         )
     )
     if document is None:
-        abort(404)
+        not_found(action, target=("document", document_id))
     require(action, document)
     return document
 
@@ -688,9 +662,11 @@ def _trashed_or_404(document_id: int, action: str) -> Document:
 def restore(document_id):
     """Take a document out of the trash."""
     document = _trashed_or_404(document_id, "document.restore")
-    service.restore_document(document, actor=current_user)
-    db.session.commit()
-    flash(_("%(title)s is teruggezet.", title=document.title), "success")
+    run_use_case(
+        None,
+        lambda: service.restore_document(document, actor=current_user),
+        success=_("%(title)s is teruggezet.", title=document.title),
+    )
     return redirect(url_for(".trash", space_id=document.space_id))
 
 
@@ -700,9 +676,11 @@ def purge(document_id):
     """Remove a document from the trash for good."""
     document = _trashed_or_404(document_id, "document.purge")
     space_id, title = document.space_id, document.title
-    service.purge_document(document, actor=current_user)
-    db.session.commit()
-    flash(_("%(title)s is definitief verwijderd.", title=title), "success")
+    run_use_case(
+        None,
+        lambda: service.purge_document(document, actor=current_user),
+        success=_("%(title)s is definitief verwijderd.", title=title),
+    )
     return redirect(url_for(".trash", space_id=space_id))
 
 
@@ -713,32 +691,6 @@ def search():
     q = request.args.get("q", "").strip()[:200]
     page = None
     if q:
-        term = _escape_like(q.lower())
-        pattern = f"%{term}%"
-        query = (
-            select(Document)
-            .join(
-                DocumentVersion,
-                (DocumentVersion.document_id == Document.id)
-                & (DocumentVersion.number == Document.latest_number),
-            )
-            .where(
-                visible_documents(current_user),
-                or_(
-                    func.lower(Document.title).like(pattern, escape="\\"),
-                    func.lower(Document.description).like(pattern, escape="\\"),
-                    Document.tags.like(f"%|{term}|%", escape="\\"),
-                    func.lower(DocumentVersion.filename).like(pattern, escape="\\"),
-                ),
-            )
-            .options(db.contains_eager(Document.latest), db.joinedload(Document.space))
-            .order_by(Document.updated_at.desc())
-        )
-        page = paginate(query)
+        page = paginate(queries.search(current_user, q))
     provenance = _provenance(page.items) if page else {}  # casework (issue #5)
     return render_template("documents/search.html", q=q, page=page, provenance=provenance)
-
-
-def _escape_like(text: str) -> str:
-    """Typed % and _ are searched for, not used as wildcards."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

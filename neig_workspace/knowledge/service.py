@@ -18,6 +18,7 @@ from ..documents.models import Document
 from ..errors import ServiceError
 from ..extensions import db
 from ..organisations.models import Organisation, OrgType
+from ..queries import LIKE_ESCAPE, like_pattern
 from ..spaces.models import Space
 from ..timeutil import utcnow
 from .models import (
@@ -268,20 +269,15 @@ class Filters:
     sort: str = "nieuw"
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def browse_query(user, filters: Filters):
     """The articles the user may read, filtered and sorted, as one SELECT (for paginate)."""
     query = select(Article).where(policy.visible_articles(user))
     if filters.query:
-        pattern = _like(filters.query.strip()[:100])
+        pattern = like_pattern(filters.query.strip()[:100])
         query = query.where(
             or_(
                 *(
-                    func.lower(column).like(func.lower(pattern), escape="\\")
+                    func.lower(column).like(func.lower(pattern), escape=LIKE_ESCAPE)
                     for column in (Article.title, Article.summary, Article.body)
                 )
             )

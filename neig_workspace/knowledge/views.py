@@ -2,13 +2,13 @@
 
 from functools import partial
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import richtext
 from ..access import policy
-from ..access.policy import can, require
+from ..access.policy import can, not_found, require
 from ..comments import service as comments
 from ..comments.panel import comment_form
 from ..comments.panel import panel as comments_panel
@@ -18,7 +18,7 @@ from ..documents.service import Upload
 from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db
-from ..forms import REFUSED, form_error, run_use_case
+from ..forms import REFUSED, commit_side_effect, run_use_case
 from ..organisations.forms import ORG_TYPE_LABELS
 from ..organisations.models import Organisation
 from ..pagination import paginate
@@ -126,8 +126,7 @@ def show(article_id):
     """An article, its attachments and comments. Opening it counts once per reader per day."""
     article = _article(article_id, "article.view")
     if article.archived_at is None:
-        service.record_view(article, current_user)
-        db.session.commit()
+        commit_side_effect(service.record_view, article, current_user)
     return _render_show(article)
 
 
@@ -208,8 +207,7 @@ def _values(article: Article) -> dict:
 
 def _set_archived(article_id: int, archived: bool):
     article = _article(article_id, "article.archive")
-    service.set_archived(article, archived, actor=current_user)
-    db.session.commit()
+    run_use_case(None, lambda: service.set_archived(article, archived, actor=current_user))
     return article
 
 
@@ -235,8 +233,7 @@ def restore_article(article_id):
 def toggle_useful(article_id):
     """Mark the article as useful, or take the mark back."""
     article = _article(article_id, "article.mark_useful")
-    service.toggle_useful(article, actor=current_user)
-    db.session.commit()
+    run_use_case(None, lambda: service.toggle_useful(article, actor=current_user))
     return redirect(url_for(".show", article_id=article.id) + "#nuttig")
 
 
@@ -252,22 +249,28 @@ def attach_upload(article_id):
     upload = request.files.get("files")
     if not (form.validate_on_submit() and upload and upload.filename):
         return _render_show(article, 422, upload_form=form)
-    try:
-        service.attach_upload(
+    status = 422
+
+    def refused(error: ServiceError) -> None:
+        nonlocal status
+        if isinstance(error, documents.UploadRefused):  # an infected file, no scanner: audited
+            documents.record_refusal(error, actor=current_user)
+        if isinstance(error, documents.UploadTooLarge):
+            status = 413
+
+    done = run_use_case(
+        form,
+        lambda: service.attach_upload(
             article,
             Upload(upload.stream, upload.filename, upload.mimetype),
             title=form.title.data or "",
             actor=current_user,
-        )
-    except ServiceError as error:
-        db.session.rollback()
-        if isinstance(error, documents.UploadRefused):  # an infected file, no scanner: audited
-            documents.record_refusal(error, actor=current_user)
-        form_error(form, error)
-        status = 413 if isinstance(error, documents.UploadTooLarge) else 422
+        ),
+        success=_("De bijlage is toegevoegd."),
+        on_refusal=refused,
+    )
+    if done is REFUSED:
         return _render_show(article, status, upload_form=form)
-    db.session.commit()
-    flash(_("De bijlage is toegevoegd."), "success")
     return redirect(url_for(".show", article_id=article.id) + "#bijlagen")
 
 
@@ -294,9 +297,8 @@ def detach(article_id, document_id):
     """Take a document off the article; it stays in the space."""
     article = _article(article_id, "article.attach")
     if document_id not in {a.document_id for a in article.attachments}:
-        abort(404)
-    service.detach(article, document_id, actor=current_user)
-    db.session.commit()
+        not_found("article.attach", target=("document", document_id))
+    run_use_case(None, lambda: service.detach(article, document_id, actor=current_user))
     return redirect(url_for(".show", article_id=article.id) + "#bijlagen")
 
 

@@ -22,8 +22,7 @@ from ..access.policy import can, load_or_404, require, visible_meetings
 from ..actions.export import safe_text
 from ..audit import service as audit
 from ..editing import Edit
-from ..extensions import db
-from ..forms import REFUSED, ActionForm, run_use_case
+from ..forms import REFUSED, ActionForm, commit_side_effect, run_use_case
 from ..pagination import paginate
 from ..timeutil import utcnow
 from . import ics, service
@@ -236,14 +235,14 @@ def registrations_csv(meeting_id):
         queued = service.local(row.queued_at).strftime("%d-%m-%Y %H:%M")
         status = str(service.STATUS_LABELS[row.status])
         writer.writerow([safe_text(row.user.name), safe_text(row.user.email), status, queued])
-    audit.record(
+    commit_side_effect(
+        audit.record,
         "meeting.registrations_exported",
         actor=current_user,
         target=meeting,
         space_id=meeting.space_id,
         details={"rows": len(rows)},
     )
-    db.session.commit()
     return Response(
         "\ufeff" + out.getvalue(),
         mimetype="text/csv",
@@ -308,11 +307,13 @@ def feed_regenerate():
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    token = service.regenerate_feed_token(actor=current_user)
-    db.session.commit()
+    token = run_use_case(
+        form,
+        lambda: service.regenerate_feed_token(actor=current_user),
+        success=_("Er is een nieuwe link voor uw agenda. Een eerdere link werkt niet meer."),
+    )
     base = current_app.config["EXTERNAL_URL"].rstrip("/")
     feed_url = base + url_for(".feed", token=token)
-    flash(_("Er is een nieuwe link voor uw agenda. Een eerdere link werkt niet meer."), "success")
     return render_template("meetings/feed.html", has_token=True, feed_url=feed_url, form=form)
 
 

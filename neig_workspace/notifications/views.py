@@ -6,7 +6,6 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..access.policy import load_or_404
-from ..extensions import db
 from ..forms import REFUSED, ActionForm, run_use_case
 from ..pagination import paginate
 from ..web import safe_next
@@ -52,8 +51,7 @@ def open_notification(notification_id: int):
     if not form.validate_on_submit():
         flash(_("Het formulier is verlopen. Probeer het opnieuw."), "error")
         return redirect(url_for(".index"))
-    service.mark_read(notification, actor=current_user)
-    db.session.commit()
+    run_use_case(None, lambda: service.mark_read(notification, actor=current_user))
     return redirect(safe_next(notification.url, default="notifications.index"))
 
 
@@ -62,15 +60,14 @@ def open_notification(notification_id: int):
 def mark_all_read():
     form = ActionForm()
     if form.validate_on_submit():
-        count = service.mark_all_read(actor=current_user)
-        db.session.commit()
-        flash(
-            ngettext(
+        run_use_case(
+            None,
+            lambda: service.mark_all_read(actor=current_user),
+            success=lambda count: ngettext(
                 "%(num)d melding als gelezen gemarkeerd.",
                 "%(num)d meldingen als gelezen gemarkeerd.",
                 count,
             ),
-            "success",
         )
     return redirect(url_for(".index"))
 

@@ -1,23 +1,25 @@
 """Organisation administration (platform admins) and members (organisation admins)."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
 
-from ..access.policy import can, load_or_404, require, visible_invitations, visible_organisations
+from ..access.policy import (
+    can,
+    load_child_or_404,
+    load_or_404,
+    not_found,
+    require,
+)
 from ..access.roles import OrgRole
 from ..accounts import service as account_service
 from ..accounts.admin_views import send_invitation
 from ..accounts.forms import InviteForm
-from ..accounts.models import Invitation, User
+from ..accounts.models import Invitation
 from ..editing import Edit
-from ..errors import ServiceError
-from ..extensions import db
 from ..forms import REFUSED, run_use_case
 from ..pagination import paginate
-from ..timeutil import utcnow
-from . import service
+from . import queries, service
 from .forms import ORG_TYPE_LABELS, MemberRoleForm, OrganisationForm
 from .models import Membership, Organisation, OrgType
 
@@ -31,19 +33,13 @@ def index():
     require("organisation.list_all")
     q = request.args.get("q", "").strip()
     org_type = request.args.get("soort", "")
-    query = select(Organisation).where(visible_organisations(current_user))
-    if q:
-        # autoescape: a typed % or _ is a character to find, not a wildcard.
-        query = query.where(
-            or_(
-                Organisation.name.icontains(q, autoescape=True),
-                Organisation.cbs_code.icontains(q, autoescape=True),
-            )
+    known_type = org_type in {t.value for t in OrgType}
+    page = paginate(
+        queries.organisation_list(
+            current_user, text=q, org_type=OrgType(org_type) if known_type else None
         )
-    if org_type in {t.value for t in OrgType}:
-        query = query.where(Organisation.type == OrgType(org_type))
-    page = paginate(query.order_by(Organisation.name))
-    member_counts = _member_counts([org.id for org in page.items])
+    )
+    member_counts = queries.member_counts([org.id for org in page.items])
     return render_template(
         "organisations/index.html",
         page=page,
@@ -52,16 +48,6 @@ def index():
         org_type=org_type,
         type_labels=ORG_TYPE_LABELS,
     )
-
-
-def _member_counts(organisation_ids: list[int]) -> dict[int, int]:
-    """Members per organisation for one page of the list, in one query."""
-    rows = db.session.execute(
-        select(Membership.organisation_id, func.count(Membership.id))
-        .where(Membership.organisation_id.in_(organisation_ids))
-        .group_by(Membership.organisation_id)
-    )
-    return dict(rows.all())
 
 
 @bp.route("/beheer/organisaties/nieuw", methods=["GET", "POST"])
@@ -92,26 +78,10 @@ def create():
 def show(organisation_id):
     """An organisation: its details, members and open invitations."""
     org = load_or_404(Organisation, organisation_id, "organisation.view")
-    members = paginate(
-        select(Membership)
-        .join(User, Membership.user_id == User.id)
-        .where(Membership.organisation_id == org.id)
-        .options(db.contains_eager(Membership.user))
-        .order_by(User.name)
-    )
+    members = paginate(queries.members(org))
     invitations = []
     if can(current_user, "organisation.manage_members", org):
-        invitations = db.session.scalars(
-            select(Invitation)
-            .where(
-                visible_invitations(current_user),
-                Invitation.organisation_id == org.id,
-                Invitation.accepted_at.is_(None),
-                Invitation.revoked_at.is_(None),
-                Invitation.expires_at > utcnow(),
-            )
-            .order_by(Invitation.created_at.desc())
-        ).all()
+        invitations = queries.open_invitations(current_user, org)
     return render_template(
         "organisations/show.html",
         organisation=org,
@@ -155,9 +125,11 @@ def _values(org: Organisation) -> dict:
 def deactivate(organisation_id):
     """Deactivate an organisation: kept, but its members lose what it gave them."""
     org = load_or_404(Organisation, organisation_id, "organisation.deactivate")
-    service.set_organisation_active(org, False, actor=current_user)
-    db.session.commit()
-    flash(_("%(name)s is gedeactiveerd.", name=org.name), "success")
+    run_use_case(
+        None,
+        lambda: service.set_organisation_active(org, False, actor=current_user),
+        success=_("%(name)s is gedeactiveerd.", name=org.name),
+    )
     return redirect(url_for(".show", organisation_id=org.id))
 
 
@@ -166,9 +138,11 @@ def deactivate(organisation_id):
 def reactivate(organisation_id):
     """Reactivate a deactivated organisation."""
     org = load_or_404(Organisation, organisation_id, "organisation.deactivate")
-    service.set_organisation_active(org, True, actor=current_user)
-    db.session.commit()
-    flash(_("%(name)s is weer actief.", name=org.name), "success")
+    run_use_case(
+        None,
+        lambda: service.set_organisation_active(org, True, actor=current_user),
+        success=_("%(name)s is weer actief.", name=org.name),
+    )
     return redirect(url_for(".show", organisation_id=org.id))
 
 
@@ -186,14 +160,8 @@ def invite(organisation_id):
 
 
 def _membership_or_404(org: Organisation, membership_id: int) -> Membership:
-    membership = db.session.scalar(
-        select(Membership).where(
-            Membership.id == membership_id, Membership.organisation_id == org.id
-        )
-    )
-    if membership is None:
-        abort(404)
-    return membership
+    """A membership of this organisation only; another's is an audited refusal."""
+    return load_child_or_404(org, Membership, membership_id, "organisation.manage_members")
 
 
 @bp.post("/organisaties/<int:organisation_id>/leden/<int:membership_id>/rol")
@@ -204,14 +172,15 @@ def change_role(organisation_id, membership_id):
     membership = _membership_or_404(org, membership_id)
     form = MemberRoleForm()
     if form.validate_on_submit():
-        try:
-            service.change_member_role(membership, OrgRole(form.role.data), actor=current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("De rol van %(name)s is gewijzigd.", name=membership.user.name), "success")
+        run_use_case(
+            None,
+            lambda: service.change_member_role(
+                membership, OrgRole(form.role.data), actor=current_user
+            ),
+            success=lambda _result: _(
+                "De rol van %(name)s is gewijzigd.", name=membership.user.name
+            ),
+        )
     else:
         flash(_("Kies een geldige rol."), "error")  # CSRF is checked before; only the role fails
     return redirect(url_for(".show", organisation_id=org.id))
@@ -224,14 +193,12 @@ def remove_member(organisation_id, membership_id):
     org = load_or_404(Organisation, organisation_id, "organisation.manage_members")
     membership = _membership_or_404(org, membership_id)
     name = membership.user.name
-    try:
-        service.remove_member(membership, actor=current_user)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("%(name)s is geen lid meer van %(org)s.", name=name, org=org.name), "success")
+    done = run_use_case(
+        None,
+        lambda: service.remove_member(membership, actor=current_user),
+        success=_("%(name)s is geen lid meer van %(org)s.", name=name, org=org.name),
+    )
+    if done is not REFUSED:
         if not can(current_user, "organisation.view", org):  # they removed themselves
             return redirect(url_for("web.index"))
     return redirect(url_for(".show", organisation_id=org.id))
@@ -242,9 +209,11 @@ def remove_member(organisation_id, membership_id):
 def revoke_invitation(organisation_id, invitation_id):
     """Withdraw an invitation that has not been accepted yet."""
     invitation = load_or_404(Invitation, invitation_id, "invitation.revoke")
-    if invitation.organisation_id != organisation_id:
-        abort(404)
-    account_service.revoke_invitation(invitation, actor=current_user)
-    db.session.commit()
-    flash(_("De uitnodiging voor %(email)s is ingetrokken.", email=invitation.email), "success")
+    if invitation.organisation_id != organisation_id:  # another organisation's invitation
+        not_found("invitation.revoke", target=("invitation", invitation_id))
+    run_use_case(
+        None,
+        lambda: account_service.revoke_invitation(invitation, actor=current_user),
+        success=_("De uitnodiging voor %(email)s is ingetrokken.", email=invitation.email),
+    )
     return redirect(url_for(".show", organisation_id=organisation_id))

@@ -2,12 +2,12 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField, ValidationError
+from wtforms import BooleanField, SelectField, StringField, ValidationError
 from wtforms.validators import Length
 
 from ..access.roles import SpaceRole
 from ..editing import VersionFields
-from ..forms import required
+from ..forms import description_field, required
 from .models import Classification, PrincipalType, SpaceKind
 
 CLASSIFICATION_LABELS = {
@@ -42,7 +42,7 @@ PRINCIPAL_LABELS = {
 
 class SpaceForm(VersionFields, FlaskForm):
     name = StringField(_l("Naam"), validators=[required(_l("Vul een naam in.")), Length(max=200)])
-    description = TextAreaField(_l("Omschrijving"), validators=[Length(max=2000)])
+    description = description_field(2000)
     classification = SelectField(
         _l("Classificatie"),
         choices=[(c.value, label) for c, label in CLASSIFICATION_LABELS.items()],

@@ -1,32 +1,28 @@
 """Spaces: my spaces, a space's overview, members (grants), activity and settings."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..access.policy import (
     can,
     load_child_or_404,
     load_or_404,
     require,
-    seeable_spaces,
     session_has_mfa,
     space_role,
-    visible_activity,
-    visible_spaces,
 )
 from ..access.roles import SpaceRole
 from ..accounts.service import find_user_by_email
-from ..audit.models import AuditEvent
 from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db
-from ..forms import REFUSED, run_use_case
+from ..forms import REFUSED, commit_side_effect, run_use_case
 from ..organisations.models import Organisation
 from ..pagination import paginate
-from . import service
+from . import queries, service
 from .forms import (
     CLASSIFICATION_LABELS,
     KIND_LABELS,
@@ -36,7 +32,7 @@ from .forms import (
     NewSpaceForm,
     SpaceForm,
 )
-from .models import Classification, PrincipalType, Space, SpaceGrant, SpaceKind, SpaceVisit
+from .models import Classification, PrincipalType, Space, SpaceGrant, SpaceKind
 
 bp = Blueprint("spaces", __name__)
 
@@ -77,12 +73,11 @@ def sharing_label(space: Space) -> str:
 @login_required
 def index():
     """My spaces, grouped by kind, with how many events happened since my last visit."""
-    query = select(Space).where(visible_spaces(current_user), Space.archived_at.is_(None))
-    if not session_has_mfa():  # casework (issue #5): not even a case's reference without MFA
-        query = query.where(Space.kind != SpaceKind.CASE)
-    spaces = db.session.scalars(query.order_by(Space.name)).all()
+    spaces = queries.my_spaces(current_user, with_case_spaces=session_has_mfa())
     return render_template(
-        "spaces/index.html", spaces_by_kind=_group(spaces), news=_news_counts(spaces)
+        "spaces/index.html",
+        spaces_by_kind=_group(spaces),
+        news=queries.news_counts(current_user, spaces),
     )
 
 
@@ -93,30 +88,6 @@ def _group(spaces):
     return {kind: items for kind, items in groups.items() if items}
 
 
-def _news_counts(spaces) -> dict[int, int]:
-    """Events by others per space since this user's last visit, in one query."""
-    ids = [s.id for s in spaces]
-    if not ids:
-        return {}
-    # Joined with this user's visits (a space never visited has no news): the index on
-    # (space, at) reads only the events after each visit.
-    rows = db.session.execute(
-        select(AuditEvent.space_id, func.count(AuditEvent.id))
-        .join(
-            SpaceVisit,
-            (SpaceVisit.space_id == AuditEvent.space_id) & (SpaceVisit.user_id == current_user.id),
-        )
-        .where(
-            AuditEvent.space_id.in_(ids),
-            AuditEvent.at > SpaceVisit.visited_at,
-            AuditEvent.actor_id != current_user.id,
-            visible_activity(current_user),
-        )
-        .group_by(AuditEvent.space_id)
-    )
-    return dict(rows.all())
-
-
 @bp.get("/werkruimtes/<int:space_id>")
 @login_required
 def show(space_id):
@@ -124,13 +95,12 @@ def show(space_id):
     space = load_or_404(Space, space_id, "space.view")
     if space.kind == SpaceKind.CASE:  # casework (issue #5): a case space is shown as its case
         return _to_case(space, "cases.show")
-    service.record_visit(space, current_user)
-    db.session.commit()
+    commit_side_effect(service.record_visit, space, current_user)
     return render_template(
         "spaces/show.html",
         space=space,
         my_role=space_role(current_user, space),
-        recent=db.session.scalars(_activity_query(space).limit(10)).all(),
+        recent=db.session.scalars(queries.activity(current_user, space).limit(10)).all(),
     )
 
 
@@ -143,19 +113,6 @@ def _to_case(space: Space, endpoint: str):
     return redirect(url_for(endpoint, case_id=case_id))
 
 
-def _activity_query(space):
-    return (
-        select(AuditEvent)
-        .where(
-            AuditEvent.space_id == space.id,
-            AuditEvent.result == "success",
-            visible_activity(current_user),
-        )
-        .options(db.joinedload(AuditEvent.actor), db.joinedload(AuditEvent.actor_org))
-        .order_by(AuditEvent.id.desc())
-    )
-
-
 @bp.get("/werkruimtes/<int:space_id>/activiteit")
 @login_required
 def activity(space_id):
@@ -164,7 +121,7 @@ def activity(space_id):
     if space.kind == SpaceKind.CASE:
         return _to_case(space, "cases.show")
     return render_template(
-        "spaces/activity.html", space=space, page=paginate(_activity_query(space))
+        "spaces/activity.html", space=space, page=paginate(queries.activity(current_user, space))
     )
 
 
@@ -175,12 +132,7 @@ def members(space_id):
     space = load_or_404(Space, space_id, "space.see")
     if space.kind == SpaceKind.CASE:
         return _to_case(space, "cases.participants")
-    grants = db.session.scalars(
-        select(SpaceGrant)
-        .where(SpaceGrant.space_id == space.id)
-        .options(db.joinedload(SpaceGrant.user), db.joinedload(SpaceGrant.organisation))
-        .order_by(SpaceGrant.role.desc(), SpaceGrant.id)
-    ).all()
+    grants = queries.grants(space)
     form = _grant_form(space) if can(current_user, "space.manage_grants", space) else None
     return render_template("spaces/members.html", space=space, grants=grants, form=form)
 
@@ -189,11 +141,7 @@ def _grant_form(space: Space, formdata=None) -> GrantForm:
     """Named organisations first, the whole network last and never preselected: the field
     starts at the space's own organisation (else the user's)."""
     form = GrantForm(formdata) if formdata is not None else GrantForm()
-    orgs = db.session.execute(
-        select(Organisation.id, Organisation.name)
-        .where(Organisation.active.is_(True))
-        .order_by(Organisation.name)
-    ).all()
+    orgs = queries.active_organisations()
     form.principal.choices = (
         [(f"org:{oid}", name) for oid, name in orgs]
         + [(f"admins:{oid}", _("beheerders van %(org)s", org=name)) for oid, name in orgs]
@@ -227,8 +175,10 @@ def add_grant(space_id):
         )
         if done is not REFUSED:
             return redirect(url_for(".members", space_id=space.id))
-    grants = db.session.scalars(select(SpaceGrant).where(SpaceGrant.space_id == space.id)).all()
-    return render_template("spaces/members.html", space=space, grants=grants, form=form), 422
+    page = render_template(
+        "spaces/members.html", space=space, grants=queries.grants(space), form=form
+    )
+    return page, 422
 
 
 def _apply_grant(space, form) -> None:
@@ -256,14 +206,11 @@ def remove_grant(space_id, grant_id):
     """Take a grant away; its members lose access at their next request."""
     space = load_or_404(Space, space_id, "space.manage_grants")
     grant = load_child_or_404(space, SpaceGrant, grant_id, "space.manage_grants")
-    try:
-        service.remove_grant(grant, actor=current_user)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("De toegang is ingetrokken."), "success")
+    run_use_case(
+        None,
+        lambda: service.remove_grant(grant, actor=current_user),
+        success=_("De toegang is ingetrokken."),
+    )
     return redirect(url_for(".members", space_id=space.id))
 
 
@@ -274,19 +221,22 @@ def create():
     require("space.create")
     form = NewSpaceForm()
     if form.validate_on_submit():
-        space = service.create_space(
-            SpaceKind(form.kind.data),
-            form.name.data,
-            description=form.description.data or "",
-            classification=Classification(form.classification.data),
-            mfa_required=form.mfa_required.data,
-            actor=current_user,
+        space = run_use_case(
+            form,
+            lambda: service.create_space(
+                SpaceKind(form.kind.data),
+                form.name.data,
+                description=form.description.data or "",
+                classification=Classification(form.classification.data),
+                mfa_required=form.mfa_required.data,
+                actor=current_user,
+            ),
+            success=lambda space: _(
+                "De werkruimte %(name)s is aangemaakt. Geef nu toegang.", name=space.name
+            ),
         )
-        db.session.commit()
-        flash(
-            _("De werkruimte %(name)s is aangemaakt. Geef nu toegang.", name=space.name), "success"
-        )
-        return redirect(url_for(".members", space_id=space.id))
+        if space is not REFUSED:
+            return redirect(url_for(".members", space_id=space.id))
     status = 422 if form.is_submitted() else 200
     return render_template("spaces/form.html", form=form, space=None), status
 
@@ -330,7 +280,5 @@ def _values(space: Space) -> dict:
 def admin_index():
     """Every space with its kind and classification (platform admins; no content)."""
     require("space.create")
-    page = paginate(
-        select(Space).where(seeable_spaces(current_user)).order_by(Space.kind, Space.name)
-    )
+    page = paginate(queries.all_spaces(current_user))
     return render_template("spaces/admin_index.html", page=page)

@@ -8,7 +8,7 @@ from ..access.policy import load_or_404
 from ..accounts import views as account_views
 from ..editing import Edit
 from ..extensions import db, limiter
-from ..forms import REFUSED
+from ..forms import REFUSED, commit_side_effect, run_use_case
 from ..organisations.models import Organisation
 from . import STATE_SESSION_KEY, service
 from .forms import IdentityProviderForm
@@ -81,20 +81,24 @@ def callback():
         return redirect(url_for("web.index"))
     expected_state = session.pop(STATE_SESSION_KEY, None)
     try:
-        attempt = service.consume_attempt(request.args.get("state"), expected_state)
         # Used up before anything else can fail: a state works once, whatever happens next.
-        db.session.commit()
-        result = service.finish_login(
-            attempt,
-            code=request.args.get("code"),
-            iss=request.args.get("iss"),
-            error=request.args.get("error"),
-            redirect_uri=callback_url(),
+        attempt = run_use_case(
+            None, lambda: service.consume_attempt(request.args.get("state"), expected_state)
         )
-    except service.SsoRefused as refused:
+        # Committed here; after_first_factor() commits the session it starts on its own.
+        result = run_use_case(
+            None,
+            lambda: service.finish_login(
+                attempt,
+                code=request.args.get("code"),
+                iss=request.args.get("iss"),
+                error=request.args.get("error"),
+                redirect_uri=callback_url(),
+            ),
+        )
+    except service.SsoRefused as refused:  # not a ServiceError: it has its own answer
         db.session.rollback()
-        service.record_refusal(refused)
-        db.session.commit()
+        commit_side_effect(service.record_refusal, refused)
         return account_views.render_login(
             notice=refused.message,
             email=refused.email or "",

@@ -5,8 +5,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..access.policy import visible_organisations
+from ..accounts.service import set_locale
 from ..directory import dashboard
 from ..extensions import db
+from ..forms import commit_side_effect, run_use_case
 from ..meetings.service import upcoming_meetings
 from ..organisations.models import Membership, Organisation
 from . import readiness, safe_next
@@ -20,8 +22,7 @@ def index():
     if not current_user.is_authenticated:
         return render_template("web/landing.html")
     user = current_user._get_current_object()
-    since = dashboard.start_visit(user)
-    db.session.commit()  # only the visit's timestamps; nothing the user typed
+    since = commit_side_effect(lambda: dashboard.start_visit(user))  # the visit's timestamps
     organisations = db.session.scalars(
         select(Organisation)
         .where(
@@ -52,8 +53,8 @@ def set_language():
     if locale in current_app.config["LANGUAGES"]:
         session["locale"] = locale
         if current_user.is_authenticated:
-            current_user.locale = locale
-            db.session.commit()
+            user = current_user._get_current_object()
+            run_use_case(None, lambda: set_locale(user, locale))
     return redirect(safe_next(request.form.get("next")))
 
 
