@@ -35,7 +35,7 @@ from ..comments.subjects import CommentSubject, register_subject
 from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db
-from ..forms import REFUSED, commit_side_effect, form_error, run_use_case
+from ..forms import REFUSED, commit_side_effect, run_use_case
 from ..integers import form_int, query_int
 from ..pagination import paginate
 from ..spaces.forms import CLASSIFICATION_LABELS
@@ -182,8 +182,14 @@ def upload(space_id):
 
 def _store_uploads(space, form, files):
     folder = _folder_or_404(space, form.folder.data)
-    try:
-        documents = [
+    refusals = []
+
+    def refused(error: ServiceError) -> None:
+        refusals.append(error)
+        _audit_refusal(error)
+
+    def upload_all():  # all or nothing: a refusal rolls back the whole batch
+        return [
             service.upload_document(
                 space,
                 service.Upload(f.stream, f.filename, f.mimetype),
@@ -192,20 +198,19 @@ def _store_uploads(space, form, files):
                 tags=form.tags.data or "",
                 classification=Classification(form.classification.data),
                 narrowing=form.narrowing.data,
-                legal_basis_id=_legal_basis(form),  # casework (issue #5)
+                legal_basis_id=_legal_basis(form),
                 actor=current_user,
             )
             for f in files
         ]
-    except ServiceError as error:
-        db.session.rollback()  # all or nothing: no half-uploaded batch
-        _audit_refusal(error)
+
+    documents = run_use_case(form, upload_all, on_refusal=refused)
+    if documents is REFUSED:
+        [error] = refusals
         status = 413 if isinstance(error, service.UploadTooLarge) else 422
         if _wants_json():
             return jsonify(ok=False, errors=[error.message]), status
-        form_error(form, error)
         return render_template("documents/upload.html", space=space, form=form), status
-    db.session.commit()
     if _wants_json():
         return jsonify(
             ok=True,
@@ -219,7 +224,7 @@ def _store_uploads(space, form, files):
 
 
 def _legal_basis(form: UploadForm) -> int | None:
-    """casework (issue #5): the legal basis named on the upload form (case spaces only)."""
+    """The legal basis named on the upload form (case spaces only)."""
     return form.legal_basis.data if "legal_basis" in form else None
 
 
