@@ -71,8 +71,9 @@ test: test-clock install translations node-deps
 timed-%:
 	@$(TIMED) run $* -- $(MAKE) --no-print-directory $*
 
-# Security checks: bandit over our code (each finding fixed, or explained where it is with
-# `# nosec BXXX # why it is safe`; settings in pyproject.toml), then pip-audit over the installed
+# The import contracts (lint-imports, .importlinter), then security checks: bandit over our code
+# (each finding fixed, or explained where it is with `# nosec BXXX # why it is safe`; settings in
+# pyproject.toml), then pip-audit over the installed
 # packages. pip-audit's PyPI service is blocked here (an empty 404 for /pypi/<name>/<version>/json)
 # and it would then skip every package silently: .ci/audit_dependencies.py audits what it skipped
 # from PyPI's project API and fails on whatever it still cannot audit. Exceptions:
@@ -80,6 +81,7 @@ timed-%:
 #     index offers, and PyPI lists advisories for its newest release (3.0.1) only; a pure-Python
 #     decorator that only emits deprecation warnings and handles no input.
 check: install
+	$(BIN)/lint-imports --no-cache  # the import contracts in .importlinter: layers, feature boundaries
 	$(BIN)/bandit -c pyproject.toml -q -r neig_workspace
 	$(BIN)/python .ci/audit_dependencies.py --unaudited deprecated
 

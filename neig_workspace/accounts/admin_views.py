@@ -6,13 +6,14 @@ from flask_login import current_user, login_required
 
 from ..access.policy import load_or_404, require
 from ..access.roles import OrgRole
-from ..forms import REFUSED, run_use_case
+from ..forms import run_use_case
 from ..integers import form_int, query_int
 from ..organisations import service as org_service
 from ..organisations.models import Organisation
 from ..pagination import paginate
 from . import queries, service, sessions
 from .forms import GlobalRolesForm, InviteAnyForm, role_choices
+from .invitations import send_invitation
 from .models import User
 
 bp = Blueprint("users", __name__, url_prefix="/beheer/gebruikers")
@@ -43,17 +44,6 @@ def index():
         status=status,
         organisations=_organisation_choices(),
     )
-
-
-def send_invitation(form, org: Organisation) -> bool:
-    """Invite `form.email.data` to `org` with `form.role.data` (here, and on an organisation's
-    page); False with the refusal on the form."""
-    done = run_use_case(
-        form,
-        lambda: service.invite(form.email.data, org, OrgRole(form.role.data), actor=current_user),
-        success=_("De uitnodiging is verstuurd naar %(email)s.", email=form.email.data),
-    )
-    return done is not REFUSED
 
 
 @bp.route("/uitnodigen", methods=["GET", "POST"])

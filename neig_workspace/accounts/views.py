@@ -18,7 +18,6 @@ from ..access.policy import mfa_required, not_found
 from ..errors import ServiceError
 from ..extensions import db, limiter
 from ..forms import REFUSED, ActionForm, commit_side_effect, run_use_case
-from ..sso import MFA_BY_PROVIDER_KEY
 from ..sso import STATE_SESSION_KEY as SSO_STATE_KEY
 from ..sso import service as sso_service
 from ..sso.forms import EmailFirstLoginForm
@@ -36,11 +35,11 @@ from .forms import (
     ProfileForm,
     ResetPasswordForm,
 )
+from .login_flow import PENDING_MFA_KEY, after_first_factor, render_login
 from .models import User
 
 bp = Blueprint("accounts", __name__)
 
-PENDING_MFA_KEY = "mfa_pending"
 PENDING_MFA_SECONDS = 300
 ENROL_SECRET_KEY = "mfa_enrol_started"  # noqa: S105  # nosec B105 # a session key, not a secret
 
@@ -131,28 +130,6 @@ def login():
     return after_first_factor(result.user, safe_next(form.next.data))
 
 
-def render_login(
-    form=None,
-    *,
-    status: int = 200,
-    notice: str | None = None,
-    email: str = "",
-    show_password: bool = True,
-    password_step: bool = False,
-):
-    """The login page; `notice` says why a sign-in through a provider did not go ahead."""
-    if form is None:
-        form = EmailFirstLoginForm(formdata=None, email=email, next="")
-    form.password.data = ""
-    return render_template(
-        "accounts/login.html",
-        form=form,
-        notice=notice,
-        show_password=show_password,
-        password_step=password_step,
-    ), status
-
-
 def _to_identity_provider(form, provider):
     """Send the browser to the organisation's provider (or say why that cannot be now)."""
     try:
@@ -197,32 +174,6 @@ def _refuse_password(form, provider):
         )
     )
     return render_login(form=form, show_password=False, status=422)
-
-
-def after_first_factor(
-    user: User, next_url: str, *, method: str = "password", second_factor_done: bool = False
-):
-    """After the password (or the provider), both committed by the caller: the TOTP step where
-    it applies, else the session (and MFA enrolment where it is required)."""
-    if second_factor_done:
-        run_use_case(None, lambda: service.complete_login(user, mfa_verified=True, method=method))
-        # The provider checked a second factor; the MFA gate needs no TOTP enrolment for this.
-        session[MFA_BY_PROVIDER_KEY] = True
-        return redirect(safe_next(next_url))
-    if user.mfa_enabled:
-        session.clear()
-        session[PENDING_MFA_KEY] = {
-            "user_id": user.id,
-            "at": utcnow().timestamp(),
-            "next": next_url,
-            "method": method,
-        }
-        return redirect(url_for("accounts.login_mfa"))
-    run_use_case(None, lambda: service.complete_login(user, mfa_verified=False, method=method))
-    if mfa_required(user):
-        flash(_("Stel eerst tweestapsverificatie in. Dat is voor uw account verplicht."), "info")
-        return redirect(url_for("accounts.mfa_enrol"))
-    return redirect(safe_next(next_url))
 
 
 def _pending_mfa_user() -> User | None:

@@ -13,8 +13,8 @@ from ..access.policy import (
 )
 from ..access.roles import OrgRole
 from ..accounts import service as account_service
-from ..accounts.admin_views import send_invitation
 from ..accounts.forms import InviteForm
+from ..accounts.invitations import send_invitation
 from ..accounts.models import Invitation
 from ..editing import Edit
 from ..forms import REFUSED, run_use_case

@@ -5,7 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..access.policy import load_or_404
-from ..accounts import views as account_views
+from ..accounts import throttle
+from ..accounts.login_flow import after_first_factor, render_login
 from ..editing import Edit
 from ..extensions import db, limiter
 from ..forms import REFUSED, commit_side_effect, run_use_case
@@ -74,7 +75,7 @@ def _settings(form: IdentityProviderForm) -> service.ProviderSettings:
 
 
 @bp.get("/inloggen/sso/callback")
-@limiter.limit(account_views.login_ip_limit)
+@limiter.limit(throttle.per_ip_limit)
 def callback():
     """Where the provider sends the browser back: finish the sign-in, or say why not."""
     if current_user.is_authenticated:
@@ -99,13 +100,13 @@ def callback():
     except service.SsoRefused as refused:  # not a ServiceError: it has its own answer
         db.session.rollback()
         commit_side_effect(service.record_refusal, refused)
-        return account_views.render_login(
+        return render_login(
             notice=refused.message,
             email=refused.email or "",
             show_password=refused.allow_password,
             status=refused.status,
         )
-    return account_views.after_first_factor(
+    return after_first_factor(
         result.user,
         result.next_url,
         method="sso",
