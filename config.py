@@ -40,7 +40,7 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'neig.sqlite3'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
-    # Timeouts (issue 16), so an outage answers a 503 within seconds instead of hanging a
+    # Timeouts, so an outage answers a 503 within seconds instead of hanging a
     # worker: connecting (seconds), one statement and one lock wait (ms) on PostgreSQL; the lock
     # wait is also SQLite's busy timeout. 0 turns a timeout off (e.g. for a long one-off command).
     DATABASE_CONNECT_TIMEOUT = _env_int("DATABASE_CONNECT_TIMEOUT", 5)
@@ -136,7 +136,7 @@ class Config:
     RATELIMIT_LOGIN_ACCOUNT_WIDE = os.environ.get(
         "RATELIMIT_LOGIN_ACCOUNT_WIDE", "20 per minute;100 per hour"
     )
-    # Applications to join the network (issue #8): the public form, per IP address.
+    # Applications to join the network: the public form, per IP address.
     RATELIMIT_APPLICATION_PER_IP = os.environ.get(
         "RATELIMIT_APPLICATION_PER_IP", "10 per hour;30 per day"
     )

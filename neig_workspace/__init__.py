@@ -67,7 +67,7 @@ def trusted_hosts(config, *, production: bool) -> list[str]:
 def _init_extensions(app: Flask) -> None:
     from .i18n import select_locale, select_timezone
 
-    # Timeouts, and SQLite's locking (issue 16): neig_workspace/database.py.
+    # Timeouts, and SQLite's locking: neig_workspace/database.py.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(app.config)
     db.init_app(app)
     with app.app_context():
@@ -93,20 +93,20 @@ def _register_blueprints(app: Flask) -> None:
     documents, knowledge; see comments/subjects.py), so every app has them, the CLI's too."""
     from .accounts.admin_views import bp as accounts_admin_bp
     from .accounts.views import bp as accounts_bp
-    from .actions.views import bp as actions_bp  # action plans (issue #6)
-    from .applications.views import bp as applications_bp  # the network (issue #8)
+    from .actions.views import bp as actions_bp
+    from .applications.views import bp as applications_bp
     from .audit.views import bp as audit_bp
-    from .cases.views import bp as cases_bp  # casework (issue #5)
+    from .cases.views import bp as cases_bp
     from .comments.views import bp as comments_bp
-    from .directory.views import bp as directory_bp  # the network (issue #8)
+    from .directory.views import bp as directory_bp
     from .documents.views import bp as documents_bp
-    from .knowledge.views import bp as knowledge_bp  # the network (issue #8)
-    from .meetings.views import bp as meetings_bp  # the network (issue #8)
-    from .notifications.views import bp as notifications_bp  # notifications (issue #4)
-    from .notifications.views import unread_count_context  # notifications (issue #4)
+    from .knowledge.views import bp as knowledge_bp
+    from .meetings.views import bp as meetings_bp
+    from .notifications.views import bp as notifications_bp
+    from .notifications.views import unread_count_context
     from .organisations.views import bp as organisations_bp
     from .spaces.views import bp as spaces_bp
-    from .sso.views import bp as sso_bp  # single sign-on (issue #7)
+    from .sso.views import bp as sso_bp
     from .web import init_web
     from .web.views import bp as web_bp
 
@@ -119,18 +119,18 @@ def _register_blueprints(app: Flask) -> None:
         spaces_bp,
         documents_bp,
         comments_bp,
-        notifications_bp,  # notifications (issue #4)
-        sso_bp,  # single sign-on (issue #7)
-        actions_bp,  # action plans (issue #6)
-        cases_bp,  # casework (issue #5)
-        applications_bp,  # the network (issue #8)
+        notifications_bp,
+        sso_bp,
+        actions_bp,
+        cases_bp,
+        applications_bp,
         knowledge_bp,
         meetings_bp,
         directory_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
-    app.context_processor(unread_count_context)  # notifications (issue #4): header count
+    app.context_processor(unread_count_context)  # notifications: header count
     init_web(app)
 
 

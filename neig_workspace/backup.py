@@ -1,4 +1,4 @@
-"""Backup and restore (issue 16; BIO 8.13): a consistent dump of the database, the blobs it
+"""Backup and restore (BIO 8.13): a consistent dump of the database, the blobs it
 refers to, and a manifest to check a restore against.
 
 A backup folder holds:

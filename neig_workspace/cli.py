@@ -48,7 +48,7 @@ def _scale_options(command):
 @click.option("--seed", type=int, default=18, show_default=True, help="Random seed.")
 @click.option("--force", is_flag=True, help="Seed even when the database holds data.")
 def seed_scale_command(password, totp_secret, seed, force, **figures) -> None:
-    """Seed the network at national scale for measuring (issue 18): bulk inserts, minutes.
+    """Seed the network at national scale for measuring: bulk inserts, minutes.
 
     The named user (a Rotterdam member) and a platform admin get the password and TOTP secret
     printed at the end. Refused in production and, without --force, on a database that holds
@@ -256,7 +256,7 @@ def scan_pending() -> None:
     )
 
 
-# --- notifications (issue #4) ------------------------------------------------------------------
+# --- notifications -----------------------------------------------------------------------------
 
 
 @neig.command("send-digest")
@@ -293,7 +293,7 @@ def send_meeting_reminders() -> None:
     click.echo(f"Sent {sent} meeting reminder(s).")
 
 
-# --- casework (issue #5) -----------------------------------------------------------------------
+# --- casework ----------------------------------------------------------------------------------
 
 
 @neig.command("retention")
@@ -348,7 +348,7 @@ def _audit_retention(*, dry_run: bool) -> None:
     click.echo(f"Removed {removed} audit event(s) older than {years} years (audit.pruned).")
 
 
-# --- backup and restore (issue 16) ------------------------------------------------------------
+# --- backup and restore -----------------------------------------------------------------------
 
 
 class _BackupGroup(AppGroup):

@@ -162,10 +162,10 @@ def load_demo_network() -> None:
     for org in organisations.values():
         create_organisation_space(org, actor=None)
     _demo_spaces(organisations)
-    _demo_action_plan(organisations)  # action plans (issue #6)
-    _demo_comment_round()  # drafts and comments (issue #4)
-    _demo_case(organisations)  # casework (issue #5)
-    _demo_network(organisations)  # the network (issue #8)
+    _demo_action_plan(organisations)
+    _demo_comment_round()
+    _demo_case(organisations)
+    _demo_network(organisations)
     audit.record(
         "demo.loaded", details={"organisations": len(organisations), "users": len(DEMO_USERS)}
     )
@@ -248,7 +248,7 @@ def demo_accounts() -> list[tuple[str, str]]:
     return [(email, description) for email, _n, _o, _r, _g, description in DEMO_USERS]
 
 
-# --- action plans (issue #6) -----------------------------------------------------------------
+# --- action plans ----------------------------------------------------------------------------
 #
 # The "Actieplan OTE" space gets the 2025 plan: a dozen measures over the four lines, led by
 # different partners, with progress reported by them, milestones, one item narrowed to the
@@ -529,7 +529,7 @@ def _demo_reporter(users: dict, lead: str, fallback):
 # --- end action plans ------------------------------------------------------------------------
 
 
-# --- drafts and comments (issue #4) ----------------------------------------------------------
+# --- drafts and comments ---------------------------------------------------------------------
 
 DEMO_DRAFT = """# Handreiking nazorg na een explosie
 
@@ -594,7 +594,7 @@ def _demo_comment_round() -> None:
 # --- end drafts and comments ----------------------------------------------------------------
 
 
-# --- casework (issue #5) ---------------------------------------------------------------------
+# --- casework --------------------------------------------------------------------------------
 #
 # One case in Rotterdam, opened by the municipality's case worker with the local triangle: the
 # police and the OM take part as core partners, Woonstad for its aftercare only (it sees what is

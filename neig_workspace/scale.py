@@ -1,11 +1,11 @@
-"""`flask neig seed-scale`: the network at national scale, for measuring (issue 18).
+"""`flask neig seed-scale`: the network at national scale, for measuring.
 
 Bulk inserts with SQLAlchemy Core (lists of dicts, in batches) and explicit ids, so rows can
 point at each other without reading anything back. Deterministic (a seeded random), so two runs
 with the same figures give the same data. Refused in production and on a database that holds
 anything beyond what the migrations seed (the legal bases).
 
-What it makes, with the defaults (issue 18's figures):
+What it makes, with the defaults (the figures of the measurement at national scale):
 - 350 organisations (Gemeente Rotterdam, its police unit and OM first; municipalities, police
   units, OM parketten, housing corporations, insurers, business), 5,000 users with one
   membership each (the first member of each organisation its admin), one platform admin;

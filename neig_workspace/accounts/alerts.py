@@ -57,7 +57,7 @@ def privileged_login(user: User) -> None:
 
 def rate_limits_counted_per_process() -> None:
     """Redis, where the login limits are counted, is unreachable: each web process counts on
-    its own until it answers again (issue 16), so an attacker gets more attempts."""
+    its own until it answers again, so an attacker gets more attempts."""
     details = {"kind": "rate_limit_storage_down"}
     _alert(
         details,

@@ -13,7 +13,7 @@ from ..extensions import db
 from ..timeutil import utcnow
 
 
-# --- notifications (issue #4): e-mail preference -------------------------------------------
+# --- notifications: e-mail preference -------------------------------------------
 class NotificationEmail(enum.StrEnum):
     """When a user gets e-mail about their notifications."""
 
@@ -37,7 +37,7 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     #: Interface language: "nl" or "en".
     locale: Mapped[str] = mapped_column(String(5), default="nl")
-    # notifications (issue #4): e-mail per notification, a daily digest, or none.
+    # notifications: e-mail per notification, a daily digest, or none.
     notification_email: Mapped[NotificationEmail] = mapped_column(
         str_enum(NotificationEmail, 16),
         default=NotificationEmail.IMMEDIATE,

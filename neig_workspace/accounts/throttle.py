@@ -1,4 +1,4 @@
-"""Login throttling that cannot be turned against the owner of an account (issue 15, finding 11).
+"""Login throttling that cannot be turned against the owner of an account.
 
 Three limits guard password attempts (Flask-Limiter, keyed as below):
 - per address, whatever the account (RATELIMIT_LOGIN_PER_IP): one address guessing many;

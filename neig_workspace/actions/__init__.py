@@ -1,1 +1,1 @@
-"""The taskforce action plan: plans, lines, action items, progress, KPI figures (issue #6)."""
+"""The taskforce action plan: plans, lines, action items, progress, KPI figures."""

@@ -2,7 +2,7 @@
 
 Each source answers "how many (attempted) attacks were there per month between two dates".
 Today there is one: the figures the secretariat enters per month (`AttackFigure`). When casework
-(issue #5) keeps attacks in the workspace, it registers its own source, for example:
+keeps attacks in the workspace, it registers its own source, for example:
 
     from neig_workspace.actions.kpi import register_attack_source
 

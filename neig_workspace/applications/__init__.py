@@ -1,1 +1,1 @@
-"""Applications to join the network (issue #8)."""
+"""Applications to join the network."""

@@ -1,4 +1,4 @@
-"""Demo applications to join (issue #8): two waiting for VNG, one of them a duplicate of a
+"""Demo applications to join: two waiting for VNG, one of them a duplicate of a
 municipality already in the network, so the review page shows its warning. The caller commits."""
 
 from datetime import timedelta

@@ -1,4 +1,4 @@
-"""Applications to join the network (issue #8): the public form and VNG's review."""
+"""Applications to join the network: the public form and VNG's review."""
 
 import logging
 

@@ -34,7 +34,7 @@ class AuditEvent(db.Model):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
     __table_args__ = (
-        # A space's events since a moment: the spaces list's and the dashboard's news (issue 18).
+        # A space's events since a moment: the spaces list's and the dashboard's news.
         Index("ix_audit_events_space_at", "space_id", "at"),
     )
 

@@ -83,7 +83,7 @@ class Comment(db.Model):
         # A thread page loads its subject's comments in order.
         Index("ix_comments_document_created", "document_id", "created_at"),
         Index("ix_comments_action_item_created", "action_item_id", "created_at"),
-        Index("ix_comments_article_created", "article_id", "created_at"),  # knowledge (#8)
+        Index("ix_comments_article_created", "article_id", "created_at"),
         CheckConstraint(
             "(CASE WHEN document_id IS NULL THEN 0 ELSE 1 END"
             " + CASE WHEN action_item_id IS NULL THEN 0 ELSE 1 END"
@@ -95,7 +95,7 @@ class Comment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     action_item_id: Mapped[int | None] = mapped_column(ForeignKey("action_items.id"))
-    #: A knowledge base article (issue #8).
+    #: A knowledge base article.
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
     #: The document version the comment was made on (later versions say "on an earlier
     #: version"); None on an action item.
@@ -128,7 +128,7 @@ class Comment(db.Model):
     resolved_by: Mapped["User | None"] = relationship(foreign_keys=[resolved_by_id])  # noqa: F821
     document: Mapped["Document | None"] = relationship()  # noqa: F821
     action_item: Mapped["ActionItem | None"] = relationship()  # noqa: F821
-    article: Mapped["Article | None"] = relationship()  # noqa: F821 - knowledge base (#8)
+    article: Mapped["Article | None"] = relationship()  # noqa: F821
     revisions: Mapped[list["CommentRevision"]] = relationship(
         cascade="all, delete-orphan", order_by="CommentRevision.id.desc()"
     )

@@ -349,7 +349,7 @@ EXPORTS = {
 
 def _check_export_release(document: Document) -> None:
     """The table carries the document's text out of its case: a document another
-    organisation supplied needs its approval (originator control, issue #5); a refusal
+    organisation supplied needs its approval (originator control); a refusal
     raises ReleaseNeeded, answered with 403 app-wide."""
     from ..cases import originator  # imported here: cases imports comments
     from ..cases.models import ReleaseAction

@@ -1,1 +1,1 @@
-"""The member directory (issue #8)."""
+"""The member directory."""

@@ -1,4 +1,4 @@
-"""The member directory (issue #8): the views."""
+"""The member directory: the views."""
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _

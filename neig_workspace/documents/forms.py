@@ -53,7 +53,7 @@ class UploadForm(FlaskForm):
             "Laat leeg voor iedereen in de werkruimte. Kiest u organisaties, dan zien alleen hun leden het document."
         ),
     )
-    #: casework (issue #5): only in case spaces; the views remove it elsewhere.
+    #: casework: only in case spaces; the views remove it elsewhere.
     legal_basis = SelectField(
         _l("Grondslag"),
         coerce=coerce_int,

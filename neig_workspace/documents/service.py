@@ -588,7 +588,7 @@ def version_count(document_id: int) -> int:
     )
 
 
-# --- status (issue #4) ---------------------------------------------------------------------
+# --- status --------------------------------------------------------------------------------
 
 #: Status changes an editor makes by hand; `in consultatie` comes and goes with comment rounds.
 MANUAL_STATUSES = (DocumentStatus.CONCEPT, DocumentStatus.VASTGESTELD, DocumentStatus.GEARCHIVEERD)

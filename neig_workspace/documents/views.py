@@ -697,5 +697,5 @@ def search():
     page = None
     if q:
         page = paginate(queries.search(current_user, q))
-    provenance = _provenance(page.items) if page else {}  # casework (issue #5)
+    provenance = _provenance(page.items) if page else {}
     return render_template("documents/search.html", q=q, page=page, provenance=provenance)

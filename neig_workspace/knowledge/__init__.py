@@ -1,1 +1,1 @@
-"""The knowledge base, kennisbank (issue #8)."""
+"""The knowledge base, kennisbank."""

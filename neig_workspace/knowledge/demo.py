@@ -1,4 +1,4 @@
-"""Demo articles in the network's Kennisbank space (issue #8); the caller commits."""
+"""Demo articles in the network's Kennisbank space; the caller commits."""
 
 from datetime import timedelta
 

@@ -1,1 +1,1 @@
-"""Meetings and knowledge sessions (issue #8)."""
+"""Meetings and knowledge sessions."""

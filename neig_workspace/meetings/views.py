@@ -1,4 +1,4 @@
-"""Meetings and knowledge sessions (issue #8): the views."""
+"""Meetings and knowledge sessions: the views."""
 
 import csv
 import io

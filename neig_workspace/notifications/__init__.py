@@ -1,1 +1,1 @@
-"""In-app notifications and the e-mails about them (issue #4, Notifications)."""
+"""In-app notifications and the e-mails about them."""

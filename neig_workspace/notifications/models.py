@@ -24,13 +24,12 @@ class NotificationKind(enum.StrEnum):
     DECISION = "decision"
     ACTION_ITEM_DUE = "action_item_due"
     ACTION_ITEM_UPDATE = "action_item_update"
-    # casework (issue #5): the notification names the case's reference only, the e-mail nothing
+    # casework: the notification names the case's reference only, the e-mail nothing
     CASE_ADDED = "case_added"
     CASE_UPDATE = "case_update"
     CASE_MATCH = "case_match"
     CASE_TASK = "case_task"
     CASE_RELEASE = "case_release"
-    # meetings (issue #8)
     MEETING_REMINDER = "meeting_reminder"
     MEETING_WAITLIST_PROMOTED = "meeting_waitlist_promoted"
     MEETING_WAITLISTED = "meeting_waitlisted"
@@ -50,7 +49,7 @@ class Notification(db.Model):
     __table_args__ = (
         # The notification centre: a user's notifications, newest first.
         Index("ix_notifications_user_created", "user_id", "created_at"),
-        # The unread count in every page header (issue 18).
+        # The unread count in every page header.
         Index("ix_notifications_user_unread", "user_id", "read_at"),
     )
 

@@ -88,7 +88,6 @@ _SENTENCES = {
         _l("%(actor)s vraagt uw toestemming om stukken uit een casus te delen"),
         _l("Er is een besluit over het delen van stukken uit een casus"),
     ),
-    # meetings (issue #8)
     NotificationKind.MEETING_REMINDER: (
         _l("Herinnering: morgen is de bijeenkomst"),
         _l("Herinnering: morgen is de bijeenkomst"),

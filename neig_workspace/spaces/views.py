@@ -93,7 +93,7 @@ def _group(spaces):
 def show(space_id):
     """A space's overview: what it is for, who is in it and what happened lately."""
     space = load_or_404(Space, space_id, "space.view")
-    if space.kind == SpaceKind.CASE:  # casework (issue #5): a case space is shown as its case
+    if space.kind == SpaceKind.CASE:  # casework: a case space is shown as its case
         return _to_case(space, "cases.show")
     commit_side_effect(service.record_visit, space, current_user)
     return render_template(
@@ -105,7 +105,7 @@ def show(space_id):
 
 
 def _to_case(space: Space, endpoint: str):
-    """casework (issue #5): a case space's overview, activity and members are its case's pages
+    """casework: a case space's overview, activity and members are its case's pages
     (the case keeps its own timeline, access log and participants)."""
     from ..cases.models import Case
 

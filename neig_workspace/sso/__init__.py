@@ -1,4 +1,4 @@
-"""Single sign-on with the partners' own OpenID Connect providers (issue #7)."""
+"""Single sign-on with the partners' own OpenID Connect providers."""
 
 #: The browser's half of a sign-in under way: the `state` sent to the provider.
 STATE_SESSION_KEY = "sso_state"

@@ -8,7 +8,7 @@ from flask_login import current_user
 from werkzeug.exceptions import SecurityError
 
 from ..access import policy
-from ..sso import MFA_BY_PROVIDER_KEY  # single sign-on (issue #7)
+from ..sso import MFA_BY_PROVIDER_KEY
 from . import readiness
 from .errors import init_error_pages
 
@@ -45,7 +45,7 @@ def init_web(app: Flask) -> None:
     # First of all: a request for a host name the app does not answer to goes no further.
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_untrusted_host)
     app.register_error_handler(SecurityError, _untrusted_host)
-    init_error_pages(app)  # issue 16: pages that need no database, and the 503 of an outage
+    init_error_pages(app)  # pages that need no database, and the 503 of an outage
     app.after_request(readiness.alert_on_rate_limit_fallback)
     app.after_request(policy.audit_separation_refusals)
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -101,7 +101,7 @@ def _mfa_gate():
         return None
     if current_user.mfa_enabled or not policy.mfa_required(current_user):
         return None
-    # single sign-on (issue #7): the organisation's provider checked a second factor at this
+    # single sign-on: the organisation's provider checked a second factor at this
     # login (amr/acr), so no TOTP of our own is needed for this session.
     if session.get(MFA_BY_PROVIDER_KEY) and policy.session_has_mfa():
         return None

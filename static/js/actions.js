@@ -1,4 +1,4 @@
-// Action plans (issue #6), progressive enhancement only: a print button on the report.
+// Action plans, progressive enhancement only: a print button on the report.
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll(".print-button-slot").forEach((slot) => {
     const button = document.createElement("button");
