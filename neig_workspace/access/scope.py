@@ -16,9 +16,9 @@ from flask import g, has_request_context
 from sqlalchemy import ColumnElement, event, exists, false, func, literal, or_, select, true
 
 from ..cases.models import Case, CaseOrganisation
-from ..db_types import in_ids
 from ..extensions import db
 from ..organisations.models import Membership, Organisation
+from ..queries import ids_in
 from ..spaces.models import Classification, PrincipalType, Space, SpaceGrant, SpaceKind
 from .mfa import MFA_CLASSIFICATIONS, session_has_mfa
 from .roles import OrgRole, SpaceRole
@@ -26,10 +26,10 @@ from .roles import OrgRole, SpaceRole
 
 def _in(column, ids) -> ColumnElement[bool]:
     """`column IN ids` for an id set of this module: a tuple as one array parameter on
-    PostgreSQL (db_types.in_ids: the statement stays short enough for SQLAlchemy and psycopg
-    to cache), a SELECT as a subquery."""
+    PostgreSQL (the statement stays short enough for SQLAlchemy and psycopg to cache), a SELECT
+    as a subquery."""
     if isinstance(ids, tuple | list | set | frozenset):
-        return in_ids(column, ids, db.engine.dialect.name)
+        return ids_in(column, ids)
     return column.in_(ids)
 
 

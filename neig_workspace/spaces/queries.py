@@ -6,6 +6,7 @@ from ..access.policy import seeable_spaces, visible_activity, visible_spaces
 from ..audit.models import AuditEvent
 from ..extensions import db
 from ..organisations.models import Organisation
+from ..queries import ids_in
 from .models import Space, SpaceGrant, SpaceKind, SpaceVisit
 
 
@@ -32,7 +33,7 @@ def news_counts(user, spaces) -> dict[int, int]:
             (SpaceVisit.space_id == AuditEvent.space_id) & (SpaceVisit.user_id == user.id),
         )
         .where(
-            AuditEvent.space_id.in_(ids),
+            ids_in(AuditEvent.space_id, ids),
             AuditEvent.at > SpaceVisit.visited_at,
             AuditEvent.actor_id != user.id,
             visible_activity(user),
