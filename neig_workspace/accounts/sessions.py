@@ -11,6 +11,7 @@ from datetime import timedelta
 from flask import current_app, g, request, session
 from flask_login import LoginManager, login_user, logout_user
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from ..extensions import client_ip, db
 from ..timeutil import utcnow
@@ -33,8 +34,10 @@ def load_user(user_id: str):
     token = session.get(SESSION_KEY)
     if not token:
         return None
-    record = db.session.scalar(
-        select(UserSession).where(UserSession.token_hash == hash_token(token))
+    record = db.session.scalar(  # the account with it: one query for both on every request
+        select(UserSession)
+        .where(UserSession.token_hash == hash_token(token))
+        .options(joinedload(UserSession.user))
     )
     if record is None or str(record.user_id) != str(user_id) or not _still_valid(record):
         session.pop(SESSION_KEY, None)
