@@ -66,7 +66,7 @@ from .rules.notifications import (
 from .rules.organisations import visible_organisations
 from .rules.spaces import seeable_spaces, space_readers
 from .rules.users import visible_invitations, visible_users
-from .scope import _active, space_role, visible_spaces
+from .scope import _active, space_role, unproxied, visible_spaces
 from .separation import (
     SeparationRefused,
     audit_separation_refusals,
@@ -162,6 +162,7 @@ def can(user, action: str, obj=None) -> bool:
     expected_type, check = ACTIONS[action]
     if expected_type is not None and not isinstance(obj, expected_type):
         raise TypeError(f"{action} needs a {expected_type.__name__}, got {type(obj).__name__}")
+    user = unproxied(user)
     if not _active(user):
         return False
     return bool(check(user, obj))

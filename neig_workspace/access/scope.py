@@ -14,6 +14,7 @@ from functools import wraps
 
 from flask import g, has_request_context
 from sqlalchemy import ColumnElement, event, exists, false, func, literal, or_, select, true
+from werkzeug.local import LocalProxy
 
 from ..cases.models import Case, CaseOrganisation
 from ..extensions import db
@@ -45,6 +46,12 @@ def _platform_admin_only(user, obj=None) -> bool:
     return _is_platform_admin(user)
 
 
+def unproxied(user):
+    """The account behind flask-login's `current_user`: each attribute read through the proxy
+    looks the user up again, and a page's filters read hundreds."""
+    return user._get_current_object() if isinstance(user, LocalProxy) else user
+
+
 def _per_request(build: Callable) -> Callable:
     """Build a filter once per request: one page asks for the same one many times (the header's
     count, the list, its total, the menu). The key holds all a filter reads when it is built:
@@ -55,6 +62,7 @@ def _per_request(build: Callable) -> Callable:
     def cached(user, *args, **kwargs):
         if not has_request_context():
             return build(user, *args, **kwargs)
+        user = unproxied(user)
         roles = (getattr(user, name, None) for name in ("is_platform_admin", "is_secretariat"))
         key = (build, getattr(user, "id", None), _active(user), *roles, args)
         key += (tuple(sorted(kwargs.items())), session_has_mfa())
