@@ -102,6 +102,13 @@ class Edit:
                 self.form[name].data = value
         return self._save(call, success)
 
+    def create_or_update(self, create: Callable, update: Callable, *, created, updated):
+        """One form page for a new row and a change: `create()` when the form edits nothing yet,
+        else `update()` (as `save`), each with its own success message."""
+        if self.obj is None:
+            return self.save(create, success=created)
+        return self.save(update, success=updated)
+
     # --- the steps --------------------------------------------------------------------------
 
     def _save(self, call, success):

@@ -158,16 +158,12 @@ def _plan_form_page(space: Space, plan: ActionPlan | None, **defaults):
     )
     edit = Edit(form, plan, lambda: _plan_values(plan) if plan is not None else {})
     if form.validate_on_submit():
-        if plan is None:
-            saved = edit.save(
-                lambda: service.create_plan(space, _plan_data(form), actor=current_user),
-                success=_("Het actieplan is gemaakt."),
-            )
-        else:
-            saved = edit.save(
-                lambda: service.update_plan(plan, _plan_data(form), actor=current_user),
-                success=_("De gegevens zijn opgeslagen."),
-            )
+        saved = edit.create_or_update(
+            lambda: service.create_plan(space, _plan_data(form), actor=current_user),
+            lambda: service.update_plan(plan, _plan_data(form), actor=current_user),
+            created=_("Het actieplan is gemaakt."),
+            updated=_("De gegevens zijn opgeslagen."),
+        )
         if saved is not REFUSED:
             return redirect(url_for(".plan", plan_id=(plan or saved).id))
     if plan is None:
@@ -556,16 +552,12 @@ def _item_form_page(plan: ActionPlan, item: ActionItem | None):
     form = _item_form(plan, request.form if request.method == "POST" else None, **values)
     edit = Edit(form, item, lambda: _item_values(item) if item is not None else {})
     if form.validate_on_submit():
-        if item is None:
-            saved = edit.save(
-                lambda: service.create_item(plan, _item_data(form), actor=current_user),
-                success=lambda new: _("Actiepunt %(code)s is aangemaakt.", code=new.code),
-            )
-        else:
-            saved = edit.save(
-                lambda: service.update_item(item, _item_data(form), actor=current_user),
-                success=_("De gegevens zijn opgeslagen."),
-            )
+        saved = edit.create_or_update(
+            lambda: service.create_item(plan, _item_data(form), actor=current_user),
+            lambda: service.update_item(item, _item_data(form), actor=current_user),
+            created=lambda new: _("Actiepunt %(code)s is aangemaakt.", code=new.code),
+            updated=_("De gegevens zijn opgeslagen."),
+        )
         if saved is not REFUSED:
             return redirect(url_for(".item", item_id=(item or saved).id))
     page = render_template("actions/item_form.html", plan=plan, item=item, form=form)

@@ -91,18 +91,12 @@ def _measure_form_page(case: Case, measure: Measure | None):
         form = _measure_form(case, **_measure_values(measure))
     edit = Edit(form, measure, lambda: _measure_values(measure) if measure is not None else {})
     if form.validate_on_submit():
-        if measure is None:
-            saved = edit.save(
-                lambda: item_service.add_measure(case, _measure_data(form), actor=current_user),
-                success=_("De maatregel is toegevoegd."),
-            )
-        else:
-            saved = edit.save(
-                lambda: item_service.update_measure(
-                    measure, _measure_data(form), actor=current_user
-                ),
-                success=_("De maatregel is opgeslagen."),
-            )
+        saved = edit.create_or_update(
+            lambda: item_service.add_measure(case, _measure_data(form), actor=current_user),
+            lambda: item_service.update_measure(measure, _measure_data(form), actor=current_user),
+            created=_("De maatregel is toegevoegd."),
+            updated=_("De maatregel is opgeslagen."),
+        )
         if saved is not REFUSED:
             return redirect(_case_page(case, f"maatregel-{(measure or saved).id}"))
     return _render_measure(case, form, measure, edit.status)
@@ -177,16 +171,12 @@ def _task_form_page(case: Case, task: AftercareTask | None):
     form = _task_form(case, **(_task_values(task) if task is not None else {}))
     edit = Edit(form, task, lambda: _task_values(task) if task is not None else {})
     if form.validate_on_submit():
-        if task is None:
-            saved = edit.save(
-                lambda: item_service.add_task(case, _task_data(form), actor=current_user),
-                success=_("De nazorgtaak is toegevoegd."),
-            )
-        else:
-            saved = edit.save(
-                lambda: item_service.update_task(task, _task_data(form), actor=current_user),
-                success=_("De nazorgtaak is opgeslagen."),
-            )
+        saved = edit.create_or_update(
+            lambda: item_service.add_task(case, _task_data(form), actor=current_user),
+            lambda: item_service.update_task(task, _task_data(form), actor=current_user),
+            created=_("De nazorgtaak is toegevoegd."),
+            updated=_("De nazorgtaak is opgeslagen."),
+        )
         if saved is not REFUSED:
             return redirect(_case_page(case, f"taak-{(task or saved).id}"))
     return _render_task(case, form, task, edit.status)
