@@ -68,7 +68,7 @@ class Config:
     #: A blob no row points at is removed by `neig blobs gc` once unused this long: far longer
     #: than any request (an upload stores its blob before its row commits).
     BLOB_GC_GRACE_HOURS = float(os.environ.get("BLOB_GC_GRACE_HOURS", "24"))
-    #: Downloads by nginx (README § Production): the app checks access and writes the audit
+    #: Downloads by nginx (docs/deployment.md): the app checks access and writes the audit
     #: event, then answers X-Accel-Redirect: <prefix><ab/cd/sha256>, an `internal` location
     #: that serves BLOB_ROOT. Empty: the app streams the file itself.
     DOWNLOAD_ACCEL_PREFIX = os.environ.get("DOWNLOAD_ACCEL_PREFIX", "")

@@ -451,7 +451,7 @@ def _send_version(document: Document, version: DocumentVersion, *, inline: bool)
 
 def _accel_redirect(prefix: str, version: DocumentVersion, mimetype: str, *, inline: bool):
     """Leave the bytes to nginx: an empty answer whose X-Accel-Redirect names the blob in an
-    `internal` location (README § Production). nginx keeps these headers and serves ranges;
+    `internal` location (docs/deployment.md). nginx keeps these headers and serves ranges;
     the app answers a matching If-None-Match with 304 itself, as send_file would."""
     response = current_app.response_class(mimetype=mimetype)
     response.set_etag(version.sha256)

@@ -39,7 +39,7 @@ class Gunicorn:
     """The app served by gunicorn (one sync worker) in a process of its own, on the test run's
     database and blob store, listening on a socket the test bound (no port to guess)."""
 
-    def __init__(self, app, log: Path):
+    def __init__(self, app, log: Path, config: Path | None = None, **extra_env: str):
         listener = socket.socket()
         listener.bind(("127.0.0.1", 0))
         listener.listen(16)
@@ -49,9 +49,11 @@ class Gunicorn:
             "NEIG_LIVE_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
             "NEIG_LIVE_BLOB_ROOT": app.config["BLOB_ROOT"],
             "NEIG_LIVE_OUTBOX": app.config["MAIL_OUTBOX_DIR"],
+            **extra_env,
         }
         # --preload: the app is imported once, by the master; a new worker is a fork of it.
-        command = [sys.executable, "-m", "gunicorn", "--workers", "1", "--preload"]
+        command = [sys.executable, "-m", "gunicorn", *(["-c", str(config)] if config else [])]
+        command += ["--workers", "1", "--preload"]
         command += ["--graceful-timeout", "2", "--bind", f"fd://{listener.fileno()}"]
         command += ["tests.documents.live_app:app"]
         with log.open("wb") as output:

@@ -1,0 +1,167 @@
+"""The documented configuration (deploy/nginx/neig-locations.conf, deploy/gunicorn.conf.py), run
+for real: nginx in front of gunicorn on loopback. A download passes the app's checks and audit, then nginx sends
+the bytes through X-Accel-Redirect (ranges too); the internal blob location answers no client;
+an upload goes through nginx's buffering to the app. Skipped without nginx; under CI=true that
+is a failure (.ci/run installs it)."""
+
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from neig_workspace.audit.models import AuditEvent
+from neig_workspace.documents.storage import blob_key
+from tests.conftest import IN_CI, db_ctx
+from tests.documents.doc_helpers import org_space, pdf, uploaded_id, versions
+from tests.documents.test_faults import Gunicorn
+from tests.helpers import login_as
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCATIONS = ROOT / "deploy" / "nginx" / "neig-locations.conf"
+GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
+ACCEL_PREFIX = "/_protected/blobs/"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Nginx:
+    """nginx in the foreground with a main configuration of its own around the documented
+    locations, listening on a free loopback port."""
+
+    def __init__(self, binary: str, workdir: Path, upstream_port: int, blob_root: str):
+        self.port = _free_port()
+        locations = LOCATIONS.read_text()
+        locations = locations.replace("@UPSTREAM@", f"127.0.0.1:{upstream_port}")
+        locations = locations.replace("@BLOB_ROOT@", blob_root.rstrip("/") + "/")
+        (workdir / "neig-locations.conf").write_text(locations)
+        (workdir / "nginx.conf").write_text(
+            f"""daemon off;
+worker_processes 1;
+user root;
+pid {workdir}/nginx.pid;
+error_log {workdir}/error.log info;
+events {{ worker_connections 64; }}
+http {{
+    access_log {workdir}/access.log;
+    client_body_temp_path {workdir}/body;
+    proxy_temp_path {workdir}/proxy;
+    fastcgi_temp_path {workdir}/fastcgi;
+    uwsgi_temp_path {workdir}/uwsgi;
+    scgi_temp_path {workdir}/scgi;
+    default_type application/octet-stream;
+    server {{
+        listen 127.0.0.1:{self.port};
+        server_name localhost;
+        include {workdir}/neig-locations.conf;
+    }}
+}}
+"""
+        )
+        command = [binary, "-p", str(workdir), "-c", str(workdir / "nginx.conf")]
+        self.process = subprocess.Popen(  # noqa: S603 - the system's nginx, our arguments
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+        )
+        self.errors = workdir / "error.log"
+        deadline = time.monotonic() + 10
+        while self.request("GET", "/health")[0] == 0:
+            assert self.process.poll() is None, self.errors.read_text()
+            assert time.monotonic() < deadline, "nginx did not answer"
+            time.sleep(0.1)
+
+    def request(self, method: str, path: str, body=None, headers=None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        except OSError:
+            return 0, {}, b""
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGQUIT)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+
+
+@pytest.fixture
+def nginx_binary():
+    binary = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None
+    )
+    if binary is None:
+        if IN_CI:
+            pytest.fail("nginx is required under CI=true (.ci/run installs it)")
+        pytest.skip("nginx is not installed")
+    return binary
+
+
+@pytest.mark.commits("servers in other processes read the uploaded document")
+def test_behind_nginx_the_app_checks_and_audits_and_nginx_sends_the_bytes(
+    app, client, personas, tmp_path, nginx_binary
+):
+    login_as(app, client, personas.member_a)
+    space_id = org_space(app, personas)
+    content = pdf("door nginx verstuurd") + b"%" + b"x" * 300_000 + b"\n"
+    document_id = uploaded_id(client, space_id, content, "verslag.pdf")
+    [version] = versions(app, document_id)
+    name = app.config["SESSION_COOKIE_NAME"]
+    cookie = {"Cookie": f"{name}={client.get_cookie(name).value}"}
+
+    server = Gunicorn(
+        app, tmp_path / "gunicorn.log", GUNICORN_CONFIG, NEIG_LIVE_ACCEL_PREFIX=ACCEL_PREFIX
+    )
+    workdir = tmp_path / "nginx"
+    workdir.mkdir()
+    try:
+        server.worker()
+        proxy = Nginx(nginx_binary, workdir, server.port, app.config["BLOB_ROOT"])
+        try:
+            path = f"/documenten/{document_id}/versies/{version.number}/download"
+            status, headers, body = proxy.request("GET", path, headers=cookie)
+            assert status == 200 and body == content
+            assert "X-Accel-Redirect" not in headers  # nginx consumed it
+            assert headers["Content-Disposition"].startswith("attachment")
+            assert headers["X-Content-Type-Options"] == "nosniff"
+
+            status, headers, body = proxy.request(
+                "GET", path, headers={**cookie, "Range": "bytes=0-7"}
+            )
+            assert status == 206 and body == content[:8]
+
+            # The blob location is internal: asked for directly, nginx answers 404.
+            direct = ACCEL_PREFIX + blob_key(version.sha256)
+            assert proxy.request("GET", direct, headers=cookie)[0] == 404
+            # Without a session the app refuses before nginx sends anything.
+            assert proxy.request("GET", path)[0] in (302, 401, 404)
+        finally:
+            proxy.stop()
+    finally:
+        server.stop()
+    with db_ctx(app) as session:
+        downloads = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "document.downloaded")
+        ).all()
+    assert len(downloads) == 2  # the whole file and the range, each through the app
+
+
+def test_the_production_server_block_includes_the_tested_locations():
+    """The server block the docs install is the one around the locations this test runs."""
+    production = (ROOT / "deploy" / "nginx" / "neig-werkruimte.conf").read_text()
+    assert "include /etc/nginx/neig-locations.conf;" in production
+    assert "ssl_certificate " in production and "return 301 https://" in production
