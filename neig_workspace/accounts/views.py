@@ -151,6 +151,8 @@ def _to_identity_provider(form, provider):
             show_password=refused.allow_password,
             status=refused.status,
         )
+    if start is REFUSED:  # a service's refusal, next to its field
+        return render_login(form=form, status=422)
     session[SSO_STATE_KEY] = start.state
     # Not a redirect: the CSP's form-action 'self' also governs where a form's redirects may
     # lead, so a browser would stop a POST that redirects to the provider. A page that sends

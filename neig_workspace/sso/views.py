@@ -86,6 +86,8 @@ def callback():
         attempt = run_use_case(
             None, lambda: service.consume_attempt(request.args.get("state"), expected_state)
         )
+        if attempt is REFUSED:  # a service's refusal, flashed: no session starts
+            return render_login(status=422)
         # Committed here; after_first_factor() commits the session it starts on its own.
         result = run_use_case(
             None,
@@ -106,6 +108,8 @@ def callback():
             show_password=refused.allow_password,
             status=refused.status,
         )
+    if result is REFUSED:
+        return render_login(status=422)
     return after_first_factor(
         result.user,
         result.next_url,
