@@ -37,12 +37,15 @@ def _free_port() -> int:
 
 class Nginx:
     """nginx in the foreground with a main configuration of its own around the documented
-    locations, listening on a free loopback port."""
+    locations, listening on a free loopback port, in front of one app server or several
+    (round robin)."""
 
-    def __init__(self, binary: str, workdir: Path, upstream_port: int, blob_root: str):
+    def __init__(self, binary: str, workdir: Path, upstream: int | list[int], blob_root: str):
         self.port = _free_port()
+        ports = upstream if isinstance(upstream, list) else [upstream]
+        servers = "".join(f"server 127.0.0.1:{port}; " for port in ports)
         locations = LOCATIONS.read_text()
-        locations = locations.replace("@UPSTREAM@", f"127.0.0.1:{upstream_port}")
+        locations = locations.replace("@UPSTREAM@", "neig_app")
         locations = locations.replace("@BLOB_ROOT@", blob_root.rstrip("/") + "/")
         (workdir / "neig-locations.conf").write_text(locations)
         (workdir / "nginx.conf").write_text(
@@ -60,6 +63,7 @@ http {{
     uwsgi_temp_path {workdir}/uwsgi;
     scgi_temp_path {workdir}/scgi;
     default_type application/octet-stream;
+    upstream neig_app {{ {servers}}}
     server {{
         listen 127.0.0.1:{self.port};
         server_name localhost;
@@ -99,8 +103,8 @@ http {{
             self.process.wait(10)
 
 
-@pytest.fixture
-def nginx_binary():
+def nginx_path() -> str:
+    """The system's nginx; skipped without it, a failure under CI=true (.ci/run installs it)."""
     binary = shutil.which("nginx") or (
         "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None
     )
@@ -109,6 +113,11 @@ def nginx_binary():
             pytest.fail("nginx is required under CI=true (.ci/run installs it)")
         pytest.skip("nginx is not installed")
     return binary
+
+
+@pytest.fixture
+def nginx_binary():
+    return nginx_path()
 
 
 @pytest.mark.commits("servers in other processes read the uploaded document")
