@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 CHUNK = 1024 * 1024
+BLOB_MODE = 0o640
 
 #: What a full disk (or an exhausted quota) raises while writing.
 FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
@@ -116,6 +117,9 @@ class LocalBlobStore:
                 return
             target = self.path(staged.sha256)
             target.parent.mkdir(parents=True, exist_ok=True)
+            # Readable by the app's group too: nginx, in that group, sends the bytes of a
+            # download (X-Accel-Redirect); a temporary file is created for the owner alone.
+            os.chmod(staged.path, BLOB_MODE)
             os.replace(staged.path, target)
             _fsync_dir(target.parent)
         except BaseException:
