@@ -206,7 +206,7 @@ def test_a_version_waiting_for_its_scan_or_infected_is_never_read(app, world, st
 
 
 def test_a_file_past_the_time_limit_is_stopped(app, world, monkeypatch):
-    monkeypatch.setitem(app.config, "EXTRACT_TIMEOUT_SECONDS", 0.05)
+    monkeypatch.setitem(app.config, "EXTRACT_TIMEOUT_SECONDS", 0.02)
     document_id = uploaded_id(world["client"], world["space_id"], files.pdf("traag"), "traag.pdf")
     with app.app_context():
         row = extraction.extract_version(latest_version_id(app, document_id))
