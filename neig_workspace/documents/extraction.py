@@ -20,7 +20,7 @@ import json
 import math
 import os
 import signal
-import subprocess  # noqa: S404 - the parser runs in a child process on purpose
+import subprocess  # nosec B404 # the parser runs in a child process on purpose; no shell
 import sys
 import tempfile
 from collections import Counter
@@ -230,7 +230,7 @@ def _run_child(handle, kind: str, limits: Limits) -> Extracted:
         str(max(1, math.ceil(limits.timeout))),
     ]
     try:
-        finished = subprocess.run(  # noqa: S603 - a fixed command, no shell
+        finished = subprocess.run(  # nosec B603 # noqa: S603 # our interpreter and script, no shell
             command,
             stdin=handle,
             capture_output=True,
