@@ -69,6 +69,7 @@ TEXT_STATUS_LABELS = {
     TextStatus.UNSUPPORTED: _l("bestandstype zonder tekst"),
 }
 
+#: Past RLIMIT_CPU's soft limit the kernel sends SIGXCPU, past the hard one SIGKILL.
 _KILLED_FOR_TIME = (-signal.SIGXCPU, -signal.SIGKILL)
 
 
@@ -233,7 +234,8 @@ def _run_child(handle, kind: str, limits: Limits) -> Extracted:
         finished = subprocess.run(  # nosec B603 # noqa: S603 # our interpreter and script, no shell
             command,
             stdin=handle,
-            capture_output=True,
+            stdout=subprocess.PIPE,  # its answer, capped by the child at EXTRACT_MAX_CHARS
+            stderr=subprocess.DEVNULL,  # a parser's warnings: unbounded, and may quote the file
             timeout=limits.timeout,
             env={"PATH": os.defpath},  # none of the app's settings or secrets
             check=False,
