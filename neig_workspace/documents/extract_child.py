@@ -2,8 +2,9 @@
 
 Run as `python -I extract_child.py KIND MAX_CHARS MEMORY_BYTES CPU_SECONDS` with the file as its
 standard input (a seekable file descriptor) and an environment without the app's settings: a
-parser that a hostile file gets the better of finds no secret, no database connection and no
-other file open. Before the first byte of the file is read the process limits its own address
+parser that a hostile file gets the better of finds no secret in its environment, no database
+connection and no other open file (it runs as the app's user, though, and could still open
+what that user may read: a sandbox with namespaces or another user would close that). Before the first byte of the file is read the process limits its own address
 space and CPU time, so a file that would take too much ends as a MemoryError or a SIGXCPU here,
 never in the app. It prints one JSON object: status, text (capped at MAX_CHARS), truncated,
 extractor.

@@ -9,7 +9,8 @@ reads the versions that have no text yet.
 Every file is parsed in a child process (extract_child.py) started with an empty environment
 and limits of its own: address space (EXTRACT_MEMORY_MB), CPU time, and a wall-clock timeout
 (EXTRACT_TIMEOUT_SECONDS) after which it is killed. A hostile file can cost that much and no
-more, and a parser it subverts finds no secret and no database connection.
+more, and a parser it subverts finds no secret in its environment and no database connection
+(it still runs as the app's user: extract_child.py says what that leaves open).
 
 Only versions that may be opened are read: clean ones, and those stored while scanning was off
 (the same rule as a download); never a version waiting for its scan or found infected. Content
