@@ -1,18 +1,21 @@
 """The child process that reads the text out of one uploaded file (documents/extraction.py).
 
 Run as `python -I extract_child.py KIND MAX_CHARS MEMORY_BYTES CPU_SECONDS` with the file as its
-standard input (a seekable file descriptor) and an environment without the app's settings: a
-parser that a hostile file gets the better of finds no secret in its environment, no database
-connection and no other open file (it runs as the app's user, though, and could still open
-what that user may read: a sandbox with namespaces or another user would close that). Before the first byte of the file is read the process limits its own address
-space and CPU time, so a file that would take too much ends as a MemoryError or a SIGXCPU here,
-never in the app. It prints one JSON object: status, text (capped at MAX_CHARS), truncated,
-extractor.
+standard input (a seekable file descriptor) and an environment without the app's settings. It
+imports the parser first (trusted code), then shuts itself in before the first byte of the file
+is read: with Landlock it can no longer open any file but the Python installation's and the
+system libraries (not the app's instance folder, a SQLite database or another blob), write or
+create any file, or connect or listen on TCP (the database, Redis); and it limits its own address
+space and CPU time, so a file that would take too much ends here as a MemoryError or a SIGXCPU,
+never in the app. A parser that a hostile file gets the better of finds no secret in its
+environment, no open connection, and nothing to read or send. It prints one JSON object:
+status, text (capped at MAX_CHARS), truncated, extractor, and whether Landlock confined it.
 
 Only the standard library and the parsers are imported: this file is run by its path, outside
 the package, so it must not import the app.
 """
 
+import ctypes
 import importlib
 import io
 import json
@@ -274,8 +277,84 @@ def _refuse_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
             tail = chunk[-16:]
 
 
+#: The parsers' versions, read before the sandbox closes the files they are read from.
+VERSIONS: dict[str, str] = {}
+LIBRARIES = {
+    "pdf": ("pypdf",),
+    "docx": ("python-docx",),
+    "xlsx": ("openpyxl",),
+    "pptx": ("python-pptx",),
+    "odf": ("defusedxml",),
+}
+
+
 def _library(name: str) -> str:
-    return f"{name} {metadata.version(name)}"
+    return f"{name} {VERSIONS.get(name, '?')}"
+
+
+# --- the sandbox (Landlock) ------------------------------------------------------------------
+
+_LANDLOCK_CREATE_RULESET, _LANDLOCK_ADD_RULE, _LANDLOCK_RESTRICT_SELF = 444, 445, 446
+_RULESET_VERSION = 1 << 0
+_RULE_PATH_BENEATH = 1
+_PR_SET_NO_NEW_PRIVS = 38
+#: Landlock's file-system rights: execute, read a file, read a directory (granted below).
+_EXECUTE, _READ_FILE, _READ_DIR = 1 << 0, 1 << 2, 1 << 3
+#: Where the interpreter, its libraries and the shared libraries they load live: public code,
+#: readable in the sandbox so a lazy import still works. Nothing of the app's own (its instance
+#: folder, the blobs, a SQLite database) is under these, unless it was installed there.
+_SYSTEM_PATHS = ("/usr/lib", "/usr/lib64", "/usr/local/lib", "/lib", "/lib64")
+
+
+class _PathBeneath(ctypes.Structure):
+    _pack_ = 1
+    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+
+def confine() -> bool:
+    """Take away, for good, this process's right to open any file but the Python installation's
+    and the system libraries, to write or create any file, and to connect or listen on TCP
+    (Landlock, Linux 5.13 and later). False where the kernel has no Landlock; an error where it
+    has it and it could not be applied (the file is then not parsed)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def call(*args) -> int:
+        result = libc.syscall(*(ctypes.c_long(a) if isinstance(a, int) else a for a in args))
+        if result < 0:
+            raise OSError(ctypes.get_errno(), "landlock")
+        return result
+
+    try:
+        abi = call(_LANDLOCK_CREATE_RULESET, None, 0, _RULESET_VERSION)
+    except OSError:
+        return False  # not in this kernel, or switched off
+    handled_fs = (1 << 13) - 1  # ABI 1: every right from execute to make_sym
+    handled_fs |= (1 << 13 if abi >= 2 else 0) | (1 << 14 if abi >= 3 else 0)  # refer, truncate
+    handled_fs |= 1 << 15 if abi >= 5 else 0  # ioctl on devices
+    handled_net = 0b11 if abi >= 4 else 0  # bind and connect on TCP
+    scoped = 0b11 if abi >= 6 else 0  # abstract unix sockets and signals outside the sandbox
+    attr = (ctypes.c_uint64 * 3)(handled_fs, handled_net, scoped)
+    size = 8 if abi < 4 else 16 if abi < 6 else 24
+    ruleset = call(_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), size, 0)
+    try:
+        for path in _readable_paths():
+            fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            try:
+                rule = _PathBeneath(_EXECUTE | _READ_FILE | _READ_DIR, fd)
+                call(_LANDLOCK_ADD_RULE, ruleset, _RULE_PATH_BENEATH, ctypes.byref(rule), 0)
+            finally:
+                os.close(fd)
+        if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "no_new_privs")
+        call(_LANDLOCK_RESTRICT_SELF, ruleset, 0)
+    finally:
+        os.close(ruleset)
+    return True
+
+
+def _readable_paths() -> list[str]:
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, *_SYSTEM_PATHS}
+    return sorted(p for p in paths if os.path.isdir(p))
 
 
 # --- the process -----------------------------------------------------------------------------
@@ -316,8 +395,8 @@ PRELOAD = {
     "xlsx": ("openpyxl",),
     "pptx": ("pptx", "pptx.shapes.group"),
     "odf": ("defusedxml.ElementTree",),
-    "eml": ("email.parser", "email.policy"),
-    "text": (),
+    "eml": ("email.parser", "email.policy", "email.contentmanager", "email.headerregistry"),
+    "text": ("encodings.cp1252", "encodings.utf_8_sig"),
 }
 
 
@@ -325,10 +404,14 @@ def main(argv: list[str]) -> int:
     kind, max_chars, memory_bytes, cpu_seconds = argv[0], int(argv[1]), int(argv[2]), int(argv[3])
     for module in PRELOAD[kind]:
         importlib.import_module(module)
+    VERSIONS.update({name: metadata.version(name) for name in LIBRARIES.get(kind, ())})
+    confined = confine()
     limit_self(memory_bytes, cpu_seconds)
     try:
         stream = io.BufferedReader(io.FileIO(os.dup(0), "rb"), buffer_size=CHUNK)
-        output = json.dumps(extract(kind, stream, max_chars))  # ASCII: no locale needed
+        result = extract(kind, stream, max_chars)
+        result["confined"] = confined
+        output = json.dumps(result)  # ASCII: no locale needed
     except MemoryError:  # outside the parser, e.g. while the text was being joined
         output = json.dumps({"status": "too_large", "text": "", "truncated": False})
     sys.stdout.write(output)

@@ -9,8 +9,9 @@ reads the versions that have no text yet.
 Every file is parsed in a child process (extract_child.py) started with an empty environment
 and limits of its own: address space (EXTRACT_MEMORY_MB), CPU time, and a wall-clock timeout
 (EXTRACT_TIMEOUT_SECONDS) after which it is killed. A hostile file can cost that much and no
-more, and a parser it subverts finds no secret in its environment and no database connection
-(it still runs as the app's user: extract_child.py says what that leaves open).
+more. The child shuts itself in with Landlock before it reads the file: a parser the file
+subverts can open no file of the app's, write nothing and connect nowhere. A kernel without
+Landlock (before Linux 5.13, or switched off) gets a warning in the log, once per process.
 
 Only versions that may be opened are read: clean ones, and those stored while scanning was off
 (the same rule as a download); never a version waiting for its scan or found infected. Content
@@ -256,6 +257,8 @@ def _result(finished: subprocess.CompletedProcess, kind: str) -> Extracted:
         # The parser crashed (a signal, or an abort in C code): what it read is not to be trusted.
         current_app.logger.warning("Text extraction (%s) ended with %s", kind, finished.returncode)
         return Extracted(TextStatus.UNREADABLE, extractor=kind)
+    if answer.get("confined") is False:
+        _warn_unconfined()
     if answer.get("error"):
         current_app.logger.info("Text extraction (%s): %s", kind, answer["error"])
     return Extracted(
@@ -264,6 +267,18 @@ def _result(finished: subprocess.CompletedProcess, kind: str) -> Extracted:
         bool(answer.get("truncated")),
         str(answer.get("extractor") or kind),
     )
+
+
+_warned = []
+
+
+def _warn_unconfined() -> None:
+    if not _warned:
+        _warned.append(True)
+        current_app.logger.warning(
+            "Text extraction runs without Landlock (this kernel has none): a parser that a"
+            " hostile file subverts could read the app's files"
+        )
 
 
 # --- the command -----------------------------------------------------------------------------

@@ -8,7 +8,12 @@ module and read by one run of `flask neig extract-text`; the tests look at what 
 """
 
 import io
+import json
+import os
 import re
+import socket
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -28,7 +33,7 @@ from neig_workspace.extensions import db
 from neig_workspace.organisations.models import Organisation
 from neig_workspace.spaces import service as spaces
 from neig_workspace.timeutil import utcnow
-from tests.conftest import db_ctx
+from tests.conftest import IN_CI, db_ctx
 from tests.documents import extraction_files as files
 from tests.documents.doc_helpers import PNG, docx, pdf, uploaded_id
 from tests.helpers import login_as
@@ -329,3 +334,76 @@ def test_an_email_is_read_as_one_only_by_its_name():
     assert extraction.kind_of("notitie.txt", "text/plain") == "text"
     assert extraction.kind_of("foto.png", "image/png") is None
     assert extraction.kind_of("oud.doc", "application/msword") is None
+
+
+SANDBOX_PROBE = """
+import importlib.util, json, socket, sys
+spec = importlib.util.spec_from_file_location("extract_child", sys.argv[1])
+child = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(child)
+found = {"confined": child.confine()}
+for name, path in (("secret", sys.argv[2]), ("blob", sys.argv[3])):
+    try:
+        open(path, "rb").read(1)
+        found[name] = "read"
+    except PermissionError:
+        found[name] = "denied"
+try:
+    open(sys.argv[4], "wb").close()
+    found["write"] = "written"
+except PermissionError:
+    found["write"] = "denied"
+try:
+    socket.create_connection(("127.0.0.1", int(sys.argv[5])), timeout=5).close()
+    found["connect"] = "connected"
+except PermissionError:
+    found["connect"] = "denied"
+import encodings.idna  # a lazy import from the Python installation still works
+print(json.dumps(found))
+"""
+
+
+@pytest.mark.one_database("the child process's sandbox, no database involved")
+def test_the_child_can_open_no_file_of_the_apps_write_nothing_and_connect_nowhere(app, tmp_path):
+    """What extract_child.confine() leaves a subverted parser: a file beside the app's (as its
+    SQLite database or instance folder), a blob, a new file and a listening port on loopback
+    are all refused, while the Python installation stays readable."""
+    secret = tmp_path / "neig.sqlite3"
+    secret.write_bytes(b"SQLite format 3\x00")
+    blobs = LocalBlobStore(app.config["BLOB_ROOT"])
+    blob = blobs.stage(io.BytesIO(b"inhoud van een ander document"), 1000)
+    blobs.commit(blob)
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        probe = subprocess.run(  # noqa: S603 - our interpreter and probe
+            [
+                sys.executable,
+                "-I",
+                "-c",
+                SANDBOX_PROBE,
+                str(extraction.CHILD),
+                str(secret),
+                str(blobs.path(blob.sha256)),
+                str(tmp_path / "nieuw"),
+                str(port),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={"PATH": os.defpath},
+            check=False,
+        )
+    assert probe.returncode == 0, probe.stderr
+    found = json.loads(probe.stdout)
+    if not found["confined"]:
+        if IN_CI:
+            pytest.fail("this kernel has no Landlock: the extraction sandbox is not tested")
+        pytest.skip("this kernel has no Landlock")
+    assert found == {
+        "confined": True,
+        "secret": "denied",
+        "blob": "denied",
+        "write": "denied",
+        "connect": "denied",
+    }
+    assert not (tmp_path / "nieuw").exists()
