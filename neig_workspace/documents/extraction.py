@@ -186,21 +186,25 @@ def extract_blob(sha256: str, kind: str | None, limits: Limits) -> Extracted | N
     """Parse one blob in a child process; None when the blob is missing."""
     if kind is None:
         return Extracted(TextStatus.UNSUPPORTED)
-    try:
-        with _readable_file(sha256) as handle:
-            return _run_child(handle, kind, limits)
-    except FileNotFoundError:
-        current_app.logger.warning("Blob %s is missing; its text was not read", sha256)
-        return None
+    with _readable_file(sha256) as handle:
+        if handle is None:
+            current_app.logger.warning("Blob %s is missing; its text was not read", sha256)
+            return None
+        return _run_child(handle, kind, limits)
 
 
 @contextmanager
 def _readable_file(sha256: str):
     """The blob as a file the child can read as its standard input: the store's own file
     when it is one, else a copy in BLOB_ROOT/tmp (a store without local paths), removed
-    afterwards."""
+    afterwards; None when the blob is missing."""
     blobs = store()
-    with blobs.open(sha256) as source:
+    try:
+        source = blobs.open(sha256)
+    except FileNotFoundError:
+        yield None
+        return
+    with source:
         if _is_local_file(source):
             yield source
             return

@@ -322,6 +322,21 @@ def test_a_store_without_local_files_is_read_through_a_temporary_copy(app, world
     assert not [p for p in tmp.glob("extract-*")], "the temporary copy stayed"
 
 
+def test_a_missing_blob_is_skipped_and_tried_again_later(app, world):
+    content = b"dit bestand raakt zoek\n"
+    document_id = uploaded_id(world["client"], world["space_id"], content, "zoek.txt")
+    blobs = LocalBlobStore(app.config["BLOB_ROOT"])
+    with db_ctx(app) as session:
+        sha256 = session.get(DocumentVersion, latest_version_id(app, document_id)).sha256
+    blobs.path(sha256).unlink()
+    result = app.test_cli_runner().invoke(args=["neig", "extract-text"])
+    assert "Read 1 version(s): 1 skipped." in result.output, result.output
+    assert stored(app, document_id) is None
+    blobs.commit(blobs.stage(io.BytesIO(content), 1000))  # back, e.g. from a backup
+    result = app.test_cli_runner().invoke(args=["neig", "extract-text"])
+    assert "Read 1 version(s): 1 ok." in result.output, result.output
+
+
 def test_a_version_that_is_gone_is_skipped(app, world):
     with app.app_context():
         assert extraction.extract_version(10**9) is None
