@@ -96,6 +96,13 @@ class Config:
     #: While clamd is unreachable: "refuse" uploads, or "quarantine" them until scanned.
     CLAMAV_UNAVAILABLE = os.environ.get("CLAMAV_UNAVAILABLE", "refuse")
 
+    # Text extraction for search (issue 20, documents/extraction.py): each file is read in a
+    # child process bounded by these limits; a file past them is searched by its metadata only,
+    # and its page says so. The text kept per version is capped at EXTRACT_MAX_CHARS.
+    EXTRACT_TIMEOUT_SECONDS = float(os.environ.get("EXTRACT_TIMEOUT_SECONDS", "30"))
+    EXTRACT_MEMORY_MB = _env_int("EXTRACT_MEMORY_MB", 512)
+    EXTRACT_MAX_CHARS = _env_int("EXTRACT_MAX_CHARS", 1_000_000)
+
     # MFA: "all" (every account), "admins" (platform admins only) or "none".
     MFA_REQUIRED_FOR = os.environ.get("MFA_REQUIRED_FOR", "admins")
     MFA_ISSUER = os.environ.get("MFA_ISSUER", "NEIG Werkruimte")

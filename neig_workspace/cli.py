@@ -256,6 +256,27 @@ def scan_pending() -> None:
     )
 
 
+@neig.command("extract-text")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Only versions uploaded on or after this day (YYYY-MM-DD).",
+)
+@click.option("--again", is_flag=True, help="Read versions that have their text already too.")
+def extract_text(since, again: bool) -> None:
+    """Read the text of document versions for search: those that may be opened (never one
+    waiting for its virus scan or found infected) and have no text yet. Each file is parsed in
+    a child process within EXTRACT_TIMEOUT_SECONDS and EXTRACT_MEMORY_MB."""
+    from .documents import extraction
+
+    version_ids = extraction.versions_to_extract(since=since, again=again)
+    with click.progressbar(version_ids, label="Reading text", show_pos=True) as bar:
+        counts = extraction.extract_all(bar, again=again)
+    summary = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
+    click.echo(f"Read {len(version_ids)} version(s): {summary or 'nothing to do'}.")
+
+
 # --- notifications -----------------------------------------------------------------------------
 
 

@@ -159,10 +159,12 @@ def _sniff_text(head: bytes) -> str | None:
 
 
 def extension_matches(filename: str, file_type: FileType) -> bool:
-    """Name, declared type and content must agree: .csv and .txt are both plain text."""
+    """Name, declared type and content must agree: .csv and .txt are both plain text, and so
+    is a saved e-mail (.eml, stored as text/plain; its text is read for search as an e-mail).
+    An e-mail with HTML in its first 8 kB is refused as markup, as any text file is."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if file_type.key in ("txt", "csv"):
-        return extension in ("txt", "csv", "md")
+        return extension in ("txt", "csv", "md", "eml")
     return extension in file_type.extensions
 
 

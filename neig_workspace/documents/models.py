@@ -138,6 +138,8 @@ class DocumentVersion(db.Model):
     )
 
     created_by: Mapped["User | None"] = relationship()  # noqa: F821
+    #: The text read for search (None until read); the document page shows its status.
+    extracted: Mapped["VersionText | None"] = relationship(viewonly=True, uselist=False)
 
     def __repr__(self) -> str:
         return f"<DocumentVersion {self.document_id}.{self.number} {self.sha256[:12]}>"
@@ -153,3 +155,41 @@ class DocumentNarrowing(db.Model):
 
     def __repr__(self) -> str:
         return f"<DocumentNarrowing doc={self.document_id} org={self.organisation_id}>"
+
+
+class TextStatus(enum.StrEnum):
+    """What reading a version's text for search came to (documents/extraction.py)."""
+
+    OK = "ok"
+    #: Read, but it holds no text (a scanned PDF): searched by its metadata only.
+    NO_TEXT = "no_text"
+    #: Damaged, encrypted or otherwise not parsable.
+    UNREADABLE = "unreadable"
+    #: Over the memory limit (EXTRACT_MEMORY_MB), or a zip that would unpack past it.
+    TOO_LARGE = "too_large"
+    #: Over the time limit (EXTRACT_TIMEOUT_SECONDS).
+    TIMEOUT = "timeout"
+    #: A type no text is read from (images, the old binary Office formats).
+    UNSUPPORTED = "unsupported"
+
+
+class VersionText(db.Model):
+    """The text read from a version's file, for search; one row per version once read. Deleted
+    with its version (ON DELETE CASCADE), so a purge or a case's destruction takes it along."""
+
+    __tablename__ = "version_texts"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("document_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[TextStatus] = mapped_column(str_enum(TextStatus, 16))
+    #: At most EXTRACT_MAX_CHARS; loaded only when asked for (a page shows the status only).
+    text: Mapped[str] = mapped_column(Text, default="", deferred=True)
+    #: Whether the text was cut at EXTRACT_MAX_CHARS.
+    truncated: Mapped[bool] = mapped_column(default=False)
+    #: The parser and its version ("pypdf 7.1.1"), to know what to read again after an upgrade.
+    extractor: Mapped[str] = mapped_column(String(60), default="")
+    extracted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<VersionText {self.version_id} {self.status.value}>"

@@ -43,6 +43,7 @@ from ..spaces.models import Classification, Space
 from . import hooks, queries, service
 from .blueprint import bp
 from .draft_views import text_context
+from .extraction import TEXT_STATUS_LABELS
 from .filetypes import TYPES
 from .forms import (
     STATUS_LABELS,
@@ -291,7 +292,9 @@ def render_show(document: Document, *, status: int = 200, **panel_overrides):
     versions = db.session.scalars(
         select(DocumentVersion)
         .where(DocumentVersion.document_id == document.id)
-        .options(db.joinedload(DocumentVersion.created_by))
+        .options(
+            db.joinedload(DocumentVersion.created_by), db.joinedload(DocumentVersion.extracted)
+        )
         .order_by(DocumentVersion.number.desc())
     ).all()
     return render_template(
@@ -304,6 +307,7 @@ def render_show(document: Document, *, status: int = 200, **panel_overrides):
         status_form=StatusForm(status=document.status.value),
         history=_history(document),
         previewable=PREVIEWABLE,
+        text_labels=TEXT_STATUS_LABELS,
         **text_context(document),
         comments=comments_panel(document, **panel_overrides),
     ), status
