@@ -33,6 +33,7 @@ class GcReport:
     removed_bytes: int = 0
     temp_files: int = 0
     temp_bytes: int = 0
+    recovered: int = 0
 
 
 @dataclass
@@ -55,6 +56,10 @@ def collect_garbage(*, dry_run: bool, progress: Progress = lambda line: None) ->
     used_before = time.time() - grace_seconds()
     report = GcReport()
     blobs = store()
+    if not dry_run:
+        # A collector killed between setting a blob aside and its second look: back in place,
+        # to be judged again below.
+        report.recovered = blobs.recover_collections()
     for batch in _batches(b for b in blobs.blobs() if b.mtime < used_before):
         used = _referenced({b.sha256 for b in batch})
         for blob in batch:
