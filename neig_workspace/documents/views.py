@@ -56,6 +56,7 @@ from .forms import (
     VersionForm,
 )
 from .models import Document, DocumentStatus, DocumentVersion
+from .s3_storage import StoreUnavailable
 from .storage import BlobState, blob_key, is_storage_full
 from .view_helpers import (
     _audit_confidential_view,
@@ -574,9 +575,13 @@ def _audited_send(document: Document, version: DocumentVersion, *, inline: bool)
         page = render_template("documents/scan_blocked.html", document=document, version=version)
         return page, 409
     # Its size only: rehashing every download is too slow; `neig blobs verify` does that.
-    state = service.store().check(version.sha256, version.size, rehash=False)
+    try:
+        state = service.store().check(version.sha256, version.size, rehash=False)
+    except StoreUnavailable as error:
+        current_app.logger.error("Blob store unavailable: %s", error)
+        return _refuse_unavailable(document, version, "unavailable", inline=inline)
     if state != BlobState.OK:
-        return _refuse_unavailable(document, version, state, inline=inline)
+        return _refuse_unavailable(document, version, state.value, inline=inline)
     if not request.if_none_match.contains(version.sha256):
         commit_side_effect(
             audit.record,
@@ -589,7 +594,7 @@ def _audited_send(document: Document, version: DocumentVersion, *, inline: bool)
     return _send_version(document, version, inline=inline)
 
 
-def _refuse_unavailable(document, version, state: BlobState, *, inline: bool):
+def _refuse_unavailable(document, version, reason: str, *, inline: bool):
     """A version whose blob is gone or damaged: nothing is sent, and the log says it failed
     (never that it was downloaded)."""
     current_app.logger.error(
@@ -597,7 +602,7 @@ def _refuse_unavailable(document, version, state: BlobState, *, inline: bool):
         version.sha256,
         document.id,
         version.number,
-        state.value,
+        reason,
     )
     commit_side_effect(
         audit.record,
@@ -606,7 +611,7 @@ def _refuse_unavailable(document, version, state: BlobState, *, inline: bool):
         result="failure",
         target=document,
         space_id=document.space_id,
-        details={"version": version.number, "reason": state.value, "preview": inline},
+        details={"version": version.number, "reason": reason, "preview": inline},
     )
     return blob_unavailable_page(document, version)
 
@@ -616,6 +621,8 @@ def _storage_full(error: OSError):
     """A full disk (or quota) while an upload is written: a clear 507, in JSON for the drop
     zone. The request's transaction is rolled back and the store removed its temporary file,
     so nothing is half-written. Any other OSError stays the server error it is."""
+    if isinstance(error, StoreUnavailable):
+        return _store_unavailable(error)
     if not is_storage_full(error):
         raise error
     db.session.rollback()
@@ -770,3 +777,17 @@ def search():
         page = paginate(queries.search(current_user, q))
     provenance = _provenance(page.items) if page else {}
     return render_template("documents/search.html", q=q, page=page, provenance=provenance)
+
+
+def _store_unavailable(error: StoreUnavailable):
+    """The object store did not answer while an upload was stored (or a page read a blob): a
+    503 that says so; the transaction is rolled back and the staged file removed."""
+    db.session.rollback()
+    current_app.logger.error("Blob store unavailable: %s", error)
+    message = _(
+        "De opslag is even niet bereikbaar: er is niets opgeslagen. Probeer het later opnieuw "
+        "en neem contact op met de beheerder als het blijft misgaan."
+    )
+    if _wants_json():
+        return jsonify(ok=False, errors=[message]), 503
+    return render_template("documents/storage_unavailable.html", message=message), 503

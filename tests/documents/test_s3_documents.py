@@ -8,6 +8,7 @@ sandboxed; a missing blob is refused and audited; `blobs gc` and `blobs verify` 
 
 import hashlib
 import os
+import socket
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,6 +22,7 @@ from tests.documents.doc_helpers import (
     blobs_command,
     org_space,
     pdf,
+    row_counts,
     upload,
     uploaded_id,
 )
@@ -185,3 +187,26 @@ def test_readiness_heads_the_bucket(s3_app, client, monkeypatch):
     answer = client.get("/ready")
     assert answer.status_code == 503
     assert answer.get_json()["checks"]["blob_store"] == "unavailable"
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # nothing listens once it is closed
+
+
+def test_an_unreachable_store_refuses_with_503_and_keeps_nothing(
+    s3_app, client, space_id, document_id, monkeypatch
+):
+    monkeypatch.setitem(s3_app.config, "S3_ENDPOINT_URL", f"http://127.0.0.1:{closed_port()}")
+    before = row_counts(s3_app)
+    response = upload(client, space_id, [(pdf("nergens"), "nergens.pdf")])
+    assert response.status_code == 503
+    assert "De opslag is even niet bereikbaar: er is niets opgeslagen." in response.get_data(
+        as_text=True
+    )
+    assert row_counts(s3_app) == before and blob_files(s3_app) == []
+    refused = client.get(url(document_id))
+    assert refused.status_code == 503 and "Location" not in refused.headers
+    failed = [details for *_, details in audit_events(s3_app, "document.download_failed")]
+    assert failed == [{"version": 1, "reason": "unavailable", "preview": False}]
