@@ -9,7 +9,7 @@ the size) and removes it.
 Keys, under S3_PREFIX:
     <prefix>/ab/cd/<sha256>        the blob
     <prefix>/used/ab/cd/<sha256>   an empty marker: its LastModified is the blob's last reuse
-    <prefix>/collect/<sha256>      a blob the collector has set aside
+    <prefix>/collect/<sha256>-<r>  a blob a collector has set aside (r: random, per collection)
 
 S3 has no atomic rename and no way to set an object's time, so the two moves the local store
 makes with os.replace and os.utime are made of plain requests here, ordered so that a blob is
@@ -34,6 +34,7 @@ until the next `blobs gc`, which first puts every set-aside blob back (`recover_
 import hashlib
 import io
 import os
+import secrets
 from collections.abc import Iterator
 from contextlib import suppress
 from datetime import datetime
@@ -75,7 +76,8 @@ class S3BlobStore(LocalStaging):
         return self._base() + "used/" + blob_key(sha256)
 
     def _aside(self, sha256: str) -> str:
-        return self._base() + "collect/" + sha256
+        """A name of its own per collection: two collectors at once never share a copy."""
+        return f"{self._base()}collect/{sha256}-{secrets.token_hex(4)}"
 
     # --- storing -----------------------------------------------------------------------------
 
@@ -221,11 +223,15 @@ class S3BlobStore(LocalStaging):
         if head is None or self._last_use(sha256, head) >= used_before:
             return False
         aside = self._aside(sha256)
-        self._copy(self.key(sha256), aside)
+        try:
+            self._copy(self.key(sha256), aside)
+        except FileNotFoundError:
+            return False  # another collector, run at the same time, took it first
         self._call("delete_object", Bucket=self.bucket, Key=self.key(sha256))
         marker = self._head(self._marker(sha256))
         if marker is not None and _epoch(marker["LastModified"]) >= used_before:
-            self._copy(aside, self.key(sha256))  # reused a moment ago: it goes back
+            with suppress(FileNotFoundError):  # another collector put it back already
+                self._copy(aside, self.key(sha256))  # reused a moment ago: it goes back
             self._call("delete_object", Bucket=self.bucket, Key=aside)
             return False
         self._call("delete_object", Bucket=self.bucket, Key=aside)
@@ -244,10 +250,13 @@ class S3BlobStore(LocalStaging):
         again. Returns how many."""
         recovered = 0
         for item in self._list(self._base() + "collect/"):
-            sha256 = item["Key"].rsplit("/", 1)[-1]
+            sha256 = item["Key"].rsplit("/", 1)[-1][:64]
             if not is_digest(sha256):
                 continue
-            self._copy(item["Key"], self.key(sha256))
+            try:
+                self._copy(item["Key"], self.key(sha256))
+            except FileNotFoundError:
+                continue  # a collector running now finished with it
             self._call("delete_object", Bucket=self.bucket, Key=item["Key"])
             recovered += 1
         return recovered
@@ -309,13 +318,18 @@ class S3BlobStore(LocalStaging):
             raise StoreUnavailable(f"head_object: {error}") from error
 
     def _copy(self, source: str, target: str) -> None:
-        """Server-side copy (up to 5 GB in one request; MAX_UPLOAD_SIZE is far below)."""
-        self._call(
-            "copy_object",
-            Bucket=self.bucket,
-            Key=target,
-            CopySource={"Bucket": self.bucket, "Key": source},
-        )
+        """Server-side copy (up to 5 GB in one request; MAX_UPLOAD_SIZE is far below);
+        FileNotFoundError when the source is gone."""
+        try:
+            self.client.copy_object(
+                Bucket=self.bucket, Key=target, CopySource={"Bucket": self.bucket, "Key": source}
+            )
+        except ClientError as error:
+            if _not_found(error):
+                raise FileNotFoundError(source) from error
+            raise StoreUnavailable(f"copy_object: {error}") from error
+        except BotoCoreError as error:
+            raise StoreUnavailable(f"copy_object: {error}") from error
 
     def _list(self, prefix: str) -> Iterator[dict]:
         paginator = self.client.get_paginator("list_objects_v2")

@@ -62,7 +62,7 @@ class S3Backend:
 
     def set_aside(self, sha256: str) -> None:
         key = self.store.key(sha256)
-        aside = f"blobs/collect/{sha256}"
+        aside = f"blobs/collect/{sha256}-dead"
         self.client.copy_object(
             Bucket=self.bucket, Key=aside, CopySource={"Bucket": self.bucket, "Key": key}
         )
@@ -291,3 +291,36 @@ def test_s3_a_large_commit_is_streamed_in_bounded_memory(s3_server, tmp_path):
     head = backend.client.head_object(Bucket=backend.bucket, Key=store.key(staged.sha256))
     assert head["ContentLength"] == size and head["ETag"].endswith('-8"')  # 8 parts
     assert store.check(staged.sha256, size, rehash=True) == BlobState.OK
+
+
+def test_s3_two_collectors_at_once_never_lose_a_blob_a_request_stored(s3_server, tmp_path):
+    """Each app server may run `blobs gc`. The first collector has set the blob aside; the
+    second removes it whole; a request then finds it gone and uploads it again. The first
+    collector, going on, deletes that upload, but sees the request's marker and puts its own
+    copy back: the blob is there, and neither collector fails."""
+    backend = S3Backend(tmp_path, s3_server)
+    store = backend.store
+    sha256 = stored(store, b"twee tegelijk")
+    time.sleep(TICK)
+    cutoff = time.time()
+    time.sleep(TICK)
+    other = S3BlobStore(tmp_path, backend.client, backend.bucket, "blobs")
+    copy_object, steps = backend.client.copy_object, []
+
+    def interleaved(Bucket, Key, CopySource):  # noqa: N803 - boto3's names
+        answer = copy_object(Bucket=Bucket, Key=Key, CopySource=CopySource)
+        if "/collect/" in Key and not steps:
+            steps.append("first set it aside")
+            steps.append(other.remove_if_idle(sha256, cutoff))  # the second collector
+            steps.append(store.touch(sha256))  # a request that reuses the content
+            stored(store, b"twee tegelijk")  # so it uploads its own copy
+        return answer
+
+    backend.client.copy_object = interleaved
+    try:
+        first = store.remove_if_idle(sha256, cutoff)
+    finally:
+        del backend.client.copy_object
+    assert steps == ["first set it aside", True, False] and first is False
+    assert store.check(sha256, 13, rehash=True) == BlobState.OK
+    assert backend.names() == [key_of(sha256)]
