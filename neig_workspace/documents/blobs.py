@@ -22,6 +22,9 @@ from .storage import BlobState
 
 #: Blobs looked up in the database at once.
 BATCH = 500
+#: Seconds after which a blob set aside by a collector counts as left by a killed one (a
+#: collection takes milliseconds; another app server's collector may be at work right now).
+RECOVER_AFTER = 3600
 
 Progress = Callable[[str], None]
 
@@ -59,7 +62,7 @@ def collect_garbage(*, dry_run: bool, progress: Progress = lambda line: None) ->
     if not dry_run:
         # A collector killed between setting a blob aside and its second look: back in place,
         # to be judged again below.
-        report.recovered = blobs.recover_collections()
+        report.recovered = blobs.recover_collections(time.time() - RECOVER_AFTER)
     for batch in _batches(b for b in blobs.blobs() if b.mtime < used_before):
         used = _referenced({b.sha256 for b in batch})
         for blob in batch:

@@ -28,7 +28,8 @@ differs). Read-after-write consistency (AWS, MinIO and Ceph RGW have it) is assu
 What remains, as with the local store's rename: between c. and d. (milliseconds) a download of
 a row that a reusing request committed in that instant finds no blob and is refused with 503;
 and a collector killed between c. and d. leaves the blob under collect/, missing from its place
-until the next `blobs gc`, which first puts every set-aside blob back (`recover_collections`).
+until a `blobs gc` an hour or more later, which first puts such a blob back
+(`recover_collections`).
 """
 
 import hashlib
@@ -245,13 +246,14 @@ class S3BlobStore(LocalStaging):
             times.append(_epoch(marker["LastModified"]))
         return max(times)
 
-    def recover_collections(self) -> int:
-        """Put back every blob a killed collector left set aside; the run then judges them
-        again. Returns how many."""
+    def recover_collections(self, set_aside_before: float) -> int:
+        """Put back every blob a killed collector set aside before `set_aside_before`; the run
+        then judges them again. Returns how many. A more recent copy may belong to a collector
+        at work on another app server (a collection takes milliseconds): it is left to it."""
         recovered = 0
         for item in self._list(self._base() + "collect/"):
             sha256 = item["Key"].rsplit("/", 1)[-1][:64]
-            if not is_digest(sha256):
+            if not is_digest(sha256) or _epoch(item["LastModified"]) >= set_aside_before:
                 continue
             try:
                 self._copy(item["Key"], self.key(sha256))

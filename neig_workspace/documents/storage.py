@@ -226,15 +226,20 @@ class LocalBlobStore(LocalStaging):
         aside.unlink()
         return True
 
-    def recover_collections(self) -> int:
+    def recover_collections(self, set_aside_before: float) -> int:
         """Put back the blobs a collector killed between its rename and its second look left
-        aside (a request may have reused one just before): the next run judges them again.
-        Returns how many were put back."""
+        aside before `set_aside_before` (a request may have reused one just before): the run
+        judges them again. Returns how many were put back."""
         if not self.tmp.is_dir():
             return 0
         recovered = 0
         for entry in os.scandir(self.tmp):
             if not _is_aside(entry.name):
+                continue
+            try:
+                if entry.stat().st_ctime >= set_aside_before:  # the rename set its ctime
+                    continue
+            except FileNotFoundError:
                 continue
             target = self.path(entry.name[len(ASIDE) : len(ASIDE) + 64])
             target.parent.mkdir(parents=True, exist_ok=True)
