@@ -210,3 +210,17 @@ def test_an_unreachable_store_refuses_with_503_and_keeps_nothing(
     assert refused.status_code == 503 and "Location" not in refused.headers
     failed = [details for *_, details in audit_events(s3_app, "document.download_failed")]
     assert failed == [{"version": 1, "reason": "unavailable", "preview": False}]
+
+
+def test_a_text_draft_is_read_back_from_the_bucket(s3_app, client, space_id):
+    from tests.helpers import post_form
+
+    response = post_form(
+        client,
+        f"/werkruimtes/{space_id}/concepten/nieuw",
+        {"title": "Plan", "text": "Eerste alinea uit de bucket.", "folder": "0"}
+        | {"classification": "intern"},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = client.get(response.location)
+    assert page.status_code == 200 and "Eerste alinea uit de bucket." in page.get_data(as_text=True)
