@@ -82,7 +82,7 @@ timed-%:
 #     decorator that only emits deprecation warnings and handles no input.
 #   --unaudited python-dateutil: botocore (boto3, the S3 blob store) requires <3.0.0, so 2.9.0.post0
 #     is the newest release it can have, and PyPI lists advisories for 4.0.0 only; we hand it no
-#     input (botocore parses the object store's own timestamps with it).
+#     user input (botocore parses only the object store's own date headers with it).
 check: install
 	$(BIN)/lint-imports --no-cache  # the import contracts in .importlinter: layers, feature boundaries
 	$(BIN)/bandit -c pyproject.toml -q -r neig_workspace
