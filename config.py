@@ -72,6 +72,22 @@ class Config:
     #: event, then answers X-Accel-Redirect: <prefix><ab/cd/sha256>, an `internal` location
     #: that serves BLOB_ROOT. Empty: the app streams the file itself.
     DOWNLOAD_ACCEL_PREFIX = os.environ.get("DOWNLOAD_ACCEL_PREFIX", "")
+
+    # Object storage (docs/deployment.md § Object storage): BLOB_BACKEND=s3 keeps the blobs in
+    # an S3-compatible bucket (MinIO, Ceph RGW, a cloud store) under S3_PREFIX/ab/cd/<sha256>;
+    # uploads are still staged in BLOB_ROOT/tmp. Without keys boto3 looks for its own (an
+    # instance role). Downloads: a 302 to a presigned URL valid S3_URL_EXPIRES seconds (the
+    # endpoint must be reachable by browsers), or `stream` through the app.
+    BLOB_BACKEND = os.environ.get("BLOB_BACKEND", "local")
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
+    S3_BUCKET = os.environ.get("S3_BUCKET", "")
+    S3_REGION = os.environ.get("S3_REGION", "us-east-1")
+    S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID", "")
+    S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY", "")
+    S3_PREFIX = os.environ.get("S3_PREFIX", "blobs")
+    S3_DOWNLOAD = os.environ.get("S3_DOWNLOAD", "redirect")
+    S3_URL_EXPIRES = _env_int("S3_URL_EXPIRES", 60)
+
     TRASH_RETENTION_DAYS = _env_int("TRASH_RETENTION_DAYS", 30)
     #: Years after closing that a case is kept; then `flask neig retention` destroys it.
     CASE_RETENTION_YEARS = _env_int("NEIG_CASE_RETENTION_YEARS", 5)

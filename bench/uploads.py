@@ -1,9 +1,11 @@
 """A large upload against the disk's own speed (issue 18): `cp` plus `sync` of a file, then the
 same bytes uploaded through the app (gunicorn, one sync worker, production settings, the seeded
 database of bench/pages.py) as the upload form sends them; prints both times, their ratio and
-the worker's memory growth.
+the worker's memory growth, for each blob store asked for (issue 19): the filesystem, and S3
+(a moto_server on loopback, started here, its bucket new; the app commits the upload to it as
+a multipart upload).
 
-    .venv/bin/python -m bench.uploads --database neig_scale_up [--size-mb 1024]
+    .venv/bin/python -m bench.uploads --database neig_scale_up [--size-mb 1024] [--backend both]
 
 The source file lives next to the blob store (same disk) and is read from the page cache by
 both. Each upload gets a fresh first line, so it is new content (never deduplicated).
@@ -111,6 +113,7 @@ def main() -> None:
     parser.add_argument("--database", default="neig_scale")
     parser.add_argument("--admin-url", default=ADMIN_URL)
     parser.add_argument("--size-mb", type=int, default=1024)
+    parser.add_argument("--backend", choices=["local", "s3", "both"], default="both")
     parser.add_argument("--reseed", action="store_true")
     args = parser.parse_args()
     args.seed_args = []
@@ -118,7 +121,6 @@ def main() -> None:
     ensure_database(args)
     url = database_url(args.admin_url, args.database)
     t = targets(url)
-    from neig_workspace.scale import DEFAULT_PASSWORD, DEFAULT_TOTP_SECRET
 
     size = args.size_mb * MB
     WORK.mkdir(parents=True, exist_ok=True)
@@ -126,6 +128,30 @@ def main() -> None:
     make_source(source, size)
     copy_seconds = cp_and_sync(source, WORK / "upload-copy.pdf")
     print(f"cp + sync of {args.size_mb} MB: {copy_seconds:.2f} s")
+    backends = ["local", "s3"] if args.backend == "both" else [args.backend]
+    results = {}
+    for backend in backends:
+        print(f"--- blob store: {backend}")
+        if backend == "s3":
+            from tests.s3_server import S3Server
+
+            s3 = S3Server(WORK / "moto.log")
+            try:
+                settings = s3.config(s3.new_bucket())
+                results[backend] = measure(url, t, source, size, copy_seconds, settings)
+            finally:
+                s3.stop()
+        else:
+            results[backend] = measure(url, t, source, size, copy_seconds, {})
+    print(f"--- worker peak memory growth for a {args.size_mb} MB upload (issue 19 asks < 10 MB):")
+    for backend, growth in results.items():
+        print(f"  {backend:<6} {growth:.1f} MB")
+
+
+def measure(url: str, t: dict, source: Path, size: int, copy_seconds: float, settings) -> float:
+    """One upload through gunicorn with the blob store `settings`; the worker's peak memory
+    growth in MB."""
+    from neig_workspace.scale import DEFAULT_PASSWORD, DEFAULT_TOTP_SECRET
 
     limit = str(size + 16 * MB)
     env = production_env(
@@ -136,6 +162,7 @@ def main() -> None:
         AUDIT_CHECKPOINT_SYSLOG="",
         MAX_UPLOAD_SIZE=limit,
         MAX_CONTENT_LENGTH=limit,
+        **{"BLOB_BACKEND": "local", **settings},
     )
     for name in ("CLAMAV_SOCKET", "CLAMAV_HOST"):
         env.pop(name, None)
@@ -165,8 +192,10 @@ def main() -> None:
         raise SystemExit(f"the upload answered {status}, not 302; see {log}")
     ratio = copy_seconds / upload_seconds
     growth = max(peak - before, 0) / 1024
-    print(f"upload of {args.size_mb} MB through the app: {upload_seconds:.2f} s")
+    print(f"upload of {size // MB} MB through the app: {upload_seconds:.2f} s")
     print(f"upload speed ÷ cp + sync speed: {ratio:.2f} (issue 18 asks >= 0.5)")
+    if settings:
+        print("  (to moto_server on loopback: its speed, not that of a real object store)")
     print(f"worker memory: {before / 1024:.0f} MB before, peak {peak / 1024:.0f} MB: growth")
     print(f"  {growth:.1f} MB (issue 18 asks < 10 MB)")
     left = [p.name for p in (WORK / "blobs" / "tmp").glob("*")] if (WORK / "blobs").exists() else []
@@ -174,6 +203,7 @@ def main() -> None:
         print(f"left in the store's tmp folder: {left}")
     if re.search(r"Traceback", log.read_text() if log.exists() else ""):
         print(f"(the server log has a traceback: {log})")
+    return growth
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ A backup folder holds:
 The counts, the blob list and the audit head are read from the same snapshot as the dump (an
 exported snapshot on PostgreSQL, the copy itself on SQLite), so they describe exactly what was
 dumped while the application keeps running. Blobs are immutable and only removed by a purge, so
-copying them after the dump finds every one the dump refers to.
+copying them after the dump finds every one the dump refers to. The store is the configured one
+(the filesystem or S3, documents/stores.py); the backup's own blobs are always files.
 """
 
 import hashlib
@@ -34,7 +35,8 @@ from .accounts.mfa import derive_key
 from .audit.models import AuditEvent
 from .audit.service import verify_chain
 from .documents.models import DocumentVersion, ScanStatus
-from .documents.storage import CHUNK, LocalBlobStore
+from .documents.storage import CHUNK, BlobState, LocalBlobStore
+from .documents.stores import blob_store
 from .extensions import db
 from .timeutil import utcnow
 
@@ -189,12 +191,13 @@ def restore_backup(directory: Path) -> dict:
         raise BackupError(f"The backup is of {kind}, the database configured is {_kind()}.")
     _refuse_non_empty_target()
     store = _store()
-    _copy_blobs(list(manifest["blobs"]), LocalBlobStore(directory / "blobs"), store)
+    copied, _ = _copy_blobs(list(manifest["blobs"]), LocalBlobStore(directory / "blobs"), store)
     dump = directory / manifest["database"]["file"]
     try:
         _restore_postgresql(dump) if kind == "postgresql" else _restore_sqlite(dump)
     except BaseException:
-        shutil.rmtree(store.root, ignore_errors=True)  # it was empty: leave it so for a retry
+        for sha256 in copied:  # it was empty: leave it so for a retry
+            store.delete(sha256)
         raise
     return manifest
 
@@ -208,9 +211,8 @@ def _refuse_non_empty_target() -> None:
         raise BackupError(
             f"The database holds {len(tables)} table(s): restore only into an empty database."
         )
-    root = Path(current_app.config["BLOB_ROOT"])
-    if root.exists() and any(path.is_file() for path in root.rglob("*")):
-        raise BackupError(f"The blob store {root} holds files: restore only into an empty one.")
+    if not _store().is_empty():
+        raise BackupError("The blob store holds files: restore only into an empty one.")
 
 
 def _restore_postgresql(dump: Path) -> None:
@@ -307,13 +309,13 @@ def check_backup_files(directory: Path, manifest: dict) -> list[str]:
     return problems
 
 
-def _check_blobs(store: LocalBlobStore, blobs: dict[str, int], where: str) -> list[str]:
+def _check_blobs(store, blobs: dict[str, int], where: str) -> list[str]:
     problems = []
     for sha256, size in sorted(blobs.items()):
-        path = store.path(sha256)
-        if not path.is_file():
+        state = store.check(sha256, size, rehash=True)
+        if state == BlobState.MISSING:
             problems.append(f"blob {sha256} is missing from the {where}")
-        elif path.stat().st_size != size or _sha256_of(path) != sha256:
+        elif state != BlobState.OK:
             problems.append(f"blob {sha256} in the {where} does not match its hash")
     return problems
 
@@ -336,8 +338,8 @@ def _kind() -> str:
     return kind
 
 
-def _store() -> LocalBlobStore:
-    return LocalBlobStore(current_app.config["BLOB_ROOT"])
+def _store():
+    return blob_store(current_app.config)
 
 
 def _sqlite_path() -> str | None:

@@ -208,6 +208,8 @@ def blobs_gc(dry_run: bool) -> None:
     if hours < 1 and not current_app.testing:
         click.echo(f"Warning: a grace period of {hours:g} h may take a running upload's blob.")
     report = collect_garbage(dry_run=dry_run, progress=click.echo)
+    if report.recovered:
+        click.echo(f"Put back {report.recovered} blob(s) an interrupted run had set aside.")
     verb = "Would remove" if dry_run else "Removed"
     click.echo(
         f"{verb} {report.removed} unused blob(s) ({_megabytes(report.removed_bytes)}) and"

@@ -26,6 +26,7 @@ checkpoint is written at the end when AUDIT_CHECKPOINT_EVERY is on.
 """
 
 import hashlib
+import io
 import random
 import time
 from collections import defaultdict
@@ -46,7 +47,7 @@ from .audit.models import AuditEvent
 from .audit.service import _CHECKPOINT_DUE, _last, compute_hash
 from .cases.models import Case, CaseOrganisation, CaseStatistic, LegalBasis
 from .documents.models import Document, DocumentVersion, Folder
-from .documents.storage import LocalBlobStore
+from .documents.stores import blob_store
 from .extensions import db
 from .knowledge.models import Article, KnowledgeSpace
 from .notifications.models import Notification
@@ -220,7 +221,7 @@ _TYPE_PREFIX = {
 
 def _blobs(echo) -> list[tuple[str, int]]:
     """A handful of small real PDFs in the blob store; every version points at one of them."""
-    store = LocalBlobStore(current_app.config["BLOB_ROOT"])
+    store = blob_store(current_app.config)
     blobs = []
     for n in range(8):
         body = f"BT /F1 12 Tf 72 720 Td (NEIG schaaldocument {n}) Tj ET\n" * (1 + 40 * n)
@@ -230,10 +231,8 @@ def _blobs(echo) -> list[tuple[str, int]]:
             + b"\ntrailer << /Root 1 0 R >>\n%%EOF\n"
         )
         sha256 = hashlib.sha256(content).hexdigest()
-        path = store.path(sha256)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content)
+        if not store.exists(sha256):
+            store.commit(store.stage(io.BytesIO(content), max_size=len(content)))
         blobs.append((sha256, len(content)))
     echo(f"  {'blobs (files)':<24} {len(blobs):>8} files")
     return blobs

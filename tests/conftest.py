@@ -224,3 +224,7 @@ def count_queries(app):
 
 
 __all__ = ["PERSONAS", "count_queries", "csrf_token", "db_ctx"]
+
+
+# The S3-protocol server of tests/s3_server.py (session-scoped) and the app on a bucket of it.
+from tests.s3_server import s3_app, s3_server  # noqa: E402, F401 - fixtures, found by pytest

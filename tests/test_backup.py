@@ -105,3 +105,42 @@ def test_a_backup_goes_into_a_new_or_empty_folder(app, tmp_path):
     (tmp_path / "something").write_text("")
     result = _neig(app, "backup", str(tmp_path))
     assert result.exit_code == 1 and "not empty" in result.output
+
+
+@pytest.mark.commits("pg_dump and SQLite's backup API read what is committed, on their own")
+def test_backup_and_restore_with_blobs_in_s3(s3_app, s3_server, empty_database, tmp_path):
+    """From one bucket into the backup folder, and from there into an empty bucket of the
+    restored installation; a non-empty bucket is refused; a damaged object is named."""
+    sha256 = _plant(s3_app)
+    folder = tmp_path / "backup"
+    made = _neig(s3_app, "backup", str(folder))
+    assert made.exit_code == 0, made.output
+    assert LocalBlobStore(folder / "blobs").path(sha256).read_bytes() == pdf("backup")
+    bucket = s3_server.new_bucket()
+    restored = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=empty_database,
+        BLOB_ROOT=str(tmp_path / "staging"),
+        MAIL_OUTBOX_DIR=str(tmp_path / "outbox"),
+        **s3_server.config(bucket),
+    )
+    s3 = s3_server.client()
+    try:
+        s3.put_object(Bucket=bucket, Key="blobs/someone-elses-object", Body=b"x")
+        refused = _neig(restored, "restore", str(folder))
+        assert refused.exit_code == 1 and "holds files" in refused.output
+        s3.delete_object(Bucket=bucket, Key="blobs/someone-elses-object")
+
+        result = _neig(restored, "restore", str(folder))
+        assert result.exit_code == 0, result.output
+        key = f"blobs/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+        assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == pdf("backup")
+        verified = _neig(restored, "backup", "verify", str(folder))
+        assert verified.exit_code == 0 and "audit chain intact" in verified.output
+
+        s3.put_object(Bucket=bucket, Key=key, Body=b"damaged")
+        damaged = _neig(restored, "backup", "verify", str(folder))
+        assert damaged.exit_code == 1 and f"blob {sha256} in the blob store" in damaged.output
+    finally:
+        with restored.app_context():
+            db.engine.dispose()

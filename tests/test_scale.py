@@ -89,3 +89,13 @@ def test_seed_scale_refuses_production_and_figures_that_do_not_fit(app, monkeypa
     assert "At least 3 organisations" in result.output
     with db_ctx(app) as session:
         assert count(session, Organisation) == 0
+
+
+def test_seed_scale_puts_its_blobs_in_the_s3_store(s3_app, s3_server):
+    result = seed(s3_app)
+    assert result.exit_code == 0, result.output
+    listing = s3_server.client().list_objects_v2(Bucket=s3_app.config["S3_BUCKET"])
+    blob_keys = [item["Key"] for item in listing["Contents"] if "/used/" not in item["Key"]]
+    assert len(blob_keys) == 8 and all(key.startswith("blobs/") for key in blob_keys)
+    blobs = neig(s3_app, "blobs", "verify")
+    assert blobs.exit_code == 0, blobs.output

@@ -22,6 +22,9 @@ from .storage import BlobState
 
 #: Blobs looked up in the database at once.
 BATCH = 500
+#: Seconds after which a blob set aside by a collector counts as left by a killed one (a
+#: collection takes milliseconds; another app server's collector may be at work right now).
+RECOVER_AFTER = 3600
 
 Progress = Callable[[str], None]
 
@@ -33,6 +36,7 @@ class GcReport:
     removed_bytes: int = 0
     temp_files: int = 0
     temp_bytes: int = 0
+    recovered: int = 0
 
 
 @dataclass
@@ -55,6 +59,10 @@ def collect_garbage(*, dry_run: bool, progress: Progress = lambda line: None) ->
     used_before = time.time() - grace_seconds()
     report = GcReport()
     blobs = store()
+    if not dry_run:
+        # A collector killed between setting a blob aside and its second look: back in place,
+        # to be judged again below.
+        report.recovered = blobs.recover_collections(time.time() - RECOVER_AFTER)
     for batch in _batches(b for b in blobs.blobs() if b.mtime < used_before):
         used = _referenced({b.sha256 for b in batch})
         for blob in batch:

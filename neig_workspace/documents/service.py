@@ -29,11 +29,14 @@ from .models import (
     Folder,
     ScanStatus,
 )
+from .s3_storage import S3BlobStore
 from .storage import LocalBlobStore, StagedBlob, TooLarge
+from .stores import blob_store
 
 
-def store() -> LocalBlobStore:
-    return LocalBlobStore(current_app.config["BLOB_ROOT"])
+def store() -> LocalBlobStore | S3BlobStore:
+    """The configured blob store (BLOB_BACKEND): the filesystem or an S3-compatible bucket."""
+    return blob_store(current_app.config)
 
 
 @dataclass

@@ -8,8 +8,8 @@ Identical content is one blob shared by every row that has it, so no request eve
 blob: a request that rolls back cannot know whether another, still running, reuses it. Only the
 garbage collector (`flask neig blobs gc`, documents/blobs.py) removes a blob, once no row points
 at it and its modification time is older than a grace period longer than any request. A request
-that reuses a blob refreshes that time (`touch`). The interface leaves room for an S3-compatible
-store.
+that reuses a blob refreshes that time (`touch`). `S3BlobStore` (s3_storage.py) has the same
+interface and the same local staging; `stores.blob_store` picks one from the configuration.
 """
 
 import enum
@@ -64,18 +64,14 @@ class StoredBlob:
     mtime: float
 
 
-class LocalBlobStore:
-    """Blobs as files under root/ab/cd/<sha256>, outside the web root; temporary files (request
-    bodies on their way in, staged uploads, blobs being collected) in root/tmp."""
+class LocalStaging:
+    """What every store does on the local disk: temporary files in root/tmp (request bodies on
+    their way in, staged uploads, blobs being collected), so the request body's spool is
+    adopted without a copy and clamd scans the staged file, whatever the store behind it."""
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
         self.tmp = self.root / "tmp"
-
-    def path(self, sha256: str) -> Path:
-        if not _is_digest(sha256):
-            raise ValueError("not a sha256 hex digest")
-        return self.root / blob_key(sha256)
 
     def spool(self) -> "Spool":
         """A named temporary file for a file part of a request body, hashed while it is written:
@@ -108,6 +104,50 @@ class LocalBlobStore:
             raise
         return StagedBlob(Path(name), digest.hexdigest(), size)
 
+    def discard(self, staged: StagedBlob) -> None:
+        staged.path.unlink(missing_ok=True)
+
+    def stale_temp_files(self, used_before: float) -> Iterator[tuple[str, int]]:
+        """Temporary files last written before `used_before` (left by a killed process)."""
+        if not self.tmp.is_dir():
+            return
+        for entry in os.scandir(self.tmp):
+            try:
+                stat = entry.stat()
+            except FileNotFoundError:
+                continue
+            if entry.is_file() and stat.st_mtime < used_before and not _is_aside(entry.name):
+                yield entry.name, stat.st_size
+
+    def remove_temp_file(self, name: str, used_before: float) -> bool:
+        path = self.tmp / Path(name).name
+        try:
+            if path.stat().st_mtime >= used_before:  # written to again since it was listed
+                return False
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def probe(self) -> None:
+        """Raise OSError unless uploads can be staged: a byte written to the temporary folder
+        (an unnamed file, gone when closed)."""
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=self.tmp, prefix="ready-") as probe:
+            probe.write(b"0")
+            probe.flush()
+
+
+class LocalBlobStore(LocalStaging):
+    """Blobs as files under root/ab/cd/<sha256>, outside the web root."""
+
+    kind = "local"
+
+    def path(self, sha256: str) -> Path:
+        if not is_digest(sha256):
+            raise ValueError("not a sha256 hex digest")
+        return self.root / blob_key(sha256)
+
     def commit(self, staged: StagedBlob) -> None:
         """Move the staged file into place; when the same content is there already, keep that
         one and refresh its time, so the garbage collector sees it is in use again."""
@@ -125,9 +165,6 @@ class LocalBlobStore:
         except BaseException:
             staged.path.unlink(missing_ok=True)  # a full disk leaves no temporary file behind
             raise
-
-    def discard(self, staged: StagedBlob) -> None:
-        staged.path.unlink(missing_ok=True)
 
     def touch(self, sha256: str) -> bool:
         """Mark a blob as used now; False when it is not there (the collector may just have
@@ -167,7 +204,7 @@ class LocalBlobStore:
             if Path(directory) == self.tmp:
                 continue
             for name in names:
-                if not _is_digest(name):
+                if not is_digest(name):
                     continue
                 try:
                     stat = os.stat(os.path.join(directory, name))
@@ -182,7 +219,7 @@ class LocalBlobStore:
         copy, so a blob is never taken from under a request."""
         target = self.path(sha256)
         self.tmp.mkdir(parents=True, exist_ok=True)
-        aside = self.tmp / f"collect-{sha256}-{secrets.token_hex(4)}"
+        aside = self.tmp / f"{ASIDE}{sha256}-{secrets.token_hex(4)}"
         try:
             os.replace(target, aside)
         except FileNotFoundError:
@@ -193,27 +230,38 @@ class LocalBlobStore:
         aside.unlink()
         return True
 
-    def stale_temp_files(self, used_before: float) -> Iterator[tuple[str, int]]:
-        """Temporary files last written before `used_before` (left by a killed process)."""
+    def recover_collections(self, set_aside_before: float) -> int:
+        """Put back the blobs a collector killed between its rename and its second look left
+        aside before `set_aside_before` (a request may have reused one just before): the run
+        judges them again. Returns how many were put back."""
         if not self.tmp.is_dir():
-            return
+            return 0
+        recovered = 0
         for entry in os.scandir(self.tmp):
+            if not _is_aside(entry.name):
+                continue
             try:
-                stat = entry.stat()
+                if entry.stat().st_ctime >= set_aside_before:  # the rename set its ctime
+                    continue
             except FileNotFoundError:
                 continue
-            if entry.is_file() and stat.st_mtime < used_before:
-                yield entry.name, stat.st_size
+            target = self.path(entry.name[len(ASIDE) : len(ASIDE) + 64])
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(entry.path, target)  # identical content if a request stored it anew
+            recovered += 1
+        return recovered
 
-    def remove_temp_file(self, name: str, used_before: float) -> bool:
-        path = self.tmp / Path(name).name
-        try:
-            if path.stat().st_mtime >= used_before:  # written to again since it was listed
-                return False
-            path.unlink()
-        except FileNotFoundError:
-            return False
-        return True
+    def is_empty(self) -> bool:
+        """Nothing at all under the root, a stray file included (a restore wants it so)."""
+        return not self.root.exists() or not any(p.is_file() for p in self.root.rglob("*"))
+
+
+#: Name of a blob a collector set aside in tmp/ (followed by its sha256).
+ASIDE = "collect-"
+
+
+def _is_aside(name: str) -> bool:
+    return name.startswith(ASIDE) and is_digest(name[len(ASIDE) : len(ASIDE) + 64])
 
 
 class Spool(io.BufferedRandom):
@@ -282,12 +330,12 @@ class Spool(io.BufferedRandom):
 
 def blob_key(sha256: str) -> str:
     """A blob's place under the store's root, "ab/cd/<sha256>" (for X-Accel-Redirect)."""
-    if not _is_digest(sha256):
+    if not is_digest(sha256):
         raise ValueError("not a sha256 hex digest")
     return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
 
-def _is_digest(name: str) -> bool:
+def is_digest(name: str) -> bool:
     return len(name) == 64 and all(c in "0123456789abcdef" for c in name)
 
 

@@ -18,6 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.datastructures import Headers
 
 from ..access.policy import (
     can,
@@ -56,6 +57,7 @@ from .forms import (
     VersionForm,
 )
 from .models import Document, DocumentStatus, DocumentVersion
+from .s3_storage import StoreUnavailable
 from .storage import BlobState, blob_key, is_storage_full
 from .view_helpers import (
     _audit_confidential_view,
@@ -429,12 +431,15 @@ def _version_or_404(document: Document, number: int) -> DocumentVersion:
 
 def _send_version(document: Document, version: DocumentVersion, *, inline: bool):
     mimetype = version.mimetype if inline else "application/octet-stream"
+    store = service.store()
     prefix = current_app.config.get("DOWNLOAD_ACCEL_PREFIX")
-    if prefix:
+    if store.kind == "s3":
+        response = _send_from_s3(store, version, mimetype, inline=inline)
+    elif prefix:
         response = _accel_redirect(prefix, version, mimetype, inline=inline)
     else:
         response = send_file(
-            service.store().path(version.sha256),
+            store.path(version.sha256),
             mimetype=mimetype,
             as_attachment=not inline,
             download_name=version.filename,
@@ -469,6 +474,73 @@ def _accel_redirect(prefix: str, version: DocumentVersion, mimetype: str, *, inl
         **_filename_parameters(version.filename),
     )
     return response
+
+
+def _send_from_s3(store, version: DocumentVersion, mimetype: str, *, inline: bool):
+    """A download from the object store: a 302 to a presigned URL that is valid S3_URL_EXPIRES
+    seconds and makes the store answer with our Content-Type and Content-Disposition (ranges
+    are the store's), or, with S3_DOWNLOAD=stream, the object streamed through the app. A
+    preview is always streamed: the sandboxing Content-Security-Policy and nosniff must come
+    with what the browser renders, and no store sets those headers."""
+    response = current_app.response_class(mimetype=mimetype)
+    response.set_etag(version.sha256)
+    if request.if_none_match.contains(version.sha256):
+        response.status_code = 304
+        return response
+    disposition = _content_disposition(version.filename, inline=inline)
+    if inline or current_app.config["S3_DOWNLOAD"] == "stream":
+        return _stream_object(store, version, response, disposition)
+    url = store.presigned_url(
+        version.sha256,
+        expires=int(current_app.config["S3_URL_EXPIRES"]),
+        disposition=disposition,
+        mimetype=mimetype,
+    )
+    response.status_code = 302
+    response.headers["Location"] = url
+    return response
+
+
+def _stream_object(store, version: DocumentVersion, response, disposition: str):
+    """The object in chunks, one range (the whole, or what Range asks; If-Range must name
+    this version's ETag) as send_file answers it; the worker holds only a chunk at a time."""
+    response.headers["Content-Disposition"] = disposition
+    response.headers["Accept-Ranges"] = "bytes"
+    wanted = request.range
+    if "If-Range" in request.headers and request.if_range.etag != version.sha256:
+        wanted = None  # a date or another ETag: the whole version, as RFC 9110 says
+    start, stop = 0, version.size
+    if wanted is not None:
+        bounds = wanted.range_for_length(version.size)
+        if bounds is None:
+            response.status_code = 416
+            response.headers["Content-Range"] = f"bytes */{version.size}"
+            return response
+        start, stop = bounds
+        response.status_code = 206
+        response.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{version.size}"
+    if stop == start:  # an empty range reads nothing
+        response.content_length = 0
+        return response
+    body = store.open(version.sha256, start, stop)
+    response.response = _chunks(body)
+    response.content_length = stop - start
+    response.direct_passthrough = True
+    response.call_on_close(body.close)
+    return response
+
+
+def _chunks(body, size: int = 256 * 1024):
+    while chunk := body.read(size):
+        yield chunk
+
+
+def _content_disposition(name: str, *, inline: bool) -> str:
+    headers = Headers()
+    headers.set(
+        "Content-Disposition", "inline" if inline else "attachment", **_filename_parameters(name)
+    )
+    return headers["Content-Disposition"]
 
 
 def _filename_parameters(name: str) -> dict[str, str]:
@@ -507,9 +579,13 @@ def _audited_send(document: Document, version: DocumentVersion, *, inline: bool)
         page = render_template("documents/scan_blocked.html", document=document, version=version)
         return page, 409
     # Its size only: rehashing every download is too slow; `neig blobs verify` does that.
-    state = service.store().check(version.sha256, version.size, rehash=False)
+    try:
+        state = service.store().check(version.sha256, version.size, rehash=False)
+    except StoreUnavailable as error:
+        current_app.logger.error("Blob store unavailable: %s", error)
+        return _refuse_unavailable(document, version, "unavailable", inline=inline)
     if state != BlobState.OK:
-        return _refuse_unavailable(document, version, state, inline=inline)
+        return _refuse_unavailable(document, version, state.value, inline=inline)
     if not request.if_none_match.contains(version.sha256):
         commit_side_effect(
             audit.record,
@@ -522,7 +598,7 @@ def _audited_send(document: Document, version: DocumentVersion, *, inline: bool)
     return _send_version(document, version, inline=inline)
 
 
-def _refuse_unavailable(document, version, state: BlobState, *, inline: bool):
+def _refuse_unavailable(document, version, reason: str, *, inline: bool):
     """A version whose blob is gone or damaged: nothing is sent, and the log says it failed
     (never that it was downloaded)."""
     current_app.logger.error(
@@ -530,7 +606,7 @@ def _refuse_unavailable(document, version, state: BlobState, *, inline: bool):
         version.sha256,
         document.id,
         version.number,
-        state.value,
+        reason,
     )
     commit_side_effect(
         audit.record,
@@ -539,7 +615,7 @@ def _refuse_unavailable(document, version, state: BlobState, *, inline: bool):
         result="failure",
         target=document,
         space_id=document.space_id,
-        details={"version": version.number, "reason": state.value, "preview": inline},
+        details={"version": version.number, "reason": reason, "preview": inline},
     )
     return blob_unavailable_page(document, version)
 
@@ -549,6 +625,8 @@ def _storage_full(error: OSError):
     """A full disk (or quota) while an upload is written: a clear 507, in JSON for the drop
     zone. The request's transaction is rolled back and the store removed its temporary file,
     so nothing is half-written. Any other OSError stays the server error it is."""
+    if isinstance(error, StoreUnavailable):
+        return _store_unavailable(error)
     if not is_storage_full(error):
         raise error
     db.session.rollback()
@@ -703,3 +781,17 @@ def search():
         page = paginate(queries.search(current_user, q))
     provenance = _provenance(page.items) if page else {}
     return render_template("documents/search.html", q=q, page=page, provenance=provenance)
+
+
+def _store_unavailable(error: StoreUnavailable):
+    """The object store did not answer while an upload was stored (or a page read a blob): a
+    503 that says so; the transaction is rolled back and the staged file removed."""
+    db.session.rollback()
+    current_app.logger.error("Blob store unavailable: %s", error)
+    message = _(
+        "De opslag is even niet bereikbaar: er is niets opgeslagen. Probeer het later opnieuw "
+        "en neem contact op met de beheerder als het blijft misgaan."
+    )
+    if _wants_json():
+        return jsonify(ok=False, errors=[message]), 503
+    return render_template("documents/storage_unavailable.html", message=message), 503

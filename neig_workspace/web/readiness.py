@@ -6,7 +6,6 @@ probe must not hang on the dependency it checks.
 """
 
 import logging
-import tempfile
 
 from flask import current_app
 from sqlalchemy import exc, text
@@ -14,7 +13,7 @@ from sqlalchemy import exc, text
 from .. import database
 from ..accounts import alerts
 from ..documents import scanning
-from ..documents.storage import LocalBlobStore
+from ..documents.stores import blob_store
 from ..extensions import db, limiter
 
 log = logging.getLogger("neig_workspace.web")
@@ -59,13 +58,10 @@ def _rate_limit_storage() -> str:
 
 def _blob_store() -> str:
     """Uploads can be stored: a byte written to the store's own temporary folder (an unnamed
-    file, gone when closed)."""
-    store = LocalBlobStore(current_app.config["BLOB_ROOT"])
+    file, gone when closed) and, for S3, the bucket answering a HEAD (the client's timeouts
+    and retries bound the wait)."""
     try:
-        store.tmp.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=store.tmp, prefix="ready-") as probe:
-            probe.write(b"0")
-            probe.flush()
+        blob_store(current_app.config).probe()
         return "ok"
     except OSError as error:
         log.warning("readiness: blob store not writable: %s", error)
