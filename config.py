@@ -77,7 +77,7 @@ class Config:
     # an S3-compatible bucket (MinIO, Ceph RGW, a cloud store) under S3_PREFIX/ab/cd/<sha256>;
     # uploads are still staged in BLOB_ROOT/tmp. Without keys boto3 looks for its own (an
     # instance role). Downloads: a 302 to a presigned URL valid S3_URL_EXPIRES seconds (the
-    # endpoint must be reachable by browsers), or `stream` through the app.
+    # endpoint must be reachable by browsers), `accel` through nginx, or `stream` through the app.
     BLOB_BACKEND = os.environ.get("BLOB_BACKEND", "local")
     S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
     S3_BUCKET = os.environ.get("S3_BUCKET", "")
@@ -86,6 +86,9 @@ class Config:
     S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY", "")
     S3_PREFIX = os.environ.get("S3_PREFIX", "blobs")
     S3_DOWNLOAD = os.environ.get("S3_DOWNLOAD", "redirect")
+    #: With S3_DOWNLOAD=accel: nginx's internal location that fetches a presigned URL
+    #: (deploy/nginx/neig-s3-downloads.conf).
+    S3_ACCEL_PREFIX = os.environ.get("S3_ACCEL_PREFIX", "/_protected/s3/")
     S3_URL_EXPIRES = _env_int("S3_URL_EXPIRES", 60)
 
     TRASH_RETENTION_DAYS = _env_int("TRASH_RETENTION_DAYS", 30)

@@ -2,7 +2,7 @@
 
 import unicodedata
 from functools import partial
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from flask import (
     abort,
@@ -479,7 +479,8 @@ def _accel_redirect(prefix: str, version: DocumentVersion, mimetype: str, *, inl
 def _send_from_s3(store, version: DocumentVersion, mimetype: str, *, inline: bool):
     """A download from the object store: a 302 to a presigned URL that is valid S3_URL_EXPIRES
     seconds and makes the store answer with our Content-Type and Content-Disposition (ranges
-    are the store's), or, with S3_DOWNLOAD=stream, the object streamed through the app. A
+    are the store's); with S3_DOWNLOAD=accel, an X-Accel-Redirect to that URL through nginx;
+    or, with S3_DOWNLOAD=stream, the object streamed through the app. A
     preview is always streamed: the sandboxing Content-Security-Policy and nosniff must come
     with what the browser renders, and no store sets those headers."""
     response = current_app.response_class(mimetype=mimetype)
@@ -488,7 +489,8 @@ def _send_from_s3(store, version: DocumentVersion, mimetype: str, *, inline: boo
         response.status_code = 304
         return response
     disposition = _content_disposition(version.filename, inline=inline)
-    if inline or current_app.config["S3_DOWNLOAD"] == "stream":
+    mode = current_app.config["S3_DOWNLOAD"]
+    if inline or mode == "stream":
         return _stream_object(store, version, response, disposition)
     url = store.presigned_url(
         version.sha256,
@@ -496,6 +498,15 @@ def _send_from_s3(store, version: DocumentVersion, mimetype: str, *, inline: boo
         disposition=disposition,
         mimetype=mimetype,
     )
+    if mode == "accel":
+        # nginx fetches the presigned URL from the store itself (deploy/nginx/
+        # neig-s3-downloads.conf): the store need not be reachable by browsers, and no
+        # worker waits for the bytes.
+        address = urlsplit(url)
+        prefix = current_app.config["S3_ACCEL_PREFIX"].rstrip("/")
+        response.headers["X-Accel-Redirect"] = f"{prefix}{address.path}?{address.query}"
+        response.headers["Content-Disposition"] = disposition
+        return response
     response.status_code = 302
     response.headers["Location"] = url
     return response

@@ -2,6 +2,7 @@
 tests/web/test_nginx.py, tests/web/test_two_servers.py): the test run's database and blob store,
 from the environment that test sets."""
 
+import json
 import os
 
 from neig_workspace import create_app
@@ -15,6 +16,8 @@ app = create_app(
     RATELIMIT_STORAGE_URI=os.environ.get("NEIG_LIVE_RATELIMIT_URI", "memory://"),
     RATELIMIT_KEY_PREFIX=os.environ.get("NEIG_LIVE_RATELIMIT_PREFIX", ""),
     TRUST_PROXY_HOPS=int(os.environ.get("NEIG_LIVE_PROXY_HOPS", "0")),
+    # Any other settings a test gives, e.g. the S3 store's.
+    **json.loads(os.environ.get("NEIG_LIVE_CONFIG", "{}")),
 )
 
 _server_name = os.environ.get("NEIG_LIVE_SERVER_NAME")

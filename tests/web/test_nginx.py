@@ -5,6 +5,7 @@ an upload goes through nginx's buffering to the app. Skipped without nginx; unde
 is a failure (.ci/run installs it)."""
 
 import http.client
+import json
 import os
 import shutil
 import signal
@@ -25,6 +26,7 @@ from tests.helpers import login_as
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCATIONS = ROOT / "deploy" / "nginx" / "neig-locations.conf"
+S3_LOCATIONS = ROOT / "deploy" / "nginx" / "neig-s3-downloads.conf"
 GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
 ACCEL_PREFIX = "/_protected/blobs/"
 
@@ -40,7 +42,14 @@ class Nginx:
     locations, listening on a free loopback port, in front of one app server or several
     (round robin)."""
 
-    def __init__(self, binary: str, workdir: Path, upstream: int | list[int], blob_root: str):
+    def __init__(
+        self,
+        binary: str,
+        workdir: Path,
+        upstream: int | list[int],
+        blob_root: str,
+        s3_endpoint: str | None = None,
+    ):
         self.port = _free_port()
         ports = upstream if isinstance(upstream, list) else [upstream]
         servers = "".join(f"server 127.0.0.1:{port}; " for port in ports)
@@ -48,6 +57,11 @@ class Nginx:
         locations = locations.replace("@UPSTREAM@", "neig_app")
         locations = locations.replace("@BLOB_ROOT@", blob_root.rstrip("/") + "/")
         (workdir / "neig-locations.conf").write_text(locations)
+        includes = f"include {workdir}/neig-locations.conf;"
+        if s3_endpoint:
+            s3_locations = S3_LOCATIONS.read_text().replace("@S3_ENDPOINT@", s3_endpoint)
+            (workdir / "neig-s3-downloads.conf").write_text(s3_locations)
+            includes += f" include {workdir}/neig-s3-downloads.conf;"
         (workdir / "nginx.conf").write_text(
             f"""daemon off;
 worker_processes 1;
@@ -67,7 +81,7 @@ http {{
     server {{
         listen 127.0.0.1:{self.port};
         server_name localhost;
-        include {workdir}/neig-locations.conf;
+        {includes}
     }}
 }}
 """
@@ -167,6 +181,59 @@ def test_behind_nginx_the_app_checks_and_audits_and_nginx_sends_the_bytes(
             select(AuditEvent).where(AuditEvent.action == "document.downloaded")
         ).all()
     assert len(downloads) == 2  # the whole file and the range, each through the app
+
+
+@pytest.mark.commits("servers in other processes read the uploaded document")
+def test_from_s3_nginx_fetches_the_presigned_url_and_sends_the_bytes(
+    s3_app, s3_server, client, personas, tmp_path, nginx_binary
+):
+    """S3_DOWNLOAD=accel: the app checks and audits, then nginx fetches the object from the store
+    (deploy/nginx/neig-s3-downloads.conf); the browser never sees the store, and the session
+    cookie never reaches it."""
+    app = s3_app
+    login_as(app, client, personas.member_a)
+    space_id = org_space(app, personas)
+    content = pdf("uit de bucket") + b"%" + b"y" * 400_000 + b"\n"
+    document_id = uploaded_id(client, space_id, content, "notulen.pdf")
+    [version] = versions(app, document_id)
+    name = app.config["SESSION_COOKIE_NAME"]
+    cookie = {"Cookie": f"{name}={client.get_cookie(name).value}"}
+    settings = {key: app.config[key] for key in s3_server.config("-")}
+    settings |= {"S3_BUCKET": app.config["S3_BUCKET"], "S3_DOWNLOAD": "accel"}
+
+    server = Gunicorn(
+        app, tmp_path / "gunicorn.log", GUNICORN_CONFIG, NEIG_LIVE_CONFIG=json.dumps(settings)
+    )
+    workdir = tmp_path / "nginx"
+    workdir.mkdir()
+    try:
+        server.worker()
+        proxy = Nginx(nginx_binary, workdir, server.port, app.config["BLOB_ROOT"], s3_server.url)
+        try:
+            path = f"/documenten/{document_id}/versies/{version.number}/download"
+            status, headers, body = proxy.request("GET", path, headers=cookie)
+            assert status == 200 and body == content, proxy.errors.read_text()[-2000:]
+            assert "X-Accel-Redirect" not in headers and "Location" not in headers
+            assert headers["Content-Disposition"] == "attachment; filename=notulen.pdf"
+            assert headers["X-Content-Type-Options"] == "nosniff"
+            assert not any(h.lower().startswith("x-amz") for h in headers)
+            assert "Access-Control-Allow-Origin" not in headers
+
+            status, headers, body = proxy.request(
+                "GET", path, headers={**cookie, "Range": "bytes=0-7"}
+            )
+            assert status == 206 and body == content[:8]
+            # The internal location answers no client.
+            assert proxy.request("GET", "/_protected/s3/x", headers=cookie)[0] == 404
+        finally:
+            proxy.stop()
+    finally:
+        server.stop()
+    with db_ctx(app) as session:
+        downloads = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "document.downloaded")
+        ).all()
+    assert len(downloads) == 2
 
 
 def test_the_production_server_block_includes_the_tested_locations():
