@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # A smoke test of the production stack, on loopback, with the files in deploy/ as documented
 # (docs/deployment.md): PostgreSQL (a throw-away database on the machine's server), Redis (one
-# database number), clamd, gunicorn with deploy/gunicorn.conf.py and the production settings,
-# and nginx with TLS (deploy/nginx/neig-werkruimte.conf around neig-locations.conf, a
-# self-signed certificate made here). deploy/smoke_client.py then logs in, uploads a file
-# through nginx, waits for the scan, downloads it through X-Accel-Redirect and checks its hash.
+# database number), clamd, an S3-protocol server for the blobs (moto's, from the dev extra), an
+# SMTP server, gunicorn with deploy/gunicorn.conf.py and the production settings, and nginx
+# with TLS (deploy/nginx/neig-werkruimte.conf around neig-locations.conf and
+# neig-s3-downloads.conf, a self-signed certificate made here). deploy/smoke_client.py then logs
+# in, uploads a file through nginx, waits for the scan, downloads it through X-Accel-Redirect
+# (nginx fetching it from the bucket) and checks its hash.
 # Everything is stopped and removed at the end; the logs are printed when a step fails.
 #
 #   bash deploy/smoke.sh            (from the checkout, after `make install translations`)
@@ -106,6 +108,19 @@ import sys; from neig_workspace.documents.scanning import ClamdClient
 sys.exit(0 if ClamdClient(socket_path='$CLAMAV_SOCKET', timeout=2).ping() else 1)"
 log "clamd answers on $CLAMAV_SOCKET"
 
+# --- the S3-protocol server, and a bucket on it ------------------------------------------
+S3_PORT=$(free_port)
+"$BIN/moto_server" -H 127.0.0.1 -p "$S3_PORT" >"$WORK/s3.log" 2>&1 &
+PIDS+=($!)
+export BLOB_BACKEND=s3 S3_ENDPOINT_URL="http://127.0.0.1:$S3_PORT" S3_BUCKET=neig-smoke \
+  S3_REGION=us-east-1 S3_ACCESS_KEY_ID=smoke S3_SECRET_ACCESS_KEY=smoke-secret S3_DOWNLOAD=accel
+wait_for "the S3 server" curl -s "$S3_ENDPOINT_URL"
+"$BIN/python" -c "
+from neig_workspace.documents.stores import s3_client
+import os
+s3_client(os.environ['S3_ENDPOINT_URL'], 'us-east-1', 'smoke', 'smoke-secret').create_bucket(Bucket='neig-smoke')"
+log "S3 server on $S3_ENDPOINT_URL, bucket neig-smoke"
+
 # --- an SMTP server on loopback (aiosmtpd, which prints what it receives) ------------------
 SMTP_PORT=$(free_port)
 "$BIN/python" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Debugging \
@@ -144,7 +159,10 @@ sed -e "s|listen 80;|listen 127.0.0.1:$HTTP_PORT;|" -e "/listen \[::\]/d" \
   -e "s|listen 443 ssl http2;|listen 127.0.0.1:$HTTPS_PORT ssl http2;|" \
   -e "s|werkruimte.example.nl|localhost|" \
   -e "s|/etc/ssl/neig/|$WORK/|" -e "s|/etc/nginx/neig-locations.conf|$WORK/neig-locations.conf|" \
+  -e "s|# include /etc/nginx/neig-s3-downloads.conf|include $WORK/neig-s3-downloads.conf|" \
   deploy/nginx/neig-werkruimte.conf >"$WORK/neig-werkruimte.conf"
+sed -e "s|@S3_ENDPOINT@|$S3_ENDPOINT_URL|" deploy/nginx/neig-s3-downloads.conf \
+  >"$WORK/neig-s3-downloads.conf"
 mkdir -p "$WORK/nginx"
 cat >"$WORK/nginx.conf" <<EOF
 daemon off;
