@@ -158,6 +158,17 @@ class Config:
     #: plus localhost and 127.0.0.1 outside production (see neig_workspace.trusted_hosts).
     TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")
 
+    # Operations (issue 19, docs/deployment.md § Logs and request ids, § Metrics):
+    #: "json" (one object per line, the production default) or "text".
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    #: Prometheus metrics at /metrics, answered only to `Authorization: Bearer <METRICS_TOKEN>`
+    #: (404 to anyone else, and always while the token is empty).
+    METRICS_ENABLED = _env_bool("METRICS_ENABLED", True)
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    #: Where gunicorn's workers keep their counts (prometheus_client reads the same environment
+    #: variable when it is imported); empty: each process counts on its own.
+    PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+
     LANGUAGES = ("nl", "en")
     BABEL_DEFAULT_LOCALE = "nl"
     BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
@@ -203,6 +214,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     AUDIT_CHECKPOINT_SYSLOG = os.environ.get("AUDIT_CHECKPOINT_SYSLOG", "/dev/log")
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     HSTS = True
     DEMO_DATA_ALLOWED = False
 
