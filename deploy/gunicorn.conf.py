@@ -35,12 +35,17 @@ accesslog = None
 errorlog = "-"
 # gunicorn's own lines (start, worker exits and timeouts) in the app's format: JSON in
 # production (LOG_FORMAT), so one collector reads both. The root logger keeps no handler of its
-# own: the app's lines already have one, and would otherwise be written twice.
+# own: the app's lines already have one, and would otherwise be written twice. gunicorn's access
+# logger, which a logging configuration switches on, gets no handler (see accesslog above).
 _NEIG_CONFIG = os.environ.get("NEIG_CONFIG", "development")
 _LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if _NEIG_CONFIG == "production" else "text")
 if _LOG_FORMAT == "json":
     logconfig_dict = {
         "root": {"level": "WARNING", "handlers": []},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": False},
+        },
         "formatters": {"json": {"()": "neig_workspace.log_format.JsonFormatter"}},
         "handlers": {
             "console": {
