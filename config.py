@@ -168,6 +168,10 @@ class Config:
     #: Where gunicorn's workers keep their counts (prometheus_client reads the same environment
     #: variable when it is imported); empty: each process counts on its own.
     PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+    #: Proxies in front that set X-Forwarded-For/-Proto/-Host (1: nginx); 0 trusts none. The
+    #: systemd unit and compose.yaml set it, and without reading it the app saw nginx's address
+    #: as every client's (one rate limit for all).
+    TRUST_PROXY_HOPS = _env_int("TRUST_PROXY_HOPS", 0)
 
     LANGUAGES = ("nl", "en")
     BABEL_DEFAULT_LOCALE = "nl"

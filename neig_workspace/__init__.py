@@ -39,8 +39,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
         refuse_insecure_start(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    if app.config.get("TRUST_PROXY_HOPS"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    hops = int(app.config.get("TRUST_PROXY_HOPS") or 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     _configure_logging(app)
     _init_extensions(app)

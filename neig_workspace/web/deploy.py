@@ -2,6 +2,7 @@
 
 import os
 import socket
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import redis
@@ -104,9 +105,18 @@ def _operations_problems(cfg) -> list[str]:
             "PROMETHEUS_MULTIPROC_DIR is not set: each gunicorn worker would count on its own, "
             "and a scrape would see one worker's requests only."
         )
-    elif not (os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK)):
-        problems.append(f"PROMETHEUS_MULTIPROC_DIR {folder!r} is not a folder this user can write.")
+    elif not _can_hold_files(Path(folder)):
+        problems.append(
+            f"PROMETHEUS_MULTIPROC_DIR {folder!r} is not a folder this user can write (or create)."
+        )
     return problems
+
+
+def _can_hold_files(folder: Path) -> bool:
+    """The folder is writable, or can be made (gunicorn's on_starting makes it)."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)
 
 
 #: Seconds the check waits for the job queue.

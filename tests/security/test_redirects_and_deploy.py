@@ -215,7 +215,8 @@ def test_check_deploy_passes_on_a_proper_production_app(app):
         ({"METRICS_TOKEN": METRICS_TOKEN[:31]}, "METRICS_TOKEN is shorter"),
         ({"METRICS_TOKEN": "ab" * 20}, "METRICS_TOKEN is shorter than 32 characters or does not"),
         ({"PROMETHEUS_MULTIPROC_DIR": ""}, "PROMETHEUS_MULTIPROC_DIR is not set"),
-        ({"PROMETHEUS_MULTIPROC_DIR": "/nonexistent/metrics"}, "not a folder this user can write"),
+        ({"PROMETHEUS_MULTIPROC_DIR": __file__}, "not a folder this user can write"),
+        ({"PROMETHEUS_MULTIPROC_DIR": f"{__file__}/metrics"}, "not a folder this user can write"),
         ({"BLOB_BACKEND": "s3"}, "BLOB_BACKEND is s3"),
         (
             {"BLOB_BACKEND": "s3", "S3_ACCESS_KEY_ID": "neig", "S3_SECRET_ACCESS_KEY": "geheim"},
@@ -243,6 +244,11 @@ def test_check_deploy_names_each_single_problem(app, overrides, problem):
 def test_metrics_switched_off_need_no_token_nor_folder(app):
     settings = {"METRICS_ENABLED": False, "METRICS_TOKEN": "", "PROMETHEUS_MULTIPROC_DIR": ""}
     assert check_deploy(production(app, **settings)) == (0, "Deployment check passed.\n")
+
+
+def test_a_metrics_folder_gunicorn_will_make_passes(app, tmp_path):
+    folder = tmp_path / "run" / "metrics"  # made by deploy/gunicorn.conf.py at start
+    assert check_deploy(production(app, PROMETHEUS_MULTIPROC_DIR=str(folder)))[0] == 0
 
 
 def test_an_s3_blob_store_with_bucket_and_keys_passes(app):
