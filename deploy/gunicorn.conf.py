@@ -70,8 +70,9 @@ def on_starting(server):
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        for stale in Path(folder).glob("*.db"):
-            stale.unlink()
+        for kind in ("counter", "gauge", "histogram", "summary"):  # prometheus_client's files only
+            for stale in Path(folder).glob(f"{kind}_*.db"):
+                stale.unlink()
 
 
 def child_exit(server, worker):

@@ -53,12 +53,15 @@ class SafeFormatter(logging.Formatter):
     """Escape line breaks so a value typed by a user can never start a new log line."""
 
     def format(self, record: logging.LogRecord) -> str:
+        if not hasattr(record, "request_id"):  # a record that did not pass RequestFilter
+            record.request_id = "-"
         return super().format(record).translate(_ESCAPES)
 
 
-class JsonFormatter(logging.Formatter):
+class JsonFormatter(SafeFormatter):
     """One JSON object per line: json.dumps escapes every line break (and, with ensure_ascii,
-    U+2028 and U+2029), so user input cannot start a line of its own either."""
+    U+2028 and U+2029), so user input cannot start a line of its own either. A SafeFormatter
+    in what it promises, though it needs none of its escaping."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -88,6 +91,10 @@ class RequestFilter(logging.Filter):
     values of its secret URL variables."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        # The message is made once, here: its arguments (an exception with its traceback, and
+        # the frames' open files) are not kept alive by whoever holds on to the record.
+        message = record.getMessage()
+        record.msg, record.args = message, None
         record.request_id = "-"
         if not has_request_context():
             return True
@@ -96,13 +103,9 @@ class RequestFilter(logging.Filter):
         loggable = loggable_path()
         if loggable != request.path:
             secrets = [request.path, *secrets]
-        if secrets:
-            message = record.getMessage()
-            for secret in secrets:
-                message = message.replace(
-                    secret, loggable if secret == request.path else "<redacted>"
-                )
-            record.msg, record.args = message, None
+        for secret in secrets:
+            message = message.replace(secret, loggable if secret == request.path else "<redacted>")
+        record.msg = message
         return True
 
 

@@ -18,11 +18,13 @@ from ..log_format import FIELDS_ATTRIBUTE, REQUEST_ID_ENVIRON_KEY, loggable_path
 from . import metrics
 
 access_log = logging.getLogger("neig_workspace.access")
+log = logging.getLogger("neig_workspace.web")
 
 HEADER = "X-Request-ID"
 #: nginx's $request_id is 32 hex digits; a proxy or client may send a UUID or the like.
 WELL_FORMED = re.compile(r"[A-Za-z0-9._-]{8,64}")
 _STARTED = "neig.started"
+_COUNT_FAILED = "neig_metrics_count_failed"
 
 
 class RequestIdMiddleware:
@@ -65,7 +67,7 @@ def _count_and_log(response):
     seconds = time.perf_counter() - started if started is not None else 0.0
     endpoint = request.endpoint
     if _metrics_on():
-        metrics.observe(endpoint, request.method, response.status_code, seconds)
+        _count(endpoint, response.status_code, seconds)
     access_log.info(
         "%s %s %s",
         request.method,
@@ -83,6 +85,20 @@ def _count_and_log(response):
         },
     )
     return response
+
+
+def _count(endpoint: str | None, status: int, seconds: float) -> None:
+    """Counting must never cost the answer: a metrics folder that was removed or filled up is
+    logged (once per process until counting works again), and the request is answered."""
+    state = current_app.extensions.setdefault(_COUNT_FAILED, {"logged": False})
+    try:
+        metrics.observe(endpoint, request.method, status, seconds)
+    except Exception:  # noqa: BLE001 - whatever the metrics' storage raises
+        if not state["logged"]:
+            log.exception("metrics: request not counted (PROMETHEUS_MULTIPROC_DIR?)")
+        state["logged"] = True
+        return
+    state["logged"] = False
 
 
 def _metrics_on() -> bool:

@@ -321,3 +321,14 @@ def test_a_failing_gauge_is_left_out_and_the_rest_is_scraped(
     assert "neig_test_failed_jobs" not in text
     assert sample(text, "neig_clamd_status", status="off") == 1
     assert any("neig_test_failed_jobs" in line["message"] for line in json_lines())
+
+
+def test_a_request_is_answered_when_it_cannot_be_counted(app, client, monkeypatch, json_lines):
+    def full_disk(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(metrics, "observe", full_disk)
+    assert client.get("/health").status_code == 200
+    assert client.get("/health").status_code == 200
+    errors = [line for line in json_lines() if line["level"] == "ERROR"]
+    assert len(errors) == 1 and "not counted" in errors[0]["message"]  # once, not per request
