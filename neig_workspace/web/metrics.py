@@ -67,7 +67,10 @@ class CallbackGauge:
 
 
 def init_metrics(app: Flask) -> None:
-    """The gauges of this app, each read at scrape time in the scrape's request."""
+    """The gauges of this app, each read at scrape time in the scrape's request. The job queue's
+    join here, e.g. `register_gauge(app, "neig_jobs_queue_depth", "Jobs waiting in the
+    queue.", jobs.queue_depth)` and `register_gauge(app, "neig_jobs_failed", "Jobs in the
+    dead-letter list.", jobs.failed_count)`."""
     app.extensions[_GAUGES] = []
     register_gauge(
         app,
@@ -108,7 +111,7 @@ def exposition() -> bytes:
         MultiProcessCollector(registry, path=os.environ["PROMETHEUS_MULTIPROC_DIR"])
     else:
         registry.register(_Collected(_LOCAL))
-    registry.register(_Collected(_GaugeReader(current_app.extensions.get(_GAUGES, []))))
+    registry.register(_GaugeReader(current_app.extensions.get(_GAUGES, [])))
     return generate_latest(registry)
 
 
