@@ -93,9 +93,12 @@ class RequestFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         # The message is made once, here: its arguments (an exception with its traceback, and
         # the frames' open files) are not kept alive by whoever holds on to the record.
-        message = record.getMessage()
-        record.msg, record.args = message, None
         record.request_id = "-"
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # arguments that do not fit: the handler reports it
+            return True
+        record.msg, record.args = message, None
         if not has_request_context():
             return True
         record.request_id = request.environ.get(REQUEST_ID_ENVIRON_KEY, "-")
@@ -129,7 +132,7 @@ def loggable_path() -> str:
     """The request's path fit for a log: without its query string; a secret URL variable (the
     token of a reset, invitation or e-mail change link, an agenda feed's) is shown as its name
     from the route (`/wachtwoord-herstellen/<token>`); in a path that matched no route, a
-    segment as long as a token is left out."""
+    segment that looks like a token is replaced by `<redacted>`."""
     rule = request.url_rule
     if rule is None:
         path = _TOKEN_LIKE_SEGMENT.sub("<redacted>", request.path)
