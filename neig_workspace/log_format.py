@@ -165,9 +165,10 @@ def configure_logging(log_format: str, stream=None) -> None:
     one handler of ours; an earlier app's is replaced, so an app writes in its own format."""
     from flask.logging import default_handler
 
+    new = log_handler(log_format, stream)  # first: an unknown format leaves the old one
     logger = logging.getLogger("neig_workspace")
     for handler in list(logger.handlers):
         if getattr(handler, "neig_handler", False) or handler is default_handler:
             logger.removeHandler(handler)
-    logger.addHandler(log_handler(log_format, stream))
+    logger.addHandler(new)
     logger.setLevel(logging.INFO)

@@ -142,8 +142,10 @@ def test_a_line_break_in_a_message_stays_inside_its_json_line(app):
 
 
 def test_an_unknown_log_format_refuses_to_start(app):
+    handlers = list(logging.getLogger("neig_workspace").handlers)
     with pytest.raises(ValueError, match="LOG_FORMAT must be one of json, text"):
         create_app("testing", LOG_FORMAT="xml")
+    assert logging.getLogger("neig_workspace").handlers == handlers  # the running app logs on
 
 
 # --- request ids ----------------------------------------------------------------------------
