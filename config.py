@@ -184,6 +184,21 @@ class Config:
     #: plus localhost and 127.0.0.1 outside production (see neig_workspace.trusted_hosts).
     TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")
 
+    # Operations (issue 19, docs/deployment.md § Logs and request ids, § Metrics):
+    #: "json" (one object per line, the production default) or "text".
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    #: Prometheus metrics at /metrics, answered only to `Authorization: Bearer <METRICS_TOKEN>`
+    #: (404 to anyone else, and always while the token is empty).
+    METRICS_ENABLED = _env_bool("METRICS_ENABLED", True)
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    #: Where gunicorn's workers keep their counts (prometheus_client reads the same environment
+    #: variable when it is imported); empty: each process counts on its own.
+    PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+    #: Proxies in front that set X-Forwarded-For/-Proto/-Host (1: nginx); 0 trusts none. The
+    #: systemd unit and compose.yaml set it, and without reading it the app saw nginx's address
+    #: as every client's (one rate limit for all).
+    TRUST_PROXY_HOPS = _env_int("TRUST_PROXY_HOPS", 0)
+
     LANGUAGES = ("nl", "en")
     BABEL_DEFAULT_LOCALE = "nl"
     BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
@@ -229,6 +244,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     AUDIT_CHECKPOINT_SYSLOG = os.environ.get("AUDIT_CHECKPOINT_SYSLOG", "/dev/log")
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     HSTS = True
     DEMO_DATA_ALLOWED = False
 

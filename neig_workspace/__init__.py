@@ -1,6 +1,5 @@
 """NEIG Werkruimte: the application factory."""
 
-import logging
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -40,15 +39,17 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
         refuse_insecure_start(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    if app.config.get("TRUST_PROXY_HOPS"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    hops = int(app.config.get("TRUST_PROXY_HOPS") or 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    _configure_logging(app)
     _init_extensions(app)
     # Before any route is added: every <int:…> refuses ids no column can hold (404, not 500).
     app.url_map.converters["int"] = IdConverter
+    _init_operations(app)
     _register_blueprints(app)
     _register_hooks(app)
-    _configure_logging(app)
     from .cli import register_cli
 
     register_cli(app)
@@ -144,11 +145,17 @@ def _register_hooks(app: Flask) -> None:
 
 
 def _configure_logging(app: Flask) -> None:
-    from .log_format import SafeFormatter
+    """JSON lines or text (LOG_FORMAT), each with the request's id (neig_workspace/log_format.py)."""
+    from .log_format import configure_logging
 
-    handler = logging.StreamHandler()
-    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logger = logging.getLogger("neig_workspace")
-    if not logger.handlers:
-        logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
+    configure_logging(app.config["LOG_FORMAT"])
+
+
+def _init_operations(app: Flask) -> None:
+    """The request id and the access line of every request, and the metrics' gauges. First of
+    the hooks: its after_request runs last, so it counts the final status."""
+    from .web.metrics import init_metrics
+    from .web.observability import init_observability
+
+    init_observability(app)
+    init_metrics(app)

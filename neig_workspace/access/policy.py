@@ -10,6 +10,8 @@ The rules themselves live per feature in `access/rules/`, put together by `acces
 this module is their door, and names everything callers use.
 """
 
+import hmac
+
 from flask import abort, g, has_request_context
 from flask_login import current_user
 from sqlalchemy import select
@@ -89,6 +91,8 @@ __all__ = [
     "load_child_or_404",
     "not_found",
     "directory_organisation_or_404",
+    # machines
+    "may_scrape_metrics",
     # the second factor
     "MFA_CLASSIFICATIONS",
     "assuming_mfa",
@@ -242,6 +246,15 @@ def _mfa_would_help(obj) -> bool:
         and not session_has_mfa()
         and space_role(current_user, space) is not None
     )
+
+
+def may_scrape_metrics(authorization: str | None, token: str) -> bool:
+    """Prometheus, not a user: `Authorization: Bearer <METRICS_TOKEN>`, compared in constant
+    time; no token configured lets no one in."""
+    scheme, _, presented = (authorization or "").partition(" ")
+    if not token or scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(presented.strip().encode(), token.encode())
 
 
 def directory_organisation_or_404(slug: str, user=None) -> Organisation:

@@ -35,6 +35,7 @@ MFA_GATE_OPEN = {
     "web.set_language",
     "web.health",
     "web.ready",
+    "web.metrics",
 }
 
 

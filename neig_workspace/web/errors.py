@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import database
 from ..audit import service as audit
 from ..extensions import db, login_manager
+from ..log_format import loggable_path
 
 log = logging.getLogger("neig_workspace.web")
 
@@ -58,7 +59,7 @@ def database_unavailable(error):
     log.error(
         "database unavailable on %s %s: %s: %s",
         request.method,
-        request.path,
+        loggable_path(),
         type(reason).__name__,
         str(reason).splitlines()[0] if str(reason) else "",
     )
@@ -135,10 +136,10 @@ def _audit_denial() -> None:
             details={
                 "action": denied["action"],
                 "status": denied["status"],
-                "path": request.path[:200],
+                "path": loggable_path(),  # a token in a link is no business of the audit log
             },
         )
         db.session.commit()
     except exc.SQLAlchemyError as error:
-        log.error("access denial on %s not audited: %s", request.path, type(error).__name__)
+        log.error("access denial on %s not audited: %s", loggable_path(), type(error).__name__)
         _rollback()

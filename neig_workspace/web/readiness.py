@@ -28,7 +28,7 @@ def check_all() -> dict[str, str]:
         "database": _database(),
         "redis": _rate_limit_storage(),
         "blob_store": _blob_store(),
-        "clamav": _clamav(),
+        "clamav": clamav_status(),
     }
 
 
@@ -68,7 +68,7 @@ def _blob_store() -> str:
         return "unavailable"
 
 
-def _clamav() -> str:
+def clamav_status() -> str:
     client = scanning.client_from_config(current_app.config)
     if client is None:
         return "off"

@@ -1,17 +1,26 @@
 """Home page, language choice, and the health and readiness checks."""
 
-from flask import Blueprint, current_app, redirect, render_template, request, session
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access.policy import visible_organisations
+from ..access.policy import may_scrape_metrics, visible_organisations
 from ..accounts.service import set_locale
 from ..directory import dashboard
-from ..extensions import db
+from ..extensions import db, limiter
 from ..forms import commit_side_effect, run_use_case
 from ..meetings.service import upcoming_meetings
 from ..organisations.models import Membership, Organisation
-from . import readiness, safe_next
+from . import metrics, readiness, safe_next
 
 bp = Blueprint("web", __name__)
 
@@ -72,3 +81,16 @@ def ready():
     checks = readiness.check_all()
     ok = "unavailable" not in checks.values()
     return {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503
+
+
+@bp.get("/metrics", endpoint="metrics")
+@limiter.exempt
+def metrics_page():
+    """Prometheus's scrape (docs/deployment.md § Metrics). To anyone without the token it is
+    the 404 of a page that does not exist; it reads no session and writes no audit event."""
+    config = current_app.config
+    if not config["METRICS_ENABLED"] or not may_scrape_metrics(
+        request.headers.get("Authorization"), config["METRICS_TOKEN"]
+    ):
+        abort(404)
+    return Response(metrics.exposition(), mimetype=None, content_type=metrics.CONTENT_TYPE)

@@ -36,10 +36,13 @@ MB = 1024 * 1024
 
 
 class Gunicorn:
-    """The app served by gunicorn (one sync worker) in a process of its own, on the test run's
-    database and blob store, listening on a socket the test bound (no port to guess)."""
+    """The app served by gunicorn (one sync worker, or `workers`) in a process of its own, on the
+    test run's database and blob store, listening on a socket the test bound (no port to guess)."""
 
-    def __init__(self, app, log: Path, config: Path | None = None, **extra_env: str):
+    def __init__(
+        self, app, log: Path, config: Path | None = None, *, workers: int = 1, **extra_env: str
+    ):
+        self.workers = workers
         listener = socket.socket()
         listener.bind(("127.0.0.1", 0))
         listener.listen(16)
@@ -53,7 +56,7 @@ class Gunicorn:
         }
         # --preload: the app is imported once, by the master; a new worker is a fork of it.
         command = [sys.executable, "-m", "gunicorn", *(["-c", str(config)] if config else [])]
-        command += ["--workers", "1", "--preload"]
+        command += ["--workers", str(workers), "--preload"]
         command += ["--graceful-timeout", "2", "--bind", f"fd://{listener.fileno()}"]
         command += ["tests.documents.live_app:app"]
         with log.open("wb") as output:
@@ -69,14 +72,18 @@ class Gunicorn:
         self.log = log
 
     def worker(self, timeout: float = 30) -> int:
-        """The pid of the (one) worker once it answers."""
+        """The pid of the (first) worker once it answers."""
+        return self.worker_pids(timeout)[0]
+
+    def worker_pids(self, timeout: float = 30) -> list[int]:
+        """The pids of all the workers once they are up and one answers."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()
             children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
             pids = children.read_text().split()
-            if len(pids) == 1 and self.get("/health")[0] == 200:
-                return int(pids[0])
+            if len(pids) == self.workers and self.get("/health")[0] == 200:
+                return [int(pid) for pid in pids]
             time.sleep(0.1)
         raise AssertionError(f"gunicorn did not answer:\n{self.log.read_text()}")
 

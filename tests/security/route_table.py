@@ -336,6 +336,9 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("web.health", "GET"):                      R("/health",                                     200,   200,   200,   200,   200),
     # Readiness for load balancers (issue 16): the same for everyone, names no data.
     ("web.ready", "GET"):                       R("/ready",                                      200,   200,   200,   200,   200),
+    # Prometheus's scrape (issue 19): only with `Authorization: Bearer <METRICS_TOKEN>`, which
+    # no persona has; to everyone else the 404 of a page that does not exist.
+    ("web.metrics", "GET"):                     R("/metrics",                                    404,   404,   404,   404,   404),
     ("web.set_language", "POST"):               R("/taal",                                       302,   302,   302,   302,   302, data=_language),
     # Logged in, the login page sends you home.
     ("accounts.login", "GET"):                  R("/inloggen",                                   200,   302,   302,   302,   302),

@@ -2,17 +2,25 @@
 (SECURITY.md § Headers: "refuses to pass with a debug flag, a default secret or insecure
 cookies")."""
 
+import socket
+import tempfile
+
 import pytest
+import redis
 
 from config import DEFAULT_SECRET_KEY, TestingConfig
 from neig_workspace import create_app
 from neig_workspace.web import safe_next
 from neig_workspace.web.deploy import deploy_problems
+from tests.conftest import IN_CI
 from tests.helpers import form_token
 from tests.personas import PASSWORD
 
 SECRET = "k3Jv9QpX2mLr8TzW5nYb7HcF4sDg6Ae1Uo0iPqRx"  # 40 characters, none of them a default
 POSTGRES = "postgresql+psycopg://neig@db.example.nl:5432/neig"  # a URL only: nothing connects
+METRICS_TOKEN = "Pr0metheus-scrapes-with-this-token-4fX9q"  # noqa: S105 - 40 characters
+#: This run's Redis database (tests/README: each part of issue 19 has its own number).
+REDIS_URL = "redis://127.0.0.1:6379/12"
 
 
 # --- safe_next ---------------------------------------------------------------------------------
@@ -139,6 +147,8 @@ def production(app, **overrides):
         "EXTERNAL_URL": "https://localhost",  # the host the test client talks to
         "MFA_REQUIRED_FOR": "all",  # the production default, unless the environment says otherwise
         "MAIL_OUTBOX_DIR": app.config["MAIL_OUTBOX_DIR"],
+        "METRICS_TOKEN": METRICS_TOKEN,
+        "PROMETHEUS_MULTIPROC_DIR": tempfile.gettempdir(),  # a folder this user can write
     }
     return create_app("production", **{**settings, **overrides})
 
@@ -170,6 +180,9 @@ def test_check_deploy_fails_on_the_testing_app_and_names_each_problem(app):
         "MFA_REQUIRED_FOR",
         "MAIL_SERVER",
         "EXTERNAL_URL",  # http://127.0.0.1:5000, not the site's https:// address
+        "LOG_FORMAT",  # text, outside production
+        "METRICS_TOKEN",
+        "PROMETHEUS_MULTIPROC_DIR",
     ]
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):  # run with --db=sqlite
         expected.append("SQLite")
@@ -197,6 +210,25 @@ def test_check_deploy_passes_on_a_proper_production_app(app):
         ({"SECRET_KEY": "x" * 40}, "does not look random"),
         ({"EXTERNAL_URL": "http://localhost"}, "EXTERNAL_URL"),
         ({"TRUSTED_HOSTS": []}, "TRUSTED_HOSTS"),
+        ({"LOG_FORMAT": "text"}, "LOG_FORMAT"),
+        ({"METRICS_TOKEN": ""}, "METRICS_TOKEN is not set"),
+        ({"METRICS_TOKEN": METRICS_TOKEN[:31]}, "METRICS_TOKEN is shorter"),
+        ({"METRICS_TOKEN": "ab" * 20}, "METRICS_TOKEN is shorter than 32 characters or does not"),
+        ({"PROMETHEUS_MULTIPROC_DIR": ""}, "PROMETHEUS_MULTIPROC_DIR is not set"),
+        ({"PROMETHEUS_MULTIPROC_DIR": __file__}, "not a folder this user can write"),
+        ({"PROMETHEUS_MULTIPROC_DIR": f"{__file__}/metrics"}, "not a folder this user can write"),
+        ({"BLOB_BACKEND": "s3"}, "BLOB_BACKEND is s3"),
+        (
+            {"BLOB_BACKEND": "s3", "S3_ACCESS_KEY_ID": "neig", "S3_SECRET_ACCESS_KEY": "geheim"},
+            "S3_BUCKET is not set",
+        ),
+        ({"BLOB_BACKEND": "s3", "S3_BUCKET": "neig"}, "S3_SECRET_ACCESS_KEY are not both set"),
+        (
+            {"BLOB_BACKEND": "s3", "S3_BUCKET": "neig", "S3_ACCESS_KEY_ID": "neig"},
+            "S3_SECRET_ACCESS_KEY are not both set",
+        ),
+        ({"BLOB_BACKEND": "ftp"}, "it must be local or s3"),
+        ({"JOB_QUEUE_URL": "kafka://127.0.0.1:9092"}, "not a URL the check understands"),
     ],
     ids=lambda value: value if isinstance(value, str) else None,
 )
@@ -207,6 +239,53 @@ def test_check_deploy_names_each_single_problem(app, overrides, problem):
         line for line in output.splitlines() if problem in line
     ]
     assert problem in output
+
+
+def test_metrics_switched_off_need_no_token_nor_folder(app):
+    settings = {"METRICS_ENABLED": False, "METRICS_TOKEN": "", "PROMETHEUS_MULTIPROC_DIR": ""}
+    assert check_deploy(production(app, **settings)) == (0, "Deployment check passed.\n")
+
+
+def test_a_metrics_folder_gunicorn_will_make_passes(app, tmp_path):
+    folder = tmp_path / "run" / "metrics"  # made by deploy/gunicorn.conf.py at start
+    assert check_deploy(production(app, PROMETHEUS_MULTIPROC_DIR=str(folder)))[0] == 0
+
+
+def test_an_s3_blob_store_with_bucket_and_keys_passes(app):
+    settings = {
+        "BLOB_BACKEND": "s3",
+        "S3_BUCKET": "neig-blobs",
+        "S3_ACCESS_KEY_ID": "neig",
+        "S3_SECRET_ACCESS_KEY": "geheim-sleutel",
+    }
+    assert check_deploy(production(app, **settings))[0] == 0
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # closed again when the block ends: nothing listens
+
+
+@pytest.mark.parametrize("scheme", ["redis", "amqp"])
+def test_check_deploy_names_a_job_queue_that_does_not_answer_without_its_password(app, scheme):
+    url = f"{scheme}://neig:queue-secret@127.0.0.1:{_closed_port()}/12"
+    code, output = check_deploy(production(app, JOB_QUEUE_URL=url))
+    assert code == 1
+    [problem] = [line for line in output.splitlines() if line.startswith("FAIL: ")]
+    assert f"JOB_QUEUE_URL {scheme}://neig:***@127.0.0.1:" in problem
+    assert "does not answer: ConnectionRefusedError" in problem or "ConnectionError" in problem
+    assert "queue-secret" not in output
+
+
+def test_a_job_queue_that_answers_passes(app):
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError as error:
+        if IN_CI:
+            pytest.fail(f"Redis is required under CI=true: {error}")
+        pytest.skip(f"Redis does not answer on {REDIS_URL}")
+    assert check_deploy(production(app, JOB_QUEUE_URL=REDIS_URL))[0] == 0
 
 
 def test_check_deploy_sees_debug_switched_on_by_the_environment(app, monkeypatch):

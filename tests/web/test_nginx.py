@@ -7,6 +7,7 @@ is a failure (.ci/run installs it)."""
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -27,6 +28,8 @@ from tests.helpers import login_as
 ROOT = Path(__file__).resolve().parents[2]
 LOCATIONS = ROOT / "deploy" / "nginx" / "neig-locations.conf"
 S3_LOCATIONS = ROOT / "deploy" / "nginx" / "neig-s3-downloads.conf"
+LOG_FORMAT = ROOT / "deploy" / "nginx" / "neig-log-format.conf"
+METRICS_SERVER = ROOT / "deploy" / "nginx" / "neig-metrics.conf"
 GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
 ACCEL_PREFIX = "/_protected/blobs/"
 
@@ -39,8 +42,8 @@ def _free_port() -> int:
 
 class Nginx:
     """nginx in the foreground with a main configuration of its own around the documented
-    locations, listening on a free loopback port, in front of one app server or several
-    (round robin)."""
+    locations, its log format and the metrics server, listening on free loopback ports, in
+    front of one app server or several (round robin)."""
 
     def __init__(
         self,
@@ -53,6 +56,7 @@ class Nginx:
         self.port = _free_port()
         ports = upstream if isinstance(upstream, list) else [upstream]
         servers = "".join(f"server 127.0.0.1:{port}; " for port in ports)
+        self.metrics_port = _free_port()
         locations = LOCATIONS.read_text()
         locations = locations.replace("@UPSTREAM@", "neig_app")
         locations = locations.replace("@BLOB_ROOT@", blob_root.rstrip("/") + "/")
@@ -62,6 +66,17 @@ class Nginx:
             s3_locations = S3_LOCATIONS.read_text().replace("@S3_ENDPOINT@", s3_endpoint)
             (workdir / "neig-s3-downloads.conf").write_text(s3_locations)
             includes += f" include {workdir}/neig-s3-downloads.conf;"
+        metrics_server = METRICS_SERVER.read_text()
+        for placeholder, value in {
+            "@LISTEN@": f"127.0.0.1:{self.metrics_port}",
+            "@PROMETHEUS@": "127.0.0.1",
+            "@UPSTREAM@": "neig_app",
+            "@SERVER_NAME@": "localhost",
+            "/var/log/nginx/": f"{workdir}/",
+        }.items():
+            metrics_server = metrics_server.replace(placeholder, value)
+        (workdir / "neig-metrics.conf").write_text(metrics_server)
+        self.access_log = workdir / "access.log"
         (workdir / "nginx.conf").write_text(
             f"""daemon off;
 worker_processes 1;
@@ -70,7 +85,8 @@ pid {workdir}/nginx.pid;
 error_log {workdir}/error.log info;
 events {{ worker_connections 64; }}
 http {{
-    access_log {workdir}/access.log;
+    include {LOG_FORMAT};
+    access_log {workdir}/access.log neig_json;
     client_body_temp_path {workdir}/body;
     proxy_temp_path {workdir}/proxy;
     fastcgi_temp_path {workdir}/fastcgi;
@@ -83,6 +99,7 @@ http {{
         server_name localhost;
         {includes}
     }}
+    include {workdir}/neig-metrics.conf;
 }}
 """
         )
@@ -97,8 +114,8 @@ http {{
             assert time.monotonic() < deadline, "nginx did not answer"
             time.sleep(0.1)
 
-    def request(self, method: str, path: str, body=None, headers=None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+    def request(self, method: str, path: str, body=None, headers=None, *, port=None):
+        connection = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=20)
         try:
             connection.request(method, path, body=body, headers=headers or {})
             response = connection.getresponse()
@@ -107,6 +124,31 @@ http {{
             return 0, {}, b""
         finally:
             connection.close()
+
+    def header_values(self, path: str, name: str, headers=None) -> list[str]:
+        """Every value of one response header (a header sent twice shows twice)."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        try:
+            connection.request("GET", path, headers=headers or {})
+            response = connection.getresponse()
+            response.read()
+            return response.msg.get_all(name) or []
+        finally:
+            connection.close()
+
+    def log_lines(self) -> list[dict]:
+        """nginx's access log (neig-log-format.conf): one JSON object per line."""
+        return [json.loads(line) for line in self.access_log.read_text().splitlines()]
+
+    def logged(self, request_id: str) -> dict:
+        """nginx's line of one request: written once the response is out, so maybe just after."""
+        deadline = time.monotonic() + 5
+        while True:
+            lines = [line for line in self.log_lines() if line["request_id"] == request_id]
+            if lines or time.monotonic() > deadline:
+                [line] = lines
+                return line
+            time.sleep(0.05)
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGQUIT)
@@ -241,3 +283,84 @@ def test_the_production_server_block_includes_the_tested_locations():
     production = (ROOT / "deploy" / "nginx" / "neig-werkruimte.conf").read_text()
     assert "include /etc/nginx/neig-locations.conf;" in production
     assert "ssl_certificate " in production and "return 301 https://" in production
+
+
+# --- request ids, logs and the metrics behind nginx (issue 19) -------------------------------
+
+METRICS_TOKEN = "nginx-test-metrics-token-0123456789abcdef"  # noqa: S105 - a test's own
+RESET_TOKEN = "Q2xpZW50LXNlY3JldC1yZXNldC10b2tlbi0xMjM0NTY3"  # noqa: S105 - not a real one
+
+
+def app_access_lines(server: Gunicorn) -> list[dict]:
+    """The app's access lines in gunicorn's output (LOG_FORMAT=json)."""
+    lines = [json.loads(line) for line in server.log.read_text().splitlines() if line.strip()]
+    return [line for line in lines if line["logger"] == "neig_workspace.access"]
+
+
+def test_one_request_id_from_nginx_through_the_app_and_back(app, tmp_path, nginx_binary):
+    server = Gunicorn(
+        app,
+        tmp_path / "gunicorn.log",
+        GUNICORN_CONFIG,
+        LOG_FORMAT="json",
+        METRICS_TOKEN=METRICS_TOKEN,
+    )
+    workdir = tmp_path / "nginx"
+    workdir.mkdir()
+    try:
+        server.worker()
+        proxy = Nginx(nginx_binary, workdir, server.port, app.config["BLOB_ROOT"])
+        try:
+            # nginx's id, not the one a client makes up; once, although the app sends it too.
+            [request_id] = proxy.header_values(
+                "/health", "X-Request-ID", {"X-Request-ID": "chosen-by-the-client"}
+            )
+            assert re.fullmatch(r"[0-9a-f]{32}", request_id)
+            [app_line] = [
+                line for line in app_access_lines(server) if line["request_id"] == request_id
+            ]
+            assert app_line["endpoint"] == "web.health" and app_line["status"] == 200
+            nginx_line = proxy.logged(request_id)
+            assert nginx_line["path"] == "/health" and nginx_line["status"] == 200
+
+            # The token of a link reaches neither log, nor does the query string; also not when
+            # the path is spelled with an escape or a double slash.
+            for path in (
+                f"/wachtwoord-herstellen/{RESET_TOKEN}?email=lek@example.nl",
+                f"//wachtwoord%2Dherstellen/{RESET_TOKEN}",
+            ):
+                status, headers, _ = proxy.request("GET", path)
+                assert status in (200, 404)
+                line = proxy.logged(headers["X-Request-ID"])
+                assert line["path"] == "/wachtwoord-herstellen/<token>"
+            logs = proxy.access_log.read_text() + server.log.read_text()
+            assert RESET_TOKEN not in logs and "lek@example.nl" not in logs
+
+            # /metrics: the public server passes nothing on, token or not, however spelled.
+            bearer = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+            for path in ("/metrics", "/%6Detrics", "//metrics", "/metrics?format=text"):
+                assert proxy.request("GET", path, headers=bearer)[0] == 404, path
+            assert not [
+                line for line in app_access_lines(server) if line["endpoint"] == "web.metrics"
+            ]
+
+            # Prometheus's own server block passes /metrics, with the token, and nothing else.
+            status, headers, body = proxy.request(
+                "GET", "/metrics", headers=bearer, port=proxy.metrics_port
+            )
+            assert status == 200 and b"neig_http_requests_total" in body
+            assert "Set-Cookie" not in headers
+            assert proxy.request("GET", "/metrics", port=proxy.metrics_port)[0] == 404
+            assert (
+                proxy.request("GET", "/health", headers=bearer, port=proxy.metrics_port)[0] == 404
+            )
+
+            # gunicorn gone: nginx's own 502 still carries the id of its log line.
+            server.stop()
+            status, headers, _ = proxy.request("GET", "/health")
+            assert status == 502
+            assert proxy.logged(headers["X-Request-ID"])["status"] == 502
+        finally:
+            proxy.stop()
+    finally:
+        server.stop()
