@@ -20,11 +20,6 @@ APP_SERVICES = ("web", "worker", "scheduler")
 #: Once merged they are in config.py, and the test below asks to empty this set.
 PENDING_SETTINGS = {
     "JOB_QUEUE_URL",
-    "BLOB_BACKEND",
-    "S3_ENDPOINT_URL",
-    "S3_BUCKET",
-    "S3_ACCESS_KEY_ID",
-    "S3_SECRET_ACCESS_KEY",
 }
 #: The systemd units the jobs part adds (deploy/systemd/neig-worker.service, -scheduler).
 PENDING_UNITS = {"worker", "scheduler"}

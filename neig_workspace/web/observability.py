@@ -80,6 +80,8 @@ def _count_and_log(response):
                 "endpoint": endpoint,
                 "status": response.status_code,
                 "duration_ms": round(seconds * 1000, 1),
+                # What the app itself sends (0 when nginx sends a download's bytes).
+                "bytes": response.content_length,
                 "user_id": _user_id(),
             }
         },
