@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 
 from ..audit import service as audit
 from ..db_types import lock_latest
+from .. import jobs
 from ..errors import ServiceError
 from ..extensions import db
 from ..spaces.models import Classification, Space
@@ -117,6 +118,10 @@ def _scan(staged: StagedBlob, filename: str, space_id: int) -> ScanStatus:
     client = scanning.client_from_config(current_app.config)
     if client is None:
         return ScanStatus.NOT_SCANNED
+    if jobs.queue_configured():
+        # Stored in quarantine, scanned by a worker (_queue_scan): the request does not wait
+        # for clamd, and a large file does not hold it.
+        return ScanStatus.PENDING
     try:
         verdict = client.scan_file(staged.path)
     except scanning.ScannerUnavailable as error:
@@ -235,7 +240,15 @@ def _add_staged_version(
         scan_status=scan_status,
     )
     _place(staged)
+    _queue_scan(staged.sha256, scan_status)
     return version
+
+
+def _queue_scan(sha256: str, scan_status: ScanStatus) -> None:
+    """With a queue, content held in quarantine is scanned by a job once the upload commits;
+    without one it waits for `flask neig scan-pending` (clamd was down)."""
+    if scan_status == ScanStatus.PENDING and jobs.queue_configured():
+        jobs.enqueue("documents.scan", summary=f"blob {sha256[:12]}", sha256=sha256)
 
 
 def upload_document(
