@@ -46,7 +46,13 @@ def enqueue(kind_name: str, *, summary: str = "", **payload) -> None:
     kind(kind_name)  # an unknown kind fails here, in the request that queued it
     json.dumps(payload)  # and so does a payload that could not be sent
     job = Job(kind_name, payload, summary[:200])
-    db.session.info.setdefault(_PENDING_KEY, []).append(job)
+    session = db.session()
+    if not session.in_transaction():
+        # A transaction to belong to, even if nothing was read or written yet: a rollback of
+        # a session that never began one tells no listener, and the job would wait in the
+        # session for its next commit.
+        session.begin()
+    session.info.setdefault(_PENDING_KEY, []).append(job)
 
 
 def queue_configured(app=None) -> bool:
@@ -181,9 +187,13 @@ def _dispatch(session: Session) -> None:
             _run_inline(app, job)
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop(session: Session) -> None:
-    session.info.pop(_PENDING_KEY, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _drop(session: Session, previous_transaction) -> None:
+    # Every rollback of the session's own transaction, also one that had no connection yet
+    # (after_rollback fires only for a rollback the database saw); a savepoint's rollback
+    # (parent set) leaves the transaction's jobs queued.
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING_KEY, None)
 
 
 # --- for the metrics ----------------------------------------------------------------------------
