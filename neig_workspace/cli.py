@@ -377,7 +377,9 @@ def _audit_retention_due() -> None:
     years = current_app.config["AUDIT_RETENTION_YEARS"]
     if years <= 0:
         return
-    click.echo(f"{audit.prunable(years_ago(years))} audit event(s) older than {years} years would go.")
+    click.echo(
+        f"{audit.prunable(years_ago(years))} audit event(s) older than {years} years would go."
+    )
 
 
 # --- backup and restore -----------------------------------------------------------------------

@@ -13,9 +13,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
+from .. import jobs
 from ..audit import service as audit
 from ..db_types import lock_latest
-from .. import jobs
 from ..errors import ServiceError
 from ..extensions import db
 from ..spaces.models import Classification, Space

@@ -68,7 +68,9 @@ KINDS: dict[str, Kind] = {
         _TASKS + "retention", _l("Bewaartermijnen"), schedule="30 3 * * *", timeout=3600
     ),
     "blobs.gc": Kind(
-        _TASKS + "collect_blobs", _l("Ongebruikte bestanden opruimen"), schedule="0 4 * * *",
+        _TASKS + "collect_blobs",
+        _l("Ongebruikte bestanden opruimen"),
+        schedule="0 4 * * *",
         timeout=3600,
     ),
 }

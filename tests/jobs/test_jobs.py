@@ -179,12 +179,16 @@ def test_every_kind_names_a_function_that_exists():
         assert callable(getattr(importlib.import_module(module), function)), name
 
 
-@pytest.mark.parametrize("unit, command", [("neig-worker", "worker"), ("neig-scheduler", "scheduler")])
+@pytest.mark.parametrize(
+    "unit, command", [("neig-worker", "worker"), ("neig-scheduler", "scheduler")]
+)
 def test_the_systemd_units_start_the_commands(app, unit, command):
     """The units in deploy/systemd run `flask --app wsgi neig <command>`, which exists."""
     from pathlib import Path
 
-    text = (Path(__file__).resolve().parents[2] / "deploy" / "systemd" / f"{unit}.service").read_text()
+    text = (
+        Path(__file__).resolve().parents[2] / "deploy" / "systemd" / f"{unit}.service"
+    ).read_text()
     [start] = [line for line in text.splitlines() if line.startswith("ExecStart=")]
     assert start.endswith(f"/flask --app wsgi neig {command}")
     assert "EnvironmentFile=/etc/neig/neig.env" in text

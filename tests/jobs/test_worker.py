@@ -59,7 +59,9 @@ def test_an_email_refused_twice_with_451_is_delivered_at_the_third_attempt(
     with app.app_context():
         assert link in jobs.unseal(payload["sealed"])["body"]
 
-    worker = start_worker(NEIG_LIVE_SMTP_HOST="127.0.0.1", NEIG_LIVE_SMTP_PORT=str(smtp_server.port))
+    worker = start_worker(
+        NEIG_LIVE_SMTP_HOST="127.0.0.1", NEIG_LIVE_SMTP_PORT=str(smtp_server.port)
+    )
     wait_for(lambda: smtp_server.accepted, "the delivery", worker.log)
 
     assert smtp_server.attempts == 3
@@ -143,8 +145,10 @@ def test_an_upload_is_quarantined_until_the_worker_has_scanned_it(
 
     worker = start_worker(NEIG_LIVE_CLAMAV_SOCKET=clamd.socket_path)
     wait_for(
-        lambda: [v.scan_status for v in versions(app, document_id)]
-        == [ScanStatus.CLEAN, ScanStatus.INFECTED],
+        lambda: (
+            [v.scan_status for v in versions(app, document_id)]
+            == [ScanStatus.CLEAN, ScanStatus.INFECTED]
+        ),
         "the worker's verdicts",
         worker.log,
     )
