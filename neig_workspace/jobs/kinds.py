@@ -41,7 +41,13 @@ KINDS: dict[str, Kind] = {
         _l("Virusscan van een upload"),
         "SCAN_RETRY_INTERVALS",
     ),
-    # The cron table of docs/deployment.md, run by the scheduler.
+    # The cron table of docs/deployment.md, run by the scheduler; the sweep only exists with a
+    # queue (a job whose worker process died is in RQ's failed registry alone).
+    "jobs.sweep_failed": Kind(
+        "neig_workspace.jobs.worker.sweep_failed",
+        _l("Afgebroken taken naar de lijst"),
+        schedule="*/5 * * * *",
+    ),
     "documents.scan_pending": Kind(
         _TASKS + "scan_pending", _l("Uploads in quarantaine scannen"), schedule="*/10 * * * *"
     ),

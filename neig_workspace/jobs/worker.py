@@ -12,7 +12,15 @@ from flask import current_app
 
 from ..extensions import db
 from .kinds import KINDS, schedule
-from .queue import FAILURE_TTL, Job, execute, record_failure, redis_connection, rq_queue
+from .queue import (
+    FAILURE_TTL,
+    Job,
+    execute,
+    queue_configured,
+    record_failure,
+    redis_connection,
+    rq_queue,
+)
 
 log = logging.getLogger("neig_workspace.jobs")
 
@@ -36,7 +44,36 @@ def perform(kind_name: str, payload: dict) -> None:
             job = Job(kind_name, payload, meta.get("summary", ""))
             record_failure(job, error, attempts=_attempts(rq_job, meta))
             db.session.commit()
+            if rq_job is not None:  # sweep_failed need not record it again
+                rq_job.meta["recorded"] = True
+                rq_job.save_meta()
             raise
+
+
+class WorkHorseDied(Exception):
+    """The process running the job ended without a word (killed, out of memory)."""
+
+
+def sweep_failed() -> None:
+    """The "jobs.sweep_failed" job: a job whose work horse died never reached perform's
+    except, so RQ's failed registry is the only place it is in. Put those on the dead-letter
+    list; clear the ones perform recorded itself. The row is committed before the job leaves
+    Redis, so a crash in between repeats an entry rather than loses one."""
+    if not queue_configured():
+        return
+    queue = rq_queue()
+    registry = queue.failed_job_registry
+    for job_id in registry.get_job_ids():
+        rq_job = queue.fetch_job(job_id)
+        if rq_job is not None and not rq_job.meta.get("recorded"):
+            kind_name, payload = rq_job.args
+            result = rq_job.latest_result()
+            reason = (getattr(result, "exc_string", None) or "the work horse ended").strip()
+            reason = reason.splitlines()[-1]
+            job = Job(kind_name, payload, rq_job.meta.get("summary", ""))
+            record_failure(job, WorkHorseDied(reason), attempts=_attempts(rq_job, rq_job.meta))
+            db.session.commit()
+        registry.remove(job_id, delete_job=True)
 
 
 def _attempts(rq_job, meta: dict) -> int:

@@ -24,6 +24,7 @@ LINK = "https://neig.example/uitnodiging/eenmalig-geheim-456"
 
 #: The cron table docs/deployment.md had, now the scheduler's.
 CRON_TABLE = {
+    "jobs.sweep_failed": "*/5 * * * *",
     "documents.scan_pending": "*/10 * * * *",
     "audit.checkpoint": "0 * * * *",
     "notifications.digest": "0 7 * * *",

@@ -14,6 +14,7 @@ from neig_workspace.audit.models import AuditEvent
 from neig_workspace.documents.models import ScanStatus
 from neig_workspace.extensions import db
 from neig_workspace.jobs.models import FailedJob
+from neig_workspace.jobs.worker import sweep_failed
 from tests.clamd import eicar
 from tests.documents.doc_helpers import (
     add_version,
@@ -159,3 +160,23 @@ def test_an_upload_is_quarantined_until_the_worker_has_scanned_it(
     [infected] = audited(app, "document.infected")
     assert (infected["found_by"], infected["version"]) == ("scan-job", 2)
     assert failed_rows(app) == []
+
+
+@pytest.mark.commits(COMMITS)
+def test_a_job_whose_worker_process_died_is_swept_onto_the_dead_letter_list(
+    app, queued, start_worker
+):
+    worker = start_worker()
+    with app.app_context():
+        jobs.enqueue(targets.DIES, summary="sterft")
+        jobs.enqueue(targets.KIND, summary="faalt", note="gewoon")
+        db.session.commit()
+    wait_for(lambda: queued.failed_job_registry.count == 2, "both failures", worker.log)
+    assert [row[1:3] for row in failed_rows(app)] == [(targets.KIND, "faalt")]
+
+    with app.app_context():
+        sweep_failed()
+    rows = failed_rows(app)
+    assert [row[1:4] for row in rows] == [(targets.KIND, "faalt", 4), (targets.DIES, "sterft", 1)]
+    assert rows[1][4].startswith("WorkHorseDied: ")
+    assert queued.failed_job_registry.count == 0
