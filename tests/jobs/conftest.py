@@ -123,7 +123,7 @@ class WorkerProcess:
 
     def stop(self) -> None:
         group = os.getpgid(self.process.pid)
-        os.killpg(group, signal.SIGTERM)  # RQ's warm shutdown, for the worker and its scheduler
+        self.process.send_signal(signal.SIGTERM)  # warm shutdown: the worker stops its scheduler
         try:
             self.process.wait(5)
         except subprocess.TimeoutExpired:

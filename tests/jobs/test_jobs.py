@@ -6,16 +6,20 @@ import json
 from datetime import timedelta
 
 import pytest
+from redis import Redis
 from sqlalchemy import select
 
 from neig_workspace import jobs, mail
 from neig_workspace.audit import service as audit
 from neig_workspace.audit.models import AuditEvent
+from neig_workspace.documents.models import ScanStatus
 from neig_workspace.extensions import db
 from neig_workspace.jobs.kinds import KINDS
 from neig_workspace.jobs.models import FailedJob
 from neig_workspace.jobs.queue import execute
 from neig_workspace.jobs.worker import build_scheduler
+from tests.clamd import eicar
+from tests.documents.doc_helpers import org_space, pdf, upload, uploaded_id, versions
 from tests.faults import unused_port
 from tests.helpers import csrf_token_of, login_as
 from tests.jobs import targets
@@ -195,3 +199,18 @@ def test_the_systemd_units_start_the_commands(app, unit, command):
     assert "EnvironmentFile=/etc/neig/neig.env" in text
     help_text = app.test_cli_runner().invoke(args=["neig", command, "--help"])
     assert help_text.exit_code == 0, help_text.output
+
+
+def test_without_a_queue_an_upload_is_still_scanned_in_the_request(
+    app, client, personas, clamd, monkeypatch, redis_url, queue_name
+):
+    """`make run` and every installation without JOB_QUEUE_URL: as before issue 19."""
+    monkeypatch.setitem(app.config, "CLAMAV_SOCKET", clamd.socket_path)
+    login_as(app, client, personas.member_a)
+    space_id = org_space(app, personas)
+    document_id = uploaded_id(client, space_id, pdf("meteen gescand"), "meteen.pdf")
+    assert [v.scan_status for v in versions(app, document_id)] == [ScanStatus.CLEAN]
+    refused = upload(client, space_id, [(eicar(), "eicar.txt")], json=True)
+    assert refused.status_code == 422
+    assert Redis.from_url(redis_url).llen(f"rq:queue:{queue_name}") == 0
+    assert failed(app) == []
