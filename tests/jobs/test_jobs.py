@@ -214,3 +214,15 @@ def test_without_a_queue_an_upload_is_still_scanned_in_the_request(
     assert refused.status_code == 422
     assert Redis.from_url(redis_url).llen(f"rq:queue:{queue_name}") == 0
     assert failed(app) == []
+
+
+def test_clamd_scans_a_stream_that_has_no_path(clamd):
+    """What the scan job reads: `store.open(sha256)`, which for an object store is no file."""
+    import io
+
+    from neig_workspace.documents.scanning import ClamdClient
+
+    client = ClamdClient(socket_path=clamd.socket_path)
+    infected = client.scan_stream(io.BytesIO(b"voor " + eicar() + b" na"))
+    assert (infected.infected, infected.signature_label) == (True, "Eicar-Signature")
+    assert not client.scan_stream(io.BytesIO(b"schoon " * 100_000)).infected  # three chunks
