@@ -283,9 +283,10 @@ def scheduler() -> None:
     """Queue the scheduled work (digest, reminders, retention, trash, blob gc, audit
     checkpoint, the quarantine sweep) at its times (systemd: neig-scheduler.service). Run
     exactly one."""
-    from .jobs.worker import build_scheduler
+    from .jobs.worker import build_scheduler, use_local_time
 
     _queue_or_fail()
+    use_local_time(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     try:
         cron = build_scheduler(current_app._get_current_object())
     except ValueError as error:

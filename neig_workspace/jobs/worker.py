@@ -7,6 +7,8 @@ processes must never share one.
 """
 
 import logging
+import os
+import time
 
 from flask import current_app
 
@@ -90,6 +92,14 @@ def start_worker(app, *, burst: bool = False) -> None:
     queue = rq_queue(app)
     worker = Worker([queue], connection=redis_connection(app))
     worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+
+
+def use_local_time(zone: str) -> None:
+    """RQ's cron lines are read in the process's local time: make that the app's time zone
+    (BABEL_DEFAULT_TIMEZONE, Europe/Amsterdam), whatever the server's clock is set to, so
+    "0 7 * * *" is seven in the morning for the people who get the digest."""
+    os.environ["TZ"] = zone
+    time.tzset()
 
 
 def build_scheduler(app):

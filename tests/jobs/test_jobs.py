@@ -226,3 +226,26 @@ def test_clamd_scans_a_stream_that_has_no_path(clamd):
     infected = client.scan_stream(io.BytesIO(b"voor " + eicar() + b" na"))
     assert (infected.infected, infected.signature_label) == (True, "Eicar-Signature")
     assert not client.scan_stream(io.BytesIO(b"schoon " * 100_000)).infected  # three chunks
+
+
+def test_the_scheduler_reads_its_cron_lines_in_amsterdam_time(app, monkeypatch):
+    """ "0 7 * * *" is seven in the morning in the Netherlands on a server whose clock is UTC."""
+    import time
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from rq.cron import CronJob
+
+    from neig_workspace.jobs.worker import use_local_time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        use_local_time(app.config["BABEL_DEFAULT_TIMEZONE"])
+        digest = CronJob(queue_name="x", func_name="x.y", cron="0 7 * * *")
+        local = digest.next_enqueue_time.astimezone(ZoneInfo("Europe/Amsterdam"))
+        assert (local.hour, local.minute) == (7, 0)
+        assert digest.next_enqueue_time > datetime.now(ZoneInfo("UTC"))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
