@@ -82,6 +82,7 @@ def queued(app, monkeypatch, redis_url, queue_name):
     _empty(queue)
     yield queue
     _empty(queue)
+    queue.delete(delete_jobs=True)  # off RQ's list of queues too
 
 
 def _empty(queue) -> None:
