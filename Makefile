@@ -80,9 +80,10 @@ timed-%:
 #   --unaudited deprecated: 1.3.1 (for limits, of flask-limiter) is the newest release our package
 #     index offers, and PyPI lists advisories for its newest release (3.0.1) only; a pure-Python
 #     decorator that only emits deprecation warnings and handles no input.
-#   --unaudited python-dateutil: botocore (boto3, the S3 blob store) requires <3.0.0, so 2.9.0.post0
-#     is the newest release it can have, and PyPI lists advisories for 4.0.0 only; we hand it no
-#     user input (botocore parses only the object store's own date headers with it).
+#   --unaudited python-dateutil: botocore (boto3, the S3 blob store) and croniter (rq's cron
+#     scheduler) need it; botocore requires <3.0.0, so 2.9.0.post0 is the newest release it can
+#     have, and PyPI lists advisories for 4.0.0 only; we hand it no user input (botocore parses
+#     the object store's date headers with it, croniter our own cron lines).
 check: install
 	$(BIN)/lint-imports --no-cache  # the import contracts in .importlinter: layers, feature boundaries
 	$(BIN)/bandit -c pyproject.toml -q -r neig_workspace

@@ -122,6 +122,19 @@ class Config:
     EXTRACT_MEMORY_MB = _env_int("EXTRACT_MEMORY_MB", 512)
     EXTRACT_MAX_CHARS = _env_int("EXTRACT_MAX_CHARS", 1_000_000)
 
+    # Background jobs (docs/deployment.md § Background jobs): e-mail, the virus scan after an
+    # upload and the scheduled work go to an RQ queue on Redis at JOB_QUEUE_URL, run by
+    # `flask neig worker` and `flask neig scheduler`. Empty: each job runs right after the commit
+    # that queued it, in the same process (development, tests, a machine without Redis).
+    JOB_QUEUE_URL = os.environ.get("JOB_QUEUE_URL", "")
+    JOB_QUEUE_NAME = os.environ.get("JOB_QUEUE_NAME", "neig")
+    #: Seconds between the attempts of an e-mail and of a scan (one retry per value); after
+    #: the last the job is on the dead-letter list (/beheer/taken).
+    MAIL_RETRY_INTERVALS = os.environ.get("MAIL_RETRY_INTERVALS", "60,300,1800,7200")
+    SCAN_RETRY_INTERVALS = os.environ.get("SCAN_RETRY_INTERVALS", "60,300,1800")
+    #: Changes to the scheduler's times: "kind=cron line;kind=off" (neig_workspace/jobs/kinds.py).
+    JOB_SCHEDULE = os.environ.get("JOB_SCHEDULE", "")
+
     # MFA: "all" (every account), "admins" (platform admins only) or "none".
     MFA_REQUIRED_FOR = os.environ.get("MFA_REQUIRED_FOR", "admins")
     MFA_ISSUER = os.environ.get("MFA_ISSUER", "NEIG Werkruimte")
@@ -224,6 +237,8 @@ class TestingConfig(Config):
     ARGON2_PARALLELISM = 1
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
+    # Jobs run inline unless a test starts a queue of its own (tests/jobs/).
+    JOB_QUEUE_URL = ""
     # Tests switch scanning on themselves, against the clamd they start.
     CLAMAV_SOCKET = ""
     CLAMAV_HOST = ""

@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from .comments.views import bp as comments_bp
     from .directory.views import bp as directory_bp
     from .documents.views import bp as documents_bp
+    from .jobs.views import bp as jobs_bp
     from .knowledge.views import bp as knowledge_bp
     from .meetings.views import bp as meetings_bp
     from .notifications.views import bp as notifications_bp
@@ -128,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
         knowledge_bp,
         meetings_bp,
         directory_bp,
+        jobs_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -279,41 +279,75 @@ def extract_text(since, again: bool) -> None:
     click.echo(f"Read {len(version_ids)} version(s): {summary or 'nothing to do'}.")
 
 
+# --- background jobs ---------------------------------------------------------------------------
+
+
+def _queue_or_fail() -> None:
+    if not current_app.config.get("JOB_QUEUE_URL"):
+        raise click.ClickException(
+            "No job queue: set JOB_QUEUE_URL (jobs run inline without one, and cron runs the"
+            " scheduled work)."
+        )
+
+
+@neig.command("worker")
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
+def worker(burst: bool) -> None:
+    """Run background jobs from the queue at JOB_QUEUE_URL until stopped (systemd:
+    neig-worker.service; run as many as the work needs)."""
+    from .jobs.worker import start_worker
+
+    _queue_or_fail()
+    start_worker(current_app._get_current_object(), burst=burst)
+
+
+@neig.command("scheduler")
+def scheduler() -> None:
+    """Queue the scheduled work (digest, reminders, retention, trash, blob gc, audit
+    checkpoint, the quarantine sweep) at its times (systemd: neig-scheduler.service). Run
+    exactly one."""
+    from .jobs.worker import build_scheduler, use_local_time
+
+    _queue_or_fail()
+    use_local_time(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    try:
+        cron = build_scheduler(current_app._get_current_object())
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    for job in cron.get_jobs():
+        click.echo(f"{job.name}: {job.cron}")
+    cron.start()
+
+
 # --- notifications -----------------------------------------------------------------------------
 
 
 @neig.command("send-digest")
 def send_digest() -> None:
-    """Mail the daily digest of notifications to users who chose it (run once a day, by cron)."""
-    from .notifications import service as notifications
+    """Mail the daily digest of notifications to users who chose it (once a day: the
+    scheduler, or cron without a job queue)."""
+    from .jobs import tasks
 
-    sent = notifications.send_digest()
-    db.session.commit()
-    click.echo(f"Sent {sent} notification digest(s).")
+    click.echo(f"Sent {tasks.send_digest()} notification digest(s).")
 
 
 @neig.command("send-reminders")
 def send_reminders() -> None:
     """Remind invited organisations of comment rounds closing within two days, and leads of
-    action items due soon or overdue without an update (run once a day, by cron)."""
-    from .actions.reminders import send_item_reminders
-    from .comments.service import send_round_reminders
+    action items due soon or overdue without an update (once a day: the scheduler, or cron)."""
+    from .jobs import tasks
 
-    rounds = send_round_reminders()
-    items = send_item_reminders()
-    db.session.commit()
+    rounds, items = tasks.send_reminders()
     click.echo(f"Sent {rounds} reminder(s) about comment rounds and {items} about action items.")
 
 
 @neig.command("send-meeting-reminders")
 def send_meeting_reminders() -> None:
-    """Remind everyone registered for a meeting that starts tomorrow (run once a day, by cron;
-    a registration is reminded once, so running it again sends nothing)."""
-    from .meetings.service import send_meeting_reminders as remind
+    """Remind everyone registered for a meeting that starts tomorrow (once a day: the
+    scheduler, or cron; a registration is reminded once, so running it again sends nothing)."""
+    from .jobs import tasks
 
-    sent = remind()
-    db.session.commit()
-    click.echo(f"Sent {sent} meeting reminder(s).")
+    click.echo(f"Sent {tasks.send_meeting_reminders()} meeting reminder(s).")
 
 
 # --- casework ----------------------------------------------------------------------------------
@@ -332,7 +366,7 @@ def retention(dry_run: bool) -> None:
     if dry_run:
         count = len(applications.rejected_past_retention())
         click.echo(f"{count} application(s) rejected more than a year ago would be deleted.")
-        _audit_retention(dry_run=True)
+        _audit_retention_due()
         due = case_retention.due_cases()
         for case in due:
             click.echo(
@@ -340,35 +374,36 @@ def retention(dry_run: bool) -> None:
             )
         click.echo(f"{len(due)} case(s) closed more than {years} years ago would be destroyed.")
         return
-    destroyed = case_retention.destroy_due_cases()
-    for item in destroyed:
+    from .jobs import tasks
+
+    report = tasks.retention()
+    for item in report.destroyed:
         click.echo(
             f"Destroyed {item.reference}: {item.documents} document(s), {item.blobs} blob(s)"
             " no longer used (`neig blobs gc` removes them after its grace period)."
         )
-    click.echo(f"Destroyed {len(destroyed)} case(s) closed more than {years} years ago.")
-    purged = applications.purge_rejected()
-    db.session.commit()
-    click.echo(f"Deleted {purged} application(s) rejected more than a year ago.")
-    _audit_retention(dry_run=False)
+    click.echo(f"Destroyed {len(report.destroyed)} case(s) closed more than {years} years ago.")
+    click.echo(f"Deleted {report.applications} application(s) rejected more than a year ago.")
+    if report.audit_events is not None:
+        click.echo(
+            f"Removed {report.audit_events} audit event(s) older than"
+            f" {current_app.config['AUDIT_RETENTION_YEARS']} years (audit.pruned)."
+        )
 
 
-def _audit_retention(*, dry_run: bool) -> None:
-    """Audit events older than AUDIT_RETENTION_YEARS (0: kept for ever): the one audited way
-    past the audit log's append-only trigger (README § The audit log)."""
+def _audit_retention_due() -> None:
+    """Audit events older than AUDIT_RETENTION_YEARS (0: kept for ever) that a run would
+    remove: the one audited way past the audit log's append-only trigger (README § The audit
+    log); jobs.tasks.retention removes them."""
     from .audit import service as audit
     from .cases.retention import years_ago
 
     years = current_app.config["AUDIT_RETENTION_YEARS"]
     if years <= 0:
         return
-    before = years_ago(years)
-    if dry_run:
-        click.echo(f"{audit.prunable(before)} audit event(s) older than {years} years would go.")
-        return
-    removed = audit.prune(before)
-    db.session.commit()
-    click.echo(f"Removed {removed} audit event(s) older than {years} years (audit.pruned).")
+    click.echo(
+        f"{audit.prunable(years_ago(years))} audit event(s) older than {years} years would go."
+    )
 
 
 # --- backup and restore -----------------------------------------------------------------------

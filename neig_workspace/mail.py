@@ -1,4 +1,8 @@
-"""Outgoing e-mail: queued by services, sent only after the transaction commits.
+"""Outgoing e-mail: queued by services, sent only after the transaction commits, as a background
+job ("mail.send", neig_workspace/jobs): retried with backoff (MAIL_RETRY_INTERVALS) on a queue,
+and on the dead-letter list for platform admins when it keeps failing. The job's payload is
+sealed (encrypted): a body may hold a single-use link, which must not sit readable in Redis or
+in the dead-letter row, and the page shows only a shortened recipient.
 
 With MAIL_SERVER set, mail goes out over SMTP (STARTTLS by default). Without it (development and
 tests) every message is written as an .eml file to MAIL_OUTBOX_DIR, so invitations and reset
@@ -14,14 +18,11 @@ from email.policy import default as default_policy
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
-from .extensions import db
+from . import jobs
 from .timeutil import utcnow
 
 log = logging.getLogger("neig_workspace.mail")
-_QUEUE_KEY = "neig_outgoing_mail"
 
 
 @dataclass
@@ -43,7 +44,21 @@ def external_link(endpoint: str, **values) -> str:
 
 def queue(to: str, subject: str, body: str) -> None:
     """Send this message once the current transaction commits; drop it on rollback."""
-    db.session.info.setdefault(_QUEUE_KEY, []).append(Mail(to, subject, body))
+    sealed = jobs.seal({"to": to, "subject": subject, "body": body})
+    jobs.enqueue("mail.send", summary=shortened(to), sealed=sealed)
+
+
+def shortened(address: str) -> str:
+    """n…@example.nl: enough for an admin to recognise a recipient, not to read an address
+    list off the dead-letter page."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}…@{domain}" if domain else "…"
+
+
+def deliver(sealed: str) -> None:
+    """The "mail.send" job: open the sealed message and send it; an SMTP error (a 4xx
+    included) raises, so the queue tries again later."""
+    send_now(Mail(**jobs.unseal(sealed)))
 
 
 def _build(mail: Mail) -> EmailMessage:
@@ -82,18 +97,3 @@ def read_outbox(directory: str | Path) -> list[EmailMessage]:
 
     paths = sorted(Path(directory).glob("*.eml"))
     return [message_from_bytes(p.read_bytes(), policy=default_policy) for p in paths]
-
-
-@event.listens_for(Session, "after_commit")
-def _send_queued(session: Session) -> None:
-    pending = session.info.pop(_QUEUE_KEY, [])
-    for mail in pending:
-        try:
-            send_now(mail)
-        except (OSError, smtplib.SMTPException):
-            log.exception("sending mail failed (subject %r)", mail.subject)
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_queued(session: Session) -> None:
-    session.info.pop(_QUEUE_KEY, None)

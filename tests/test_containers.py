@@ -18,11 +18,9 @@ SERVICES = COMPOSE["services"]
 APP_SERVICES = ("web", "worker", "scheduler")
 #: Settings the jobs and object-storage parts of issue 19 add to config.py on their branches.
 #: Once merged they are in config.py, and the test below asks to empty this set.
-PENDING_SETTINGS = {
-    "JOB_QUEUE_URL",
-}
+PENDING_SETTINGS: set[str] = set()
 #: The systemd units the jobs part adds (deploy/systemd/neig-worker.service, -scheduler).
-PENDING_UNITS = {"worker", "scheduler"}
+PENDING_UNITS: set[str] = set()
 #: Read outside config.py: by create_app (NEIG_CONFIG, NEIG_INSTANCE_PATH) and by
 #: prometheus_client itself (PROMETHEUS_MULTIPROC_DIR, also a setting).
 PROCESS_VARIABLES = {"NEIG_CONFIG", "NEIG_INSTANCE_PATH", "PROMETHEUS_MULTIPROC_DIR"}

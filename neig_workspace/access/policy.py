@@ -56,6 +56,7 @@ from .rules.directory import (
     visible_directory_organisations,
 )
 from .rules.documents import document_readers, visible_documents
+from .rules.jobs import visible_failed_jobs
 from .rules.knowledge import article_readers, knowledge_spaces_writable, visible_articles
 from .rules.meetings import ACTIONS as MEETING_ACTIONS
 from .rules.meetings import meeting_organiser_spaces, space_readable_by_network, visible_meetings
@@ -121,6 +122,7 @@ __all__ = [
     "visible_users",
     "visible_invitations",
     "visible_audit_events",
+    "visible_failed_jobs",
     "AUDIT_ADMIN_TARGETS",
     "audit_events_named",
     "audit_actors_named",

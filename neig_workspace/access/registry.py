@@ -15,6 +15,7 @@ from .rules import (
     comments,
     directory,
     documents,
+    jobs,
     knowledge,
     meetings,
     notifications,
@@ -38,6 +39,7 @@ RULE_MODULES: tuple[ModuleType, ...] = (
     knowledge,
     meetings,
     directory,
+    jobs,
 )
 
 

@@ -1,8 +1,9 @@
 """Virus scanning of uploads by a ClamAV daemon (clamd), over its unix or TCP socket.
 
-The file is sent with clamd's INSTREAM command: "zINSTREAM\\0", then chunks each preceded by
+The content is sent with clamd's INSTREAM command: "zINSTREAM\\0", then chunks each preceded by
 their length as 4 bytes big-endian, then a zero-length chunk; clamd answers "stream: OK" or
-"stream: <signature> FOUND". The file is read in chunks from disk, never whole into memory.
+"stream: <signature> FOUND". The content is read in chunks (a file, or a blob opened from the
+store), never whole into memory.
 
 Scanning is on when CLAMAV_SOCKET (a unix socket path) or CLAMAV_HOST is set. clamd's own limits
 (StreamMaxLength, MaxFileSize, MaxScanSize) must be at least MAX_UPLOAD_SIZE: over
@@ -14,15 +15,17 @@ import socket
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from flask import current_app
 from sqlalchemy import select
 
 from ..audit import service as audit
+from .. import jobs
 from ..extensions import db
 from .audit_privacy import audit_details
 from .models import Document, DocumentVersion, ScanStatus
-from .storage import LocalBlobStore
+from .stores import blob_store
 
 CHUNK = 256 * 1024
 #: Suffix clamd gives signatures from a database that is not ClamAV's signed one.
@@ -86,11 +89,16 @@ class ClamdClient:
 
     def scan_file(self, path: Path) -> Verdict:
         """Stream the file at `path` to clamd and return its verdict."""
+        with Path(path).open("rb") as handle:
+            return self.scan_stream(handle)
+
+    def scan_stream(self, stream: BinaryIO) -> Verdict:
+        """Stream what `stream` reads, chunk by chunk, to clamd and return its verdict: a blob
+        from any store (one with no local path, too), never whole in memory."""
 
         def send(sock: socket.socket) -> None:
-            with Path(path).open("rb") as handle:
-                while chunk := handle.read(CHUNK):
-                    sock.sendall(struct.pack("!L", len(chunk)) + chunk)
+            while chunk := stream.read(CHUNK):
+                sock.sendall(struct.pack("!L", len(chunk)) + chunk)
             sock.sendall(struct.pack("!L", 0))
 
         return _verdict(self._command(b"INSTREAM", send))
@@ -147,38 +155,61 @@ class PendingReport:
 
 def scan_pending(client: ClamdClient) -> PendingReport:
     """Scan the content of every version held in quarantine, one blob at a time, committing
-    after each: clean versions become openable; an infected blob is removed (after the commit)
-    and every version with that content is marked infected. ScannerUnavailable stops the run,
-    keeping what was done so far."""
-    store = LocalBlobStore(current_app.config["BLOB_ROOT"])
+    after each (scan_blob). ScannerUnavailable stops the run, keeping what was done so far."""
     report = PendingReport()
     pending = select(DocumentVersion.sha256).where(
         DocumentVersion.scan_status == ScanStatus.PENDING
     )
     for sha256 in sorted(set(db.session.scalars(pending))):
-        if not store.exists(sha256):
-            current_app.logger.warning("Pending blob %s is missing; left pending", sha256)
-            report.missing += 1
-            continue
-        verdict = client.scan_file(store.path(sha256))
-        versions = db.session.scalars(
-            select(DocumentVersion).where(DocumentVersion.sha256 == sha256)
-        ).all()
-        if verdict.infected:
-            _mark_infected(versions, verdict)
-            db.session.commit()
-            # Infected content goes at once, not after the collector's grace period: every
-            # version with it is marked infected now, and no one may ever open it.
-            store.delete(sha256)
-            report.infected += 1
-        else:
-            _mark_clean(versions)
-            db.session.commit()
-            report.clean += 1
+        outcome = scan_blob(client, sha256, found_by="scan-pending")
+        setattr(report, outcome, getattr(report, outcome) + 1)
     return report
 
 
-def _mark_infected(versions, verdict: Verdict) -> None:
+def scan_job(sha256: str) -> None:
+    """The "documents.scan" job, queued after an upload held in quarantine for it. clamd
+    unreachable raises, so the queue tries again; after the last try the version stays in
+    quarantine for the scan-pending sweep, and the job is on the dead-letter list."""
+    client = client_from_config(current_app.config)
+    if client is None:
+        raise ScannerUnavailable("virus scanning is off: set CLAMAV_SOCKET or CLAMAV_HOST")
+    scan_blob(client, sha256, found_by="scan-job")
+
+
+def scan_blob(client: ClamdClient, sha256: str, *, found_by: str) -> str:
+    """Scan one blob, read from the store as a stream, and mark every pending version with that
+    content: "clean" (they become openable), "infected" (marked, audited, and the blob removed
+    after the commit), or "missing" (left pending, logged). Nothing pending: "clean", unread."""
+    store = _store()
+    versions = db.session.scalars(
+        select(DocumentVersion).where(DocumentVersion.sha256 == sha256)
+    ).all()
+    if not any(v.scan_status == ScanStatus.PENDING for v in versions):
+        return "clean"  # scanned already (the sweep and a job may meet)
+    if not store.exists(sha256):
+        current_app.logger.warning("Pending blob %s is missing; left pending", sha256)
+        return "missing"
+    with store.open(sha256) as stream:
+        verdict = client.scan_stream(stream)
+    if verdict.infected:
+        _mark_infected(versions, verdict, found_by)
+        db.session.commit()
+        # Infected content goes at once, not after the collector's grace period: every
+        # version with it is marked infected now, and no one may ever open it.
+        store.delete(sha256)
+        return "infected"
+    cleaned = _mark_clean(versions)
+    db.session.flush()
+    queue_extraction(cleaned)
+    db.session.commit()
+    return "clean"
+
+
+def _store():
+    return blob_store(current_app.config)
+
+
+def _mark_infected(versions, verdict: Verdict, found_by: str) -> None:
     for version in versions:  # identical content is infected whatever it was marked before
         version.scan_status = ScanStatus.INFECTED
         space_id = _space_id(version)
@@ -196,17 +227,20 @@ def _mark_infected(versions, verdict: Verdict) -> None:
                     "filename": version.filename,
                     "signature": verdict.signature,
                     "space": space_id,
-                    "found_by": "scan-pending",
+                    "found_by": found_by,
                 },
             ),
         )
 
 
-def _mark_clean(versions) -> None:
+def _mark_clean(versions) -> list:
+    """The versions that were pending, now clean."""
+    cleaned = []
     for version in versions:
         if version.scan_status != ScanStatus.PENDING:
             continue
         version.scan_status = ScanStatus.CLEAN
+        cleaned.append(version)
         audit.record(
             "document.scanned",
             target_type="document",
@@ -214,6 +248,17 @@ def _mark_clean(versions) -> None:
             space_id=_space_id(version),
             details={"version": version.number, "scan": ScanStatus.CLEAN.value},
         )
+    return cleaned
+
+
+def queue_extraction(versions) -> None:
+    """With a queue, the text of versions that may be opened is read for search by a job once
+    the transaction commits. Without one nothing waits on a parser in the request: cron runs
+    `flask neig extract-text` (docs/deployment.md)."""
+    if not jobs.queue_configured():
+        return
+    for version in versions:
+        jobs.enqueue("documents.extract", summary=f"versie {version.id}", version_id=version.id)
 
 
 def _space_id(version) -> int:

@@ -13,6 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
+from .. import jobs
 from ..audit import service as audit
 from ..db_types import lock_latest
 from ..errors import ServiceError
@@ -120,6 +121,10 @@ def _scan(staged: StagedBlob, filename: str, space_id: int) -> ScanStatus:
     client = scanning.client_from_config(current_app.config)
     if client is None:
         return ScanStatus.NOT_SCANNED
+    if jobs.queue_configured():
+        # Stored in quarantine, scanned by a worker (_queue_scan): the request does not wait
+        # for clamd, and a large file does not hold it.
+        return ScanStatus.PENDING
     try:
         verdict = client.scan_file(staged.path)
     except scanning.ScannerUnavailable as error:
@@ -238,7 +243,18 @@ def _add_staged_version(
         scan_status=scan_status,
     )
     _place(staged)
+    _queue_scan(staged.sha256, scan_status)
+    if scan_status.openable:
+        db.session.flush()  # the version's id, for the job
+        scanning.queue_extraction([version])
     return version
+
+
+def _queue_scan(sha256: str, scan_status: ScanStatus) -> None:
+    """With a queue, content held in quarantine is scanned by a job once the upload commits;
+    without one it waits for `flask neig scan-pending` (clamd was down)."""
+    if scan_status == ScanStatus.PENDING and jobs.queue_configured():
+        jobs.enqueue("documents.scan", summary=f"blob {sha256[:12]}", sha256=sha256)
 
 
 def upload_document(

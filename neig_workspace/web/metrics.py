@@ -26,6 +26,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from .. import jobs
 from . import readiness
 
 log = logging.getLogger("neig_workspace.web")
@@ -67,11 +68,12 @@ class CallbackGauge:
 
 
 def init_metrics(app: Flask) -> None:
-    """The gauges of this app, each read at scrape time in the scrape's request. The job queue's
-    join here, e.g. `register_gauge(app, "neig_jobs_queue_depth", "Jobs waiting in the
-    queue.", jobs.queue_depth)` and `register_gauge(app, "neig_jobs_failed", "Jobs in the
-    dead-letter list.", jobs.failed_count)`."""
+    """The gauges of this app, each read at scrape time in the scrape's request."""
     app.extensions[_GAUGES] = []
+    register_gauge(app, "neig_jobs_queue_depth", "Jobs waiting in the queue.", jobs.queue_depth)
+    register_gauge(
+        app, "neig_jobs_failed", "Jobs on the dead-letter list (/beheer/taken).", jobs.failed_count
+    )
     register_gauge(
         app,
         "neig_clamd_status",

@@ -557,6 +557,11 @@ NETWORK_PARTS = (routes_applications, routes_knowledge, routes_meetings, routes_
 for _part in NETWORK_PARTS:
     ROUTES.update(_part.ROWS)
 
+# background jobs (issue 19): the dead-letter list for platform admins
+from tests.security import routes_jobs  # noqa: E402 - it uses R and LOGIN above
+
+ROUTES.update(routes_jobs.ROWS)
+
 # separation of duties (issue 15): the routes that give access, tried by each persona for their
 # own account; keyed (endpoint, method, what is tried), run by test_own_account_per_persona.
 from tests.security import routes_self  # noqa: E402 - it uses R, Row and LOGIN above
@@ -663,6 +668,7 @@ def build_context(app, personas, viewer: str | None = None) -> Context:
         for part in NETWORK_PARTS:  # the network, issue #8
             ids.update(part.plant(personas, target))
         ids.update(routes_self.plant(personas, target))  # one's own account, issue 15
+        ids.update(routes_jobs.plant(personas, target))  # the dead-letter list, issue 19
         db.session.commit()
     return Context(app=app, personas=personas, viewer=viewer, ids=ids)
 

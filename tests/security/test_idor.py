@@ -64,6 +64,7 @@ ID_ARGUMENTS = {
     "article_id": ("article", ("article",)),
     "meeting_id": ("meeting", ("meeting",)),  # a meeting for A's own space
     "application_id": ("application", ("application",)),  # only platform admins see one
+    "failed_job_id": ("failed_job", ("failed_job",)),  # background jobs (issue 19): admins only
 }
 #: A parent B owns, to put A's child object under (ctx key of B's object).
 B_PARENTS = {"space_id": "space_b", "organisation_id": "org_b", "case_id": "case_b"}

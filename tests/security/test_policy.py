@@ -20,6 +20,7 @@ from neig_workspace.accounts.models import Invitation, User
 from neig_workspace.audit import service as audit
 from neig_workspace.audit.models import AuditEvent
 from neig_workspace.extensions import db
+from neig_workspace.jobs.models import FailedJob
 from neig_workspace.organisations.models import Membership, Organisation, OrgType
 from neig_workspace.timeutil import utcnow
 
@@ -73,6 +74,10 @@ MATRIX = {
     # the member directory (issue #8): open to every network member; one's own entry to anyone.
     "directory.view":                (None,           (N,   Y,     Y,     Y,    Y,    Y,    Y)),
     "directory.edit_own":            (None,           (N,   Y,     Y,     Y,    Y,    Y,    Y)),
+    # background jobs (issue 19): the dead-letter list is the platform admins' alone.
+    "jobs.view":                     (None,           (N,   N,     N,     N,    N,    N,    Y)),
+    "jobs.view_failed":              ("failed_job",   (N,   N,     N,     N,    N,    N,    Y)),
+    "jobs.manage_failed":            ("failed_job",   (N,   N,     N,     N,    N,    N,    Y)),
 }
 # fmt: on
 PERSONA_OF = {
@@ -110,6 +115,8 @@ def plant(personas) -> dict:
     event = audit.record(
         "test.event", actor=db.session.get(User, personas.member_a.id), target=org_a
     )
+    failed_job = FailedJob(kind="mail.send", summary="", payload="{}", error="x")
+    db.session.add(failed_job)
     db.session.commit()
     return {
         "org_a": org_a,
@@ -117,6 +124,7 @@ def plant(personas) -> dict:
         "old": old,
         "target": target,
         "event": event,
+        "failed_job": failed_job,  # background jobs (issue 19)
         "notification_a": _plant_notification(personas, org_a),  # notifications (issue #4)
         **_plant_comment(personas, org_a),  # drafts and comments (issue #4)
         **invitations,
@@ -264,6 +272,7 @@ def test_an_unknown_action_raises_for_everyone(app, personas):
         ("user.view", "org_a"),
         ("invitation.revoke", "org_a"),
         ("audit.view_event", "invitation_a"),
+        ("jobs.manage_failed", "event"),
         ("organisation.manage_members", None),
     ],
 )

@@ -107,6 +107,7 @@ AUDIT_ADMIN_TARGETS = (
     "application",
     "legal_base",
     "identity_provider",
+    "failed_job",
 )
 
 
