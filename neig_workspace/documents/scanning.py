@@ -20,8 +20,8 @@ from typing import BinaryIO
 from flask import current_app
 from sqlalchemy import select
 
-from ..audit import service as audit
 from .. import jobs
+from ..audit import service as audit
 from ..extensions import db
 from .audit_privacy import audit_details
 from .models import Document, DocumentVersion, ScanStatus
