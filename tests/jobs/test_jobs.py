@@ -30,6 +30,7 @@ LINK = "https://neig.example/uitnodiging/eenmalig-geheim-456"
 CRON_TABLE = {
     "jobs.sweep_failed": "*/5 * * * *",
     "documents.scan_pending": "*/10 * * * *",
+    "documents.extract_pending": "40 * * * *",
     "audit.checkpoint": "0 * * * *",
     "notifications.digest": "0 7 * * *",
     "reminders": "15 7 * * *",

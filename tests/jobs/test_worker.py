@@ -11,11 +11,12 @@ from sqlalchemy import select
 
 from neig_workspace import jobs, mail
 from neig_workspace.audit.models import AuditEvent
-from neig_workspace.documents.models import ScanStatus
+from neig_workspace.documents.models import ScanStatus, VersionText
 from neig_workspace.extensions import db
 from neig_workspace.jobs.models import FailedJob
 from neig_workspace.jobs.worker import sweep_failed
 from tests.clamd import eicar
+from tests.conftest import db_ctx
 from tests.documents.doc_helpers import (
     add_version,
     blob_files,
@@ -159,7 +160,15 @@ def test_an_upload_is_quarantined_until_the_worker_has_scanned_it(
     assert second.sha256 not in {p.name for p in blob_files(app)}, "the infected blob is kept"
     [infected] = audited(app, "document.infected")
     assert (infected["found_by"], infected["version"]) == ("scan-job", 2)
+    # Scanned clean, the first version's text is read for search by a job of its own; the
+    # infected one is never read.
+    wait_for(lambda: texts_read(app) == {first.id}, "the text read after the scan", worker.log)
     assert failed_rows(app) == []
+
+
+def texts_read(app) -> set[int]:
+    with db_ctx(app) as session:
+        return set(session.scalars(select(VersionText.version_id)))
 
 
 @pytest.mark.commits(COMMITS)
