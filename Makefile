@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app wsgi
 TRANSLATIONS := neig_workspace/translations
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
 
-.PHONY: install node-deps run test test-clock test-sqlite test-postgresql test-postgresql-matrix test-postgresql-rest test-separation-long lint format check translations extract-messages bench bench-scale clean
+.PHONY: install node-deps run test smoke test-clock test-sqlite test-postgresql test-postgresql-matrix test-postgresql-rest test-separation-long lint format check translations extract-messages bench bench-scale clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,7 +55,7 @@ format: install
 # SQLite run: three processes keep the two cores busy. `make test` ends with the wall time of
 # each part and the total against the budget of 20 minutes (.ci/timed.py; README § Testing).
 TIMED := $(PYTHON) .ci/timed.py
-TEST_PARTS := test-sqlite test-postgresql-matrix test-postgresql-rest
+TEST_PARTS := test-sqlite test-postgresql-matrix test-postgresql-rest smoke
 
 test-clock:
 	@$(TIMED) start
@@ -103,6 +103,11 @@ test-postgresql-matrix: install translations node-deps
 
 test-postgresql-rest: install translations node-deps
 	NEIG_TEST_DB=postgresql $(BIN)/pytest --db=postgresql $(addprefix --ignore=,$(PG_MATRIX))
+
+# The production stack on loopback, walked through once (deploy/smoke.sh): part of `make test`,
+# started when the first of the test parts is done.
+smoke: install translations
+	bash deploy/smoke.sh
 
 # The separation-of-duties state machine at 20,000 steps (the suite runs 2,000), by hand;
 # SEPARATION_STEPS=n picks another number, DB=postgresql the other database.

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # A smoke test of the production stack, on loopback, with the files in deploy/ as documented
 # (docs/deployment.md): PostgreSQL (a throw-away database on the machine's server), Redis (one
-# database number), clamd, an S3-protocol server for the blobs (moto's, from the dev extra), an
+# database number) with the job queue and a worker, clamd, an S3-protocol server for the blobs (moto's, from the dev extra), an
 # SMTP server, gunicorn with deploy/gunicorn.conf.py and the production settings, and nginx
 # with TLS (deploy/nginx/neig-werkruimte.conf around neig-locations.conf and
 # neig-s3-downloads.conf, a self-signed certificate made here). deploy/smoke_client.py then logs
-# in, uploads a file through nginx, waits for the scan, downloads it through X-Accel-Redirect
+# in, uploads a file through nginx, waits for the worker's scan, downloads it through X-Accel-Redirect
 # (nginx fetching it from the bucket) and checks its hash.
 # Everything is stopped and removed at the end; the logs are printed when a step fails.
 #
@@ -81,6 +81,8 @@ export MAIL_OUTBOX_DIR="$WORK/outbox"
 export EXTERNAL_URL="https://localhost:$HTTPS_PORT"
 export TRUSTED_HOSTS="localhost"
 export REDIS_URL="$REDIS"
+# The queue in the same Redis database, under a name of this run's own.
+export JOB_QUEUE_URL="$REDIS" JOB_QUEUE_NAME="neig-smoke-$$"
 export TRUST_PROXY_HOPS=1
 export DOWNLOAD_ACCEL_PREFIX=/_protected/blobs/
 export AUDIT_CHECKPOINT_SYSLOG=""
@@ -152,6 +154,11 @@ PIDS+=($!)
 wait_for gunicorn curl -sf -H "Host: localhost" "http://127.0.0.1:$GUNICORN_PORT/health"
 log "gunicorn answers on 127.0.0.1:$GUNICORN_PORT"
 
+# --- a job worker, as neig-worker.service starts it ------------------------------------------
+"$BIN/flask" --app wsgi neig worker >"$WORK/worker.log" 2>&1 &
+PIDS+=($!)
+log "job worker started on $JOB_QUEUE_URL (queue $JOB_QUEUE_NAME)"
+
 # --- nginx with TLS: the production server block, on loopback ports -----------------------
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=localhost" \
   -addext "subjectAltName=DNS:localhost" \
@@ -203,6 +210,17 @@ log "nginx answers with TLS on https://localhost:$HTTPS_PORT"
 "$BIN/python" deploy/smoke_client.py "https://localhost:$HTTPS_PORT" \
   "http://127.0.0.1:$HTTP_PORT" "$WORK/fullchain.pem" "$EMAIL" "$PASSWORD" "$TOTP_SECRET"
 
+# The blobs are in the bucket; the app server keeps none (its staging folder aside).
+"$BIN/python" -c "
+import os, sys
+from neig_workspace.documents.stores import s3_client
+client = s3_client(os.environ['S3_ENDPOINT_URL'], 'us-east-1', 'smoke', 'smoke-secret')
+keys = [o['Key'] for o in client.list_objects_v2(Bucket='neig-smoke').get('Contents', [])]
+sys.exit(0 if any(k.startswith('blobs/') for k in keys) else 'no blob in the bucket')"
+[ -z "$(find "$BLOB_ROOT" -type f ! -path "$BLOB_ROOT/tmp/*")" ] || {
+  echo "FAIL: blobs were written to the local disk"; exit 1; }
+log "the blobs are in the bucket, none on the app server's disk"
+
 # The app sent no download bytes itself: its access line for the download says 0 bytes.
 "$BIN/python" - "$WORK/gunicorn.log" <<'EOF'
 import json, sys
@@ -222,4 +240,5 @@ log "the download's bytes came from nginx (X-Accel-Redirect), not from the app"
 curl -sf -H "Authorization: Bearer $METRICS_TOKEN" "http://127.0.0.1:$METRICS_PORT/metrics" \
   >"$WORK/metrics.txt"
 grep -q '^neig_http_requests_total{.*endpoint="documents.download"' "$WORK/metrics.txt"
+grep -q '^neig_jobs_queue_depth ' "$WORK/metrics.txt"
 log "metrics: 404 on the public server, the downloads counted on the metrics server"

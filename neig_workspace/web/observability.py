@@ -81,12 +81,19 @@ def _count_and_log(response):
                 "status": response.status_code,
                 "duration_ms": round(seconds * 1000, 1),
                 # What the app itself sends (0 when nginx sends a download's bytes).
-                "bytes": response.content_length,
+                "bytes": _body_length(response),
                 "user_id": _user_id(),
             }
         },
     )
     return response
+
+
+def _body_length(response) -> int | None:
+    """The body's length when the app knows it (None for a stream of unknown length)."""
+    if response.content_length is not None:
+        return response.content_length
+    return response.calculate_content_length()
 
 
 def _count(endpoint: str | None, status: int, seconds: float) -> None:
