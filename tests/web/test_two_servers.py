@@ -1,19 +1,24 @@
 """Two app servers behind one balancer: nginx with the documented locations in front of two
-gunicorn instances, round robin, on the same database, blob store and Redis. Nothing a request
-needs may live in one process: a session made on one server holds on the other, a rate limit
-counts the attempts on both, and a file uploaded through one is downloaded through the other.
+gunicorn instances, round robin, on the same database, blob store, Redis and job queue. Nothing
+a request needs may live in one process: a session made on one server holds on the other, a
+rate limit counts the attempts on both, and a file uploaded through one is scanned by a job
+worker (a process of its own) and then downloaded through the other.
 """
 
+import json
 import os
 import re
 import secrets
+import time
 
 import pytest
 import requests
 
+from tests.clamd import clamd  # noqa: F401 - the real clamd the worker scans with
 from tests.conftest import IN_CI
 from tests.documents.doc_helpers import org_space, pdf
 from tests.documents.test_faults import Gunicorn
+from tests.jobs.conftest import WorkerProcess
 from tests.web.test_nginx import ACCEL_PREFIX, GUNICORN_CONFIG, Nginx, nginx_path
 
 # A Redis database of its own per suite run: the SQLite and PostgreSQL runs may run at once.
@@ -36,7 +41,18 @@ def redis_url() -> str:
 
 
 @pytest.fixture(scope="module")
-def balanced(app, tmp_path_factory):
+def queue_name():
+    """The job queue of this module's servers and worker, emptied at the end."""
+    from redis import Redis
+    from rq import Queue
+
+    name = f"two-servers-{os.getpid()}-{secrets.token_hex(3)}"
+    yield name
+    Queue(name, connection=Redis.from_url(redis_url())).delete(delete_jobs=True)
+
+
+@pytest.fixture(scope="module")
+def balanced(app, tmp_path_factory, clamd, queue_name):  # noqa: F811 - the fixture
     """nginx on a free port, two gunicorn servers "a" and "b" behind it, started once for the
     module: they keep nothing of their own between requests, which is the point."""
     nginx_binary, redis = nginx_path(), redis_url()
@@ -52,6 +68,13 @@ def balanced(app, tmp_path_factory):
             NEIG_LIVE_RATELIMIT_PREFIX=prefix,
             NEIG_LIVE_PROXY_HOPS="1",
             NEIG_LIVE_SERVER_NAME=name,
+            NEIG_LIVE_CONFIG=json.dumps(
+                {
+                    "JOB_QUEUE_URL": redis,
+                    "JOB_QUEUE_NAME": queue_name,
+                    "CLAMAV_SOCKET": clamd.socket_path,
+                }
+            ),
         )
         for name in ("a", "b")
     ]
@@ -139,8 +162,15 @@ def test_a_rate_limit_counts_the_attempts_on_both_servers(app, balanced, persona
     assert answers[limit] == 429
 
 
-@pytest.mark.commits("two servers in other processes share the test database")
-def test_a_file_uploaded_through_one_server_downloads_through_the_other(app, balanced, personas):
+@pytest.mark.commits("two servers and a worker in other processes share the test database")
+def test_a_file_uploaded_through_one_server_is_scanned_by_the_worker_and_downloaded_through_the_other(  # noqa: E501
+    app,
+    balanced,
+    personas,
+    clamd,
+    queue_name,
+    tmp_path,  # noqa: F811 - the fixture
+):
     space_id = org_space(app, personas)
     browser = Browser(balanced.port)
     browser.log_in(personas.member_a)
@@ -155,12 +185,26 @@ def test_a_file_uploaded_through_one_server_downloads_through_the_other(app, bal
     )
     assert response.status_code == 200, response.text[:500]
     uploaded_on = browser.served_by[-1]
-    document_id = response.json()["documents"][0]["id"]
+    download = f"/documenten/{response.json()['documents'][0]['id']}/versies/1/download"
+    # Queued for the scan, held in quarantine until a worker has run it.
+    assert browser.request("GET", download).status_code == 409
 
-    downloads = []
-    for _ in range(2):  # one of the two lands on the other server
-        response = browser.request("GET", f"/documenten/{document_id}/versies/1/download")
-        downloads.append((browser.served_by[-1], response.status_code, response.content))
-    other = [d for d in downloads if d[0] != uploaded_on]
-    assert other, downloads
-    assert other[0][1:] == (200, content)
+    worker = WorkerProcess(
+        app,
+        queue_name,
+        tmp_path / "worker.log",
+        NEIG_LIVE_QUEUE_URL=redis_url(),
+        NEIG_LIVE_CLAMAV_SOCKET=clamd.socket_path,
+    )
+    try:
+        deadline = time.monotonic() + 45
+        while (answer := browser.request("GET", download)).status_code == 409:
+            assert time.monotonic() < deadline, worker.log.read_text()[-3000:]
+            time.sleep(0.2)
+    finally:
+        worker.stop()
+    assert (answer.status_code, answer.content) == (200, content)
+    if browser.served_by[-1] == uploaded_on:  # round robin: the next one is the other server
+        answer = browser.request("GET", download)
+        assert (answer.status_code, answer.content) == (200, content)
+    assert browser.served_by[-1] != uploaded_on
