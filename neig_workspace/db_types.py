@@ -2,8 +2,9 @@
 
 import enum
 from collections.abc import Collection
+from functools import lru_cache
 
-from sqlalchemy import ColumnElement, Enum, Integer, any_, bindparam, select, text
+from sqlalchemy import ColumnElement, Enum, Integer, Text, any_, bindparam, cast, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
@@ -50,5 +51,20 @@ def in_ids(column, ids: Collection[int], dialect: str) -> ColumnElement[bool]:
     each id apart: for a member of 300 spaces every filtered query grows by 300 parameters that
     SQLAlchemy renders and psycopg parses anew on every request, too long for either to cache."""
     if dialect == "postgresql":
-        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer), unique=True))
+        array = bindparam(None, _array_text(ids), type_=Text, unique=True)
+        return column == any_(cast(array, ARRAY(Integer)))
     return column.in_(ids)
+
+
+def _array_text(ids: Collection[int]) -> str:
+    """The ids as PostgreSQL's array text ('{1,2,3}'), bound as one string and cast in SQL:
+    psycopg dumps a list of hundreds of ids element by element in Python, and a page binds the
+    same id sets over and over. `int()` keeps anything but integers out of the literal."""
+    if isinstance(ids, tuple):
+        return _tuple_array_text(ids)
+    return "{" + ",".join(str(int(i)) for i in ids) + "}"
+
+
+@lru_cache(maxsize=128)
+def _tuple_array_text(ids: tuple[int, ...]) -> str:
+    return "{" + ",".join(str(int(i)) for i in ids) + "}"
