@@ -13,7 +13,18 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import g, has_request_context
-from sqlalchemy import ColumnElement, event, exists, false, func, literal, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    case,
+    event,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 from werkzeug.local import LocalProxy
 
 from ..cases.models import Case, CaseOrganisation
@@ -175,10 +186,26 @@ def _grants_matching(user) -> ColumnElement[bool]:
 
 @_per_request
 def _granted_spaces(user) -> list:
-    """The spaces a grant gives the user, with what decides whether they open now (one query
-    per request, for the user at the keyboard)."""
+    """The spaces a grant gives the user, with what decides whether they open now, and for a
+    case space whether the user belongs to one of its core organisations (one query per
+    request, for the user at the keyboard: each case space's core flag is an EXISTS on its
+    case, not a query of its own)."""
+    core = exists(
+        select(CaseOrganisation.case_id)
+        .join(Case, Case.id == CaseOrganisation.case_id)
+        .where(
+            Case.space_id == Space.id,
+            CaseOrganisation.core.is_(True),
+            _in(CaseOrganisation.organisation_id, _member_orgs(user)),
+        )
+    )
     query = select(
-        Space.id, Space.kind, Space.archived_at, Space.mfa_required, Space.classification
+        Space.id,
+        Space.kind,
+        Space.archived_at,
+        Space.mfa_required,
+        Space.classification,
+        case((Space.kind == SpaceKind.CASE, core), else_=false()).label("core_case"),
     ).where(Space.id.in_(select(SpaceGrant.space_id).where(_grants_matching(user))))
     return db.session.execute(query).all()
 
@@ -292,24 +319,13 @@ def _core_case_spaces(user):
     )
 
 
-def _granted_case_spaces(user) -> tuple[int, ...]:
-    return tuple(space.id for space in _granted_spaces(user) if space.kind == SpaceKind.CASE)
-
-
 def _core_case_space_ids(user):
     """Case spaces in which the user belongs to a core organisation. At the keyboard a tuple
     of ids, and only those among the user's own case spaces (every filter that asks also
-    requires a grant): no query at all for someone without a case."""
+    requires a grant), read with the granted spaces: no query of its own."""
     if not _at_the_keyboard(user):
         return _core_case_spaces(user)
-    case_spaces = _granted_case_spaces(user)
-    return _core_case_space_tuple(user, case_spaces) if case_spaces else ()
-
-
-@_per_request
-def _core_case_space_tuple(user, case_spaces: tuple[int, ...]) -> tuple[int, ...]:
-    query = _core_case_spaces(user).where(_in(Case.space_id, case_spaces))
-    return tuple(db.session.scalars(query))
+    return _case_space_tuple(user, core=True)
 
 
 def _limited_case_space_ids(user):
@@ -317,8 +333,17 @@ def _limited_case_space_ids(user):
     those among the user's own spaces (a filter that asks also requires one of those)."""
     if not _at_the_keyboard(user):
         return select(Case.space_id).where(Case.space_id.not_in(_core_case_spaces(user)))
-    core = set(_core_case_space_ids(user))
-    return tuple(space_id for space_id in _granted_case_spaces(user) if space_id not in core)
+    return _case_space_tuple(user, core=False)
+
+
+@_per_request
+def _case_space_tuple(user, core: bool) -> tuple[int, ...]:
+    """The user's granted case spaces in which they are core (or not)."""
+    return tuple(
+        space.id
+        for space in _granted_spaces(user)
+        if space.kind == SpaceKind.CASE and bool(space.core_case) is core
+    )
 
 
 def _case_core_in_space(user, space_id: int) -> bool:
