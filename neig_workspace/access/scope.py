@@ -20,6 +20,7 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    inspect,
     literal,
     or_,
     select,
@@ -98,6 +99,16 @@ def _forget_filters(session, flush_context) -> None:
     user reads: the per-request filters and id sets are built again from the new state."""
     if has_request_context():
         g.pop("policy_filters", None)
+        g.policy_written = True
+
+
+@event.listens_for(db.session, "do_orm_execute")
+def _note_statement_writes(state) -> None:
+    """An UPDATE, DELETE or INSERT statement (no flush) written in this request: the
+    memberships loaded with the account at its start are no longer trusted (`_memberships`)."""
+    if not state.is_select and has_request_context():
+        g.pop("policy_filters", None)
+        g.policy_written = True
 
 
 def _row_exists(key, reference, clause) -> ColumnElement[bool]:
@@ -119,14 +130,38 @@ def _active_member_org_ids(user):
 
 @_per_request
 def _memberships(user) -> list[tuple[int, OrgRole]]:
-    """(organisation id, role) of the user's memberships of active organisations (one query
-    per request)."""
+    """(organisation id, role) of the user's memberships of active organisations: as the
+    login's query loaded them with the account (accounts/sessions.py), else one query."""
+    loaded = _loaded_memberships(user)
+    if loaded is not None:
+        return loaded
     query = (
         select(Membership.organisation_id, Membership.role)
         .join(Organisation, Organisation.id == Membership.organisation_id)
         .where(Membership.user_id == user.id, Organisation.active.is_(True))
     )
     return [(org_id, OrgRole(role)) for org_id, role in db.session.execute(query)]
+
+
+def _loaded_memberships(user) -> list[tuple[int, OrgRole]] | None:
+    """The memberships loaded with the account at the start of this request, while nothing was
+    written since (no flush, no write statement, no pending change in the session); None when
+    they must be read from the database."""
+    session = db.session
+    if g.get("policy_written") or session.new or session.deleted or session.dirty:
+        return None
+    if "memberships" in inspect(user).unloaded:
+        return None
+    found = []
+    for membership in user.memberships:
+        if "organisation" in inspect(membership).unloaded:
+            return None
+        organisation = membership.organisation
+        if "active" in inspect(organisation).unloaded:
+            return None
+        if organisation.active:
+            found.append((membership.organisation_id, OrgRole(membership.role)))
+    return found
 
 
 def _member_orgs(user, *, admins: bool = False):
