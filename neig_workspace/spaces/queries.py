@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from ..access.policy import seeable_spaces, visible_activity, visible_spaces
 from ..audit.models import AuditEvent
 from ..extensions import db
+from ..queries import ids_in
 from ..organisations.models import Organisation
 from .models import Classification, Space, SpaceGrant, SpaceKind, SpaceVisit
 
@@ -29,12 +30,29 @@ class ListedSpace:
 
 
 def my_spaces(user, *, with_case_spaces: bool) -> list[ListedSpace]:
-    """The spaces `user` is in and not archived, by name, each with how many events by others
-    happened since the user's last visit (0 for a space never visited): one query. Case spaces
-    only `with_case_spaces` (a session without MFA sees not even a case's reference)."""
-    # Per visit, the events after it: the index on (space, at) reads only those, and the access
-    # filter runs on them alone, not on the space's whole history. A space without a visit
-    # compares with NULL and reads no event at all.
+    """The spaces `user` is in and not archived, by name, with how many events by others
+    happened since the user's last visit (0 for a space never visited): two queries. Case
+    spaces only `with_case_spaces` (a session without MFA sees not even a case's reference)."""
+    columns = (Space.id, Space.kind, Space.name, Space.description, Space.mfa_required)
+    query = select(*columns, Space.classification).where(
+        visible_spaces(user), Space.archived_at.is_(None)
+    )
+    if not with_case_spaces:
+        query = query.where(Space.kind != SpaceKind.CASE)
+    rows = db.session.execute(query.order_by(Space.name)).all()
+    news = _news_counts(user, [row.id for row in rows])
+    return [ListedSpace(*row, news=news.get(row.id, 0)) for row in rows]
+
+
+def _news_counts(user, ids: list[int]) -> dict[int, int]:
+    """Events by others per space since `user`'s last visit, in one query. Not a column of
+    the spaces' query: costed per space rather than per visit, that query passes PostgreSQL's
+    jit_above_cost at national scale and is JIT-compiled (180 ms)."""
+    if not ids:
+        return {}
+    # Per visit (a space never visited has no news), the events after it: the index on (space,
+    # at) reads only those, and the access filter runs on them alone, not on the space's whole
+    # history.
     since_visit = (
         select(func.count(AuditEvent.id))
         .where(
@@ -46,16 +64,12 @@ def my_spaces(user, *, with_case_spaces: bool) -> list[ListedSpace]:
         .correlate(SpaceVisit)
         .scalar_subquery()
     )
-    visit = (SpaceVisit.space_id == Space.id) & (SpaceVisit.user_id == user.id)
-    columns = (Space.id, Space.kind, Space.name, Space.description, Space.mfa_required)
-    query = (
-        select(*columns, Space.classification, since_visit)
-        .outerjoin(SpaceVisit, visit)
-        .where(visible_spaces(user), Space.archived_at.is_(None))
+    rows = db.session.execute(
+        select(SpaceVisit.space_id, since_visit).where(
+            SpaceVisit.user_id == user.id, ids_in(SpaceVisit.space_id, ids)
+        )
     )
-    if not with_case_spaces:
-        query = query.where(Space.kind != SpaceKind.CASE)
-    return [ListedSpace(*row) for row in db.session.execute(query.order_by(Space.name))]
+    return {space_id: count for space_id, count in rows if count}
 
 
 def activity(user, space: Space):
