@@ -8,8 +8,8 @@ import psycopg
 from psycopg.adapt import Dumper
 from psycopg.pq import Format
 from sqlalchemy import ColumnElement, Enum, any_, bindparam, select, text
-from sqlalchemy.types import UserDefinedType
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.types import UserDefinedType
 
 
 def str_enum(enum_cls: type[enum.Enum], length: int = 32) -> Enum:

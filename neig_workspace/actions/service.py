@@ -255,7 +255,9 @@ def plan_organisation_choices(space: Space) -> list[tuple[int, str]]:
     """(id, name) of `plan_organisations`, for a form's choices (hundreds of organisations: no
     object for each)."""
     query = select(Organisation.id, Organisation.name)
-    return [(org_id, name) for org_id, name in db.session.execute(_plan_organisations(space, query))]
+    return [
+        (org_id, name) for org_id, name in db.session.execute(_plan_organisations(space, query))
+    ]
 
 
 def _plan_organisations(space: Space, query):

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from ..access.policy import seeable_spaces, visible_activity, visible_spaces
 from ..audit.models import AuditEvent
 from ..extensions import db
-from ..queries import ids_in
 from ..organisations.models import Organisation
+from ..queries import ids_in
 from .models import Classification, Space, SpaceGrant, SpaceKind, SpaceVisit
 
 
