@@ -16,6 +16,7 @@ from flask import g, has_request_context
 from sqlalchemy import (
     ColumnElement,
     String,
+    TextClause,
     case,
     event,
     exists,
@@ -95,22 +96,44 @@ def _at_the_keyboard(user) -> bool:
     return getattr(g.get("_login_user"), "id", None) == user.id
 
 
+#: What a page records when read (an audited read, a visit) and nothing access depends on: a
+#: write of only these keeps the request's id sets and filters.
+_ACCESS_NEUTRAL_TABLES = frozenset({"audit_events", "space_visits", "dashboard_visits"})
+
+
 @event.listens_for(db.session, "after_flush")
 def _forget_filters(session, flush_context) -> None:
     """A write in this request (a grant, a membership, an archived space) may change what the
-    user reads: the per-request filters and id sets are built again from the new state."""
-    if has_request_context():
-        g.pop("policy_filters", None)
-        g.policy_written = True
+    user reads: the per-request filters and id sets are built again from the new state. (In
+    after_flush the session still lists what the flush wrote.)"""
+    if not has_request_context():
+        return
+    written = (*session.new, *session.dirty, *session.deleted)
+    if any(_table_of(obj) not in _ACCESS_NEUTRAL_TABLES for obj in written):
+        _forget()
 
 
 @event.listens_for(db.session, "do_orm_execute")
 def _note_statement_writes(state) -> None:
-    """An UPDATE, DELETE or INSERT statement (no flush) written in this request: the
+    """An UPDATE, DELETE or INSERT statement (no flush) in this request: the same, and the
     memberships loaded with the account at its start are no longer trusted (`_memberships`)."""
-    if not state.is_select and has_request_context():
-        g.pop("policy_filters", None)
-        g.policy_written = True
+    if state.is_select or not has_request_context():
+        return
+    statement = state.statement
+    if isinstance(statement, TextClause) and statement.text.lstrip().lower().startswith("select"):
+        return  # a lock (the audit chain's), a function
+    table = getattr(statement, "table", None)
+    if getattr(table, "name", None) not in _ACCESS_NEUTRAL_TABLES:
+        _forget()
+
+
+def _table_of(obj) -> str | None:
+    return getattr(obj, "__tablename__", None)
+
+
+def _forget() -> None:
+    g.pop("policy_filters", None)
+    g.policy_written = True
 
 
 def _row_exists(key, reference, clause) -> ColumnElement[bool]:
