@@ -6,7 +6,7 @@ For the user at the keyboard the id sets are small tuples built once per request
 …)` plans well; nested subqueries over the grants are costed in the millions), bound as one
 array parameter on PostgreSQL (`_in`: `= ANY(…)`); for anyone else
 (a notification's recipient), and outside a request, they stay subqueries: no query per
-recipient. A flush forgets them (`_forget_filters`).
+recipient. A write forgets them (`request_state.py`).
 """
 
 from collections.abc import Callable
@@ -16,13 +16,10 @@ from flask import g, has_request_context
 from sqlalchemy import (
     ColumnElement,
     String,
-    TextClause,
     case,
-    event,
     exists,
     false,
     func,
-    inspect,
     literal,
     or_,
     select,
@@ -37,6 +34,7 @@ from ..organisations.models import Membership, Organisation
 from ..queries import ids_in
 from ..spaces.models import PrincipalType, Space, SpaceGrant, SpaceKind
 from .mfa import MFA_CLASSIFICATIONS, session_has_mfa
+from .request_state import _loaded_memberships
 from .roles import OrgRole, SpaceRole
 
 
@@ -96,46 +94,6 @@ def _at_the_keyboard(user) -> bool:
     return getattr(g.get("_login_user"), "id", None) == user.id
 
 
-#: What a page records when read (an audited read, a visit) and nothing access depends on: a
-#: write of only these keeps the request's id sets and filters.
-_ACCESS_NEUTRAL_TABLES = frozenset({"audit_events", "space_visits", "dashboard_visits"})
-
-
-@event.listens_for(db.session, "after_flush")
-def _forget_filters(session, flush_context) -> None:
-    """A write in this request (a grant, a membership, an archived space) may change what the
-    user reads: the per-request filters and id sets are built again from the new state. (In
-    after_flush the session still lists what the flush wrote.)"""
-    if not has_request_context():
-        return
-    written = (*session.new, *session.dirty, *session.deleted)
-    if any(_table_of(obj) not in _ACCESS_NEUTRAL_TABLES for obj in written):
-        _forget()
-
-
-@event.listens_for(db.session, "do_orm_execute")
-def _note_statement_writes(state) -> None:
-    """An UPDATE, DELETE or INSERT statement (no flush) in this request: the same, and the
-    memberships loaded with the account at its start are no longer trusted (`_memberships`)."""
-    if state.is_select or not has_request_context():
-        return
-    statement = state.statement
-    if isinstance(statement, TextClause) and statement.text.lstrip().lower().startswith("select"):
-        return  # a lock (the audit chain's), a function
-    table = getattr(statement, "table", None)
-    if getattr(table, "name", None) not in _ACCESS_NEUTRAL_TABLES:
-        _forget()
-
-
-def _table_of(obj) -> str | None:
-    return getattr(obj, "__tablename__", None)
-
-
-def _forget() -> None:
-    g.pop("policy_filters", None)
-    g.policy_written = True
-
-
 def _row_exists(key, reference, clause) -> ColumnElement[bool]:
     """The row `reference` points at (by its primary key `key`) meets `clause`: an EXISTS on
     the primary key, never the set of all rows that do."""
@@ -166,27 +124,6 @@ def _memberships(user) -> list[tuple[int, OrgRole]]:
         .where(Membership.user_id == user.id, Organisation.active.is_(True))
     )
     return [(org_id, OrgRole(role)) for org_id, role in db.session.execute(query)]
-
-
-def _loaded_memberships(user) -> list[tuple[int, OrgRole]] | None:
-    """The memberships loaded with the account at the start of this request, while nothing was
-    written since (no flush, no write statement, no pending change in the session); None when
-    they must be read from the database."""
-    session = db.session
-    if g.get("policy_written") or session.new or session.deleted or session.dirty:
-        return None
-    if "memberships" in inspect(user).unloaded:
-        return None
-    found = []
-    for membership in user.memberships:
-        if "organisation" in inspect(membership).unloaded:
-            return None
-        organisation = membership.organisation
-        if "active" in inspect(organisation).unloaded:
-            return None
-        if organisation.active:
-            found.append((membership.organisation_id, OrgRole(membership.role)))
-    return found
 
 
 def _member_orgs(user, *, admins: bool = False):
