@@ -17,11 +17,15 @@ from tests.conftest import count_queries
 
 def _at_the_keyboard(user_id: int) -> User:
     """The account as accounts/sessions.py loads it: with its memberships and organisations."""
-    user = db.session.scalars(
-        select(User)
-        .where(User.id == user_id)
-        .options(joinedload(User.memberships).joinedload(Membership.organisation))
-    ).unique().one()
+    user = (
+        db.session.scalars(
+            select(User)
+            .where(User.id == user_id)
+            .options(joinedload(User.memberships).joinedload(Membership.organisation))
+        )
+        .unique()
+        .one()
+    )
     g._login_user = user
     return user
 
