@@ -39,3 +39,20 @@ def test_in_ids_is_one_parameter_on_postgresql(app):
             for ids in ([1], list(range(300)))
         }
         assert len(statements) == 1 and "ANY" in statements.pop()
+
+
+def test_the_planner_sees_the_ids_on_postgresql(app):
+    """The ids reach PostgreSQL as a typed integer[] value, which the planner reads (its
+    estimates depend on them), not as text cast in SQL, which it cannot fold at planning time
+    (a cast of text to an array made the audit log's plan ten times slower). Tuples and lists
+    alike."""
+    with db_ctx(app) as session:
+        dialect = db.engine.dialect.name
+        if dialect != "postgresql":
+            pytest.skip("SQLite has no arrays: it binds each id (the suite runs on PostgreSQL too)")
+        for ids in ((7, 8, 9), [7, 8, 9]):
+            query = select(Organisation.id).where(in_ids(Organisation.id, ids, dialect))
+            compiled = query.compile(db.engine)
+            explain = session.connection().exec_driver_sql(f"EXPLAIN {compiled}", compiled.params)
+            plan = "\n".join(explain.scalars())
+            assert "'{7,8,9}'::integer[]" in plan, plan

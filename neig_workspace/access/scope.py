@@ -6,22 +6,35 @@ For the user at the keyboard the id sets are small tuples built once per request
 …)` plans well; nested subqueries over the grants are costed in the millions), bound as one
 array parameter on PostgreSQL (`_in`: `= ANY(…)`); for anyone else
 (a notification's recipient), and outside a request, they stay subqueries: no query per
-recipient. A flush forgets them (`_forget_filters`).
+recipient. A write forgets them (`request_state.py`).
 """
 
 from collections.abc import Callable
 from functools import wraps
 
 from flask import g, has_request_context
-from sqlalchemy import ColumnElement, event, exists, false, func, literal, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    case,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    type_coerce,
+)
 from werkzeug.local import LocalProxy
 
 from ..cases.models import Case, CaseOrganisation
 from ..extensions import db
 from ..organisations.models import Membership, Organisation
 from ..queries import ids_in
-from ..spaces.models import Classification, PrincipalType, Space, SpaceGrant, SpaceKind
+from ..spaces.models import PrincipalType, Space, SpaceGrant, SpaceKind
 from .mfa import MFA_CLASSIFICATIONS, session_has_mfa
+from .request_state import _loaded_memberships
 from .roles import OrgRole, SpaceRole
 
 
@@ -81,14 +94,6 @@ def _at_the_keyboard(user) -> bool:
     return getattr(g.get("_login_user"), "id", None) == user.id
 
 
-@event.listens_for(db.session, "after_flush")
-def _forget_filters(session, flush_context) -> None:
-    """A write in this request (a grant, a membership, an archived space) may change what the
-    user reads: the per-request filters and id sets are built again from the new state."""
-    if has_request_context():
-        g.pop("policy_filters", None)
-
-
 def _row_exists(key, reference, clause) -> ColumnElement[bool]:
     """The row `reference` points at (by its primary key `key`) meets `clause`: an EXISTS on
     the primary key, never the set of all rows that do."""
@@ -108,8 +113,11 @@ def _active_member_org_ids(user):
 
 @_per_request
 def _memberships(user) -> list[tuple[int, OrgRole]]:
-    """(organisation id, role) of the user's memberships of active organisations (one query
-    per request)."""
+    """(organisation id, role) of the user's memberships of active organisations: as the
+    login's query loaded them with the account (accounts/sessions.py), else one query."""
+    loaded = _loaded_memberships(user)
+    if loaded is not None:
+        return loaded
     query = (
         select(Membership.organisation_id, Membership.role)
         .join(Organisation, Organisation.id == Membership.organisation_id)
@@ -175,10 +183,28 @@ def _grants_matching(user) -> ColumnElement[bool]:
 
 @_per_request
 def _granted_spaces(user) -> list:
-    """The spaces a grant gives the user, with what decides whether they open now (one query
-    per request, for the user at the keyboard)."""
+    """The spaces a grant gives the user, with what decides whether they open now, and for a
+    case space whether the user belongs to one of its core organisations (one query per
+    request, for the user at the keyboard: each case space's core flag is an EXISTS on its
+    case, not a query of its own)."""
+    core = exists(
+        select(CaseOrganisation.case_id)
+        .join(Case, Case.id == CaseOrganisation.case_id)
+        .where(
+            Case.space_id == Space.id,
+            CaseOrganisation.core.is_(True),
+            _in(CaseOrganisation.organisation_id, _member_orgs(user)),
+        )
+    )
+    # kind and classification as their stored strings (StrEnum members compare equal to
+    # them): hundreds of rows, each enum built in Python for nothing.
     query = select(
-        Space.id, Space.kind, Space.archived_at, Space.mfa_required, Space.classification
+        Space.id,
+        type_coerce(Space.kind, String).label("kind"),
+        Space.archived_at,
+        Space.mfa_required,
+        type_coerce(Space.classification, String).label("classification"),
+        case((Space.kind == SpaceKind.CASE, core), else_=false()).label("core_case"),
     ).where(Space.id.in_(select(SpaceGrant.space_id).where(_grants_matching(user))))
     return db.session.execute(query).all()
 
@@ -190,8 +216,11 @@ def _opens_now(space, has_mfa: bool) -> bool:
     return has_mfa or (
         not space.mfa_required
         and space.kind != SpaceKind.CASE
-        and Classification(space.classification) not in MFA_CLASSIFICATIONS
+        and space.classification not in _MFA_CLASSIFICATION_VALUES
     )
+
+
+_MFA_CLASSIFICATION_VALUES = frozenset(c.value for c in MFA_CLASSIFICATIONS)
 
 
 def _granted_space_ids(user):
@@ -292,24 +321,13 @@ def _core_case_spaces(user):
     )
 
 
-def _granted_case_spaces(user) -> tuple[int, ...]:
-    return tuple(space.id for space in _granted_spaces(user) if space.kind == SpaceKind.CASE)
-
-
 def _core_case_space_ids(user):
     """Case spaces in which the user belongs to a core organisation. At the keyboard a tuple
     of ids, and only those among the user's own case spaces (every filter that asks also
-    requires a grant): no query at all for someone without a case."""
+    requires a grant), read with the granted spaces: no query of its own."""
     if not _at_the_keyboard(user):
         return _core_case_spaces(user)
-    case_spaces = _granted_case_spaces(user)
-    return _core_case_space_tuple(user, case_spaces) if case_spaces else ()
-
-
-@_per_request
-def _core_case_space_tuple(user, case_spaces: tuple[int, ...]) -> tuple[int, ...]:
-    query = _core_case_spaces(user).where(_in(Case.space_id, case_spaces))
-    return tuple(db.session.scalars(query))
+    return _case_space_tuple(user, core=True)
 
 
 def _limited_case_space_ids(user):
@@ -317,8 +335,17 @@ def _limited_case_space_ids(user):
     those among the user's own spaces (a filter that asks also requires one of those)."""
     if not _at_the_keyboard(user):
         return select(Case.space_id).where(Case.space_id.not_in(_core_case_spaces(user)))
-    core = set(_core_case_space_ids(user))
-    return tuple(space_id for space_id in _granted_case_spaces(user) if space_id not in core)
+    return _case_space_tuple(user, core=False)
+
+
+@_per_request
+def _case_space_tuple(user, core: bool) -> tuple[int, ...]:
+    """The user's granted case spaces in which they are core (or not)."""
+    return tuple(
+        space.id
+        for space in _granted_spaces(user)
+        if space.kind == SpaceKind.CASE and bool(space.core_case) is core
+    )
 
 
 def _case_core_in_space(user, space_id: int) -> bool:

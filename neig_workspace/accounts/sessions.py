@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from ..extensions import client_ip, db
+from ..organisations.models import Membership
 from ..timeutil import utcnow
 from .models import User, UserSession
 from .tokens import hash_token
@@ -34,11 +35,15 @@ def load_user(user_id: str):
     token = session.get(SESSION_KEY)
     if not token:
         return None
-    record = db.session.scalar(  # the account with it: one query for both on every request
+    # The account with it, and the account's memberships (the access policy's first question
+    # on every page, access/scope.py): one query for all three on every request.
+    memberships = joinedload(UserSession.user).joinedload(User.memberships)
+    query = (
         select(UserSession)
         .where(UserSession.token_hash == hash_token(token))
-        .options(joinedload(UserSession.user))
+        .options(memberships.joinedload(Membership.organisation))
     )
+    record = db.session.execute(query).unique().scalar_one_or_none()
     if record is None or str(record.user_id) != str(user_id) or not _still_valid(record):
         session.pop(SESSION_KEY, None)
         return None

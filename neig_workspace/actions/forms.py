@@ -6,6 +6,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
     DateField,
@@ -16,6 +17,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import Length, NumberRange, Optional
+from wtforms.widgets import Select
 
 from ..editing import VersionFields
 from ..forms import MultiCheckboxField, description_field, required, title_field
@@ -224,6 +226,22 @@ def figures_form(year: int, values: dict[int, int], month_labels: dict[int, str]
     return _Form(data={"year": str(year), **data})
 
 
+class QuickSelect(Select):
+    """WTForms' Select with the same HTML, each plain option written directly: the list's
+    organisation filter has one option per organisation in the network (hundreds), and
+    WTForms' own option goes through `html_params` and `Markup.format`, milliseconds a page."""
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        if kwargs or choice.render_kw or isinstance(choice.value, bool):
+            return super().render_option(choice, **kwargs)
+        value = escape(choice.value)
+        label = escape(choice.label or choice.value)
+        selected = "selected " if choice.selected else ""
+        # value and label were escaped just above, as WTForms escapes them
+        return Markup(f'<option {selected}value="{value}">{label}</option>')  # noqa: S704  # nosec B704
+
+
 class FilterForm(FlaskForm):
     """The list's filters, read from the query string (a GET form: no CSRF token)."""
 
@@ -231,8 +249,12 @@ class FilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Zoeken in code en titel"), validators=[Length(max=200)])
-    lijn = SelectField(_l("Actielijn"), coerce=int_or_none, validate_choice=False)
-    trekker = SelectField(_l("Trekker"), coerce=int_or_none, validate_choice=False)
+    lijn = SelectField(
+        _l("Actielijn"), coerce=int_or_none, validate_choice=False, widget=QuickSelect()
+    )
+    trekker = SelectField(
+        _l("Trekker"), coerce=int_or_none, validate_choice=False, widget=QuickSelect()
+    )
     status = MultiCheckboxField(
         _l("Status"),
         choices=[(s.value, label) for s, label in STATUS_LABELS.items()],

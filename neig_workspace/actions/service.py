@@ -248,12 +248,25 @@ def plan_organisations(space: Space) -> list[Organisation]:
     """The organisations that may lead, contribute to or see an item of a plan in `space`:
     every active organisation when the whole network is in the space, else the active
     organisations with a grant there."""
+    return list(db.session.scalars(_plan_organisations(space, select(Organisation))))
+
+
+def plan_organisation_choices(space: Space) -> list[tuple[int, str]]:
+    """(id, name) of `plan_organisations`, for a form's choices (hundreds of organisations: no
+    object for each)."""
+    query = select(Organisation.id, Organisation.name)
+    return [
+        (org_id, name) for org_id, name in db.session.execute(_plan_organisations(space, query))
+    ]
+
+
+def _plan_organisations(space: Space, query):
     network = db.session.scalar(
         select(func.count(SpaceGrant.id)).where(
             SpaceGrant.space_id == space.id, SpaceGrant.principal_type == PrincipalType.NETWORK
         )
     )
-    query = select(Organisation).where(Organisation.active.is_(True)).order_by(Organisation.name)
+    query = query.where(Organisation.active.is_(True)).order_by(Organisation.name)
     if not network:
         granted = select(SpaceGrant.organisation_id).where(
             SpaceGrant.space_id == space.id,
@@ -262,7 +275,7 @@ def plan_organisations(space: Space) -> list[Organisation]:
             ),
         )
         query = query.where(Organisation.id.in_(granted))
-    return list(db.session.scalars(query))
+    return query
 
 
 class PlanContext:

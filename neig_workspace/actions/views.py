@@ -219,9 +219,9 @@ def _filters(plan: ActionPlan) -> tuple[FilterForm, ItemFilters]:
     form.lijn.choices = [("", _("alle actielijnen"))] + [
         (line.id, line.name) for line in plan.lines
     ]
-    form.trekker.choices = [("", _("alle organisaties"))] + [
-        (org.id, org.name) for org in service.plan_organisations(plan.space)
-    ]
+    form.trekker.choices = [("", _("alle organisaties"))] + service.plan_organisation_choices(
+        plan.space
+    )
     form.validate()
     known = {s.value for s in ItemStatus}
     statuses = [ItemStatus(s) for s in form.status.data or [] if s in known]
@@ -505,7 +505,7 @@ def import_items(plan_id):
 
 def _item_form(plan: ActionPlan, formdata=None, **data) -> ItemForm:
     form = ItemForm(formdata, data=data) if formdata is not None else ItemForm(data=data)
-    organisations = [(org.id, org.name) for org in service.plan_organisations(plan.space)]
+    organisations = service.plan_organisation_choices(plan.space)
     form.line.choices = [("", _("(kies een actielijn)"))] + [(x.id, x.name) for x in plan.lines]
     form.lead_organisation.choices = [("", _("(kies een organisatie)"))] + organisations
     form.contributors.choices = organisations

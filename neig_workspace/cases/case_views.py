@@ -66,7 +66,7 @@ def index():
     """The cases the user takes part in, newest incident first."""
     form = CaseFilterForm(request.args)
     municipalities = queries.case_municipalities(current_user)
-    form.gemeente.choices = [("", _("Alle"))] + [(o.id, o.name) for o in municipalities]
+    form.gemeente.choices = [("", _("Alle"))] + municipalities
     statuses = {s.value for s in CaseStatus}
     page = paginate(
         queries.case_list(

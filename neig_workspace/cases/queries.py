@@ -11,13 +11,15 @@ from ..queries import LIKE_ESCAPE, like_pattern
 from .models import Case, CaseStatus
 
 
-def case_municipalities(user) -> list[Organisation]:
-    """The municipalities of the cases `user` may see: the choices of the list's filter."""
-    return db.session.scalars(
-        select(Organisation)
+def case_municipalities(user) -> list[tuple[int, str]]:
+    """(id, name) of the municipalities of the cases `user` may see: the choices of the list's
+    filter (rows, not an Organisation for each)."""
+    rows = db.session.execute(
+        select(Organisation.id, Organisation.name)
         .where(Organisation.id.in_(select(Case.municipality_id).where(visible_cases(user))))
         .order_by(Organisation.name)
-    ).all()
+    )
+    return [(org_id, name) for org_id, name in rows]
 
 
 def case_list(

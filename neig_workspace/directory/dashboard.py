@@ -146,7 +146,10 @@ def cases_with_news(user, since: datetime) -> Section | None:
 
 
 def unread_notifications(user) -> Section:
-    clause = visible_notifications(user) & Notification.read_at.is_(None)
+    types = notifications.unread_subject_types(user)
+    if not types:
+        return Section(rows=[], total=0)
+    clause = visible_notifications(user, types) & Notification.read_at.is_(None)
     rows = db.session.scalars(
         select(Notification)
         .where(clause)

@@ -5,6 +5,7 @@ from functools import partial
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import defer
 
 from .. import richtext
 from ..access import policy
@@ -73,10 +74,14 @@ def index():
     """The articles the user may read: browse by theme and kind, filter, search and sort."""
     require("knowledge.browse")
     filters = _filters()
-    page = paginate(service.browse_query(current_user, filters))
+    # The list shows each article's summary, never its body (it may be long): not read at all.
+    query = service.browse_query(current_user, filters).options(defer(Article.body, raiseload=True))
     return render_template(
         "knowledge/index.html",
-        page=page,
+        page=paginate(query),
+        # translated once for the page, not once for each article that shows them
+        article_kind_labels=_translated(KIND_LABELS),
+        article_theme_labels=_translated(THEME_LABELS),
         filters=filters,
         kinds=list(ArticleKind),
         themes=list(Theme),
@@ -84,6 +89,10 @@ def index():
         sort_labels=SORT_LABELS,
         may_create=can(current_user, "article.create"),
     )
+
+
+def _translated(labels: dict) -> dict:
+    return {key: str(label) for key, label in labels.items()}
 
 
 @bp.get("/archief")

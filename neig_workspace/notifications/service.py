@@ -335,15 +335,34 @@ def visible_query(user, *, unread_only: bool = False):
 
 def unread_count(user) -> int:
     """Unread notifications the user may see now, for the header of every page (and the
-    dashboard's section): one query, once per request. The index on (user, read_at) finds the
-    user's unread rows; each row's subject is looked up by its primary key (policy EXISTS)."""
+    dashboard's section): at most two queries, once per request. The index on (user, read_at)
+    finds the user's unread rows; each row's subject is looked up by its primary key (policy
+    EXISTS), with the filters of only the subject types among them."""
     cache = g.setdefault("unread_counts", {}) if has_request_context() else {}
     if user.id not in cache:
-        cache[user.id] = db.session.scalar(
-            select(func.count(Notification.id)).where(
-                policy.visible_notifications(user), Notification.read_at.is_(None)
+        types = unread_subject_types(user)
+        readable = policy.visible_notifications(user, types) if types else None
+        cache[user.id] = (
+            db.session.scalar(
+                select(func.count(Notification.id)).where(readable, Notification.read_at.is_(None))
             )
+            if types
+            else 0
         )
+    return cache[user.id]
+
+
+def unread_subject_types(user) -> tuple[str, ...]:
+    """The subject types of the user's unread notifications, readable or not (one small query
+    on the (user, read_at) index, once per request): the visibility filter is built for these
+    alone, each type's filter being a tree of the policy's filters that costs milliseconds to
+    build. A user without unread notifications needs no filter at all."""
+    cache = g.setdefault("unread_types", {}) if has_request_context() else {}
+    if user.id not in cache:
+        query = select(Notification.subject_type).where(
+            Notification.user_id == user.id, Notification.read_at.is_(None)
+        )
+        cache[user.id] = tuple(sorted(db.session.scalars(query.distinct())))
     return cache[user.id]
 
 

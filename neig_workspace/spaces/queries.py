@@ -1,5 +1,7 @@
 """The SELECTs of the space pages: the policy's filter first, built here, run by the views."""
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
 
 from ..access.policy import seeable_spaces, visible_activity, visible_spaces
@@ -7,21 +9,45 @@ from ..audit.models import AuditEvent
 from ..extensions import db
 from ..organisations.models import Organisation
 from ..queries import ids_in
-from .models import Space, SpaceGrant, SpaceKind, SpaceVisit
+from .models import Classification, Space, SpaceGrant, SpaceKind, SpaceVisit
 
 
-def my_spaces(user, *, with_case_spaces: bool) -> list[Space]:
-    """The spaces `user` is in and not archived, by name; case spaces only `with_case_spaces`
-    (a session without MFA sees not even a case's reference)."""
-    query = select(Space).where(visible_spaces(user), Space.archived_at.is_(None))
+@dataclass(frozen=True, slots=True)
+class ListedSpace:
+    """A row of the spaces list: what the page shows of a space, without loading a Space for
+    each of hundreds."""
+
+    id: int
+    kind: SpaceKind
+    name: str
+    description: str
+    mfa_required: bool
+    classification: Classification
+    #: Events by others since the user's last visit.
+    news: int
+
+    requires_mfa = Space.requires_mfa
+
+
+def my_spaces(user, *, with_case_spaces: bool) -> list[ListedSpace]:
+    """The spaces `user` is in and not archived, by name, with how many events by others
+    happened since the user's last visit (0 for a space never visited): two queries. Case
+    spaces only `with_case_spaces` (a session without MFA sees not even a case's reference)."""
+    columns = (Space.id, Space.kind, Space.name, Space.description, Space.mfa_required)
+    query = select(*columns, Space.classification).where(
+        visible_spaces(user), Space.archived_at.is_(None)
+    )
     if not with_case_spaces:
         query = query.where(Space.kind != SpaceKind.CASE)
-    return db.session.scalars(query.order_by(Space.name)).all()
+    rows = db.session.execute(query.order_by(Space.name)).all()
+    news = _news_counts(user, [row.id for row in rows])
+    return [ListedSpace(*row, news=news.get(row.id, 0)) for row in rows]
 
 
-def news_counts(user, spaces) -> dict[int, int]:
-    """Events by others per space since `user`'s last visit, in one query."""
-    ids = [s.id for s in spaces]
+def _news_counts(user, ids: list[int]) -> dict[int, int]:
+    """Events by others per space since `user`'s last visit, in one query. Not a column of
+    the spaces' query: costed per space rather than per visit, that query passes PostgreSQL's
+    jit_above_cost at national scale and is JIT-compiled (180 ms)."""
     if not ids:
         return {}
     # Per visit (a space never visited has no news), the events after it: the index on (space,

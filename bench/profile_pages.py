@@ -1,0 +1,158 @@
+"""Worker CPU per page, in process, on the seeded national-scale database (issue 18).
+
+    .venv/bin/python -m bench.profile_pages [--pages dashboard] [-n 10] [--batches 3]
+        [--profile [--sort tottime] [--callers name]] [--sql] [--path /some/page]
+
+Run by hand after `python -m bench.pages` has seeded `neig_scale`. The app runs with the
+production settings (bench/common.py) in this process; each user gets a session record as the
+login writes it (no form, so no TOTP code is used up), and each page is asked `-n` times after
+two warm-up requests, in --batches (the fastest counts: other work on the machine only adds).
+Prints the process CPU ms and the SQL statements per request; --sql prints the statements of
+one request; --profile cProfile's top functions (CPU time), the function calls per request
+(which do not depend on the machine's load) and the own time per package. Compare runs made
+close together.
+"""
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import secrets
+import time
+
+from sqlalchemy import event, select
+
+from bench.common import ADMIN_URL, database_url, production_env
+from bench.pages import DATABASE, SECRET_KEY, WORK, pages, targets
+
+
+def build_app(url: str):
+    os.environ.update(production_env(os.environ, url, SECRET_KEY, WORK, AUDIT_CHECKPOINT_SYSLOG=""))
+    from neig_workspace import create_app
+
+    return create_app()
+
+
+def client_for(app, email: str):
+    """A test client logged in as `email`, with a session record that passed MFA."""
+    from neig_workspace.accounts.models import User, UserSession
+    from neig_workspace.accounts.sessions import SESSION_KEY
+    from neig_workspace.accounts.tokens import hash_token
+    from neig_workspace.extensions import db
+
+    token = secrets.token_urlsafe(32)
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        db.session.add(UserSession(token_hash=hash_token(token), user=user, mfa_verified=True))
+        db.session.commit()
+        user_id = user.id
+    client = app.test_client()
+    with client.session_transaction(base_url="https://127.0.0.1") as session:
+        session[SESSION_KEY] = token
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+    return client
+
+
+def by_package(stats: pstats.Stats, requests: int) -> str:
+    """Own time per package (per request, profiled ms): where the CPU goes, in broad strokes."""
+    totals: dict[str, float] = {}
+    for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():
+        if "site-packages/" in filename:
+            package = filename.split("site-packages/")[1].split("/")[0]
+        elif "/templates/" in filename:
+            package = "templates"
+        elif "neig_workspace/" in filename:
+            package = "neig_workspace/" + filename.split("neig_workspace/")[1].split("/")[0]
+        elif filename.startswith("~") or "<" in filename:
+            package = "builtins"
+        else:
+            package = "stdlib"
+        totals[package] = totals.get(package, 0.0) + tottime
+    rows = sorted(totals.items(), key=lambda kv: -kv[1])[:20]
+    return "\n".join(f"  {name:<32} {seconds * 1000 / requests:7.2f} ms" for name, seconds in rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pages", default="")
+    parser.add_argument("-n", type=int, default=10, help="requests per batch")
+    parser.add_argument("--batches", type=int, default=3, help="the fastest batch counts")
+    parser.add_argument("--skip", default="", help="leave out pages whose name contains this")
+    parser.add_argument("--experiment", default="", help="no-unread: the header count left out")
+    parser.add_argument("--callers", default="", help="with --profile: who calls this function")
+    parser.add_argument("--path", action="append", default=[], help="a path instead of the pages")
+    parser.add_argument("--sql", action="store_true", help="print the statements of one request")
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--top", type=int, default=45)
+    args = parser.parse_args()
+    url = database_url(ADMIN_URL, DATABASE)
+    app = build_app(url)
+    from neig_workspace.extensions import db
+
+    count = {"n": 0}
+    with app.app_context():
+
+        @event.listens_for(db.engine, "before_cursor_execute")
+        def _one(conn, cursor, statement, *_args):
+            count["n"] += 1
+            if count.get("show"):
+                print("   SQL:", " ".join(statement.split())[:220])
+
+    if args.experiment == "no-unread":  # what the header's count costs
+        from neig_workspace.notifications import service
+
+        service.unread_count = lambda user: 0
+    t = targets(url)
+    clients = {who: client_for(app, t[who]) for who in ("named", "admin")}
+    base = {"base_url": "https://127.0.0.1"}
+    chosen = [(path, path, "named") for path in args.path] or pages(t)
+    for page, path, who in chosen:
+        if args.pages and args.pages not in page or args.skip and args.skip in page:
+            continue
+        client = clients[who]
+        for _ in range(2):
+            answer = client.get(path, **base)
+            assert answer.status_code == 200, (page, answer.status_code)  # noqa: S101
+            assert b"Uitloggen" in answer.data or "html" not in answer.content_type, page  # noqa: S101
+        if args.sql:
+            count["show"] = True
+            client.get(path, **base)
+            count["show"] = False
+        count["n"] = 0
+        profiler = cProfile.Profile(time.process_time) if args.profile else None
+        batches, wall = [], time.perf_counter()
+        for _ in range(args.batches):
+            started = time.process_time()
+            for _ in range(args.n):
+                if profiler:
+                    profiler.enable()
+                client.get(path, **base)
+                if profiler:
+                    profiler.disable()
+            batches.append((time.process_time() - started) * 1000 / args.n)
+        wall = (time.perf_counter() - wall) * 1000 / args.n / args.batches
+        queries = count["n"] / args.n / args.batches
+        spread = " ".join(f"{b:.1f}" for b in batches)
+        print(
+            f"{page:<34} cpu {min(batches):7.1f} ms (batches: {spread})  wall {wall:7.1f} ms"
+            f"  queries {queries:.0f}"
+        )
+        if profiler:
+            out = io.StringIO()
+            stats = pstats.Stats(profiler, stream=out)
+            stats.sort_stats(args.sort).print_stats(args.top)
+            print(out.getvalue())
+            print(
+                f"  function calls per request: {stats.total_calls / (args.n * args.batches):.0f}"
+            )
+            print(by_package(stats, args.n * args.batches))
+            if args.callers:
+                stats.print_callers(args.callers)
+                print(out.getvalue()[-6000:])
+
+
+if __name__ == "__main__":
+    main()
