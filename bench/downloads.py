@@ -72,9 +72,7 @@ def measure(port: int, pid: int, cookie: str, path: str, count: int) -> dict:
 def serve_and_log_in(url: str, t: dict, **settings):
     from neig_workspace.scale import DEFAULT_PASSWORD, DEFAULT_TOTP_SECRET
 
-    env = production_env(
-        os.environ, url, SECRET_KEY, WORK, AUDIT_CHECKPOINT_SYSLOG="", **settings
-    )
+    env = production_env(os.environ, url, SECRET_KEY, WORK, AUDIT_CHECKPOINT_SYSLOG="", **settings)
     for name in ("CLAMAV_SOCKET", "CLAMAV_HOST"):
         env.pop(name, None)
     port = free_port()

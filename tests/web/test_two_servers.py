@@ -14,7 +14,6 @@ import time
 import pytest
 import requests
 
-from tests.clamd import clamd  # noqa: F401 - the real clamd the worker scans with
 from tests.conftest import IN_CI
 from tests.documents.doc_helpers import org_space, pdf
 from tests.documents.test_faults import Gunicorn
@@ -52,7 +51,7 @@ def queue_name():
 
 
 @pytest.fixture(scope="module")
-def balanced(app, tmp_path_factory, clamd, queue_name):  # noqa: F811 - the fixture
+def balanced(app, tmp_path_factory, clamd, queue_name):
     """nginx on a free port, two gunicorn servers "a" and "b" behind it, started once for the
     module: they keep nothing of their own between requests, which is the point."""
     nginx_binary, redis = nginx_path(), redis_url()
@@ -169,7 +168,7 @@ def test_a_file_uploaded_through_one_server_is_scanned_by_the_worker_and_downloa
     personas,
     clamd,
     queue_name,
-    tmp_path,  # noqa: F811 - the fixture
+    tmp_path,
 ):
     space_id = org_space(app, personas)
     browser = Browser(balanced.port)
