@@ -4,11 +4,12 @@ workflow (concept → in consultatie → vastgesteld → gearchiveerd) with its 
 import pytest
 from sqlalchemy import select
 
+from neig_workspace.access.roles import SpaceRole
 from neig_workspace.audit.models import AuditEvent
 from neig_workspace.documents.models import Document, DocumentStatus, DocumentVersion
 from neig_workspace.extensions import db
 from tests.comments.comment_helpers import post, working_group
-from tests.documents.doc_helpers import org_space
+from tests.documents.doc_helpers import grant_user, org_space
 from tests.helpers import login_as
 
 
@@ -42,6 +43,20 @@ def test_a_member_writes_a_text_draft_with_a_preview_first(app, client, personas
         assert document.latest.filename == "handreiking.md"
     page = client.get(saved.location).get_data(as_text=True)
     assert "Eerste alinea." in page and "Tekst bewerken" in page
+
+
+def test_the_documents_page_links_to_a_new_text_draft_for_those_who_may_write_one(
+    app, client, personas
+):
+    space_id = org_space(app, personas)
+    grant_user(app, space_id, personas.police, SpaceRole.VIEWER)
+    link = f'href="/werkruimtes/{space_id}/concepten/nieuw"'
+    login_as(app, client, personas.member_a)
+    page = client.get(f"/werkruimtes/{space_id}/documenten").get_data(as_text=True)
+    assert link in page and "Nieuw tekstconcept" in page
+    login_as(app, client, personas.police)  # a viewer may read but not write
+    page = client.get(f"/werkruimtes/{space_id}/documenten")
+    assert page.status_code == 200 and link not in page.get_data(as_text=True)
 
 
 def test_an_empty_text_is_refused_and_the_title_kept(app, client, personas):
