@@ -306,7 +306,7 @@ def render_show(document: Document, *, status: int = 200, **panel_overrides):
         provenance=case_document(document),
         versions=versions,
         version_form=VersionForm(),
-        status_form=StatusForm(status=document.status.value),
+        status_form=StatusForm.for_document(document),
         history=_history(document),
         previewable=PREVIEWABLE,
         text_labels=TEXT_STATUS_LABELS,

@@ -1,6 +1,8 @@
 """Text drafts written in the app: create with preview, versions, the diff, and the status
 workflow (concept → in consultatie → vastgesteld → gearchiveerd) with its history."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -8,7 +10,7 @@ from neig_workspace.access.roles import SpaceRole
 from neig_workspace.audit.models import AuditEvent
 from neig_workspace.documents.models import Document, DocumentStatus, DocumentVersion
 from neig_workspace.extensions import db
-from tests.comments.comment_helpers import post, working_group
+from tests.comments.comment_helpers import open_round_for, post, working_group
 from tests.documents.doc_helpers import grant_user, org_space
 from tests.helpers import login_as
 
@@ -119,6 +121,31 @@ def test_status_changes_are_for_editors_and_show_in_the_history(app, client, per
     post(client, f"{page}/status", {"status": "in_consultatie"}, token_from=page)
     with app.app_context():
         assert db.session.get(Document, group.document_id).status == DocumentStatus.VASTGESTELD
+
+
+def _selected_status(page: str) -> list[str]:
+    select_html = page.split('name="status"', 1)[1].split("</select>", 1)[0]
+    return re.findall(r'<option selected value="([a-z_]+)"', select_html) or re.findall(
+        r'value="([a-z_]+)" selected', select_html
+    )
+
+
+def test_the_status_list_starts_at_the_current_status_also_in_consultation(
+    app, client, personas, group
+):
+    page = f"/documenten/{group.document_id}"
+    login_as(app, client, personas.org_admin_a)
+    assert _selected_status(client.get(page).get_data(as_text=True)) == ["concept"]
+    open_round_for(app, personas, group.document_id)
+    shown = client.get(page).get_data(as_text=True)
+    assert _selected_status(shown) == ["in_consultatie"]
+    assert "sluit die eerst, dan kunt u de status wijzigen" in shown
+    # Sending the list as shown changes nothing and says so.
+    response = post(client, f"{page}/status", {}, token_from=page)
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Document, group.document_id).status == DocumentStatus.IN_CONSULTATIE
+    assert "De status is niet gewijzigd." in client.get(page).get_data(as_text=True)
 
 
 def test_an_adopted_draft_is_changed_by_editors_only_and_an_archived_one_not_at_all(
