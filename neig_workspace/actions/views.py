@@ -288,7 +288,7 @@ def _send_export(plan: ActionPlan, kind: str):
     name = exporting.filename(plan.name, kind, today)
     return Response(
         body,
-        mimetype=exporting.MIMETYPES[kind],
+        content_type=exporting.MIMETYPES[kind],  # complete: `mimetype=` adds a second charset
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
         direct_passthrough=kind == "xlsx",
     )
