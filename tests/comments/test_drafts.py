@@ -70,6 +70,23 @@ def test_an_empty_text_is_refused_and_the_title_kept(app, client, personas):
     assert "Schrijf de tekst van het concept." in page and 'value="Mijn titel"' in page
 
 
+def test_a_title_longer_than_allowed_is_refused_with_how_long_it_is_not_cut(
+    app, client, personas
+):
+    space_id = org_space(app, personas)
+    login_as(app, client, personas.member_a)
+    form = client.get(f"/werkruimtes/{space_id}/concepten/nieuw").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="title"[^>]*maxlength="300"', form)
+    assert 'id="title-count"' in form and 'data-count="{n} van 300 tekens"' in form
+    response = _new(client, space_id, title="x" * 10_000, text="Tekst")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Gebruik hoogstens 300 tekens (nu 10000)." in page
+    assert 'value="' + "x" * 10_000 + '"' in page  # kept whole, to shorten by hand
+    with app.app_context():
+        assert db.session.scalar(select(Document)) is None
+
+
 def test_saving_makes_versions_and_the_diff_shows_what_changed(app, client, personas, group):
     login_as(app, client, personas.org_admin_a)
     path = f"/documenten/{group.document_id}/tekst"
