@@ -15,6 +15,8 @@ document.addEventListener("DOMContentLoaded", () => {
       // announced when a paste was cut, not at every key
       if (cut) counter.setAttribute("role", "alert");
       else counter.removeAttribute("role");
+      // seen from 80% of the maximum on, not under every short name
+      counter.hidden = !cut && input.value.length < 0.8 * input.maxLength;
     };
     input.addEventListener("paste", (event) => {
       const pasted = (event.clipboardData || window.clipboardData).getData("text");
@@ -26,7 +28,6 @@ document.addEventListener("DOMContentLoaded", () => {
     input.addEventListener("input", (event) => {
       if (event.inputType !== "insertFromPaste") show(false);
     });
-    counter.hidden = false;
     show(false);
   });
 
