@@ -70,9 +70,7 @@ def test_an_empty_text_is_refused_and_the_title_kept(app, client, personas):
     assert "Schrijf de tekst van het concept." in page and 'value="Mijn titel"' in page
 
 
-def test_a_title_longer_than_allowed_is_refused_with_how_long_it_is_not_cut(
-    app, client, personas
-):
+def test_a_title_longer_than_allowed_is_refused_with_how_long_it_is_not_cut(app, client, personas):
     space_id = org_space(app, personas)
     login_as(app, client, personas.member_a)
     form = client.get(f"/werkruimtes/{space_id}/concepten/nieuw").get_data(as_text=True)
