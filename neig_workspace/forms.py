@@ -31,13 +31,19 @@ def email_field(label=None) -> StringField:
 def title_field(max_length: int = 300) -> StringField:
     """The title of a document, an action item: required, one label everywhere."""
     return StringField(
-        _l("Titel"), validators=[required(_l("Vul een titel in.")), Length(max=max_length)]
+        _l("Titel"), validators=[required(_l("Vul een titel in.")), too_long(max_length)]
     )
 
 
 def description_field(max_length: int = 5000) -> TextAreaField:
     """The optional description of a document, a plan, an item, a space."""
-    return TextAreaField(_l("Omschrijving"), validators=[Length(max=max_length)])
+    return TextAreaField(_l("Omschrijving"), validators=[too_long(max_length)])
+
+
+def too_long(max_length: int) -> Length:
+    """A maximum length (the input's maxlength too) that says how much is too much: text can
+    still arrive longer than the browser allows (line ends count twice, a script)."""
+    return Length(max=max_length, message=_l("Gebruik hoogstens %(max)d tekens (nu %(length)d)."))
 
 
 def _strip(value):

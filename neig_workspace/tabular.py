@@ -31,11 +31,30 @@ class ImportResult:
         return not self.file_errors and bool(self.rows) and not self.bad_rows
 
 
+#: How the files people pick by mistake begin: PDF, ZIP (Word, Excel opened elsewhere), the old
+#: Office format, images. A CSV never does.
+_BINARY_STARTS = (
+    b"%PDF-",
+    b"PK\x03\x04",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"{\\rtf",
+)
+#: Control characters in text: none belongs in a CSV but tab, line ends and form feed.
+_CONTROL = frozenset(range(32)) - {9, 10, 12, 13}
+
+
+def _is_binary(data: bytes) -> bool:
+    return data.startswith(_BINARY_STARTS) or any(b in _CONTROL for b in data[:4096])
+
+
 def read_csv(data: bytes, *, not_csv: str, max_rows: int) -> Table:
     """The rows of a CSV file: UTF-8 with or without a byte-order mark, or else Windows-1252 (a
     CSV saved by Excel with Dutch settings); the separator is whichever of ; , or tab the header
     uses most. Reading stops after `max_rows` data rows and one more (to say there are too many)."""
-    if b"\x00" in data:
+    if b"\x00" in data or _is_binary(data):
         raise ImportFileError(not_csv)
     try:
         text = data.decode("utf-8-sig")

@@ -16,6 +16,16 @@ def send_invitation(form, org: Organisation) -> bool:
     done = run_use_case(
         form,
         lambda: service.invite(form.email.data, org, OrgRole(form.role.data), actor=current_user),
-        success=_("De uitnodiging is verstuurd naar %(email)s.", email=form.email.data),
+        success=lambda invitation: _sent_message(invitation, form.email.data),
     )
     return done is not REFUSED
+
+
+def _sent_message(invitation, email: str) -> str:
+    if invitation.replaced:
+        return _(
+            "Er stond al een uitnodiging open voor %(email)s. Die is opnieuw verstuurd; alleen de "
+            "link in de nieuwe e-mail werkt nog.",
+            email=email,
+        )
+    return _("De uitnodiging is verstuurd naar %(email)s.", email=email)

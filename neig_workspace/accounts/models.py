@@ -143,6 +143,9 @@ class Invitation(db.Model):
     organisation: Mapped["Organisation"] = relationship()  # noqa: F821
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
 
+    #: not stored: how many open invitations to the same address `service.invite` replaced
+    replaced = 0
+
     @property
     def is_open(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > utcnow()

@@ -408,6 +408,7 @@ def invite(email: str, organisation: Organisation, role: OrgRole, *, actor: User
     )
     if existing is not None and existing.membership_in(organisation.id) is not None:
         raise ServiceError(_("Deze persoon is al lid van deze organisatie."), "email")
+    replaced = _revoke_open_invitations(email, organisation, actor=actor)
     token, token_hash = new_token()
     invitation = Invitation(
         email=email,
@@ -423,8 +424,10 @@ def invite(email: str, organisation: Organisation, role: OrgRole, *, actor: User
         "invitation.created",
         actor=actor,
         target=invitation,
-        details={"email": email, "organisation_id": organisation.id, "role": role.value},
+        details={"email": email, "organisation_id": organisation.id, "role": role.value}
+        | ({"replaces": replaced} if replaced else {}),
     )
+    invitation.replaced = len(replaced)
     link = mail.external_link("accounts.accept_invitation", token=token)
     _queue_mail(
         email,
@@ -435,6 +438,23 @@ def invite(email: str, organisation: Organisation, role: OrgRole, *, actor: User
         inviter=actor,
     )
     return invitation
+
+
+def _revoke_open_invitations(email: str, organisation: Organisation, *, actor: User) -> list[int]:
+    """Inviting again resends: one open link per address and organisation, the newest, so an
+    earlier mail cannot be used any more (by whoever else may have read it)."""
+    earlier = db.session.scalars(
+        select(Invitation).where(
+            Invitation.email == email,
+            Invitation.organisation_id == organisation.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+    ).all()
+    for invitation in earlier:
+        revoke_invitation(invitation, actor=actor)
+    return [invitation.id for invitation in earlier]
 
 
 def open_invitation(token: str) -> Invitation | None:

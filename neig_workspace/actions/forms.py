@@ -200,6 +200,8 @@ class FiguresForm(FlaskForm):
     """The attacks per month of one year; the month fields are added per request."""
 
     year = HiddenField()
+    #: shown only when some figures look wrong (service.doubtful_figures)
+    confirm = BooleanField(_l("Ja, deze cijfers kloppen"))
 
 
 def figures_form(year: int, values: dict[int, int], month_labels: dict[int, str], formdata=None):

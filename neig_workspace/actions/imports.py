@@ -68,14 +68,20 @@ def read_table(data: bytes) -> list[tuple[int, list]]:
     return _read_csv(data)
 
 
+def _not_a_table() -> str:
+    return _("Dit is geen CSV- of Excel-bestand.")
+
+
 def _read_csv(data: bytes) -> list[tuple[int, list]]:
-    return read_csv(data, not_csv=_("Dit is geen CSV- of Excel-bestand."), max_rows=MAX_ROWS)
+    return read_csv(data, not_csv=_not_a_table(), max_rows=MAX_ROWS)
 
 
 def _read_xlsx(data: bytes) -> list[tuple[int, list]]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
+            if not any(i.filename.startswith("xl/") for i in infos):  # a Word file, a ZIP
+                raise ImportFileError(_not_a_table())
             if (
                 len(infos) > MAX_ZIP_ENTRIES
                 or sum(i.file_size for i in infos) > MAX_ZIP_UNCOMPRESSED

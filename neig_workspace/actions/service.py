@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import format_number
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -184,6 +185,38 @@ def add_line(plan: ActionPlan, name: str, *, actor) -> ActionLine:
         details={"line_id": line.id, "name": name},
     )
     return line
+
+
+def doubtful_figures(
+    plan: ActionPlan, year: int, figures: dict[int, int | None], month_names: dict[int, str]
+) -> list[str]:
+    """Why some of `figures` look wrong, one sentence each: a month that has not begun, or more
+    attacks in one month than in the whole baseline year. The secretariat confirms or corrects."""
+    current = today()
+    doubts = []
+    for month, value in sorted(figures.items()):
+        if value is None:
+            continue
+        name = f"{month_names[month]} {year}"
+        if (year, month) > (current.year, current.month):
+            doubts.append(
+                _(
+                    "%(month)s is nog niet begonnen, maar heeft al een cijfer: %(n)s.",
+                    month=name,
+                    n=format_number(value),
+                )
+            )
+        elif plan.baseline_count and value > plan.baseline_count:
+            doubts.append(
+                _(
+                    "%(month)s: %(n)s is meer dan in heel %(year)d (%(baseline)s).",
+                    month=name,
+                    n=format_number(value),
+                    year=plan.baseline_year,
+                    baseline=format_number(plan.baseline_count),
+                )
+            )
+    return doubts
 
 
 def set_attack_figures(plan: ActionPlan, year: int, figures: dict[int, int | None], *, actor):

@@ -288,7 +288,7 @@ def _send_export(plan: ActionPlan, kind: str):
     name = exporting.filename(plan.name, kind, today)
     return Response(
         body,
-        mimetype=exporting.MIMETYPES[kind],
+        content_type=exporting.MIMETYPES[kind],  # complete: `mimetype=` adds a second charset
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
         direct_passthrough=kind == "xlsx",
     )
@@ -454,18 +454,22 @@ def figures(plan_id):
     )
     formdata = request.form if request.method == "POST" else None
     form = figures_form(year, values, _month_labels(), formdata)
+    doubts = []
     if form.validate_on_submit():
         entered = {m: getattr(form, f"month_{m}").data for m in range(1, 13)}
-        done = run_use_case(
-            form,
-            lambda: service.set_attack_figures(plan, year, entered, actor=current_user),
-            success=_("De cijfers van %(year)d zijn opgeslagen.", year=year),
-        )
-        if done is not REFUSED:
-            return redirect(url_for(".figures", plan_id=plan.id, jaar=year))
+        changed = {m: v for m, v in entered.items() if v != values.get(m)}
+        doubts = service.doubtful_figures(plan, year, changed, _month_labels())
+        if not doubts or form.confirm.data:  # else: asked first, the figures kept in the form
+            done = run_use_case(
+                form,
+                lambda: service.set_attack_figures(plan, year, entered, actor=current_user),
+                success=_("De cijfers van %(year)d zijn opgeslagen.", year=year),
+            )
+            if done is not REFUSED:
+                return redirect(url_for(".figures", plan_id=plan.id, jaar=year))
     status = 422 if form.is_submitted() else 200
     return render_template(
-        "actions/figures.html", plan=plan, form=form, year=year, years=years
+        "actions/figures.html", plan=plan, form=form, year=year, years=years, doubts=doubts
     ), status
 
 

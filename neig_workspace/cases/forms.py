@@ -3,10 +3,11 @@ basis) are checked by the service, which names a wrong one in Dutch; the forms o
 
 from datetime import datetime
 
+from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired, Length, ValidationError
 
 from ..access.roles import SpaceRole
 from ..actions.forms import DutchDateField, DutchIntegerField
@@ -15,6 +16,7 @@ from ..forms import email_field, required
 from ..integers import int_or_none
 from ..text import single_line
 from .models import CaseStatus, ExplosiveType, TargetType
+from .service import POSTCODE4
 
 TARGET_LABELS = {
     TargetType.WONING: _l("woning"),
@@ -89,6 +91,11 @@ class IncidentTimeField(StringField):
         return self.data.strftime("%H:%M") if self.data else ""
 
 
+def _local_now() -> datetime:
+    """Dutch wall-clock time now: the incident's date and time are typed in it."""
+    return datetime.now(get_timezone()).replace(tzinfo=None)
+
+
 class CaseForm(FlaskForm):
     """The case's own fields; the new-case form adds the municipality and participants."""
 
@@ -136,6 +143,29 @@ class CaseForm(FlaskForm):
         description=_l("Bijvoorbeeld: aanpak van de explosie en nazorg voor de buurt."),
     )
 
+    # Checked here, each next to its field, so one sending names every problem at once; the
+    # service checks the same against the database (an organisation or basis gone inactive).
+    def validate_occurred_date(self, field):
+        if field.data and field.data > _local_now().date():
+            raise ValidationError(_l("De datum van het incident ligt in de toekomst."))
+
+    def validate_occurred_time(self, field):
+        date_ok = self.occurred_date.data and not self.occurred_date.errors
+        if date_ok and field.data and self.occurred_at() > _local_now():
+            raise ValidationError(_l("Het tijdstip van het incident ligt in de toekomst."))
+
+    def validate_postcode4(self, field):
+        if field.data and not POSTCODE4.match(field.data):
+            raise ValidationError(_l("Vul de vier cijfers van de postcode in, bijvoorbeeld 3011."))
+
+    def validate_injured(self, field):
+        if not field.errors and (field.data is None or field.data < 0):
+            raise ValidationError(_l("Het aantal gewonden is nul of meer."))
+
+    def validate_legal_basis_id(self, field):
+        if not field.data:
+            raise ValidationError(_l("Kies een grondslag uit de lijst."))
+
     def occurred_at(self) -> datetime:
         return datetime.combine(self.occurred_date.data, self.occurred_time.data)
 
@@ -166,6 +196,10 @@ class NewCaseForm(CaseForm):
         ),
     )
     people_role = _role_field(_l("Rol van deze personen"))
+
+    def validate_municipality_id(self, field):
+        if not field.data:
+            raise ValidationError(_l("Kies een gemeente."))
 
     def people_emails(self) -> list[str]:
         lines = (self.people.data or "").replace(",", "\n").splitlines()

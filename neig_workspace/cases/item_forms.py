@@ -7,7 +7,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired, Length, ValidationError
 
 from ..actions.forms import DutchDateField
 from ..editing import VersionFields
@@ -65,17 +65,27 @@ class DutchDateTimeField(DateTimeLocalField):
 
 
 class MeasureForm(VersionFields, FlaskForm):
+    """Every refusal at once: the kind is chosen, not taken from the top of the list, and a
+    measure has a start date, so an untouched form records nothing."""
+
     type = SelectField(
         _l("Soort maatregel"),
-        choices=_choices(MEASURE_TYPE_LABELS),
+        choices=[("", _l("— kies een soort maatregel —")), *_choices(MEASURE_TYPE_LABELS)],
         coerce=_enum_or_none(MeasureType),
         validate_choice=False,
+        validators=[required(_l("Kies een soort maatregel."))],
     )
-    description = TextAreaField(_l("Omschrijving"), validators=[Length(max=ENTRY_TEXT_MAX)])
+    description = TextAreaField(
+        _l("Omschrijving"),
+        validators=[Length(max=ENTRY_TEXT_MAX)],
+        description=_l("Verplicht bij een overige maatregel."),
+    )
     responsible_organisation_id = SelectField(
         _l("Verantwoordelijke organisatie"), coerce=int_or_none, validate_choice=False
     )
-    start_date = DutchDateField(_l("Startdatum"))
+    start_date = DutchDateField(
+        _l("Startdatum"), validators=[required(_l("Vul de startdatum van de maatregel in."))]
+    )
     end_date = DutchDateField(_l("Loopt tot en met"))
     status = SelectField(
         _l("Status"),
@@ -83,6 +93,14 @@ class MeasureForm(VersionFields, FlaskForm):
         coerce=_enum_or_none(MeasureStatus),
         validate_choice=False,
     )
+
+    def validate_description(self, field):
+        if self.type.data == MeasureType.OVERIG and not (field.data or "").strip():
+            raise ValidationError(
+                _l(
+                    "Beschrijf de maatregel; bij een overige maatregel is de omschrijving verplicht."
+                )
+            )
 
 
 class TaskForm(VersionFields, FlaskForm):

@@ -72,7 +72,7 @@ CASE_FIELDS = (
     "purpose",
 )
 
-_POSTCODE4 = re.compile(r"^[1-9][0-9]{3}$")
+POSTCODE4 = re.compile(r"^[1-9][0-9]{3}$")
 
 
 @dataclass(frozen=True)
@@ -159,20 +159,33 @@ def _next_number(year: int) -> int:
     return (highest or 0) + 1
 
 
+class CaseInvalid(ServiceError):
+    """Every problem with a case's fields at once; the first is the message and field."""
+
+    def __init__(self, errors: list[ServiceError]):
+        super().__init__(errors[0].message, errors[0].field)
+        self.errors = errors
+
+
 def _check_fields(
     *, municipality: Organisation, postcode4: str, injured: int, legal_basis_id: int
 ) -> None:
+    errors = []
     if municipality is None or municipality.type != OrgType.MUNICIPALITY or not municipality.active:
-        raise ServiceError(_("Kies een gemeente."), "municipality_id")
-    if postcode4 and not _POSTCODE4.match(postcode4):
-        raise ServiceError(
-            _("Vul de vier cijfers van de postcode in, bijvoorbeeld 3011."), "postcode4"
+        errors.append(ServiceError(_("Kies een gemeente."), "municipality_id"))
+    if postcode4 and not POSTCODE4.match(postcode4):
+        errors.append(
+            ServiceError(
+                _("Vul de vier cijfers van de postcode in, bijvoorbeeld 3011."), "postcode4"
+            )
         )
     if injured is None or injured < 0:
-        raise ServiceError(_("Het aantal gewonden is nul of meer."), "injured")
+        errors.append(ServiceError(_("Het aantal gewonden is nul of meer."), "injured"))
     basis = db.session.get(LegalBasis, legal_basis_id) if legal_basis_id else None
     if basis is None or not basis.active:
-        raise ServiceError(_("Kies een grondslag uit de lijst."), "legal_basis_id")
+        errors.append(ServiceError(_("Kies een grondslag uit de lijst."), "legal_basis_id"))
+    if errors:
+        raise CaseInvalid(errors)
 
 
 def create_case(

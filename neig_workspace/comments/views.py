@@ -375,7 +375,7 @@ def export_table(round_id):
     filename = f"commentaartabel-{comment_round.document_id}-ronde-{comment_round.number}.{fmt}"
     return Response(
         data,
-        mimetype=mimetype,
+        content_type=mimetype,  # complete with its charset: `mimetype=` would add a second
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",

@@ -37,17 +37,28 @@ FIRST_VISIT_WINDOW = timedelta(days=14)
 LIMIT = 8
 
 
-def start_visit(user, now: datetime | None = None) -> datetime:
-    """Record that `user` looks at the dashboard; returns the moment "new since" counts from."""
+@dataclass(frozen=True)
+class VisitStart:
+    #: the moment "new" counts from
+    since: datetime
+    #: no earlier visit to name: `since` is FIRST_VISIT_WINDOW ago
+    first: bool
+
+
+def start_visit(user, now: datetime | None = None) -> VisitStart:
+    """Record that `user` looks at the dashboard; returns where "new since" counts from."""
     now = now or utcnow()
     visit = db.session.get(DashboardVisit, user.id)
     if visit is None:
-        visit = DashboardVisit(user_id=user.id, since=now - FIRST_VISIT_WINDOW)
+        # `since` stays empty for the whole first visit: there is no previous one to name
+        visit = DashboardVisit(user_id=user.id, since=None)
         db.session.add(visit)
     elif now - visit.seen_at > VISIT_GAP:
         visit.since = visit.seen_at  # a new visit: new is what came after the previous one
     visit.seen_at = now
-    return visit.since or now - FIRST_VISIT_WINDOW
+    if visit.since is None:
+        return VisitStart(now - FIRST_VISIT_WINDOW, first=True)
+    return VisitStart(visit.since, first=False)
 
 
 @dataclass(frozen=True)

@@ -188,8 +188,12 @@ def compare(document_id):
 def change_status(document_id):
     """An editor adopts, archives or reopens the draft; the history shows it."""
     document = load_or_404(Document, document_id, "document.set_status")
-    form = StatusForm()
-    if form.validate_on_submit():
+    form = StatusForm.for_document(document)
+    if not form.validate_on_submit():
+        flash(_("Kies een status."), "error")
+    elif form.status.data == document.status.value:
+        flash(_("De status is niet gewijzigd."), "info")
+    else:
         run_use_case(
             None,
             lambda: service.change_status(
@@ -197,6 +201,4 @@ def change_status(document_id):
             ),
             success=_("De status is gewijzigd."),
         )
-    else:
-        flash(_("Kies een status."), "error")
     return redirect(url_for(".show", document_id=document.id))

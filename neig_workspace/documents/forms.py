@@ -84,6 +84,21 @@ class StatusForm(FlaskForm):
         ),
     )
 
+    @classmethod
+    def for_document(cls, document, **kwargs) -> "StatusForm":
+        """The list starts at the document's own status; `in consultatie` is not one to choose,
+        but shown as the current one while a comment round runs, so nothing else looks chosen."""
+        form = cls(status=document.status.value, **kwargs)
+        if document.status not in MANUAL_STATUSES:
+            form.status.choices = [
+                (document.status.value, STATUS_LABELS[document.status]),
+                *form.status.choices,
+            ]
+            form.status.description = _l(
+                "Er loopt een commentaarronde: sluit die eerst, dan kunt u de status wijzigen."
+            )
+        return form
+
 
 class TextDraftForm(FlaskForm):
     """A text draft written in the app, in Markdown."""

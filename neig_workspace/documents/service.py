@@ -479,10 +479,12 @@ def copy_document(document: Document, target: Space, *, actor) -> Document:
 
 
 def create_folder(space: Space, name: str, parent: Folder | None, *, actor) -> Folder:
+    name = name.strip()[:200]
+    _check_folder_name_free(space, name, parent)
     folder = Folder(
         space_id=space.id,
         parent_id=parent.id if parent else None,
-        name=name.strip()[:200],
+        name=name,
         created_by_id=actor.id,
     )
     db.session.add(folder)
@@ -495,6 +497,24 @@ def create_folder(space: Space, name: str, parent: Folder | None, *, actor) -> F
         details=audit_details(space, {"name": folder.name}),
     )
     return folder
+
+
+def _check_folder_name_free(space: Space, name: str, parent: Folder | None) -> None:
+    """Two folders side by side with one name cannot be told apart (case ignored, as Windows
+    and SharePoint do); one in the trash does not count."""
+    taken = db.session.scalar(
+        select(Folder.id).where(
+            Folder.space_id == space.id,
+            Folder.parent_id == parent.id if parent else Folder.parent_id.is_(None),
+            Folder.deleted_at.is_(None),
+            func.lower(Folder.name) == name.lower(),
+        )
+    )
+    if taken is not None:
+        raise ServiceError(
+            _("Er staat hier al een map met de naam ‘%(name)s’. Kies een andere naam.", name=name),
+            "name",
+        )
 
 
 def trash_document(document: Document, *, actor) -> None:

@@ -120,11 +120,16 @@ def index(space_id):
     """The documents of one folder, paginated and sortable; folders first."""
     space = load_or_404(Space, space_id, "space.view")
     folder = _folder_or_404(space, query_int("map"), "space.view")
+    folder_form = FolderForm(parent=folder.id if folder else 0)
+    folder_form.parent.choices = _folder_choices(space)
+    return _index_page(space, folder, folder_form)
+
+
+def _index_page(space: Space, folder, folder_form: FolderForm, status: int = 200):
+    """One folder's page; `folder_form` with its errors when a new folder was refused."""
     sort = request.args.get("sorteer", "naam")
     descending = request.args.get("volgorde") == "af"
     subfolders = queries.subfolders(space, folder)
-    folder_form = FolderForm(parent=folder.id if folder else 0)
-    folder_form.parent.choices = _folder_choices(space)
     page = paginate(queries.folder_documents(current_user, space, folder, sort, descending))
     return render_template(
         "documents/index.html",
@@ -137,7 +142,7 @@ def index(space_id):
         folder_form=folder_form,
         # where each document came from, in a space whose kind shows it (a case space)
         provenance=hooks.for_space(space).provenance(page.items),
-    )
+    ), status
 
 
 def _provenance(documents: list[Document]) -> dict:
@@ -248,6 +253,7 @@ def create_folder(space_id):
     space = load_or_404(Space, space_id, "space.upload")
     form = FolderForm()
     form.parent.choices = _folder_choices(space)
+    valid = {value for value, _label in form.parent.choices}
     if form.validate_on_submit():
         parent = _folder_or_404(space, form.parent.data)
         folder = run_use_case(
@@ -257,9 +263,9 @@ def create_folder(space_id):
         )
         if folder is not REFUSED:
             return redirect(url_for(".index", space_id=space.id, map=folder.id))
-    for message in _form_messages(form):
-        flash(message, "error")
-    return redirect(url_for(".index", space_id=space.id))
+    # refused: the page the form was on, the typed name kept and the reason next to it
+    shown = _folder_or_404(space, form.parent.data if form.parent.data in valid else 0)
+    return _index_page(space, shown, form, 422)
 
 
 @bp.post("/werkruimtes/<int:space_id>/mappen/<int:folder_id>/verwijderen")
@@ -306,7 +312,7 @@ def render_show(document: Document, *, status: int = 200, **panel_overrides):
         provenance=case_document(document),
         versions=versions,
         version_form=VersionForm(),
-        status_form=StatusForm(status=document.status.value),
+        status_form=StatusForm.for_document(document),
         history=_history(document),
         previewable=PREVIEWABLE,
         text_labels=TEXT_STATUS_LABELS,

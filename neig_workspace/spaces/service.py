@@ -30,6 +30,8 @@ def create_space(
     organisation=None,
     actor,
 ) -> Space:
+    if kind in (SpaceKind.SHARED, SpaceKind.RESTRICTED):  # the ones named in a form
+        _check_name_free(name.strip(), actor)
     space = Space(
         kind=kind,
         name=name.strip(),
@@ -83,6 +85,8 @@ def update_space(
     actor,
 ) -> None:
     before = _snapshot(space)
+    if name.strip() != space.name:
+        _check_name_free(name.strip(), actor, space)
     space.name = name.strip()
     space.description = description.strip()
     space.classification = classification
@@ -95,6 +99,22 @@ def update_space(
             target=space,
             space_id=space.id,
             details={"before": before, "after": after},
+        )
+
+
+def _check_name_free(name: str, actor, space: Space | None = None) -> None:
+    """Two spaces with one name cannot be told apart in a list. Only spaces `actor` may know
+    of count, so the refusal tells nothing of a space hidden from them; the system (demo
+    data, no actor) names its spaces itself."""
+    if actor is None:
+        return
+    clause = (func.lower(Space.name) == name.lower()) & policy.seeable_spaces(actor)
+    if space is not None:
+        clause &= Space.id != space.id
+    if db.session.scalar(select(Space.id).where(clause).limit(1)) is not None:
+        raise ServiceError(
+            _("Er is al een werkruimte met de naam ‘%(name)s’. Kies een andere naam.", name=name),
+            "name",
         )
 
 

@@ -31,7 +31,8 @@ def index():
     if not current_user.is_authenticated:
         return render_template("web/landing.html")
     user = current_user._get_current_object()
-    since = commit_side_effect(lambda: dashboard.start_visit(user))  # the visit's timestamps
+    visit = commit_side_effect(lambda: dashboard.start_visit(user))  # the visit's timestamps
+    since = visit.since
     organisations = db.session.scalars(
         select(Organisation)
         .where(
@@ -46,6 +47,8 @@ def index():
         "web/home.html",
         organisations=organisations,
         since=since,
+        first_visit=visit.first,
+        first_visit_days=dashboard.FIRST_VISIT_WINDOW.days,
         news=dashboard.space_news(user, since),
         items=dashboard.my_action_items(user),
         rounds=dashboard.open_rounds(user),

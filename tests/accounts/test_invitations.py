@@ -156,6 +156,40 @@ def test_a_revoked_invitation_gives_the_invalid_link_page(app, client, personas,
     assert response.status_code == 404 and INVALID_LINK in response.get_data(as_text=True)
 
 
+def test_inviting_the_same_address_again_resends_and_only_the_new_link_works(
+    app, client, personas, outbox
+):
+    first = send_invitation(app, personas, outbox)
+    admin = login_as(app, app.test_client(), personas.org_admin_a)
+    path = invite_path(personas.orgs["gemeente_a"])
+    again = post_form(admin, path, {"email": "Nieuw@Rotterdam.nl", "role": "member"})
+    assert again.status_code == 302
+    shown = admin.get(again.location).get_data(as_text=True)
+    assert "Er stond al een uitnodiging open voor" in shown and "opnieuw verstuurd" in shown
+    second = invitation_link(outbox, "nieuw@rotterdam.nl")
+    assert second != first
+    assert client.get(first).status_code == 404
+    assert client.get(second).status_code == 200
+    with db_ctx(app) as session:
+        rows = session.execute(
+            select(Invitation.id, Invitation.revoked_at).order_by(Invitation.id)
+        ).all()
+        created = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "invitation.created")
+        ).all()
+    assert [revoked is None for _, revoked in rows] == [False, True]
+    assert created[-1].details["replaces"] == [rows[0].id]
+    # Another organisation's invitation to the same address is its own.
+    platform = login_as(app, app.test_client(), personas.platform_admin)
+    other = post_form(
+        platform,
+        invite_path(personas.orgs["gemeente_b"]),
+        {"email": "nieuw@rotterdam.nl", "role": "member"},
+    )
+    assert other.status_code == 302
+    assert client.get(second).status_code == 200
+
+
 def test_only_the_hash_of_the_token_is_stored(app, personas, outbox):
     link = send_invitation(app, personas, outbox)
     token = link.rsplit("/", 1)[1]

@@ -51,7 +51,7 @@ def test_csv_holds_the_filtered_list(app, personas, world, client_for):
     response = client.get(
         f"/actieplannen/{world.plan}/export.csv?trekker={personas.orgs['gemeente_a']}"
     )
-    assert response.headers["Content-Type"].startswith("text/csv")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset
     assert response.headers["Content-Disposition"].startswith('attachment; filename="actiepunten-')
     rows = _csv_rows(response)
     assert rows[0][:3] == ["Code", "Titel", "Actielijn"]

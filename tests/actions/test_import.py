@@ -160,6 +160,12 @@ def test_files_that_cannot_be_read(app, world, client_for):
     cases = [
         (b"", "Kies een bestand."),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "Dit is geen CSV- of Excel-bestand."),
+        # a PDF without a single binary byte: not read as a CSV whose header lacks columns
+        (
+            b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n",
+            "Dit is geen CSV- of Excel-bestand.",
+        ),
+        (b"code;titel\x01\x02;actielijn\r\n", "Dit is geen CSV- of Excel-bestand."),
         (
             b"titel;trekker\r\nIets;Gemeente Rotterdam\r\n",
             "De kopregel mist de kolom(men): code, actielijn.",
@@ -172,6 +178,11 @@ def test_files_that_cannot_be_read(app, world, client_for):
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("xl/filler.bin", b"\x00" * (60 * 1024 * 1024))
     cases.append((bomb.getvalue(), "Dit Excel-bestand is te groot om te lezen."))
+    word = io.BytesIO()
+    with zipfile.ZipFile(word, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<x/>")
+    cases.append((word.getvalue(), "Dit is geen CSV- of Excel-bestand."))
     for data, message in cases:
         response = _send(client, world, data, "leeg.csv" if data else "")
         assert response.status_code == 422, message

@@ -1,11 +1,14 @@
 """Plans: starting one in a space, its settings and lines, and the attacks per month the
 secretariat enters."""
 
+import html
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import select
 
+from neig_workspace.actions import service as actions_service
 from neig_workspace.actions.models import ActionLine, ActionPlan, AttackFigure
 from neig_workspace.audit.models import AuditEvent
 from tests.conftest import db_ctx
@@ -157,6 +160,40 @@ def test_the_secretariat_enters_attacks_per_month(app, world, client_for):
         client_for("member_a").get(f"/actieplannen/{world.plan}/dashboard").get_data(as_text=True)
     )
     assert '<dd id="kpi-attacks">110' in dashboard
+
+
+def test_a_figure_that_cannot_be_right_is_asked_about_before_it_is_saved(
+    app, world, client_for, monkeypatch
+):
+    monkeypatch.setattr(actions_service, "today", lambda: date(2025, 6, 15))
+    with db_ctx(app) as session:
+        plan = session.get(ActionPlan, world.plan)
+        baseline = (plan.baseline_year, plan.baseline_count)
+    client = client_for("secretariat")
+    url = f"/actieplannen/{world.plan}/aanslagen?jaar=2025"
+    figures = {"year": "2025", "month_3": "99999", "month_6": "40", "month_7": "12"}
+    response = post_form(client, url, figures)
+    assert response.status_code == 422
+    page = html.unescape(response.get_data(as_text=True))
+    assert "Kloppen deze cijfers?" in page
+    big = f"maart 2025: 99.999 is meer dan in heel {baseline[0]} ({baseline[1]:,})".replace(
+        ",", "."
+    )
+    assert big in page
+    assert "juli 2025 is nog niet begonnen, maar heeft al een cijfer: 12." in page
+    assert "juni 2025" not in page  # the month under way is fine
+    assert 'value="99999"' in page  # kept, to correct or confirm
+    with db_ctx(app) as session:
+        assert session.scalar(select(AttackFigure)) is None
+    # Corrected: saved without a question.
+    corrected = {"year": "2025", "month_3": "99", "month_6": "40"}
+    assert post_form(client, url, corrected).status_code == 302
+    # Confirmed: saved, and an unchanged figure is not asked about again.
+    assert post_form(client, url, {**figures, "confirm": "y"}).status_code == 302
+    assert post_form(client, url, {**figures, "month_6": "41"}).status_code == 302
+    with db_ctx(app) as session:
+        saved = {f.month: f.attacks for f in session.scalars(select(AttackFigure))}
+    assert saved == {3: 99999, 6: 41, 7: 12}
 
 
 def test_bad_figures_are_refused(app, world, client_for):

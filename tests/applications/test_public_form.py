@@ -164,6 +164,16 @@ def test_bad_input_is_refused_next_to_the_field(
     assert stored(app) == [] and outbox() == []
 
 
+def test_the_error_summary_puts_no_colon_after_a_label_that_is_a_sentence(client, apply):
+    response = apply(client, privacy_consent=None, phone="")
+    summary = response.get_data(as_text=True).split('id="error-summary"', 1)[1]
+    summary = html.unescape(summary.split("</div>", 1)[0])
+    items = re.findall(r'<a class="utrecht-link" href="#[^"]+">(.*?)</a>', summary, re.S)
+    assert "Geef toestemming om uw aanmelding te kunnen behandelen." in items
+    assert not any(".:" in item for item in items)
+    assert any(item.endswith(": Vul uw telefoonnummer in.") for item in items)  # a plain label
+
+
 def test_what_was_typed_is_kept_after_an_error(client, apply):
     response = apply(client, phone="bel mij", motivation="Wij willen <b>leren</b> & delen.")
     assert response.status_code == 422

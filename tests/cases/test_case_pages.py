@@ -1,6 +1,8 @@
 """The case list, opening a case, its page, editing, status, the address and links, through
 HTTP as the personas see them."""
 
+from datetime import datetime
+
 import pytest
 from sqlalchemy import func, select
 
@@ -8,6 +10,7 @@ from neig_workspace.access import policy
 from neig_workspace.access.roles import SpaceRole
 from neig_workspace.accounts.models import User
 from neig_workspace.audit.models import AuditEvent
+from neig_workspace.cases import forms as case_forms
 from neig_workspace.cases import service
 from neig_workspace.cases.models import Case, CaseLink, CaseStatus
 from neig_workspace.extensions import db
@@ -114,6 +117,49 @@ def test_a_person_outside_the_participants_is_refused_and_nothing_is_saved(app, 
     assert personas.member_b.email in page  # what was typed stays in the field
     with app.app_context():
         assert db.session.scalar(select(func.count(Case.id))) == 0
+
+
+def test_an_empty_form_names_every_missing_field_at_once(app, client, personas):
+    login_as(app, client, personas.member_a)
+    empty = {key: "" for key in _form(app, 0)} | {"target_type": "woning"}
+    empty["explosive_type"] = "zwaar_vuurwerk"
+    response = post_form(client, "/casussen/nieuw", {**empty, "postcode4": "12"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    for field_id, message in [
+        ("municipality_id", "Kies een gemeente."),
+        ("occurred_date", "Vul de datum van het incident in."),
+        ("occurred_time", "Vul het tijdstip van het incident in."),
+        ("postcode4", "Vul de vier cijfers van de postcode in, bijvoorbeeld 3011."),
+        ("injured", "Het aantal gewonden is nul of meer."),
+        ("legal_basis_id", "Kies een grondslag uit de lijst."),
+        ("purpose", "Vul het doel in."),
+    ]:
+        error = page.split(f'id="{field_id}-error"', 1)[1].split("</div>", 1)[0]
+        assert message in error, field_id
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Case.id))) == 0
+
+
+def test_an_incident_in_the_future_is_refused(app, client, personas, monkeypatch):
+    # Dutch wall-clock time, fixed: noon on 1 June 2026
+    monkeypatch.setattr(case_forms, "_local_now", lambda: datetime(2026, 6, 1, 12, 0))
+    login_as(app, client, personas.member_a)
+    municipality = personas.orgs["gemeente_a"]
+
+    def send(day, time):
+        form = _form(app, municipality, occurred_date=day, occurred_time=time)
+        return post_form(client, "/casussen/nieuw", form)
+
+    response = send("2030-01-01", "02:30")
+    assert response.status_code == 422
+    assert "De datum van het incident ligt in de toekomst." in response.get_data(as_text=True)
+    response = send("2026-06-01", "12:30")
+    assert response.status_code == 422
+    assert "Het tijdstip van het incident ligt in de toekomst." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Case.id))) == 0
+    assert send("2026-06-01", "11:45").status_code == 302
 
 
 def test_member_may_not_open_a_case_for_another_municipality(app, client, personas):

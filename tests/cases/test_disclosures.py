@@ -75,7 +75,7 @@ def test_register_csv_with_bom_semicolons_and_no_formulas(app, client, personas)
     login_as(app, client, personas.member_a)
     response = client.get(f"/casussen/{case_id}/verstrekkingen.csv")
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))

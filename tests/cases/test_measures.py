@@ -96,6 +96,30 @@ def test_end_before_start_is_refused_next_to_the_field_with_the_values_kept(app,
         assert db.session.scalar(select(Measure.id).where(Measure.case_id == case_id)) is None
 
 
+def test_an_untouched_form_records_nothing_and_names_every_missing_field_at_once(
+    app, client, personas
+):
+    case_id = open_case(app, personas)
+    login_as(app, client, personas.member_a)
+    path = f"/casussen/{case_id}/maatregelen/nieuw"
+    form = client.get(path).get_data(as_text=True)
+    assert 'value="" selected' in form or '<option selected value="">' in form  # no kind chosen
+    untouched = _form(personas, type="", description="", start_date="", end_date="")
+    response = post_form(client, path, {**untouched, "status": "voorgenomen"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Kies een soort maatregel." in html and 'id="type-error"' in html
+    assert "Vul de startdatum van de maatregel in." in html and 'id="start_date-error"' in html
+    # "Overige maatregel" says nothing by itself: it needs a description.
+    response = post_form(client, path, _form(personas, type="overig", description="  "))
+    assert response.status_code == 422
+    assert "bij een overige maatregel is de omschrijving verplicht" in response.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert db.session.scalar(select(Measure.id).where(Measure.case_id == case_id)) is None
+
+
 def test_only_participating_organisations_carry_a_measure(app, client, personas):
     case_id = open_case(app, personas)
     login_as(app, client, personas.member_a)

@@ -1,14 +1,17 @@
 """Text drafts written in the app: create with preview, versions, the diff, and the status
 workflow (concept → in consultatie → vastgesteld → gearchiveerd) with its history."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
+from neig_workspace.access.roles import SpaceRole
 from neig_workspace.audit.models import AuditEvent
 from neig_workspace.documents.models import Document, DocumentStatus, DocumentVersion
 from neig_workspace.extensions import db
-from tests.comments.comment_helpers import post, working_group
-from tests.documents.doc_helpers import org_space
+from tests.comments.comment_helpers import open_round_for, post, working_group
+from tests.documents.doc_helpers import grant_user, org_space
 from tests.helpers import login_as
 
 
@@ -44,6 +47,20 @@ def test_a_member_writes_a_text_draft_with_a_preview_first(app, client, personas
     assert "Eerste alinea." in page and "Tekst bewerken" in page
 
 
+def test_the_documents_page_links_to_a_new_text_draft_for_those_who_may_write_one(
+    app, client, personas
+):
+    space_id = org_space(app, personas)
+    grant_user(app, space_id, personas.police, SpaceRole.VIEWER)
+    link = f'href="/werkruimtes/{space_id}/concepten/nieuw"'
+    login_as(app, client, personas.member_a)
+    page = client.get(f"/werkruimtes/{space_id}/documenten").get_data(as_text=True)
+    assert link in page and "Nieuw tekstconcept" in page
+    login_as(app, client, personas.police)  # a viewer may read but not write
+    page = client.get(f"/werkruimtes/{space_id}/documenten")
+    assert page.status_code == 200 and link not in page.get_data(as_text=True)
+
+
 def test_an_empty_text_is_refused_and_the_title_kept(app, client, personas):
     space_id = org_space(app, personas)
     login_as(app, client, personas.member_a)
@@ -51,6 +68,21 @@ def test_an_empty_text_is_refused_and_the_title_kept(app, client, personas):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Schrijf de tekst van het concept." in page and 'value="Mijn titel"' in page
+
+
+def test_a_title_longer_than_allowed_is_refused_with_how_long_it_is_not_cut(app, client, personas):
+    space_id = org_space(app, personas)
+    login_as(app, client, personas.member_a)
+    form = client.get(f"/werkruimtes/{space_id}/concepten/nieuw").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="title"[^>]*maxlength="300"', form)
+    assert 'id="title-count"' in form and 'data-count="{n} van 300 tekens"' in form
+    response = _new(client, space_id, title="x" * 10_000, text="Tekst")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Gebruik hoogstens 300 tekens (nu 10000)." in page
+    assert 'value="' + "x" * 10_000 + '"' in page  # kept whole, to shorten by hand
+    with app.app_context():
+        assert db.session.scalar(select(Document)) is None
 
 
 def test_saving_makes_versions_and_the_diff_shows_what_changed(app, client, personas, group):
@@ -104,6 +136,31 @@ def test_status_changes_are_for_editors_and_show_in_the_history(app, client, per
     post(client, f"{page}/status", {"status": "in_consultatie"}, token_from=page)
     with app.app_context():
         assert db.session.get(Document, group.document_id).status == DocumentStatus.VASTGESTELD
+
+
+def _selected_status(page: str) -> list[str]:
+    select_html = page.split('name="status"', 1)[1].split("</select>", 1)[0]
+    return re.findall(r'<option selected value="([a-z_]+)"', select_html) or re.findall(
+        r'value="([a-z_]+)" selected', select_html
+    )
+
+
+def test_the_status_list_starts_at_the_current_status_also_in_consultation(
+    app, client, personas, group
+):
+    page = f"/documenten/{group.document_id}"
+    login_as(app, client, personas.org_admin_a)
+    assert _selected_status(client.get(page).get_data(as_text=True)) == ["concept"]
+    open_round_for(app, personas, group.document_id)
+    shown = client.get(page).get_data(as_text=True)
+    assert _selected_status(shown) == ["in_consultatie"]
+    assert "sluit die eerst, dan kunt u de status wijzigen" in shown
+    # Sending the list as shown changes nothing and says so.
+    response = post(client, f"{page}/status", {}, token_from=page)
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Document, group.document_id).status == DocumentStatus.IN_CONSULTATIE
+    assert "De status is niet gewijzigd." in client.get(page).get_data(as_text=True)
 
 
 def test_an_adopted_draft_is_changed_by_editors_only_and_an_archived_one_not_at_all(

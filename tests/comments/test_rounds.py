@@ -217,6 +217,7 @@ def test_the_comment_table_exports_every_comment_ordered_by_paragraph(app, clien
 
     response = client.get(f"/commentaarrondes/{round_id}/commentaartabel?formaat=csv")
     assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset
     rows = list(
         csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";")
     )

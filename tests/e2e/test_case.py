@@ -68,6 +68,7 @@ def test_a_case_from_opening_to_the_access_log(app, new_context, live_server, pe
         label="Sluiting pand (art. 174a Gemeentewet)"
     )
     manager.get_by_label("Omschrijving").fill("Woning drie maanden gesloten")
+    manager.get_by_label("Startdatum").fill("2025-03-20")
     manager.get_by_label("Verantwoordelijke organisatie").select_option(label="Gemeente Rotterdam")
     manager.get_by_role("button", name="Maatregel toevoegen").click()
     expect(manager.get_by_role("status")).to_contain_text("De maatregel is toegevoegd.")

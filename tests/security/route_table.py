@@ -18,7 +18,7 @@ the service refuses, …). Every new route needs a row here.
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pyotp
 from sqlalchemy import select
@@ -831,7 +831,10 @@ def plant_case(personas, author: User) -> dict:
         actor=None,
     )
     measure = Measure(
-        case_id=case.id, type=MeasureType.SLUITING_174A, responsible_organisation_id=org_a.id
+        case_id=case.id,
+        type=MeasureType.SLUITING_174A,
+        responsible_organisation_id=org_a.id,
+        start_date=date(2025, 3, 20),  # the edit form requires one
     )
     task = AftercareTask(
         case_id=case.id, kind=AftercareKind.BEWONERSBRIEF, organisation_id=org_a.id

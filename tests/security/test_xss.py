@@ -722,6 +722,7 @@ def _measure_data(world):
         "type": "sluiting_174a",
         "responsible_organisation_id": str(world.org_a),
         "status": "actief",
+        "start_date": "2025-03-20",
     }
 
 

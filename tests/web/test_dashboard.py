@@ -12,7 +12,12 @@ from neig_workspace.actions.models import ActionItemNarrowing, ItemStatus
 from neig_workspace.cases import service as cases
 from neig_workspace.cases.models import ExplosiveType, TargetType
 from neig_workspace.comments import service as comments
-from neig_workspace.directory.dashboard import FIRST_VISIT_WINDOW, VISIT_GAP, start_visit
+from neig_workspace.directory.dashboard import (
+    FIRST_VISIT_WINDOW,
+    VISIT_GAP,
+    VisitStart,
+    start_visit,
+)
 from neig_workspace.directory.models import DashboardVisit
 from neig_workspace.documents import drafts
 from neig_workspace.extensions import db
@@ -122,14 +127,29 @@ def test_the_last_visit_moves_only_when_a_new_visit_starts(app, personas):
     now = utcnow()
     with app.app_context():
         user = _user(personas.member_a)
-        assert start_visit(user, now) == now - FIRST_VISIT_WINDOW
+        assert start_visit(user, now) == VisitStart(now - FIRST_VISIT_WINDOW, first=True)
         later = now + VISIT_GAP - timedelta(minutes=1)
-        assert start_visit(user, later) == now - FIRST_VISIT_WINDOW  # a reload: same visit
+        # a reload: still the first visit, new still means the last two weeks
+        assert start_visit(user, later) == VisitStart(later - FIRST_VISIT_WINDOW, first=True)
         next_day = later + timedelta(days=1)
-        assert start_visit(user, next_day) == later  # new since the end of the last visit
-        assert start_visit(user, next_day + timedelta(minutes=5)) == later
+        # new since the end of the last visit
+        assert start_visit(user, next_day) == VisitStart(later, first=False)
+        assert start_visit(user, next_day + timedelta(minutes=5)) == VisitStart(later, first=False)
         visit = db.session.get(DashboardVisit, user.id)
         assert visit.seen_at == next_day + timedelta(minutes=5)
+
+
+def test_a_first_visit_names_no_previous_visit(app, personas):
+    client = login_as(app, app.test_client(), personas.member_a)
+    html = client.get("/").get_data(as_text=True)
+    assert "vorige bezoek" not in html
+    assert "Dit is uw eerste bezoek." in html and "de afgelopen 14 dagen" in html
+    with app.app_context():
+        visit = db.session.get(DashboardVisit, personas.member_a.id)
+        visit.seen_at -= VISIT_GAP + timedelta(minutes=1)  # that visit is over
+        db.session.commit()
+    html = client.get("/").get_data(as_text=True)
+    assert "Nieuw sinds uw vorige bezoek op" in html and "eerste bezoek" not in html
 
 
 def test_what_came_before_the_last_visit_is_no_longer_new(app, personas):
