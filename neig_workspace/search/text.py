@@ -1,9 +1,10 @@
 """Words to index terms, the same way for both databases and for the text and the query.
 
 A word is normalised (NFKD, combining marks dropped, lower case: "geïmproviseerd" is
-"geimproviseerd") and stemmed by two Snowball stemmers in turn: the classic Dutch (Porter)
-one and the newer Kraaij-Pohlmann one. Neither alone joins all of explosie/explosies,
-woning/woningen and aanslag/aanslagen; the two in turn do, and each word still gets exactly one
+"geimproviseerd") and stemmed by two Snowball stemmers in turn: the newer Kraaij-Pohlmann
+one, then the classic Dutch (Porter) one. Neither alone joins all of explosie/explosies,
+aanslag/aanslagen and plan/plannen (Porter keeps explosies and plann, Kraaij-Pohlmann makes
+aanslagen aanslaag); the two in turn do, and each word still gets exactly one
 term at its own position, so a phrase ("NEIG-2026-0001" is the phrase neig 2026 0001) stays a
 phrase. PostgreSQL's `dutch` configuration is the Porter stemmer alone (explosies stays
 explosies), which is why the terms are made here and indexed with the `simple` configuration.
@@ -41,7 +42,7 @@ def term(word: str) -> str:
     word = word.lower()[:MAX_WORD]
     if not word.isalpha():
         return word  # codes and numbers are matched as they are
-    return _kraaij_pohlmann.stemWord(_porter.stemWord(word))
+    return _porter.stemWord(_kraaij_pohlmann.stemWord(word))
 
 
 def terms(text: str) -> list[str]:
@@ -146,14 +147,17 @@ def snippet(text: str, wanted: set[str], *, words: int = 30, scan: int = 20000) 
     first = next((i for i, m in enumerate(found) if _term_of(m.group()) in wanted), 0)
     begin = max(0, first - words // 3)
     window = found[begin : begin + words]
-    out, position = [], window[0].start()
+    out, position = [], (0 if begin == 0 else window[0].start())
     for match in window:
         out.append(text[position : match.start()])
         word = match.group()
         out.append(f"{START}{word}{STOP}" if _term_of(word) in wanted else word)
         position = match.end()
+    more = begin + words < len(found)
+    if not more:
+        out.append(text[position:])
     prefix = "… " if begin > 0 else ""
-    suffix = " …" if begin + words < len(found) else ""
+    suffix = " …" if more else ""
     return prefix + " ".join("".join(out).split()) + suffix
 
 
