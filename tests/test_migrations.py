@@ -10,13 +10,13 @@ import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from neig_workspace.search.index import in_models
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
 from neig_workspace import create_app
 from neig_workspace.extensions import db
+from neig_workspace.search.index import in_models
 from tests.conftest import PG_ADMIN_URL
 
 

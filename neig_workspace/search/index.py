@@ -90,7 +90,9 @@ def reindex(connection, document_ids) -> int:
     else:
         connection.execute(_SQLITE_FTS_DELETE, {"ids": ids})
         if rows:
-            connection.execute(_SQLITE_UPSERT, [{"id": r["id"], "content": r["content"]} for r in rows])
+            connection.execute(
+                _SQLITE_UPSERT, [{"id": r["id"], "content": r["content"]} for r in rows]
+            )
             connection.execute(_SQLITE_FTS_INSERT, rows)
     return len(rows)
 
@@ -145,7 +147,9 @@ def _after_flush(session, _context) -> None:
         return
     connection = session.connection()
     if versions:
-        documents |= {r.document_id for r in connection.execute(_VERSIONS_DOCUMENTS, {"ids": list(versions)})}
+        documents |= {
+            r.document_id for r in connection.execute(_VERSIONS_DOCUMENTS, {"ids": list(versions)})
+        }
     reindex(connection, documents)
 
 

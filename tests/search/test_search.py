@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from neig_workspace.access.roles import SpaceRole
 from neig_workspace.accounts.models import User
 from neig_workspace.cases.models import Case
 from neig_workspace.documents import extraction
 from neig_workspace.documents import service as documents
-from neig_workspace.documents.models import Document, DocumentVersion, ScanStatus
+from neig_workspace.documents.models import Document, ScanStatus
 from neig_workspace.extensions import db
 from neig_workspace.organisations.models import Organisation
 from neig_workspace.spaces import service as spaces
@@ -157,7 +157,13 @@ def search(app, persona, q, *, mfa=True, **args):
 
 
 def hits(page: str) -> list[int]:
-    return [int(i) for i in re.findall(r'<li class="utrecht-ordered-list__item search-result">\s*<a class="utrecht-link" href="/documenten/(\d+)"', page)]
+    return [
+        int(i)
+        for i in re.findall(
+            r'<li class="utrecht-ordered-list__item search-result">\s*<a class="utrecht-link" href="/documenten/(\d+)"',
+            page,
+        )
+    ]
 
 
 def found(app, persona, q, **kw) -> set[int]:
