@@ -19,7 +19,13 @@ from neig_workspace.accounts.models import User
 from neig_workspace.cases.models import Case
 from neig_workspace.documents import extraction
 from neig_workspace.documents import service as documents
-from neig_workspace.documents.models import Document, ScanStatus
+from neig_workspace.documents.models import (
+    Document,
+    DocumentVersion,
+    ScanStatus,
+    TextStatus,
+    VersionText,
+)
 from neig_workspace.extensions import db
 from neig_workspace.organisations.models import Organisation
 from neig_workspace.spaces import service as spaces
@@ -276,6 +282,11 @@ def test_the_text_of_a_version_waiting_for_its_scan_is_never_indexed(app, person
         document.latest.scan_status = ScanStatus.PENDING
         db.session.commit()
         assert extraction.extract_version(document.latest.id) is None
+        # Even a text stored for it (read before a new scan put it back in quarantine) is not.
+        db.session.add(
+            VersionText(version_id=document.latest.id, status=TextStatus.OK, text="wachtkamer")
+        )
+        db.session.commit()
     assert found(app, personas.member_a, "wachtkamer") == set()
 
 
@@ -420,3 +431,25 @@ def test_the_page_runs_as_many_queries_for_5_hits_as_for_50(app, personas, world
     fill(5, 50)
     many = queries()
     assert few == many, f"{few} queries for 5 hits, {many} for 50"
+
+
+def test_a_document_deleted_in_bulk_takes_its_index_rows_along(app, personas, world):
+    """Casework destroys documents with plain DELETEs, past the ORM: the foreign key
+    (PostgreSQL) and the trigger (SQLite's FTS5 table) still remove what the index held."""
+    with app.app_context():
+        space = db.session.get(Space, world.shared)
+        document_id = _add(space, "weg.txt", personas.member_a, description="sloophamer").id
+        db.session.commit()
+        assert _indexed(app, document_id)
+        db.session.execute(
+            DocumentVersion.__table__.delete().where(DocumentVersion.document_id == document_id)
+        )
+        db.session.execute(Document.__table__.delete().where(Document.id == document_id))
+        db.session.commit()
+        if db.engine.dialect.name == "sqlite":
+            left = db.session.execute(
+                text("SELECT count(*) FROM search_fts WHERE rowid = :id"), {"id": document_id}
+            ).scalar()
+            assert left == 0
+    assert not _indexed(app, document_id)
+    assert found(app, personas.member_a, "sloophamer") == set()
