@@ -494,17 +494,18 @@ neig.add_command(search_cli)
     help="Only documents created, edited or given a version since then (UTC).",
 )
 def search_reindex(since) -> None:
-    """Rebuild the search index of every document (or those changed since --since)."""
-    from .search.index import document_ids, reindex
+    """Rebuild the search index of every document and action item (or of those changed since
+    --since)."""
+    from .search.index import DOCUMENTS, ITEMS, all_ids, reindex
 
-    connection = db.session.connection()
-    batches = list(document_ids(connection, since=since))
     total = 0
-    with click.progressbar(
-        length=sum(len(b) for b in batches), label="Indexing documents", show_pos=True
-    ) as bar:
-        for batch in batches:
-            total += reindex(db.session.connection(), batch)
-            db.session.commit()  # one batch at a time: a long run holds no transaction open
-            bar.update(len(batch))
-    click.echo(f"Indexed {total} documents.")
+    for kind, label in ((DOCUMENTS, "documents"), (ITEMS, "action items")):
+        batches = list(all_ids(db.session.connection(), kind, since=since))
+        with click.progressbar(
+            length=sum(len(b) for b in batches), label=f"Indexing {label}", show_pos=True
+        ) as bar:
+            for batch in batches:
+                total += reindex(db.session.connection(), batch, kind)
+                db.session.commit()  # a batch at a time: a long run holds no transaction open
+                bar.update(len(batch))
+    click.echo(f"Indexed {total} documents and action items.")

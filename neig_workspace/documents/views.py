@@ -786,23 +786,34 @@ def purge(document_id):
 @bp.get("/zoeken")
 @login_required
 def search():
-    """Search the documents the user may read: their title, tags, file name, description and
-    the text of their current version, in Dutch (neig_workspace/search/)."""
+    """Search what the user may read, in Dutch (neig_workspace/search/): documents (their
+    title, tags, file name, description and the text of their current version) and action
+    items (title, code, description, progress notes)."""
     q = request.args.get("q", "").strip()[:200]
     sort = request.args.get("sorteer", "relevantie")
     sort = sort if sort in search_query.SORTS else "relevantie"
+    kind = request.args.get("soort", "documenten")
+    kind = kind if kind in search_query.KINDS else "documenten"
     filters = _search_filters()
     query = search_query.parse(q)
-    context = {"q": q, "sort": sort, "filters": filters, "page": None, "facets": None}
-    if q and not query.empty:
-        page = paginate(search_query.documents(current_user, query, sort=sort, filters=filters))
-        context.update(
-            page=page,
-            snippets=search_query.snippets([d.id for d in page.items], query),
-            facets=search_query.facet_counts(current_user, query),
-            provenance=_provenance(page.items),
-            classification_labels=CLASSIFICATION_LABELS,
-        )
+    context = {"q": q, "sort": sort, "kind": kind, "filters": filters, "page": None}
+    if not q or query.empty:
+        return render_template("documents/search.html", **context)
+    items = kind == "actiepunten"
+    found = (
+        search_query.items(current_user, query, sort=sort)
+        if items
+        else search_query.documents(current_user, query, sort=sort, filters=filters)
+    )
+    page = paginate(found)
+    context.update(
+        page=page,
+        kind_counts=search_query.kind_counts(current_user, query),
+        snippets=search_query.snippets([r.id for r in page.items], query, items=items),
+        facets=None if items else search_query.facet_counts(current_user, query),
+        provenance={} if items else _provenance(page.items),
+        classification_labels=CLASSIFICATION_LABELS,
+    )
     return render_template("documents/search.html", **context)
 
 

@@ -16,6 +16,8 @@ from sqlalchemy import text
 
 from neig_workspace.access.roles import SpaceRole
 from neig_workspace.accounts.models import User
+from neig_workspace.actions import service as actions
+from neig_workspace.actions.models import ActionItem
 from neig_workspace.cases.models import Case
 from neig_workspace.documents import extraction
 from neig_workspace.documents import service as documents
@@ -31,6 +33,7 @@ from neig_workspace.organisations.models import Organisation
 from neig_workspace.spaces import service as spaces
 from neig_workspace.spaces.models import Classification, PrincipalType, Space, SpaceKind
 from neig_workspace.timeutil import utcnow
+from tests.actions.helpers import make_item, make_plan, plan_space
 from tests.cases.helpers import basis_id, open_case
 from tests.conftest import count_queries
 from tests.documents import extraction_files as files
@@ -44,7 +47,10 @@ HIDDEN = {
     "trashed": "kiezelsteen",  # in the trash
     "infected": "meeldauw",  # the text of a version found infected after it was read
     "case": "vlasakker",  # in a case space: only with MFA, and only for its participants
+    "narrowed_item": "klaprozen",  # an action item narrowed to the police and the secretariat
 }
+#: The hiding places that are action items.
+ITEM_PLACES = {"narrowed_item"}
 
 
 @dataclass
@@ -152,6 +158,26 @@ def _plant(app, p) -> World:
             legal_basis_id=basis_id(),
         ).id
         db.session.commit()
+    with app.app_context():
+        plan = make_plan(plan_space(p), actor=_user(p.secretariat))
+        w.ids["item"] = make_item(
+            plan, p, "P-07", title="Brandgang vrijhouden", description="gedeelde aanpak"
+        ).id
+        w.ids["narrowed_item"] = make_item(
+            plan,
+            p,
+            "N-07",
+            lead="politie",
+            line="Repressie",
+            narrowing=["politie", "secretariaat"],
+            description=HIDDEN["narrowed_item"],
+        ).id
+        actions.report_progress(
+            db.session.get(ActionItem, w.ids["item"]),
+            note="De sirenetest is geslaagd.",
+            actor=_user(p.secretariat),
+        )
+        db.session.commit()
     return w
 
 
@@ -166,10 +192,16 @@ def hits(page: str) -> list[int]:
     return [
         int(i)
         for i in re.findall(
-            r'<li class="utrecht-ordered-list__item search-result">\s*<a class="utrecht-link" href="/documenten/(\d+)"',
+            r'<li class="utrecht-ordered-list__item search-result">\s*<a class="utrecht-link" href="/(?:documenten|actiepunten)/(\d+)"',
             page,
         )
     ]
+
+
+def kind_counts(page: str) -> dict[str, int]:
+    """The count beside each kind ("Documenten (3)"), shown or linked."""
+    pairs = re.findall(r">(Documenten|Actiepunten)(?:</a>)? \((\d+)\)", page)
+    return {label: int(count) for label, count in pairs}
 
 
 def found(app, persona, q, **kw) -> set[int]:
@@ -230,9 +262,11 @@ MUST_FIND = {"other_org": "member_b", "narrowed": "police", "case": "police"}
 NEVER = {"trashed", "infected"}
 
 
-def _may_read(client, document_id: int) -> bool:
-    """What the document page (the policy's one door) says: the answer search must agree with."""
-    return client.get(f"/documenten/{document_id}").status_code == 200
+def _may_read(client, object_id: int, *, item: bool = False) -> bool:
+    """What the document's or item's page (the policy's one door) says: the answer search
+    must agree with."""
+    path = f"/actiepunten/{object_id}" if item else f"/documenten/{object_id}"
+    return client.get(path).status_code == 200
 
 
 @pytest.mark.parametrize("persona_key", list(PERSONAS))
@@ -240,17 +274,21 @@ def test_a_hidden_word_finds_counts_and_shows_nothing(app, personas, world, pers
     persona = personas[persona_key]
     client = login_as(app, app.test_client(), persona)
     readers = {
-        place for place in HIDDEN if place not in NEVER and _may_read(client, world.ids[place])
+        place
+        for place in HIDDEN
+        if place not in NEVER and _may_read(client, world.ids[place], item=place in ITEM_PLACES)
     }
     assert {p for p, key in MUST_FIND.items() if key == persona_key} <= readers
     for place, word in HIDDEN.items():
-        page = search(app, persona, word)
+        kind = {"soort": "actiepunten"} if place in ITEM_PLACES else {}
+        page = search(app, persona, word, **kind)
         if place in readers:
             assert hits(page) == [world.ids[place]], (persona_key, place)
             continue
         assert hits(page) == [], (persona_key, place)
         assert f"Geen resultaten voor ‘{word}’" in page
         assert "<mark>" not in page and "resultaat" not in page
+        assert kind_counts(page) == {"Documenten": 0, "Actiepunten": 0}, (persona_key, place)
     # Counts and facets: the word every hiding place shares counts only what may be read.
     page = search(app, persona, "gedeeld")
     readable = {world.ids["control"]} | {
@@ -259,8 +297,9 @@ def test_a_hidden_word_finds_counts_and_shows_nothing(app, personas, world, pers
     assert set(hits(page)) == readable, persona_key
     n = len(readable)
     assert (f"{n} resultaten" if n > 1 else "1 resultaat") in page
+    assert kind_counts(page) == {"Documenten": n, "Actiepunten": 1}, persona_key
     counts = re.findall(r"</a> \((\d+)\)|<strong>[^<]*\((\d+)\)</strong>", page)
-    facet_total = sum(int(a or b) for a, b in counts)
+    facet_total = sum(int(a or b) for a, b in counts) - 1  # less the other kind's count
     assert facet_total == 2 * n, persona_key  # once by space, once by classification
 
 
@@ -352,7 +391,7 @@ def test_the_reindex_command_rebuilds_the_index(app, world):
     assert not _indexed(app, world.ids["pdf"])
     since = (utcnow() + timedelta(days=1)).strftime("%Y-%m-%d")
     nothing = app.test_cli_runner().invoke(args=["neig", "search", "reindex", "--since", since])
-    assert nothing.exit_code == 0 and "Indexed 0 documents." in nothing.output
+    assert nothing.exit_code == 0 and "Indexed 0 documents and action items." in nothing.output
     result = app.test_cli_runner().invoke(args=["neig", "search", "reindex"])
     assert result.exit_code == 0, result.output
     assert "Indexing documents" in result.output  # the progress bar
@@ -453,3 +492,20 @@ def test_a_document_deleted_in_bulk_takes_its_index_rows_along(app, personas, wo
             assert left == 0
     assert not _indexed(app, document_id)
     assert found(app, personas.member_a, "sloophamer") == set()
+
+
+def test_an_action_item_is_found_by_its_code_title_and_progress_notes(app, personas, world):
+    member = personas.member_a
+    for q in ("P-07", "brandgangen", "sirenetesten"):
+        page = search(app, member, q, soort="actiepunten")
+        assert hits(page) == [world.ids["item"]], q
+        assert kind_counts(page) == {"Documenten": 0, "Actiepunten": 1}, q
+    assert "<mark>sirenetest</mark>" in search(app, member, "sirenetest", soort="actiepunten")
+    with app.app_context():
+        actions.report_progress(
+            db.session.get(ActionItem, world.ids["item"]),
+            note="Nieuwe afspraken met de brandweer.",
+            actor=_user(personas.secretariat),
+        )
+        db.session.commit()
+    assert found(app, member, "brandweer", soort="actiepunten") == {world.ids["item"]}
