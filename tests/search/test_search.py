@@ -494,3 +494,55 @@ def test_the_items_page_runs_as_many_queries_for_5_hits_as_for_30(app, personas,
     fill(5, 30)
     many = queries()
     assert few == many, f"{few} queries for 5 items, {many} for 30"
+
+
+def test_a_document_deleted_in_bulk_takes_its_index_rows_along(app, personas, world):
+    """Casework destroys documents with plain DELETEs, past the ORM: the foreign key
+    (PostgreSQL) and the trigger (SQLite's FTS5 table) still remove what the index held."""
+    with app.app_context():
+        space = db.session.get(Space, world.shared)
+        document_id = _add(space, "weg.txt", personas.member_a, description="sloophamer").id
+        db.session.commit()
+        assert _indexed(app, document_id)
+        db.session.execute(
+            DocumentVersion.__table__.delete().where(DocumentVersion.document_id == document_id)
+        )
+        db.session.execute(Document.__table__.delete().where(Document.id == document_id))
+        db.session.commit()
+        if db.engine.dialect.name == "sqlite":
+            left = db.session.execute(
+                text("SELECT count(*) FROM search_fts WHERE rowid = :id"), {"id": document_id}
+            ).scalar()
+            assert left == 0
+    assert not _indexed(app, document_id)
+    assert found(app, personas.member_a, "sloophamer") == set()
+
+
+def test_an_action_item_is_found_by_its_code_title_and_progress_notes(app, personas, world):
+    member = personas.member_a
+    for q in ("P-07", "brandgangen", "sirenetesten"):
+        page = search(app, member, q, soort="actiepunten")
+        assert hits(page) == [world.ids["item"]], q
+        assert kind_counts(page) == {"Documenten": 0, "Actiepunten": 1}, q
+    assert "<mark>sirenetest</mark>" in search(app, member, "sirenetest", soort="actiepunten")
+    with app.app_context():
+        actions.report_progress(
+            db.session.get(ActionItem, world.ids["item"]),
+            note="Nieuwe afspraken met de brandweer.",
+            actor=_user(personas.secretariat),
+        )
+        db.session.commit()
+    assert found(app, member, "brandweer", soort="actiepunten") == {world.ids["item"]}
+
+
+def test_an_action_item_hit_is_escaped_too(app, personas, world):
+    with app.app_context():
+        actions.report_progress(
+            db.session.get(ActionItem, world.ids["item"]),
+            note='<img src=x onerror="alert(1)"> gifvrij',
+            actor=_user(personas.secretariat),
+        )
+        db.session.commit()
+    page = search(app, personas.member_a, "gifvrij", soort="actiepunten")
+    assert "<img src=x" not in page and "&lt;img src=x" in page
+    assert "<mark>gifvrij</mark>" in page
