@@ -90,6 +90,8 @@ def run_migrations_online():
                 directives[:] = []
                 logger.info("No changes in schema detected.")
 
+    from neig_workspace.search.index import in_models
+
     conf_args = current_app.extensions["migrate"].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
@@ -97,7 +99,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        context.configure(
+            connection=connection,
+            target_metadata=get_metadata(),
+            include_object=in_models,  # the search index's tables have no model
+            **conf_args,
+        )
 
         # A migration may rewrite a large table: no request timeouts for it (issue 16).
         with context.begin_transaction(), without_timeouts(connection):

@@ -141,8 +141,10 @@ def _register_hooks(app: Flask) -> None:
     """What features add to others through their extension points, once per application."""
     from .cases import document_hooks
     from .documents import hooks as documents_hooks
+    from .search import index as search_index
 
     documents_hooks.init_app(app)
+    search_index.install()  # the search index follows every change to a document
     document_hooks.init_app(app)  # casework: the documents of case spaces
 
 

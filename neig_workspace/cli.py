@@ -480,3 +480,32 @@ def restore(directory: Path) -> None:
         f"Restored {len(manifest['blobs'])} blob(s) and the database of {manifest['created_at']}."
         f" Now run: flask neig backup verify {directory}"
     )
+
+
+search_cli = AppGroup("search", help="The full-text search index.")
+neig.add_command(search_cli)
+
+
+@search_cli.command("reindex")
+@click.option(
+    "--since",
+    type=click.DateTime(),
+    default=None,
+    help="Only documents created, edited or given a version since then (UTC).",
+)
+def search_reindex(since) -> None:
+    """Rebuild the search index of every document and action item (or of those changed since
+    --since)."""
+    from .search.index import DOCUMENTS, ITEMS, all_ids, reindex
+
+    total = 0
+    for kind, label in ((DOCUMENTS, "documents"), (ITEMS, "action items")):
+        batches = list(all_ids(db.session.connection(), kind, since=since))
+        with click.progressbar(
+            length=sum(len(b) for b in batches), label=f"Indexing {label}", show_pos=True
+        ) as bar:
+            for batch in batches:
+                total += reindex(db.session.connection(), batch, kind)
+                db.session.commit()  # a batch at a time: a long run holds no transaction open
+                bar.update(len(batch))
+    click.echo(f"Indexed {total} documents and action items.")

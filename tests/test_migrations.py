@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from neig_workspace import create_app
 from neig_workspace.extensions import db
+from neig_workspace.search.index import in_models
 from tests.conftest import PG_ADMIN_URL
 
 
@@ -50,7 +51,9 @@ def migration_app(fresh_database_url, tmp_path):
 
 def _schema_differences() -> list:
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": in_models}
+        )
         return compare_metadata(context, db.metadata)
 
 

@@ -39,6 +39,7 @@ from ..extensions import db
 from ..forms import REFUSED, commit_side_effect, run_use_case
 from ..integers import form_int, query_int
 from ..pagination import paginate
+from ..search import query as search_query
 from ..spaces.forms import CLASSIFICATION_LABELS
 from ..spaces.models import Classification, Space
 from . import hooks, queries, service
@@ -791,13 +792,45 @@ def purge(document_id):
 @bp.get("/zoeken")
 @login_required
 def search():
-    """Search titles, descriptions, tags and filenames in every space the user may read."""
+    """Search what the user may read, in Dutch (neig_workspace/search/): documents (their
+    title, tags, file name, description and the text of their current version) and action
+    items (title, code, description, progress notes)."""
     q = request.args.get("q", "").strip()[:200]
-    page = None
-    if q:
-        page = paginate(queries.search(current_user, q))
-    provenance = _provenance(page.items) if page else {}
-    return render_template("documents/search.html", q=q, page=page, provenance=provenance)
+    sort = request.args.get("sorteer", "relevantie")
+    sort = sort if sort in search_query.SORTS else "relevantie"
+    kind = request.args.get("soort", "documenten")
+    kind = kind if kind in search_query.KINDS else "documenten"
+    filters = _search_filters()
+    query = search_query.parse(q)
+    context = {"q": q, "sort": sort, "kind": kind, "filters": filters, "page": None}
+    if not q or query.empty:
+        return render_template("documents/search.html", **context)
+    items = kind == "actiepunten"
+    found = (
+        search_query.items(current_user, query, sort=sort)
+        if items
+        else search_query.documents(current_user, query, sort=sort, filters=filters)
+    )
+    page = paginate(found)
+    context.update(
+        page=page,
+        kind_counts=search_query.kind_counts(current_user, query),
+        snippets=search_query.snippets([r.id for r in page.items], query, items=items),
+        facets=None if items else search_query.facet_counts(current_user, query),
+        provenance={} if items else _provenance(page.items),
+        classification_labels=CLASSIFICATION_LABELS,
+    )
+    return render_template("documents/search.html", **context)
+
+
+def _search_filters() -> search_query.Filters:
+    """?werkruimte= and ?classificatie= from a facet link; anything else is no filter."""
+    classification = request.args.get("classificatie")
+    valid = {c.value for c in Classification}
+    return search_query.Filters(
+        space_id=query_int("werkruimte"),
+        classification=classification if classification in valid else None,
+    )
 
 
 def _store_unavailable(error: StoreUnavailable):
