@@ -115,7 +115,7 @@ class Config:
     #: While clamd is unreachable: "refuse" uploads, or "quarantine" them until scanned.
     CLAMAV_UNAVAILABLE = os.environ.get("CLAMAV_UNAVAILABLE", "refuse")
 
-    # Text extraction for search (issue 20, documents/extraction.py): each file is read in a
+    # Text extraction for search (documents/extraction.py): each file is read in a
     # child process bounded by these limits; a file past them is searched by its metadata only,
     # and its page says so. The text kept per version is capped at EXTRACT_MAX_CHARS.
     EXTRACT_TIMEOUT_SECONDS = float(os.environ.get("EXTRACT_TIMEOUT_SECONDS", "30"))
@@ -197,7 +197,7 @@ class Config:
     #: plus localhost and 127.0.0.1 outside production (see neig_workspace.trusted_hosts).
     TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")
 
-    # Operations (issue 19, docs/deployment.md § Logs and request ids, § Metrics):
+    # Operations (docs/deployment.md § Logs and request ids, § Metrics):
     #: "json" (one object per line, the production default) or "text".
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
     #: Prometheus metrics at /metrics, answered only to `Authorization: Bearer <METRICS_TOKEN>`

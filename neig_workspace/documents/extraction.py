@@ -1,4 +1,4 @@
-"""Reading the text out of uploaded files, for search (issue 20).
+"""Reading the text out of uploaded files, for search.
 
 `extract_version(version_id)` reads one version's file and stores what it found in
 `version_texts`: the text (capped at EXTRACT_MAX_CHARS) and a status, so that a file whose
