@@ -135,6 +135,20 @@ def _isolated(request, app, test_db):
         path.unlink()
 
 
+def redis_or_skip(url: str) -> str:
+    """`url` when its Redis answers; otherwise skipped, and under CI=true a failure."""
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisDown
+
+    try:
+        Redis.from_url(url, socket_connect_timeout=2).ping()
+    except RedisDown as error:
+        if IN_CI:
+            pytest.fail(f"Redis is required under CI=true: {error}")
+        pytest.skip(f"Redis does not answer on {url}: {error}")
+    return url
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

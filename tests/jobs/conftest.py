@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.clamd import clamd  # noqa: F401 - the real clamd, for the scan after an upload
-from tests.conftest import IN_CI
+from tests.conftest import redis_or_skip
 from tests.jobs import targets
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,16 +46,7 @@ def _log_tail(log: Path) -> str:
 
 @pytest.fixture(scope="session")
 def redis_url():
-    from redis import Redis
-    from redis.exceptions import ConnectionError as RedisDown
-
-    try:
-        Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except RedisDown as error:
-        if IN_CI:
-            pytest.fail(f"Redis is required under CI=true: {error}")
-        pytest.skip(f"Redis does not answer on {REDIS_URL}: {error}")
-    return REDIS_URL
+    return redis_or_skip(REDIS_URL)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import time
 import pytest
 import requests
 
-from tests.conftest import IN_CI
+from tests.conftest import redis_or_skip
 from tests.documents.doc_helpers import org_space, pdf
 from tests.documents.test_faults import Gunicorn
 from tests.jobs.conftest import WorkerProcess
@@ -28,15 +28,7 @@ WRONG_PASSWORD = "dit-is-niet-het-wachtwoord-99"  # noqa: S105
 
 
 def redis_url() -> str:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.exceptions.ConnectionError as error:
-        if IN_CI:
-            pytest.fail(f"Redis is required under CI=true: {error}")
-        pytest.skip(f"Redis does not answer: {error}")
-    return REDIS_URL
+    return redis_or_skip(REDIS_URL)
 
 
 @pytest.fixture(scope="module")
