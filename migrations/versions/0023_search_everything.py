@@ -12,7 +12,8 @@ indexed here; `flask neig search reindex` rebuilds the rows at any time.
 
 On PostgreSQL every index table (0020's too) keeps its rows narrow: the tsvector inline (storage
 MAIN) and the snippet text out of line (toast_tuple_target 128), so counting and ranking the
-hits of a common word reads the vectors, not the texts beside them. Rows written before this
+hits of a common word reads the vectors, not the texts beside them. A partial index finds the
+text drafts of a reader's spaces without going through all their documents. Rows written before this
 keep their layout until rewritten (`flask neig search reindex` rewrites them all).
 """
 
@@ -62,6 +63,13 @@ def upgrade():
             )
             delete = f"DELETE FROM {fts} WHERE rowid = old.id"  # noqa: S608 # names of TABLES
             op.execute(f"CREATE TRIGGER {fts}_gone AFTER DELETE ON {indexed} BEGIN {delete}; END")
+    op.create_index(
+        "ix_documents_text_drafts",
+        "documents",
+        ["space_id"],
+        postgresql_where=sa.text("is_text"),
+        sqlite_where=sa.text("is_text"),
+    )
     if postgres:
         for table in (*(t[0] for t in TABLES), "search_index", "search_items"):
             op.execute(f"ALTER TABLE {table} ALTER COLUMN vector SET STORAGE MAIN")
@@ -82,6 +90,7 @@ def _backfill():
 
 def downgrade():
     postgres = op.get_bind().dialect.name == "postgresql"
+    op.drop_index("ix_documents_text_drafts", table_name="documents")
     if postgres:
         for table in ("search_index", "search_items"):
             op.execute(f"ALTER TABLE {table} ALTER COLUMN vector SET STORAGE EXTENDED")

@@ -816,29 +816,39 @@ def search():
         return render_template("documents/search.html", **context)
     if asked not in search_query.BY_KEY and filters != search_query.Filters():
         asked = "documenten"  # the facets are the documents'
-    listed = search_query.BY_KEY.get(asked)
-    counts = search_query.kind_counts(current_user, query, listed, filters)
-    if listed is None:  # the first kind with hits
-        listed = search_query.BY_KEY[next((k for k, n in counts.items() if n), "documenten")]
-        counts[None] = counts[listed.key]
-    kind = listed
-    found = search_query.results(current_user, query, kind, sort=sort, filters=filters)
-    total = counts.pop(None)
-    page = paginate(found, total=min(total, search_query.CAP))
+    kind = search_query.BY_KEY.get(asked)
+    if kind is None:  # the first kind with hits
+        counts = search_query.kind_counts(current_user, query)
+        kind = search_query.BY_KEY[next((k for k, n in counts.items() if n), "documenten")]
+    else:  # the listed kind is counted by its hits, unless a facet narrows them
+        filtered = filters != search_query.Filters() and kind.key in search_query.DOCUMENT_KINDS
+        counts = search_query.kind_counts(current_user, query, but=None if filtered else kind)
+    ids = search_query.hit_ids(current_user, query, kind, filters)
+    counts.setdefault(kind.key, len(ids))
+    found = search_query.results(current_user, query, kind, ids, sort=sort)
+    page = paginate(found, total=min(len(ids), search_query.CAP))
     documents = kind.key in search_query.DOCUMENT_KINDS
+    unfiltered = ids if filters == search_query.Filters() else None
     context.update(
         kind=kind.key,
         page=page,
         hits=search_hits.hits(kind.key, page.items),
         kind_counts=counts,
         cap=search_query.CAP,
-        more=total > search_query.CAP,
+        more=len(ids) > search_query.CAP,
         snippets=search_query.snippets([r.id for r in page.items], query, kind),
-        facets=search_query.facet_counts(current_user, query, kind) if documents else None,
+        facets=_facets(query, kind, unfiltered) if documents else None,
         provenance=_provenance(page.items) if documents else {},
         classification_labels=CLASSIFICATION_LABELS,
     )
     return render_template("documents/search.html", **context)
+
+
+def _facets(query, kind, ids) -> dict:
+    """The facet counts of the listed documents: of their hits without the facet filters."""
+    if ids is None:  # a facet narrows the page: count what it narrowed
+        ids = search_query.hit_ids(current_user, query, kind)
+    return search_query.facet_counts(ids)
 
 
 def _search_filters() -> search_query.Filters:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     select,
     table,
     text,
+    true,
 )
 
 from ..access.policy import (
@@ -46,6 +47,7 @@ from ..documents.models import Document
 from ..extensions import db
 from ..knowledge.models import Article
 from ..meetings.models import Meeting
+from ..queries import ids_in
 from ..spaces.models import Space
 from . import index
 from .text import START, STOP, Query, parse, snippet, to_fts5, to_websearch
@@ -106,7 +108,7 @@ KINDS = (
         Document,
         _documents_visible,
         Document.updated_at,
-        where=(Document.is_text.is_(False),),
+        where=(Document.is_text == false(),),
         options=_DOCUMENT_OPTIONS,
     ),
     SearchKind(
@@ -115,7 +117,7 @@ KINDS = (
         Document,
         _documents_visible,
         Document.updated_at,
-        where=(Document.is_text.is_(True),),
+        where=(Document.is_text == true(),),  # ix_documents_text_drafts
         options=_DOCUMENT_OPTIONS,
     ),
     SearchKind(
@@ -243,8 +245,7 @@ def _conditions(user, kind: SearchKind, where, filters: Filters | None) -> list:
 
 
 def _capped(user, query: Query, kind: SearchKind, filters: Filters | None, cap: int):
-    """The ids of the newest `cap` matching things of `kind` that `user` may read: a
-    subquery of its own (never correlated with the query it is used in)."""
+    """The ids of the newest `cap` matching things of `kind` that `user` may read."""
     (target, on), where, _rank = _match(query, kind)
     return (
         select(kind.model.id)
@@ -252,23 +253,27 @@ def _capped(user, query: Query, kind: SearchKind, filters: Filters | None, cap: 
         .where(*_conditions(user, kind, where, filters))
         .order_by(kind.model.id.desc())
         .limit(cap)
-        .correlate(None)
     )
 
 
-def results(user, query: Query, kind: SearchKind, *, sort: str = "relevantie", filters=Filters()):
-    """One SELECT of the matching things of `kind` that `user` may read (the newest CAP), with
-    what their hits show, for paginate."""
+def hit_ids(user, query: Query, kind: SearchKind, filters: Filters = Filters()) -> list[int]:
+    """The ids of the newest CAP + 1 matching things of `kind` that `user` may read (with the
+    facet `filters`): one SELECT, the only one that goes through the policy's clause for the
+    listed kind; the page, its ranking and the facets then look up these ids by key."""
+    return list(db.session.scalars(_capped(user, query, kind, filters, CAP + 1)))
+
+
+def results(user, query: Query, kind: SearchKind, ids: list[int], *, sort: str = "relevantie"):
+    """One SELECT of the hits `ids` (hit_ids: `user` may read them), ranked or newest first,
+    with what their hits show, for paginate."""
     (target, on), where, rank = _match(query, kind)
     model = kind.model
     order = (kind.date.desc(),) if sort == "datum" else (rank, kind.date.desc())
-    capped = _capped(user, query, kind, filters, CAP).subquery()
     return (
         select(model)
-        .join(capped, capped.c.id == model.id)  # joined: 1,000 lookups by key, not a scan
         .join(target, on)
         # the match again: SQLite's bm25() ranks only in the query that MATCHes
-        .where(where)
+        .where(where, ids_in(model.id, ids[:CAP]))
         .options(*kind.options)
         .order_by(*order, model.id)
     )
@@ -276,24 +281,24 @@ def results(user, query: Query, kind: SearchKind, *, sort: str = "relevantie", f
 
 def documents(user, query: Query, *, sort: str = "relevantie", filters: Filters = Filters()):
     """The matching documents (not text drafts), for paginate."""
-    return results(user, query, BY_KEY["documenten"], sort=sort, filters=filters)
+    kind = BY_KEY["documenten"]
+    return results(user, query, kind, hit_ids(user, query, kind, filters), sort=sort)
 
 
 def items(user, query: Query, *, sort: str = "relevantie"):
     """The matching action items, for paginate."""
-    return results(user, query, BY_KEY["actiepunten"], sort=sort)
+    kind = BY_KEY["actiepunten"]
+    return results(user, query, kind, hit_ids(user, query, kind), sort=sort)
 
 
-def facet_counts(user, query: Query, kind: SearchKind = BY_KEY["documenten"]) -> dict:
-    """How many matching documents (or text drafts) `user` may read per space and per
-    classification: one GROUP BY of both, summed here (a few rows, whatever the number of
-    documents), so the hits are counted in one pass."""
-    capped = _capped(user, query, kind, None, CAP).subquery()
+def facet_counts(ids: list[int]) -> dict:
+    """How many of the documents (or text drafts) `ids` (hit_ids, without facet filters) lie in
+    each space and have each classification: one GROUP BY of both, summed here."""
     groups = db.session.execute(
         select(Space.id, Space.name, Document.classification, func.count())
-        .select_from(capped)
-        .join(Document, Document.id == capped.c.id)
+        .select_from(Document)
         .join(Space, Space.id == Document.space_id)
+        .where(ids_in(Document.id, ids[:CAP]))
         .group_by(Space.id, Space.name, Document.classification)
     ).all()
     spaces, classifications = {}, {}
@@ -308,22 +313,16 @@ def facet_counts(user, query: Query, kind: SearchKind = BY_KEY["documenten"]) ->
     }
 
 
-def _count(user, query: Query, kind: SearchKind, filters: Filters | None):
-    found = _capped(user, query, kind, filters, CAP + 1).subquery()
-    return select(func.count()).select_from(found).scalar_subquery()
-
-
-def kind_counts(user, query: Query, listed: SearchKind | None = None, filters=Filters()):
-    """How many things of each kind match that `user` may read (CAP + 1: more than CAP), and
-    (under None) how many of the `listed` kind with the facet `filters`: one SELECT."""
-    counts = [_count(user, query, kind, None) for kind in KINDS]
-    if listed is not None:
-        counts.append(_count(user, query, listed, filters))
+def kind_counts(user, query: Query, *, but: SearchKind | None = None) -> dict[str, int]:
+    """How many things of each kind (but `but`, whose hit_ids count it) match that `user` may
+    read, CAP + 1 meaning more than CAP: one SELECT."""
+    kinds = [kind for kind in KINDS if kind is not but]
+    counts = []
+    for kind in kinds:
+        found = _capped(user, query, kind, None, CAP + 1).subquery()
+        counts.append(select(func.count()).select_from(found).scalar_subquery())
     row = db.session.execute(select(*counts)).one()
-    found = {kind.key: row[n] for n, kind in enumerate(KINDS)}
-    if listed is not None:
-        found[None] = row[len(KINDS)]
-    return found
+    return {kind.key: row[n] for n, kind in enumerate(kinds)}
 
 
 def snippets(ids, query: Query, kind: SearchKind = BY_KEY["documenten"]) -> dict[int, Markup]:
@@ -356,6 +355,7 @@ __all__ = [
     "SearchKind",
     "documents",
     "facet_counts",
+    "hit_ids",
     "items",
     "kind_counts",
     "parse",
