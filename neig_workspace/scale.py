@@ -15,7 +15,9 @@ What it makes, with the defaults (the figures of the measurement at national sca
   unit and an OM parket as participants, the creator as case manager);
 - 45,000 grants in all; 100,000 documents with 110,000 versions, in folders, a few narrowed to
   some organisations, a few in the trash, a folder of 1,000 in a space Rotterdam reads; every
-  version points at one of a handful of real blobs (content addressed, so they are shared);
+  version points at one of a handful of real blobs (content addressed, so they are shared) and
+  has some 150 words of "extracted" text (version_texts), which the search index is built from
+  at the end of the command (`neig search reindex`, with its progress bar);
 - 2,000 action items in one plan, articles in the Kennisbank, 113,000 audit events and 20,000
   notifications;
 - the named user, a Rotterdam member, reads exactly --named-user-spaces spaces.

@@ -817,14 +817,18 @@ def search():
     if asked not in search_query.BY_KEY and filters != search_query.Filters():
         asked = "documenten"  # the facets are the documents'
     kind = search_query.BY_KEY.get(asked)
-    if kind is None:  # the first kind with hits
-        counts = search_query.kind_counts(current_user, query)
+    filtered = filters != search_query.Filters() and asked in search_query.DOCUMENT_KINDS
+    # The listed kind is counted by its hits (unless a facet narrows them); without ?soort= the
+    # documents, or else the first kind with hits.
+    listed = kind or search_query.BY_KEY["documenten"]
+    counts = search_query.kind_counts(current_user, query, but=None if filtered else listed)
+    ids = search_query.hit_ids(current_user, query, listed, filters)
+    counts.setdefault(listed.key, len(ids))
+    if kind is None and not ids:
         kind = search_query.BY_KEY[next((k for k, n in counts.items() if n), "documenten")]
-    else:  # the listed kind is counted by its hits, unless a facet narrows them
-        filtered = filters != search_query.Filters() and kind.key in search_query.DOCUMENT_KINDS
-        counts = search_query.kind_counts(current_user, query, but=None if filtered else kind)
-    ids = search_query.hit_ids(current_user, query, kind, filters)
-    counts.setdefault(kind.key, len(ids))
+        if kind is not listed:
+            ids = search_query.hit_ids(current_user, query, kind)
+    kind = kind or listed
     found = search_query.results(current_user, query, kind, ids, sort=sort)
     page = paginate(found, total=min(len(ids), search_query.CAP))
     documents = kind.key in search_query.DOCUMENT_KINDS
