@@ -119,10 +119,10 @@ def save_for_case_type(case_type: TargetType, values, *, actor) -> PrivacyStatem
 def _save(statement: PrivacyStatement, values, *, actor, space_id) -> PrivacyStatement:
     values = check_complete(values)
     created = statement.id is None
-    before = None if created else _snapshot(statement)
+    before = None if created else values_of(statement)
     for name in ("purpose", "legal_basis_id", "data_categories", "retention", "contact"):
         setattr(statement, name, getattr(values, name))
-    after = _snapshot(statement)
+    after = values_of(statement)
     if before == after:
         return statement
     statement.updated_at = utcnow()
@@ -140,7 +140,10 @@ def _save(statement: PrivacyStatement, values, *, actor, space_id) -> PrivacySta
     return statement
 
 
-def _snapshot(statement: PrivacyStatement) -> dict:
+def values_of(statement: PrivacyStatement | None) -> dict:
+    """The fields a person fills in, by name (empty for no statement yet)."""
+    if statement is None:
+        return {}
     return {
         "purpose": statement.purpose,
         "legal_basis_id": statement.legal_basis_id,

@@ -69,9 +69,9 @@ def edit_case_type(case_type):
 
 
 def _edit(statement, save, *, done: str, space=None, case_type_label=None):
-    form = PrivacyForm(data=_values(statement))
+    form = PrivacyForm(data=service.values_of(statement))
     form.fill_legal_bases()
-    edit = Edit(form, statement, lambda: _values(statement))
+    edit = Edit(form, statement, lambda: service.values_of(statement))
     if form.validate_on_submit():
         saved = edit.save(
             lambda: save(form.privacy_values()),
@@ -83,18 +83,6 @@ def _edit(statement, save, *, done: str, space=None, case_type_label=None):
         "privacy/form.html", form=form, space=space, case_type_label=case_type_label
     )
     return page, edit.status
-
-
-def _values(statement) -> dict:
-    if statement is None:
-        return {}
-    return {
-        "purpose": statement.purpose,
-        "legal_basis_id": statement.legal_basis_id,
-        "data_categories": statement.data_categories,
-        "retention": statement.retention,
-        "contact": statement.contact,
-    }
 
 
 @bp.get("/beheer/verwerkingsregister")

@@ -32,13 +32,13 @@ def create_space(
     privacy=None,
     actor,
 ) -> Space:
-    """A new space; one of `vertrouwelijk` or higher only with its privacy statement
-    (`privacy`, privacy.service.PrivacyFields), refused field by field without it."""
+    """A new space. Someone who creates one of `vertrouwelijk` or higher gives its privacy
+    statement (`privacy`, privacy.service.PrivacyFields), or is refused field by field; the
+    system (demo data, no actor) labels its spaces itself, as it names them."""
     if kind in (SpaceKind.SHARED, SpaceKind.RESTRICTED):  # the ones named in a form
         _check_name_free(name.strip(), actor)
-    with_statement = privacy_service.needs_statement(kind, classification) or (
-        privacy is not None and privacy_service.any_filled(privacy)
-    )
+    needed = actor is not None and privacy_service.needs_statement(kind, classification)
+    with_statement = needed or (privacy is not None and privacy_service.any_filled(privacy))
     if with_statement:
         privacy_service.check_complete(privacy)
     space = Space(

@@ -18,23 +18,30 @@ from ..scope import (
     _network_member,
     _per_request,
     _platform_admin_only,
+    space_role,
 )
 
 
-def is_reviewer(user, review: AccessReview) -> bool:
-    """An admin of the (active) organisation, or a manager of the (live) space."""
+def is_reviewer(user, review: AccessReview, *, to_decide: bool = True) -> bool:
+    """An admin of the (active) organisation, or a manager of the (live) space; deciding in a
+    space that needs a second factor takes a session with one, as managing its grants does."""
     if not _active(user) or _is_platform_admin(user):
         return False
     if review.scope == ReviewScope.ORGANISATION:
         return review.organisation.active and user.is_org_admin_of(review.organisation_id)
     space = review.space
-    return space.archived_at is None and _has_role(user, space, SpaceRole.MANAGER)
+    if space.archived_at is not None:
+        return False
+    if to_decide:
+        return _has_role(user, space, SpaceRole.MANAGER)
+    role = space_role(user, space)
+    return role is not None and role >= SpaceRole.MANAGER
 
 
 def _review_view(user, review: AccessReview) -> bool:
     if _is_platform_admin(user):
         return review.scope == ReviewScope.ORGANISATION or review.space.kind != SpaceKind.CASE
-    return is_reviewer(user, review)
+    return is_reviewer(user, review, to_decide=False)
 
 
 def _review_decide(user, review: AccessReview) -> bool:
