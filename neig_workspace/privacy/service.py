@@ -276,8 +276,15 @@ def csv_bytes(header: list[str], rows) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def register_csv(rows: list[RegisterRow], labels: dict) -> bytes:
-    """The register as CSV, one line per space or case type."""
+def export_register(rows: list[RegisterRow], labels: dict, user, organisation=None) -> bytes:
+    """The register as CSV, one line per space or case type; the export is audited (the
+    caller commits)."""
+    audit.record(
+        "privacy.register_exported",
+        actor=user,
+        target=organisation,
+        details={"rows": len(rows)},
+    )
     header = [
         _("Verwerking"),
         _("Soort"),

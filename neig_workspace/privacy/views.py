@@ -9,7 +9,7 @@ from ..cases.forms import TARGET_LABELS
 from ..cases.models import Case, TargetType
 from ..editing import Edit
 from ..extensions import db
-from ..forms import REFUSED
+from ..forms import REFUSED, commit_side_effect
 from ..organisations.models import Organisation
 from ..spaces.models import Space, SpaceKind
 from . import service
@@ -106,7 +106,9 @@ def _register(rows, *, organisation):
     if request.args.get("formaat") == "csv":
         name = f"verwerkingsregister-{organisation.slug if organisation else 'netwerk'}.csv"
         return Response(
-            service.register_csv(rows, _labels()),
+            commit_side_effect(
+                service.export_register, rows, _labels(), current_user, organisation
+            ),
             mimetype="text/csv",
             headers={
                 "Content-Disposition": f'attachment; filename="{name}"',

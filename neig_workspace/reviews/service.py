@@ -32,6 +32,7 @@ from ..errors import ServiceError
 from ..extensions import db
 from ..organisations import service as organisations
 from ..organisations.models import Membership, Organisation
+from ..privacy.service import csv_bytes
 from ..queries import ids_in
 from ..spaces import service as spaces
 from ..spaces.models import Space, SpaceGrant, SpaceKind
@@ -435,6 +436,20 @@ def _outcome_row(item, review, org_name, space_name, person, organisation_name, 
         item.decided_at.strftime("%Y-%m-%d %H:%M"),
         by or "",
     ]
+
+
+def export_outcome(user, review: AccessReview | None = None) -> bytes:
+    """The decisions as CSV for the auditor (of one review, or of every one the user may
+    see); the export itself is audited. The caller commits."""
+    rows = outcome_rows(user, review)
+    audit.record(
+        "access_review.exported",
+        actor=user,
+        target=review,
+        space_id=review.space_id if review is not None else None,
+        details={"decisions": len(rows)},
+    )
+    return csv_bytes(outcome_header(), rows)
 
 
 def outcome_header() -> list[str]:

@@ -6,10 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..access.policy import can, load_child_or_404, load_or_404, require
-from ..forms import REFUSED, ActionForm, run_use_case
+from ..forms import REFUSED, ActionForm, commit_side_effect, run_use_case
 from ..organisations.models import Membership
 from ..pagination import paginate
-from ..privacy.service import csv_bytes
 from ..spaces.models import SpaceGrant
 from ..timeutil import utcnow
 from . import service
@@ -35,7 +34,7 @@ def show(review_id):
     decisions taken, for the auditor)."""
     review = load_or_404(AccessReview, review_id, "access_review.view")
     if request.args.get("formaat") == "csv":
-        return _csv(service.outcome_rows(current_user, review), f"toegangscontrole-{review.id}")
+        return _csv(review, f"toegangscontrole-{review.id}")
     return render_template(
         "reviews/show.html",
         review=review,
@@ -105,7 +104,7 @@ def overview():
     no content); `?formaat=csv` downloads every decision for the auditor."""
     require("access_review.overview")
     if request.args.get("formaat") == "csv":
-        return _csv(service.outcome_rows(current_user), "toegangscontroles")
+        return _csv(None, "toegangscontroles")
     overdue_only = request.args.get("alleen") == "te-laat"
     query = service.overview(current_user, utcnow(), overdue_only=overdue_only)
     return render_template(
@@ -117,9 +116,10 @@ def overview():
     )
 
 
-def _csv(rows, name: str) -> Response:
+def _csv(review: AccessReview | None, name: str) -> Response:
+    """The decisions as CSV (the export is audited)."""
     return Response(
-        csv_bytes(service.outcome_header(), rows),
+        commit_side_effect(service.export_outcome, current_user, review),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{name}.csv"',

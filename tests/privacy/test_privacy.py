@@ -209,6 +209,9 @@ def test_the_processing_register(app, client, personas, world):
     with db_ctx(app):
         case_spaces = db.session.scalars(select(Space.name).filter_by(kind=SpaceKind.CASE)).all()
     assert case_spaces and not any(name in rows for name in case_spaces)
+    with db_ctx(app):
+        exported = select(AuditEvent.action).filter_by(action="privacy.register_exported")
+        assert db.session.scalars(exported).all() == ["privacy.register_exported"]
     # An organisation's admins: the spaces it owns or manages, not another's nor a working
     # group it only contributes to.
     login_as(app, client, personas.org_admin_a)

@@ -178,6 +178,8 @@ def test_the_cycle_due_reminded_confirmed_removed_overdue(app, client, personas,
     rows = export.get_data(as_text=True)
     assert '"oud.lid@rotterdam.example";"";"member";"verwijderd"' in rows
     assert f'"{personas.member_a.email}";"";"member";"bevestigd"' in rows
+    with db_ctx(app):
+        assert _actions("access_review.exported") == ["access_review.exported"]
 
 
 def test_a_space_manager_removes_a_grant_in_one_action(app, client, personas, world):
