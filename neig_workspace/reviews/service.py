@@ -113,7 +113,12 @@ def _live(query):
     return (
         query.outerjoin(Organisation, Organisation.id == AccessReview.organisation_id)
         .outerjoin(Space, Space.id == AccessReview.space_id)
-        .where(or_(Organisation.active.is_(True), Space.archived_at.is_(None)))
+        .where(
+            or_(
+                AccessReview.organisation_id.is_not(None) & Organisation.active.is_(True),
+                AccessReview.space_id.is_not(None) & Space.archived_at.is_(None),
+            )
+        )
     )
 
 

@@ -225,6 +225,21 @@ def test_the_last_admin_is_not_removed_by_a_review(app, client, personas, world)
         assert _actions("access_review.removed") == []
 
 
+def test_a_deactivated_organisation_is_neither_reminded_nor_overdue(app, personas, world):
+    org_b = personas.orgs["gemeente_b"]
+    with db_ctx(app):
+        service.open_reviews(THEN, 3)
+        db.session.get(Organisation, org_b).active = False
+        due = service.period_of(THEN, 3)[1]
+        service.send_reminders(due, timedelta(days=14))
+        assert _review(organisation_id=org_b).reminded_at is None
+        assert _review(organisation_id=personas.orgs["gemeente_a"]).reminded_at == due
+        admin = db.session.get(User, personas.platform_admin.id)
+        listed = db.session.scalars(service.overview(admin, utcnow(), overdue_only=True)).all()
+        assert _review(organisation_id=org_b) not in listed
+        assert _review(organisation_id=personas.orgs["gemeente_a"]) in listed
+
+
 def test_the_command_opens_and_reminds(app, personas, world):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["neig", "access-reviews"])
