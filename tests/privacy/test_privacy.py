@@ -157,8 +157,17 @@ def test_raising_a_space_to_vertrouwelijk_needs_its_statement_first(app, client,
     assert field_error(missing.get_data(as_text=True), "contact")
     assert post_form(client, edit, _form(world["basis"])).status_code == 302
     assert post_form(client, settings, values).status_code == 302
+    changed = post_form(client, edit, _form(world["basis"], retention="10 jaar"))
+    assert changed.status_code == 302
     with db_ctx(app):
         assert db.session.get(Space, world["own_a"]).classification == Classification.VERTROUWELIJK
+        assert service.statement_of_space(db.session.get(Space, world["own_a"])).retention == (
+            "10 jaar"
+        )
+        updated = db.session.scalar(
+            select(AuditEvent).filter_by(action="privacy.updated", space_id=world["own_a"])
+        )
+        assert updated.details["changed"] == ["retention"]
 
 
 def test_members_read_it_from_the_header_with_the_recipients_from_the_grants(
