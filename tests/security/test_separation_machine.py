@@ -58,8 +58,8 @@ from neig_workspace.extensions import db
 from neig_workspace.knowledge.models import Article
 from neig_workspace.meetings.models import Meeting
 from neig_workspace.organisations import service as organisations
-from neig_workspace.privacy.service import PrivacyFields
 from neig_workspace.organisations.models import Membership, Organisation, OrgType
+from neig_workspace.privacy.service import PrivacyFields
 from neig_workspace.spaces import service as spaces
 from neig_workspace.spaces.models import (
     Classification,
