@@ -350,6 +350,16 @@ def send_meeting_reminders() -> None:
     click.echo(f"Sent {tasks.send_meeting_reminders()} meeting reminder(s).")
 
 
+@neig.command("access-reviews")
+def access_reviews() -> None:
+    """Open this period's access reviews (ACCESS_REVIEW_MONTHS) and remind the reviewers of
+    those due within ACCESS_REVIEW_REMIND_DAYS (once a day: the scheduler, or cron)."""
+    from .jobs import tasks
+
+    report = tasks.access_reviews()
+    click.echo(f"Opened {report.opened} access review(s), reminded {report.reminded}.")
+
+
 # --- casework ----------------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ from wtforms.validators import Length
 from ..access.roles import SpaceRole
 from ..editing import VersionFields
 from ..forms import description_field, required
+from ..privacy.forms import PrivacyFieldsMixin
 from .models import Classification, PrincipalType, SpaceKind
 
 CLASSIFICATION_LABELS = {
@@ -54,7 +55,10 @@ class SpaceForm(VersionFields, FlaskForm):
     mfa_required = BooleanField(_l("Tweestapsverificatie verplicht voor deze werkruimte"))
 
 
-class NewSpaceForm(SpaceForm):
+class NewSpaceForm(PrivacyFieldsMixin, SpaceForm):
+    """A new space; from `vertrouwelijk` on with its privacy statement (the service says which
+    fields are missing, next to each)."""
+
     kind = SelectField(
         _l("Soort werkruimte"),
         choices=[(k.value, KIND_LABELS[k]) for k in (SpaceKind.SHARED, SpaceKind.RESTRICTED)],

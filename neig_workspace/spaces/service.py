@@ -13,6 +13,7 @@ from ..audit import service as audit
 from ..errors import ServiceError
 from ..extensions import db
 from ..organisations.models import Membership, Organisation
+from ..privacy import service as privacy_service
 from ..timeutil import utcnow
 from .models import Classification, PrincipalType, Space, SpaceGrant, SpaceKind, SpaceVisit
 
@@ -28,10 +29,18 @@ def create_space(
     classification: Classification = Classification.INTERN,
     mfa_required: bool = False,
     organisation=None,
+    privacy=None,
     actor,
 ) -> Space:
+    """A new space. Someone who creates one of `vertrouwelijk` or higher gives its privacy
+    statement (`privacy`, privacy.service.PrivacyFields), or is refused field by field; the
+    system (demo data, no actor) labels its spaces itself, as it names them."""
     if kind in (SpaceKind.SHARED, SpaceKind.RESTRICTED):  # the ones named in a form
         _check_name_free(name.strip(), actor)
+    needed = actor is not None and privacy_service.needs_statement(kind, classification)
+    with_statement = needed or (privacy is not None and privacy_service.any_filled(privacy))
+    if with_statement:
+        privacy_service.check_complete(privacy)
     space = Space(
         kind=kind,
         name=name.strip(),
@@ -50,6 +59,8 @@ def create_space(
         space_id=space.id,
         details={"kind": kind.value, "name": space.name, "classification": classification.value},
     )
+    if with_statement:
+        privacy_service.save_for_space(space, privacy, actor=actor)
     return space
 
 
@@ -87,6 +98,8 @@ def update_space(
     before = _snapshot(space)
     if name.strip() != space.name:
         _check_name_free(name.strip(), actor, space)
+    if classification != space.classification:
+        privacy_service.check_classification(space, classification)
     space.name = name.strip()
     space.description = description.strip()
     space.classification = classification

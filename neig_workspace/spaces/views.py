@@ -239,6 +239,7 @@ def create():
     """A new shared or restricted space (platform admins)."""
     require("space.create")
     form = NewSpaceForm()
+    form.fill_legal_bases()
     if form.validate_on_submit():
         space = run_use_case(
             form,
@@ -248,6 +249,7 @@ def create():
                 description=form.description.data or "",
                 classification=Classification(form.classification.data),
                 mfa_required=form.mfa_required.data,
+                privacy=form.privacy_values(),
                 actor=current_user,
             ),
             success=lambda space: _(

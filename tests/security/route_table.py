@@ -562,6 +562,11 @@ from tests.security import routes_jobs  # noqa: E402 - it uses R and LOGIN above
 
 ROUTES.update(routes_jobs.ROWS)
 
+# access reviews, privacy pages and the processing register (issue 22)
+from tests.security import routes_review  # noqa: E402 - it uses R and LOGIN above
+
+ROUTES.update(routes_review.ROWS)
+
 # separation of duties (issue 15): the routes that give access, tried by each persona for their
 # own account; keyed (endpoint, method, what is tried), run by test_own_account_per_persona.
 from tests.security import routes_self  # noqa: E402 - it uses R, Row and LOGIN above
@@ -669,6 +674,7 @@ def build_context(app, personas, viewer: str | None = None) -> Context:
             ids.update(part.plant(personas, target))
         ids.update(routes_self.plant(personas, target))  # one's own account, issue 15
         ids.update(routes_jobs.plant(personas, target))  # the dead-letter list, issue 19
+        ids.update(routes_review.plant(personas, target))  # access reviews, issue 22
         db.session.commit()
     return Context(app=app, personas=personas, viewer=viewer, ids=ids)
 
