@@ -406,6 +406,69 @@ def _audit_retention_due() -> None:
     )
 
 
+# --- data-subject rights (AVG art. 15 and 17) --------------------------------------------------
+
+
+def _account(email: str):
+    from .accounts.service import find_user_by_email
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with the e-mail address {email}.")
+    return user
+
+
+@neig.command("subject-export")
+@click.argument("email")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the zip (default: inzage-<id>-<date>.zip here).",
+)
+@click.option(
+    "--without-content",
+    is_flag=True,
+    help="Titles and metadata only, no comment texts or files.",
+)
+def subject_export(email: str, output: Path | None, without_content: bool) -> None:
+    """Everything the workspace holds about the account of EMAIL, as one zip (JSON and HTML;
+    AVG art. 15). Content only from the organisation spaces of the person's own organisations.
+    Audited as account.subject_exported."""
+    from .subject_rights.export import build_archive
+    from .timeutil import utcnow
+
+    user = _account(email)
+    archive = build_archive(user, actor=None, include_content=not without_content)
+    output = output or Path(f"inzage-{user.id}-{utcnow():%Y%m%d}.zip")
+    output.write_bytes(archive)
+    db.session.commit()
+    click.echo(f"Subject-access export of account {user.id} written to {output}.")
+
+
+@neig.command("erase-account")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def erase_account(email: str, yes: bool) -> None:
+    """Anonymise the account of EMAIL everywhere (AVG art. 17): a pseudonym in every table and
+    in the audit log's details; `neig audit verify` still passes. Cannot be undone."""
+    from .subject_rights.erasure import erase_account as erase
+
+    user = _account(email)
+    if not yes:
+        click.confirm(
+            f"Erase account {user.id} ({user.name}) for good? This cannot be undone", abort=True
+        )
+    result = erase(user, actor=None)
+    db.session.commit()
+    rows = sum(result.replaced.values())
+    click.echo(
+        f"Account {user.id} erased: now {result.pseudonym}; the address or name replaced in"
+        f" {rows} row(s) and {result.audit_events} audit event(s)."
+    )
+
+
 # --- backup and restore -----------------------------------------------------------------------
 
 

@@ -79,9 +79,12 @@ def test_erasure_leaves_no_address_or_name_and_the_chain_verifies(app, world):
 
 
 def test_a_redaction_changed_afterwards_is_found(app, world):
+    outcome = app.test_cli_runner().invoke(
+        args=["neig", "erase-account", subject_world.SUBJECT[0], "--yes"]
+    )
+    assert outcome.exit_code == 0, outcome.output
+    assert f"Account {world.subject} erased" in outcome.output
     with app.app_context():
-        erasure.erase_account(db.session.get(User, world.subject), actor=None)
-        db.session.commit()
         redaction = db.session.scalars(select(AuditRedaction)).first()
         # someone rewrites a redacted event's details again and its redaction row to match
         event = db.session.get(AuditEvent, redaction.event_id)
