@@ -314,6 +314,10 @@ def _import(c):
     return {"file": (io.BytesIO(csv.encode()), "actiepunten.csv"), "stap": "controleren"}
 
 
+def _erase(c):
+    return {"confirm": "doel.gebruiker@example.nl"}
+
+
 # URL templates, filled from the context (see Context): "{c.org_a}" is Gemeente Rotterdam's id.
 USER = "/beheer/gebruikers/{c.target_user}"
 ORG = "/organisaties/{c.org_a}"
@@ -395,6 +399,10 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("users.reactivate", "POST"):               R(USER + "/activeren",                           LOGIN, 404,   403,   404,   302, other=404),
     ("users.end_sessions", "POST"):             R(USER + "/sessies-beeindigen",                  LOGIN, 404,   403,   404,   302, other=404),
     ("users.add_membership", "POST"):           R(USER + "/lidmaatschappen",                     LOGIN, 404,   403,   404,   302, other=404, data=_join),
+    # Data-subject requests (issue 22): the export (a zip, no content) and the erasure.
+    ("users.subject_export", "POST"):           R(USER + "/inzage",                              LOGIN, 404,   403,   404,   200,   other=404),
+    ("users.erase", "GET"):                     R(USER + "/wissen",                              LOGIN, 404,   403,   404,   200,   other=404),
+    ("users.erase", "POST"):                    R(USER + "/wissen",                              LOGIN, 404,   403,   404,   302,   other=404, data=_erase),
 
     # Organisations: members see their own (403 for what they may not do there); others get 404.
     ("organisations.index", "GET"):             R("/beheer/organisaties",                        LOGIN, 403,   403,   403,   200),
