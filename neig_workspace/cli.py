@@ -354,14 +354,30 @@ def send_meeting_reminders() -> None:
 
 
 @neig.command("retention")
-@click.option("--dry-run", is_flag=True, help="Only list the cases that are due; change nothing.")
-def retention(dry_run: bool) -> None:
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Only list what is due (cases, applications, audit events, space documents); the"
+    " listing of space documents is kept with a token that --apply-spaces needs.",
+)
+@click.option(
+    "--apply-spaces",
+    "token",
+    default=None,
+    metavar="TOKEN",
+    help="Destroy the space documents a dry run listed (its token, within 24 hours).",
+)
+def retention(dry_run: bool, token: str | None) -> None:
     """Destroy closed cases whose retention period (CASE_RETENTION_YEARS) has passed, and
     applications to join rejected more than a year ago (run once a day, by cron). The anonymous
-    statistical record of each case stays."""
+    statistical record of each case stays. Documents in spaces past SPACE_RETENTION_YEARS go
+    only with --apply-spaces and the token of a dry run that listed them."""
     from .applications import service as applications
     from .cases import retention as case_retention
 
+    if token is not None:
+        _apply_space_retention(token)
+        return
     years = current_app.config["CASE_RETENTION_YEARS"]
     if dry_run:
         count = len(applications.rejected_past_retention())
@@ -373,6 +389,7 @@ def retention(dry_run: bool) -> None:
                 f"Due: {case.reference} ({case.municipality.name}, closed {case.closed_at:%Y-%m-%d})"
             )
         click.echo(f"{len(due)} case(s) closed more than {years} years ago would be destroyed.")
+        _space_retention_dry_run()
         return
     from .jobs import tasks
 
@@ -389,6 +406,56 @@ def retention(dry_run: bool) -> None:
             f"Removed {report.audit_events} audit event(s) older than"
             f" {current_app.config['AUDIT_RETENTION_YEARS']} years (audit.pruned)."
         )
+    waiting = len(_space_retention().due_documents())
+    if waiting:
+        click.echo(
+            f"{waiting} document(s) in spaces are past their retention: nothing is destroyed"
+            " without a listing first (`neig retention --dry-run`, then --apply-spaces TOKEN)."
+        )
+
+
+def _space_retention():
+    from .documents import space_retention
+
+    try:
+        space_retention.retention_years()
+    except space_retention.RetentionError as error:
+        raise click.ClickException(str(error)) from error
+    return space_retention
+
+
+def _space_retention_dry_run() -> None:
+    retention = _space_retention()
+    due, token = retention.dry_run()
+    db.session.commit()
+    for item in due:
+        click.echo(
+            f"Due: document {item.document_id} ({item.title!r}) in {item.kind} space"
+            f" {item.space!r}, last changed {item.changed:%Y-%m-%d}"
+        )
+    for space in retention.held_spaces():
+        click.echo(f"On hold: space {space.id} ({space.name!r}): {space.retention_hold_reason}")
+    click.echo(f"{len(due)} document(s) in spaces past their retention would be destroyed.")
+    if token:
+        click.echo(
+            f"To destroy exactly these, within 24 hours: flask neig retention --apply-spaces {token}"
+        )
+
+
+def _apply_space_retention(token: str) -> None:
+    retention = _space_retention()
+    try:
+        listed = len(retention.run_for(token).document_ids)
+        with click.progressbar(length=listed, label="Destroying documents past retention") as bar:
+            counts = retention.apply(token, progress=bar.update)
+    except retention.RetentionError as error:
+        raise click.ClickException(str(error)) from error
+    for kind, count in sorted(counts.items()):
+        click.echo(f"Destroyed {count} document(s) in {kind} spaces.")
+    click.echo(
+        f"Destroyed {sum(counts.values())} of the {listed} listed document(s) (the rest changed,"
+        " went or were put on hold since the listing); `neig blobs gc` removes the blobs."
+    )
 
 
 def _audit_retention_due() -> None:

@@ -314,6 +314,10 @@ def _import(c):
     return {"file": (io.BytesIO(csv.encode()), "actiepunten.csv"), "stap": "controleren"}
 
 
+def _hold(c):
+    return {"reason": "Lopende juridische procedure"}
+
+
 def _erase(c):
     return {"confirm": "doel.gebruiker@example.nl"}
 
@@ -436,6 +440,10 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("spaces.remove_grant", "POST"):            R(SPACE + "/leden/{c.grant}/verwijderen",        LOGIN, 403,   302,   404,   302, other=404),
     ("spaces.edit", "GET"):                     R(SPACE + "/instellingen",                       LOGIN, 403,   200,   404,   200, other=404),
     ("spaces.edit", "POST"):                    R(SPACE + "/instellingen",                       LOGIN, 403,   302,   404,   302, other=404, data=_edit_space),
+    # The retention hold (issue 22): whoever manages the grants (the space's managers, a
+    # platform admin); releasing a space that is not held is refused with a message (302).
+    ("spaces.hold_retention", "POST"):          R(SPACE + "/bewaartermijn/blokkeren",            LOGIN, 403,   302,   404,   302, other=404, data=_hold),
+    ("spaces.release_retention", "POST"):       R(SPACE + "/bewaartermijn/vrijgeven",            LOGIN, 403,   302,   404,   302, other=404),
     ("spaces.admin_index", "GET"):              R("/beheer/werkruimtes",                         LOGIN, 403,   403,   403,   200),
     ("spaces.create", "GET"):                   R("/beheer/werkruimtes/nieuw",                   LOGIN, 403,   403,   403,   200),
     ("spaces.create", "POST"):                  R("/beheer/werkruimtes/nieuw",                   LOGIN, 403,   403,   403,   302, data=_new_space),
