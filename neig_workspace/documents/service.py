@@ -269,6 +269,7 @@ def upload_document(
     narrowing: list[int] | None = None,
     text: bool = False,
     legal_basis_id: int | None = None,
+    purpose: str = "",
     actor,
 ) -> Document:
     """A new document from one uploaded file (or, with `text`, a text draft's first version);
@@ -304,7 +305,9 @@ def upload_document(
             "scan": scan_status.value,
         },
     )
-    hooks.for_space(space).uploaded(document, space, actor=actor, legal_basis_id=legal_basis_id)
+    hooks.for_space(space).uploaded(
+        document, space, actor=actor, legal_basis_id=legal_basis_id, purpose=purpose
+    )
     return document
 
 
