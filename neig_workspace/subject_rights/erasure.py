@@ -17,10 +17,13 @@ from flask_babel import gettext as _
 from sqlalchemy import JSON, String, Text, delete, select, update
 
 from ..accounts.models import EmailChange, User
+from ..actions.models import ProgressUpdate
 from ..audit import service as audit
 from ..audit.models import AuditEvent, AuditRedaction
+from ..documents.models import DocumentVersion
 from ..errors import ServiceError
 from ..extensions import db
+from ..search import index as search_index
 from ..timeutil import utcnow
 
 #: Tables whose rows served only the person: removed with the account's identity.
@@ -92,7 +95,8 @@ def erase_account(user: User, *, actor=None) -> Erased:
     user.last_login_at = None
     user.deactivated_at = user.deactivated_at or utcnow()
     db.session.flush()
-    replaced = replace_everywhere(replacements)
+    replaced, keys = replace_everywhere(replacements)
+    _reindex(keys)
     _marker, events = audit.redact(
         replacements,
         "account.erased",
@@ -109,10 +113,12 @@ def text_columns(table) -> list:
     return [c for c in table.columns if isinstance(c.type, String | Text | JSON)]
 
 
-def replace_everywhere(replacements: dict[str, str]) -> dict[str, int]:
-    """Replace the terms in every text and JSON column of every table but the audit log's."""
+def replace_everywhere(replacements: dict[str, str]) -> tuple[dict[str, int], dict[str, set]]:
+    """Replace the terms in every text and JSON column of every table but the audit log's;
+    the number of rows changed per table, and the keys (the first key column) changed."""
     substitute = audit.substituter(replacements)
     replaced: dict[str, int] = {}
+    keys_changed: dict[str, set] = {}
     for table in db.metadata.sorted_tables:
         if table.name in _SKIPPED or not table.primary_key.columns:
             continue
@@ -133,4 +139,27 @@ def replace_everywhere(replacements: dict[str, str]) -> dict[str, int]:
                 where = [key == row[i] for i, key in enumerate(keys)]
                 db.session.execute(update(table).where(*where).values({column.name: new}))
                 replaced[table.name] = replaced.get(table.name, 0) + 1
-    return replaced
+                keys_changed.setdefault(table.name, set()).add(row[0])
+    return replaced, keys_changed
+
+
+def _reindex(keys: dict[str, set]) -> None:
+    """The search index is kept from the documents' and action items' own words (not in the
+    metadata: search/index.py); rebuild the rows of those whose words changed."""
+    documents = set(keys.get("documents", ()))
+    versions = keys.get("document_versions", set()) | keys.get("version_texts", set())
+    if versions:
+        documents |= set(
+            db.session.scalars(
+                select(DocumentVersion.document_id).where(DocumentVersion.id.in_(versions))
+            )
+        )
+    items = set(keys.get("action_items", ()))
+    updates = keys.get("action_progress_updates", set())
+    if updates:
+        items |= set(
+            db.session.scalars(select(ProgressUpdate.item_id).where(ProgressUpdate.id.in_(updates)))
+        )
+    connection = db.session.connection()
+    search_index.reindex(connection, documents, search_index.DOCUMENTS)
+    search_index.reindex(connection, items, search_index.ITEMS)

@@ -40,6 +40,14 @@ def occurrences(term: str) -> list[tuple[str, str]]:
     return found
 
 
+def indexed(term: str) -> int:
+    """Rows of the search index (kept outside the metadata) whose snippet text holds `term`."""
+    return db.session.scalar(
+        text("SELECT count(*) FROM search_index WHERE lower(content) LIKE :term"),
+        {"term": f"%{term.lower()}%"},
+    )
+
+
 def verify(app):
     return app.test_cli_runner().invoke(args=["neig", "audit", "verify"])
 
@@ -50,6 +58,7 @@ def test_the_person_is_everywhere_before(app, world):
             assert occurrences(term), term
         tables = {t for t, _ in occurrences(subject_world.SUBJECT[0])}
         assert {"users", "audit_events", "comments", "invitations"} <= tables
+        assert indexed(subject_world.SUBJECT[1]) == 1
 
 
 def test_erasure_leaves_no_address_or_name_and_the_chain_verifies(app, world):
@@ -59,6 +68,7 @@ def test_erasure_leaves_no_address_or_name_and_the_chain_verifies(app, world):
         db.session.commit()
         for term in (*subject_world.SUBJECT, subject_world.SUBJECT_NEW):
             assert occurrences(term) == [], term
+            assert indexed(term) == 0, term
         # the other person is untouched
         assert {"users", "audit_events"} <= {t for t, _ in occurrences(subject_world.OTHER[0])}
         assert occurrences(subject_world.OTHER[1])

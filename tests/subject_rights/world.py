@@ -62,7 +62,10 @@ def plant(personas) -> World:
         space, documents.Upload(io.BytesIO(PDF), "nota-subjectstra.pdf"), actor=subject
     )
     other_document = documents.upload_document(
-        space, documents.Upload(io.BytesIO(PDF), "nota-anderling.pdf"), actor=other
+        space,
+        documents.Upload(io.BytesIO(PDF), "nota-anderling.pdf"),
+        description=f"Opgesteld met {SUBJECT[1]}.",
+        actor=other,
     )
     comment = comments.post_comment(document, body="Mijn eigen opmerking.", actor=subject).comment
     comments.post_comment(
