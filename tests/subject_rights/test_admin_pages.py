@@ -18,15 +18,6 @@ from tests.subject_rights import world as subject_world
 pytestmark = pytest.mark.personas_once
 
 
-@pytest.fixture(scope="module")
-def world(app, test_db, module_personas):
-    with test_db.rolled_back():
-        with app.app_context():
-            planted = subject_world.plant(module_personas)
-            db.session.commit()
-        yield planted
-
-
 @pytest.fixture
 def admin(app, personas):
     return login_as(app, app.test_client(), personas.platform_admin)

@@ -16,15 +16,6 @@ from tests.subject_rights import world as subject_world
 pytestmark = pytest.mark.personas_once
 
 
-@pytest.fixture(scope="module")
-def world(app, test_db, module_personas):
-    with test_db.rolled_back():
-        with app.app_context():
-            planted = subject_world.plant(module_personas)
-            db.session.commit()
-        yield planted
-
-
 def occurrences(term: str) -> list[tuple[str, str]]:
     """(table, column) of every text or JSON column, in every table, that holds `term`."""
     found = []

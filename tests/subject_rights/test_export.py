@@ -31,15 +31,6 @@ SECTIONS = (
 
 
 @pytest.fixture(scope="module")
-def world(app, test_db, module_personas):
-    with test_db.rolled_back():
-        with app.app_context():
-            planted = subject_world.plant(module_personas)
-            db.session.commit()
-        yield planted
-
-
-@pytest.fixture(scope="module")
 def archive(app, test_db, world, tmp_path_factory):
     """The command's zip, made once (inside the planted state, rolled back after)."""
     path = tmp_path_factory.mktemp("inzage") / "inzage.zip"
