@@ -76,6 +76,11 @@ def erase_account(user: User, *, actor=None) -> Erased:
     """Anonymise `user` everywhere (see the module's docstring)."""
     if actor is not None and actor.id == user.id:
         raise ServiceError(_("U kunt uw eigen account niet wissen."), field="confirm")
+    if user.is_platform_admin and not _other_active_admins(user):
+        raise ServiceError(
+            _("Dit is de laatste actieve platformbeheerder; wijs eerst een andere aan."),
+            field="confirm",
+        )
     alias = pseudonym()
     new_email, new_name = f"{alias}@verwijderd.invalid", f"Verwijderd account {alias[-10:]}"
     terms = terms_of(user)
@@ -107,6 +112,17 @@ def erase_account(user: User, *, actor=None) -> Erased:
     )
     db.session.expire_all()
     return Erased(alias, replaced, events)
+
+
+def _other_active_admins(user: User) -> bool:
+    return (
+        db.session.scalar(
+            select(User.id)
+            .where(User.is_platform_admin.is_(True), User.active.is_(True), User.id != user.id)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def text_columns(table) -> list:

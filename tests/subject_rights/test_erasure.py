@@ -125,3 +125,12 @@ def test_one_cannot_erase_oneself(app, world, personas):
         subject = db.session.get(User, world.subject)
         with pytest.raises(ServiceError):
             erasure.erase_account(subject, actor=subject)
+
+
+def test_the_last_platform_admin_is_not_erased(app, world, personas):
+    from neig_workspace.errors import ServiceError
+
+    with app.app_context():
+        admin = db.session.get(User, personas.platform_admin.id)
+        with pytest.raises(ServiceError, match="laatste actieve platformbeheerder"):
+            erasure.erase_account(admin, actor=None)

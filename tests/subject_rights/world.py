@@ -15,6 +15,13 @@ from neig_workspace.comments import service as comments
 from neig_workspace.directory.models import DirectoryProfile
 from neig_workspace.documents import service as documents
 from neig_workspace.extensions import db
+from neig_workspace.meetings.models import (
+    Meeting,
+    MeetingAudience,
+    MeetingKind,
+    MeetingRegistration,
+    RegistrationStatus,
+)
 from neig_workspace.notifications.models import Notification, NotificationKind
 from neig_workspace.organisations.models import Membership, Organisation
 from neig_workspace.spaces import service as spaces
@@ -82,6 +89,22 @@ def plant(personas) -> World:
                 title=about.title,
                 excerpt="Kunt u kijken?",
                 actor_id=(other if user is subject else subject).id,
+            )
+        )
+    meeting = Meeting(
+        space_id=space.id,
+        title="Kennissessie nazorg",
+        kind=MeetingKind.KENNISSESSIE,
+        audience=MeetingAudience.SPACE,
+        starts_at=utcnow() + timedelta(days=7),
+        ends_at=utcnow() + timedelta(days=7, hours=2),
+    )
+    db.session.add(meeting)
+    db.session.flush()
+    for user in (subject, other):
+        db.session.add(
+            MeetingRegistration(
+                meeting_id=meeting.id, user_id=user.id, status=RegistrationStatus.REGISTERED
             )
         )
     _, change_hash = new_token()
