@@ -20,12 +20,14 @@ where, and e-mail addresses other than the person's own are masked in the detail
 import io
 import json
 import re
+import shutil
 import zipfile
 from datetime import date, datetime
 
 from flask import render_template
 from sqlalchemy import or_, select
 
+from ..access.roles import SpaceRole
 from ..accounts.models import EmailChange, Invitation, User, UserSession
 from ..audit import service as audit
 from ..audit.models import AuditEvent
@@ -97,7 +99,11 @@ def collect(user: User, *, include_content: bool) -> dict:
             )
         ],
         "toegang_tot_werkruimtes": [
-            {"werkruimte": g.space.name, "rol": int(g.role), "sinds": _when(g.created_at)}
+            {
+                "werkruimte": g.space.name,
+                "rol": SpaceRole(g.role).name.lower(),
+                "sinds": _when(g.created_at),
+            }
             for g in db.session.scalars(
                 select(SpaceGrant)
                 .where(
@@ -236,8 +242,8 @@ def _documents(user: User, own_spaces: set[int]) -> list[dict]:
             ],
             "inhoud_bijgevoegd": None,
         }
-        if document.space_id in own_spaces and versions:
-            latest = versions[-1]
+        latest = versions[-1] if versions else None
+        if document.space_id in own_spaces and latest is not None and latest.scan_status.openable:
             entry["inhoud_bijgevoegd"] = (
                 f"documenten/{document.id}-{latest.number}-{_safe(latest.filename)}"
             )
@@ -319,8 +325,11 @@ def build_archive(user: User, *, actor=None, include_content: bool) -> bytes:
         for document in data["documenten"]:
             if document["inhoud_bijgevoegd"]:
                 sha256 = document["versies"][-1]["sha256"]
-                with store().open(sha256) as blob:
-                    archive.writestr(document["inhoud_bijgevoegd"], blob.read())
+                with (
+                    store().open(sha256) as blob,
+                    archive.open(document["inhoud_bijgevoegd"], "w") as member,
+                ):
+                    shutil.copyfileobj(blob, member, 1024 * 1024)
                 files += 1
     audit.record(
         "account.subject_exported",
