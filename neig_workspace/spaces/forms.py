@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, ValidationError
+from wtforms import BooleanField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.validators import Length
 
 from ..access.roles import SpaceRole
@@ -83,3 +83,16 @@ class GrantForm(FlaskForm):
     def validate_email(self, field):
         if self.principal.data == "user" and not (field.data or "").strip():
             raise ValidationError(_l("Vul het e-mailadres in van de persoon die toegang krijgt."))
+
+
+class RetentionHoldForm(FlaskForm):
+    """Putting a space on hold for the retention: why (required)."""
+
+    reason = TextAreaField(
+        _l("Reden van de blokkade"),
+        description=_l("Bijvoorbeeld een lopende juridische procedure of een onderzoek."),
+        validators=[
+            required(_l("Geef een reden voor het blokkeren.")),
+            Length(max=1000, message=_l("Gebruik hoogstens 1000 tekens.")),
+        ],
+    )

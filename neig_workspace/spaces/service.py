@@ -341,3 +341,30 @@ def record_visit(space: Space, user) -> None:
         db.session.add(SpaceVisit(user_id=user.id, space_id=space.id))
     else:
         visit.visited_at = utcnow()
+
+
+# --- retention hold: nothing of the space is destroyed by `flask neig retention` --------------
+
+
+def hold_retention(space: Space, reason: str, *, actor) -> None:
+    """Put the space on hold (a pending legal matter, an inquiry); the reason is required."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("Geef een reden voor het blokkeren."), field="reason")
+    space.retention_hold_at = space.retention_hold_at or utcnow()
+    space.retention_hold_reason = reason
+    audit.record(
+        "space.retention_held",
+        actor=actor,
+        target=space,
+        space_id=space.id,
+        details={"reason": reason},
+    )
+
+
+def release_retention(space: Space, *, actor) -> None:
+    if space.retention_hold_at is None:
+        raise ServiceError(_("Deze werkruimte is niet geblokkeerd."))
+    space.retention_hold_at = None
+    space.retention_hold_reason = ""
+    audit.record("space.retention_released", actor=actor, target=space, space_id=space.id)
