@@ -3,13 +3,15 @@ account, as JSON (`gegevens.json`) and as a readable page (`overzicht.html`).
 
 What it holds: the profile, memberships and roles, grants to the person, sessions, e-mail
 changes, invitations to the address, the directory profile, meeting registrations,
-notifications, the comments and documents the person wrote (titles and metadata), case
-timeline entries they wrote (metadata only: case content is released by the case managers,
-docs/subject-requests.md), and the audit events about them.
+notifications, the comments and documents the person wrote (titles and metadata), the action
+items they are responsible for or created, their progress updates, the knowledge articles they
+wrote, case timeline entries they wrote (metadata only: case content is released by the case
+managers, docs/subject-requests.md), and the audit events about them.
 
-Content (a comment's text, a document's file) is included only with `include_content` and
-only where the person's own organisation may release it: the document lies in an organisation
-space owned by one of their organisations. The command line includes it; the page for platform
+Content (a comment's text, a document's file, a progress update's note) is included only with
+`include_content` and only where the person's own organisation may release it: the document
+lies in an organisation space owned by one of their organisations, the update was reported for
+one of their organisations. The command line includes it; the page for platform
 admins does not, since no action gives a platform admin content (README § Separation of
 duties): the organisation's own admin releases that.
 
@@ -29,6 +31,7 @@ from sqlalchemy import or_, select
 
 from ..access.roles import SpaceRole
 from ..accounts.models import EmailChange, Invitation, User, UserSession
+from ..actions.models import ActionItem, ProgressUpdate
 from ..audit import service as audit
 from ..audit.models import AuditEvent
 from ..cases.models import TimelineEntry
@@ -37,6 +40,7 @@ from ..directory.models import DirectoryProfile
 from ..documents.models import Document, DocumentVersion
 from ..documents.service import store
 from ..extensions import db
+from ..knowledge.models import Article
 from ..meetings.models import MeetingRegistration
 from ..notifications.models import Notification
 from ..organisations.models import Membership
@@ -168,6 +172,18 @@ def collect(user: User, *, include_content: bool) -> dict:
         ],
         "documenten": _documents(user, own_spaces),
         "reacties": _comments(user, own_spaces),
+        "actiepunten": _action_items(user),
+        "voortgangsberichten": _progress_updates(user, include_content=include_content),
+        "kennisbankartikelen": [
+            {
+                "id": a.id,
+                "titel": a.title,
+                "soort": _value(a.kind),
+                "gepubliceerd": _when(a.published_at),
+                "gearchiveerd": _when(a.archived_at),
+            }
+            for a in _rows(Article, Article.created_by_id == user.id)
+        ],
         "tijdlijnnotities_in_casussen": [
             {
                 "id": e.id,
@@ -272,6 +288,40 @@ def _comments(user: User, own_spaces: set[int]) -> list[dict]:
             "tekst": c.body if document_spaces.get(c.document_id) in own_spaces else None,
         }
         for c in comments
+    ]
+
+
+def _action_items(user: User) -> list[dict]:
+    items = _rows(
+        ActionItem, or_(ActionItem.responsible_id == user.id, ActionItem.created_by_id == user.id)
+    )
+    return [
+        {
+            "id": item.id,
+            "code": item.code,
+            "titel": item.title,
+            "actieplan": item.plan.name,
+            "status": _value(item.status),
+            "verantwoordelijk": item.responsible_id == user.id,
+            "door_u_aangemaakt": item.created_by_id == user.id,
+            "gemaakt": _when(item.created_at),
+        }
+        for item in items
+    ]
+
+
+def _progress_updates(user: User, *, include_content: bool) -> list[dict]:
+    own_organisations = {m.organisation_id for m in user.memberships} if include_content else set()
+    return [
+        {
+            "id": update.id,
+            "actiepunt": update.item_id,
+            "over": _when(update.reported_on),
+            "status_na": _value(update.status_after),
+            "gemaakt": _when(update.created_at),
+            "tekst": update.note if update.organisation_id in own_organisations else None,
+        }
+        for update in _rows(ProgressUpdate, ProgressUpdate.author_id == user.id)
     ]
 
 

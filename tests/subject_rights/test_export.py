@@ -25,6 +25,9 @@ SECTIONS = (
     "meldingen",
     "documenten",
     "reacties",
+    "actiepunten",
+    "voortgangsberichten",
+    "kennisbankartikelen",
     "tijdlijnnotities_in_casussen",
     "auditlog",
 )
@@ -59,6 +62,9 @@ def test_the_archive_holds_every_kind_of_record(archive, world):
     assert [r["bijeenkomst"] for r in data["bijeenkomsten"]] == ["Kennissessie nazorg"]
     assert [d["titel"] for d in data["documenten"]] == ["nota-subjectstra.pdf"]
     assert data["reacties"][0]["tekst"] == "Mijn eigen opmerking."
+    assert [(i["code"], i["verantwoordelijk"]) for i in data["actiepunten"]] == [("P-01", True)]
+    assert data["voortgangsberichten"][0]["tekst"] == "Mijn eigen voortgang."
+    assert [a["titel"] for a in data["kennisbankartikelen"]] == ["Aanpak subjectstra"]
     actions = {e["actie"] for e in data["auditlog"]}
     assert {"auth.login", "invitation.created", "account.email_change_requested"} <= actions
     # the file of a document in the own organisation's space is in it

@@ -10,11 +10,13 @@ from neig_workspace.access.roles import OrgRole, SpaceRole
 from neig_workspace.accounts.models import EmailChange, Invitation, User, UserSession
 from neig_workspace.accounts.passwords import hash_password
 from neig_workspace.accounts.tokens import new_token
+from neig_workspace.actions.models import ItemStatus, ProgressUpdate
 from neig_workspace.audit import service as audit
 from neig_workspace.comments import service as comments
 from neig_workspace.directory.models import DirectoryProfile
 from neig_workspace.documents import service as documents
 from neig_workspace.extensions import db
+from neig_workspace.knowledge import service as knowledge
 from neig_workspace.meetings.models import (
     Meeting,
     MeetingAudience,
@@ -27,6 +29,9 @@ from neig_workspace.organisations.models import Membership, Organisation
 from neig_workspace.spaces import service as spaces
 from neig_workspace.spaces.models import PrincipalType, SpaceKind
 from neig_workspace.timeutil import utcnow
+from tests.actions.helpers import make_item, make_plan, plan_space
+from tests.knowledge.helpers import article_input
+from tests.knowledge.helpers import make_space as knowledge_space
 from tests.personas import PASSWORD
 
 SUBJECT = ("saskia.subject@example.nl", "Saskia Subjectstra")
@@ -55,6 +60,27 @@ def _person(email, name, org, ip) -> User:
     db.session.add(DirectoryProfile(user_id=user.id, job_title="Adviseur", phone="010-1234567"))
     audit.record("auth.login", actor=user, details={"email": email})
     return user
+
+
+def _plant_network_work(personas, org, subject) -> None:
+    """An action item the subject is responsible for, their progress update on it, and a
+    knowledge article they wrote."""
+    item = make_item(
+        make_plan(plan_space(personas)), personas, "P-01", responsible_email=SUBJECT[0]
+    )
+    db.session.add(
+        ProgressUpdate(
+            item_id=item.id,
+            reported_on=utcnow().date(),
+            note="Mijn eigen voortgang.",
+            status_before=ItemStatus.NOT_STARTED,
+            author_id=subject.id,
+            organisation_id=org.id,
+        )
+    )
+    knowledge.create_article(
+        knowledge_space(personas), org, article_input("Aanpak subjectstra"), actor=subject
+    )
 
 
 def plant(personas) -> World:
@@ -135,6 +161,7 @@ def plant(personas) -> World:
         actor=subject,
         details={"old": SUBJECT[0], "new": SUBJECT_NEW},
     )
+    _plant_network_work(personas, org, subject)
     db.session.flush()
     return World(
         subject=subject.id,
