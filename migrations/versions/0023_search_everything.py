@@ -1,7 +1,7 @@
 """The full-text index of comments, articles, meetings and case material (issue 20)
 
 Revision ID: 0023_search_everything
-Revises: 0020_search_index
+Revises: 0022_privacy_rights
 Create Date: 2026-12-06 00:40:00
 
 The same pair as 0020 for each further searchable kind: a table with the snippet text (and on
@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = "0023_search_everything"
-down_revision = "0020_search_index"
+down_revision = "0022_privacy_rights"
 branch_labels = None
 depends_on = None
 
