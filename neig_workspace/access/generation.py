@@ -25,8 +25,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from .request_state import request_wrote
 
-#: Users whose id sets one process keeps (the least recently used go first).
-KEPT_USERS = 2048
+#: Users whose id sets one process keeps (the least recently used go first): a row is about 200
+#: bytes, so a worker holds about 30 MB at most for 512 users in 300 spaces each.
+KEPT_USERS = 512
 
 
 class AccessGeneration(db.Model):
