@@ -1,7 +1,7 @@
 """The access generation: one token that every change to who may read what replaces
 
 Revision ID: 0024_access_generation
-Revises: 0020_search_index
+Revises: 0023_search_everything
 Create Date: 2026-12-06 01:00:00
 
 `access_generation` holds one row whose token a trigger replaces, in the same transaction, on
@@ -24,7 +24,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0024_access_generation"
-down_revision = "0020_search_index"
+down_revision = "0023_search_everything"
 branch_labels = None
 depends_on = None
 
