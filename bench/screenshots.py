@@ -3,7 +3,8 @@ demo network, at 1366 and 390 CSS pixels, written to docs/screenshots/<page>-<wi
 
 It loads the demo network into a throwaway SQLite database (with a few documents, so the lists
 are not empty), serves it on loopback from a thread, logs each persona in with a session of its
-own (two-step verification counted as done, as after a real login with a code) and drives
+own (every account has two-step verification set up, and the session counts it as done, as
+after a real login with a code) and drives
 Debian's Chromium through Playwright. Nothing outside the temporary folder and the output folder
 is touched.
 
@@ -12,6 +13,7 @@ is touched.
 
 import argparse
 import io
+import logging
 import secrets
 import sys
 import tempfile
@@ -19,6 +21,7 @@ import threading
 import time
 from pathlib import Path
 
+import pyotp
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -42,14 +45,18 @@ PAGES = {
     "case": ("medewerker@rotterdam.example", "/casussen/{case}"),
     "knowledge": ("medewerker@amsterdam.example", "/kennisbank"),
     "meetings": ("medewerker@amsterdam.example", "/bijeenkomsten"),
-    "directory": ("medewerker@amsterdam.example", "/leden"),
+    "directory": ("medewerker@amsterdam.example", "/netwerk/leden"),
     "notifications": ("beheer@rotterdam.example", "/meldingen"),
     "organisation": ("beheer@rotterdam.example", "/organisaties/{rotterdam}"),
     "admin-users": ("beheerder@vng.example", "/beheer/gebruikers"),
     "admin-applications": ("beheerder@vng.example", "/beheer/aanmeldingen"),
     "admin-audit": ("beheerder@vng.example", "/beheer/audit"),
     "login": (None, "/inloggen"),
+    # the shell itself: the menus opened (the phone menu at 390 px, the user menu at 1366 px)
+    "menu": ("beheer@rotterdam.example", "/"),
 }
+#: Pages shot with a menu opened first.
+OPEN_MENU = {"menu"}
 
 #: Files for the Werkgroep Nazorg, so the document list shows what a working group keeps.
 DEMO_FILES = [
@@ -75,15 +82,24 @@ def build_app(work: Path):
         CLAMAV_SOCKET="",
         CLAMAV_HOST="",
     )
+    quiet()
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"), revision="heads")
+    quiet()
     return app
+
+
+def quiet() -> None:
+    """Warnings only: the script prints the files it writes, not a line per request."""
+    for name in ("", "werkzeug", "neig_workspace", "alembic"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def seed(app) -> dict:
     """The demo network, a few documents in the Werkgroep Nazorg; the ids the pages need."""
-    from neig_workspace.actions.models import ActionPlan
+    from neig_workspace.accounts import mfa
     from neig_workspace.accounts.models import User
+    from neig_workspace.actions.models import ActionPlan
     from neig_workspace.cases.models import Case
     from neig_workspace.comments.models import CommentRound
     from neig_workspace.demo import load_demo_network
@@ -91,9 +107,14 @@ def seed(app) -> dict:
     from neig_workspace.extensions import db
     from neig_workspace.organisations.models import Organisation
     from neig_workspace.spaces.models import Space
+    from neig_workspace.timeutil import utcnow
 
     with app.test_request_context():
         load_demo_network()
+        # Everyone has set up two-step verification, as they would before opening cases.
+        for user in db.session.scalars(select(User)):
+            user.totp_secret_encrypted = mfa.encrypt_secret(pyotp.random_base32())
+            user.mfa_enabled_at = utcnow()
         db.session.commit()
         nazorg = db.session.scalar(select(Space).where(Space.name == "Werkgroep Nazorg"))
         users = {u.email: u for u in db.session.scalars(select(User))}
@@ -169,6 +190,11 @@ def shoot(app, ids: dict, out: Path, names: list[str], widths: list[int]) -> lis
                     response = page.goto(template.format(**ids))
                     if response is None or response.status != 200:
                         raise SystemExit(f"{name}: {response and response.status} on {page.url}")
+                    if name in OPEN_MENU:
+                        if width < 1024:
+                            page.get_by_role("button", name="Menu").click()
+                        else:
+                            page.locator("summary.user-menu__toggle").click()
                     path = out / f"{name}-{width}.png"
                     page.screenshot(path=str(path), full_page=True)
                     written.append(path)
