@@ -207,7 +207,9 @@ def shoot(app, ids: dict, out: Path, names: list[str], widths: list[int]) -> lis
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--only", default="", help="comma-separated page names: " + ", ".join(PAGES))
+    parser.add_argument(
+        "--only", default="", help="comma-separated page names: " + ", ".join(PAGES)
+    )
     parser.add_argument("--width", type=int, action="append", choices=sorted(WIDTHS))
     args = parser.parse_args(argv)
     names = [n for n in args.only.split(",") if n] or list(PAGES)
