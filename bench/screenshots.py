@@ -14,7 +14,6 @@ is touched.
 import argparse
 import io
 import logging
-import secrets
 import sys
 import tempfile
 import threading
@@ -24,6 +23,8 @@ from pathlib import Path
 import pyotp
 from sqlalchemy import select
 from werkzeug.serving import make_server
+
+from bench.common import session_after_mfa
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -148,17 +149,9 @@ def seed(app) -> dict:
 
 def session_cookie(app, email: str) -> dict:
     """A logged-in session for `email` (second step done), as the login would leave it."""
-    from neig_workspace.accounts.models import User, UserSession
     from neig_workspace.accounts.sessions import SESSION_KEY
-    from neig_workspace.accounts.tokens import hash_token
-    from neig_workspace.extensions import db
 
-    token = secrets.token_urlsafe(32)
-    with app.app_context():
-        user = db.session.scalar(select(User).where(User.email == email))
-        db.session.add(UserSession(token_hash=hash_token(token), user=user, mfa_verified=True))
-        db.session.commit()
-        user_id = user.id
+    token, user_id = session_after_mfa(app, email)
     serializer = app.session_interface.get_signing_serializer(app)
     value = serializer.dumps({SESSION_KEY: token, "_user_id": str(user_id), "_fresh": True})
     return {"name": app.config["SESSION_COOKIE_NAME"], "value": value}
