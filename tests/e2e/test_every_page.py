@@ -3,7 +3,7 @@ axe-core finds no serious or critical WCAG 2.1 A/AA problem.
 
 The pages are the GET rows of tests/security/route_table.py that answer 200 to some persona, on
 the objects the matrix plants (build_context), each visited as the first persona in
-VIEWER_ORDER who may see it. Pages that are not HTML (downloads, exports, feeds, health) are
+VIEWER_ORDER who may see it, and as a visitor too where a visitor may. Pages that are not HTML (downloads, exports, feeds, health) are
 left out by their content type. One browser, one page per persona (one login each); axe-core is
 put in every page before its own scripts run. The overview is also visited by every persona with
 the phone menu opened, so the menu itself is checked.
@@ -35,13 +35,16 @@ RUN_AXE = """async (tags) => {
 
 
 def _pages():
-    """(endpoint, column) for every GET row that shows someone a page."""
+    """(endpoint, column, row) for every GET row that shows someone a page; a page a visitor
+    sees too is also visited as a visitor (without the menu it looks different)."""
     for (endpoint, method), row in ROUTES.items():
         if method != "GET":
             continue
         column = next((c for c in VIEWER_ORDER if row.expect[c] == 200), None)
         if column is not None:
             yield endpoint, column, row
+        if column not in (None, "anonymous") and row.expect["anonymous"] == 200:
+            yield endpoint, "anonymous", row
 
 
 def _fits_and_passes(page, label: str, problems: list[str]) -> None:
