@@ -848,27 +848,55 @@ def search():
         more=len(ids) > search_query.CAP,
         snippets=search_query.snippets([r.id for r in page.items], query, kind),
         facets=_facets(query, kind, unfiltered) if documents else None,
+        facet_args=_facet_args(q, sort, kind.key, filters),
+        period_labels=search_hits.PERIOD_LABELS,
         provenance=_provenance(page.items) if documents else {},
-        classification_labels=CLASSIFICATION_LABELS,
     )
     return render_template("documents/search.html", **context)
 
 
 def _facets(query, kind, ids) -> dict:
-    """The facet counts of the listed documents: of their hits without the facet filters."""
+    """The facets of the listed documents, counted over their hits without the facet filters:
+    per facet (value, label, count) in the order shown."""
     if ids is None:  # a facet narrows the page: count what it narrowed
         ids = search_query.hit_ids(current_user, query, kind)
-    return search_query.facet_counts(ids)
+    counts = search_query.facet_counts(ids)
+    shared = _("Gedeelde werkruimtes")
+    return {
+        "spaces": counts["spaces"],
+        "organisations": [(i, name or shared, n) for i, name, n in counts["organisations"]],
+        "periods": [(p, search_hits.PERIOD_LABELS[p], n) for p, n in counts["periods"]],
+        "classifications": [
+            (c.value, CLASSIFICATION_LABELS[c], n) for c, n in counts["classifications"]
+        ],
+    }
 
 
 def _search_filters() -> search_query.Filters:
-    """?werkruimte= and ?classificatie= from a facet link; anything else is no filter."""
+    """?werkruimte=, ?organisatie=, ?periode= and ?classificatie= from a facet link; anything
+    else is no filter."""
     classification = request.args.get("classificatie")
+    period = request.args.get("periode")
     valid = {c.value for c in Classification}
     return search_query.Filters(
         space_id=query_int("werkruimte"),
         classification=classification if classification in valid else None,
+        organisation_id=query_int("organisatie"),
+        period=period if period in search_query.PERIODS else None,
     )
+
+
+def _facet_args(q: str, sort: str, kind: str, filters: search_query.Filters) -> dict:
+    """The query string of the page as it is, for the facet links to change one part of."""
+    return {
+        "q": q,
+        "sorteer": sort,
+        "soort": kind,
+        "werkruimte": filters.space_id,
+        "organisatie": filters.organisation_id,
+        "periode": filters.period,
+        "classificatie": filters.classification,
+    }
 
 
 def _store_unavailable(error: StoreUnavailable):

@@ -16,6 +16,13 @@ from ..cases.items import ENTRY_KIND_LABELS, MEASURE_TYPE_LABELS, TASK_KIND_LABE
 from ..comments.subjects import subject_of
 
 #: The name of each kind (?soort=), in the order of query.KINDS.
+#: The period facet (query.PERIODS), as the page names it.
+PERIOD_LABELS = {
+    "week": _l("Afgelopen week"),
+    "maand": _l("Afgelopen maand"),
+    "jaar": _l("Afgelopen jaar"),
+    "ouder": _l("Langer geleden"),
+}
 KIND_LABELS = {
     "documenten": _l("Documenten"),
     "concepten": _l("Tekstconcepten"),

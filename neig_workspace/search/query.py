@@ -13,11 +13,13 @@ depend on the database.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from markupsafe import Markup, escape
 from sqlalchemy import (
     ColumnElement,
     bindparam,
+    case,
     column,
     false,
     func,
@@ -47,8 +49,10 @@ from ..documents.models import Document
 from ..extensions import db
 from ..knowledge.models import Article
 from ..meetings.models import Meeting
+from ..organisations.models import Organisation
 from ..queries import ids_in
 from ..spaces.models import Space
+from ..timeutil import utcnow
 from . import index
 from .text import START, STOP, Query, parse, snippet, to_fts5, to_websearch
 
@@ -195,16 +199,30 @@ KINDS = (
     ),
 )
 BY_KEY = {kind.key: kind for kind in KINDS}
-#: The kinds whose hits are documents: the space and classification facets are theirs.
+#: The kinds whose hits are documents: the space, organisation, period and classification
+#: facets are theirs.
 DOCUMENT_KINDS = ("documenten", "concepten")
+
+#: The period facet: how long ago a document last changed, in disjoint spans (newest first).
+PERIODS = {
+    "week": (timedelta(days=7), None),
+    "maand": (timedelta(days=31), timedelta(days=7)),
+    "jaar": (timedelta(days=365), timedelta(days=31)),
+    "ouder": (None, timedelta(days=365)),
+}
+#: The organisation facet's value for documents in a space no organisation owns (shared).
+SHARED_SPACES = 0
 
 
 @dataclass(frozen=True)
 class Filters:
-    """What the facets narrow the results to (None: everything)."""
+    """What the facets narrow the results to (None: everything). The organisation is the one
+    that owns the document's space (SHARED_SPACES: a shared space)."""
 
     space_id: int | None = None
     classification: str | None = None
+    organisation_id: int | None = None
+    period: str | None = None
 
 
 def _postgres() -> bool:
@@ -241,7 +259,32 @@ def _conditions(user, kind: SearchKind, where, filters: Filters | None) -> list:
             conditions.append(Document.space_id == filters.space_id)
         if filters.classification is not None:
             conditions.append(Document.classification == filters.classification)
+        if filters.organisation_id is not None:
+            conditions.append(Document.space_id.in_(_owned_by(filters.organisation_id)))
+        if filters.period in PERIODS:
+            conditions.extend(_in_period(filters.period, utcnow()))
     return conditions
+
+
+def _owned_by(organisation_id: int):
+    owner = Space.organisation_id
+    if organisation_id == SHARED_SPACES:
+        return select(Space.id).where(owner.is_(None))
+    return select(Space.id).where(owner == organisation_id)
+
+
+def _in_period(period: str, now) -> list:
+    since, before = PERIODS[period]
+    conditions = [] if since is None else [Document.updated_at >= now - since]
+    return conditions if before is None else [*conditions, Document.updated_at < now - before]
+
+
+def _period_of(now):
+    """The PERIODS key of a document's last change, in SQL."""
+    spans = [(key, bounds) for key, bounds in PERIODS.items() if bounds[0] is not None]
+    return case(
+        *((Document.updated_at >= now - since, key) for key, (since, _) in spans), else_="ouder"
+    )
 
 
 def _capped(user, query: Query, kind: SearchKind, filters: Filters | None, cap: int):
@@ -293,24 +336,47 @@ def items(user, query: Query, *, sort: str = "relevantie"):
 
 def facet_counts(ids: list[int]) -> dict:
     """How many of the documents (or text drafts) `ids` (hit_ids, without facet filters) lie in
-    each space and have each classification: one GROUP BY of both, summed here."""
+    each space, each owning organisation and each period, and have each classification: one
+    GROUP BY of all four, summed here."""
+    period = _period_of(utcnow()).label("period")
     groups = db.session.execute(
-        select(Space.id, Space.name, Document.classification, func.count())
+        select(
+            Space.id,
+            Space.name,
+            Organisation.id,
+            Organisation.name,
+            period,
+            Document.classification,
+            func.count(),
+        )  # fmt: skip
         .select_from(Document)
         .join(Space, Space.id == Document.space_id)
+        .outerjoin(Organisation, Organisation.id == Space.organisation_id)
         .where(ids_in(Document.id, ids[:CAP]))
-        .group_by(Space.id, Space.name, Document.classification)
+        .group_by(Space.id, Space.name, Organisation.id, Organisation.name, period)
+        .group_by(Document.classification)
     ).all()
-    spaces, classifications = {}, {}
-    for space_id, name, classification, count in groups:
-        spaces[(space_id, name)] = spaces.get((space_id, name), 0) + count
-        classifications[classification] = classifications.get(classification, 0) + count
+    spaces, organisations, periods, classifications = {}, {}, {}, {}
+    for space_id, name, org_id, org_name, span, classification, count in groups:
+        for tally, key in (
+            (spaces, (space_id, name)),
+            (organisations, (org_id or SHARED_SPACES, org_name)),
+            (periods, span),
+            (classifications, classification),
+        ):
+            tally[key] = tally.get(key, 0) + count
     return {
-        "spaces": sorted(
-            ((i, name, n) for (i, name), n in spaces.items()), key=lambda s: (-s[2], s[1])
-        ),
+        "spaces": _by_count(spaces),
+        "organisations": _by_count(organisations),
+        "periods": [(key, periods[key]) for key in PERIODS if key in periods],
         "classifications": sorted(classifications.items(), key=lambda c: c[0].value),
     }
+
+
+def _by_count(tally: dict) -> list[tuple]:
+    """(id, name, count), the most first; a shared space's organisation (no name) last."""
+    rows = ((i, name, n) for (i, name), n in tally.items())
+    return sorted(rows, key=lambda r: (r[1] is None, -r[2], r[1] or ""))
 
 
 def kind_counts(user, query: Query, *, but: SearchKind | None = None) -> dict[str, int]:
@@ -352,6 +418,8 @@ __all__ = [
     "KINDS",
     "SORTS",
     "Filters",
+    "PERIODS",
+    "SHARED_SPACES",
     "SearchKind",
     "documents",
     "facet_counts",

@@ -30,6 +30,7 @@ from neig_workspace.documents.models import (
 )
 from neig_workspace.extensions import db
 from neig_workspace.organisations.models import Organisation
+from neig_workspace.search import query
 from neig_workspace.spaces import service as spaces
 from neig_workspace.spaces.models import Classification, PrincipalType, Space, SpaceKind
 from neig_workspace.timeutil import utcnow
@@ -299,7 +300,8 @@ def test_a_hidden_word_finds_counts_and_shows_nothing(app, personas, world, pers
     assert kind_counts(page) == {"Documenten": n, "Actiepunten": 1}, persona_key
     counts = re.findall(r"</a> \((\d+)\)|<strong>[^<]*\((\d+)\)</strong>", page)
     facet_total = sum(int(a or b) for a, b in counts) - 1  # less the other kind's count
-    assert facet_total == 2 * n, persona_key  # once by space, once by classification
+    # once by space, by organisation, by period and by classification
+    assert facet_total == 4 * n, persona_key
 
 
 def test_a_case_document_needs_a_session_with_mfa(app, personas, world):
@@ -435,6 +437,28 @@ def test_a_facet_narrows_the_results(app, personas, world):
     assert hits(page) == [world.ids["control"]]
     page = search(app, personas.member_a, "gedeeld", classificatie="zaakvertrouwelijk")
     assert hits(page) == [world.ids["case"]]
+
+
+def test_the_organisation_and_period_facets_narrow_the_results(app, personas, world):
+    """The organisation owning the space (a shared space under its own heading), and how long
+    ago a document last changed."""
+    member_b = personas.member_b
+    page = search(app, member_b, "gedeeld")
+    assert set(hits(page)) == {world.ids["control"], world.ids["other_org"]}
+    assert "Gedeelde werkruimtes</a> (1)" in page and "Afgelopen week</a> (2)" in page
+    shared = search(app, member_b, "gedeeld", organisatie=query.SHARED_SPACES)
+    assert hits(shared) == [world.ids["control"]]
+    own = search(app, member_b, "gedeeld", organisatie=personas.orgs["gemeente_b"])
+    assert hits(own) == [world.ids["other_org"]]
+    with app.app_context():
+        old = db.session.get(Document, world.ids["other_org"])
+        old.updated_at = utcnow() - timedelta(days=400)
+        db.session.commit()
+    assert hits(search(app, member_b, "gedeeld", periode="ouder")) == [world.ids["other_org"]]
+    assert hits(search(app, member_b, "gedeeld", periode="week")) == [world.ids["control"]]
+    narrowed = search(app, member_b, "gedeeld", periode="week", organisatie=0)
+    assert "Langer geleden</a> (1)" in narrowed  # counted over the hits without the facets
+    assert 'name="periode" value="week"' in narrowed  # a new search keeps the facets
 
 
 def test_nothing_to_find_says_what_was_searched(app, personas, world):
