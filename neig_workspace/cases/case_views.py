@@ -27,6 +27,7 @@ from ..forms import REFUSED, ActionForm, commit_side_effect, run_use_case
 from ..organisations.models import Organisation, OrgType
 from ..pagination import paginate
 from ..spaces.models import PrincipalType, SpaceGrant
+from ..timeutil import local
 from . import queries, service
 from .blueprint import bp, load_case
 from .forms import (
@@ -266,8 +267,8 @@ def _edit_values(case: Case) -> dict:
     """The case as its edit form shows it (never the full address: the form does not show it,
     and what is not shown is not compared, see editing.py)."""
     return {
-        "occurred_date": case.occurred_at.date(),
-        "occurred_time": case.occurred_at.time(),
+        "occurred_date": local(case.occurred_at).date(),
+        "occurred_time": local(case.occurred_at).time(),
         "target_type": case.target_type.value,
         "explosive_type": case.explosive_type.value,
         "postcode4": case.postcode4,

@@ -13,6 +13,7 @@ from ..audit import service as audit
 from ..comments.export import CSV_DELIMITER, clean_text, format_datetime, neutralise_formula
 from ..documents.models import Document
 from ..extensions import db
+from ..formatting import date_short, datetime_short
 from ..organisations.models import Organisation
 from . import originator
 from .models import (
@@ -156,7 +157,7 @@ def _row(writer, *values) -> None:
 def _when(moment) -> str:
     if moment is None:
         return ""
-    return format_datetime(moment) if hasattr(moment, "hour") else moment.strftime("%d-%m-%Y")
+    return datetime_short(moment) if hasattr(moment, "hour") else date_short(moment)
 
 
 def _case_rows(writer, case: Case) -> None:

@@ -29,7 +29,7 @@ from ..notifications.service import notify
 from ..organisations.models import Organisation, OrgType
 from ..spaces import service as spaces
 from ..spaces.models import Classification, PrincipalType, SpaceGrant, SpaceKind
-from ..timeutil import utcnow
+from ..timeutil import local, utcnow
 from .items import entry_label
 from .models import (
     Case,
@@ -283,7 +283,7 @@ def _check_creator(actor, municipality: Organisation, on_behalf_of) -> None:
 
 
 def _statistic_for(case: Case, statistic: CaseStatistic) -> CaseStatistic:
-    statistic.month = case.occurred_at.date().replace(day=1)
+    statistic.month = local(case.occurred_at).date().replace(day=1)
     statistic.municipality_id = case.municipality_id
     statistic.target_type = case.target_type
     statistic.explosive_type = case.explosive_type
