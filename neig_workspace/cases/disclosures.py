@@ -6,6 +6,7 @@ import io
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from ..access import policy
@@ -304,7 +305,12 @@ def _omitted_rows(writer, gate: _Gate) -> None:
 
 
 def omitted_message(count: int, organisation: str) -> str:
-    return _("%(n)d stukken weggelaten: toestemming van %(org)s nodig", n=count, org=organisation)
+    return ngettext(
+        "%(num)d stuk weggelaten: toestemming van %(org)s nodig",
+        "%(num)d stukken weggelaten: toestemming van %(org)s nodig",
+        count,
+        org=organisation,
+    )
 
 
 def export_case_csv(case: Case, *, actor) -> bytes:
