@@ -23,6 +23,7 @@ from ..forms import REFUSED, commit_side_effect, run_use_case
 from ..organisations.models import Organisation
 from ..pagination import paginate
 from . import queries, service
+from .activity import feed
 from .forms import (
     CLASSIFICATION_LABELS,
     KIND_LABELS,
@@ -119,7 +120,7 @@ def show(space_id):
         "spaces/show.html",
         space=space,
         my_role=space_role(current_user, space),
-        recent=db.session.scalars(queries.activity(current_user, space).limit(10)).all(),
+        recent=feed(db.session.scalars(queries.activity(current_user, space).limit(10)).all()),
     )
 
 
@@ -139,9 +140,8 @@ def activity(space_id):
     space = load_or_404(Space, space_id, "space.view")
     if space.kind == SpaceKind.CASE:
         return _to_case(space, "cases.show")
-    return render_template(
-        "spaces/activity.html", space=space, page=paginate(queries.activity(current_user, space))
-    )
+    page = paginate(queries.activity(current_user, space))
+    return render_template("spaces/activity.html", space=space, page=page, lines=feed(page.items))
 
 
 @bp.get("/werkruimtes/<int:space_id>/leden")
