@@ -23,7 +23,7 @@ from ..sso import service as sso_service
 from ..sso.forms import EmailFirstLoginForm
 from ..timeutil import utcnow
 from ..web import safe_next
-from . import mfa, service, sessions, throttle
+from . import mfa, service, sessions, throttle, user_agents
 from .forms import (
     AcceptInvitationForm,
     ChangeEmailForm,
@@ -534,6 +534,7 @@ def sessions_list():
         "accounts/sessions.html",
         user_sessions=sessions.open_sessions(current_user._get_current_object()),
         current=g.get("user_session"),
+        describe_user_agent=user_agents.describe,
     )
 
 
