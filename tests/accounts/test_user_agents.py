@@ -2,7 +2,6 @@
 
 import pytest
 from flask_babel import force_locale
-
 from sqlalchemy import select
 
 from neig_workspace.accounts.models import UserSession
