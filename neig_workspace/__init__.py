@@ -110,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from .spaces.views import bp as spaces_bp
     from .sso.views import bp as sso_bp
     from .web import init_web
+    from .web.help import bp as help_bp
     from .web.views import bp as web_bp
 
     blueprints = (
@@ -130,6 +131,7 @@ def _register_blueprints(app: Flask) -> None:
         meetings_bp,
         directory_bp,
         jobs_bp,
+        help_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

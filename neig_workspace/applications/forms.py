@@ -92,8 +92,8 @@ class ApplicationForm(FlaskForm):
         description=_l("Bijvoorbeeld: wat speelt er in uw gemeente, wat zoekt u in het netwerk."),
     )
     privacy_consent = BooleanField(
-        _l("Ik heb de privacyverklaring gelezen en ga akkoord met het gebruik van mijn gegevens."),
-        validators=[required(_l("Geef toestemming om uw aanmelding te kunnen behandelen."))],
+        _l("Ik heb de privacyverklaring gelezen."),
+        validators=[required(_l("Bevestig dat u de privacyverklaring hebt gelezen."))],
     )
     # Not rendered by the field macro: see the template (hidden from people and screen readers).
     website = StringField(_l("Laat dit veld leeg"), filters=[_text])

@@ -334,6 +334,9 @@ ROUTES: dict[tuple[str, str], Row] = {
     # (endpoint, method)                          url                                            anon   member org_ad secr   p.adm
     ("web.index", "GET"):                       R("/",                                           200,   200,   200,   200,   200),
     ("web.health", "GET"):                      R("/health",                                     200,   200,   200,   200,   200),
+    # In-app help (issue 21): the same text for every member; an unknown part is 404.
+    ("help.index", "GET"):                      R("/hulp",                                       LOGIN, 200,   200,   200,   200),
+    ("help.page", "GET"):                       R("/hulp/casussen",                              LOGIN, 200,   200,   200,   200),
     # Readiness for load balancers (issue 16): the same for everyone, names no data.
     ("web.ready", "GET"):                       R("/ready",                                      200,   200,   200,   200,   200),
     # Prometheus's scrape (issue 19): only with `Authorization: Bearer <METRICS_TOKEN>`, which
