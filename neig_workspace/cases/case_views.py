@@ -18,7 +18,6 @@ from ..access.policy import (
 from ..access.roles import SpaceRole
 from ..accounts.models import User
 from ..accounts.service import find_user_by_email
-from ..audit import service as audit
 from ..documents.models import Document
 from ..editing import Edit
 from ..errors import ServiceError
@@ -200,9 +199,7 @@ def _render_case(case: Case, *, status_form=None, link_form=None, status: int = 
     """The case page; every time it is shown, the read is in the case's access log."""
     from .items import item_sections  # helper B's module; imported late to keep them apart
 
-    commit_side_effect(
-        audit.record, "case.viewed", actor=current_user, target=case, space_id=case.space_id
-    )
+    commit_side_effect(service.record_opening, case, actor=current_user._get_current_object())
     may_edit = can(current_user, "case.edit", case)
     page = render_template(
         "cases/show.html",

@@ -10,7 +10,7 @@ import hmac
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from cryptography.fernet import InvalidToken
 from flask_babel import gettext as _
@@ -22,6 +22,7 @@ from ..access.roles import SpaceRole
 from ..accounts.mfa import derive_fernet, derive_key
 from ..accounts.models import User
 from ..audit import service as audit
+from ..audit.models import AuditEvent
 from ..errors import ServiceError
 from ..extensions import db
 from ..notifications.models import NotificationKind
@@ -131,6 +132,30 @@ def _set_address(case: Case, address: str) -> bool:
             )
         )
     return True
+
+
+#: Case pages shown again to the same reader within this time are the same opening: the
+#: redirect after a change, a reload, the way back from a tab. One opening is one line.
+OPENING_WINDOW = timedelta(minutes=10)
+
+
+def record_opening(case: Case, *, actor) -> None:
+    """Write "case opened" to the case's access log, unless this reader's previous opening of
+    it was within OPENING_WINDOW (the log says when someone was in the case, not how often the
+    page was drawn). Decided from the log itself, never from anything the browser sends."""
+    recent = db.session.scalar(
+        select(AuditEvent.id)
+        .where(
+            AuditEvent.space_id == case.space_id,
+            AuditEvent.at >= utcnow() - OPENING_WINDOW,
+            AuditEvent.action == "case.viewed",
+            AuditEvent.actor_id == actor.id,
+            AuditEvent.target_id == str(case.id),
+        )
+        .limit(1)
+    )
+    if recent is None:
+        audit.record("case.viewed", actor=actor, target=case, space_id=case.space_id)
 
 
 def read_address(case: Case, *, actor) -> str:
