@@ -128,6 +128,14 @@ class QuestionForm(FlaskForm):
     )
 
 
+class ApproveForm(FlaskForm):
+    """Approving; where the organisation exists already, only with this box ticked."""
+
+    confirm_existing = BooleanField(
+        _l("Ja, maak de aanvrager beheerder van de bestaande organisatie"),
+    )
+
+
 class RejectForm(FlaskForm):
     reason = TextAreaField(
         _l("Reden van afwijzing"),
