@@ -244,3 +244,13 @@ def test_the_default_limit_allows_ten_an_hour(app, client, apply):
     for n in range(10):
         assert apply(client, email=f"p{n}@enschede.example.nl").status_code == 302
     assert apply(client, email="p10@enschede.example.nl").status_code == 429
+
+
+def test_required_fields_are_not_red_before_anything_was_typed(client):
+    """No `required` attribute (the browser's and the vendored :invalid styles would show
+    every empty field as wrong on arrival): aria-required says it, the server checks it."""
+    page = client.get("/aanmelden").get_data(as_text=True)
+    fields = re.findall(r"<(?:input|select|textarea)\b[^>]*>", page)
+    assert not [f for f in fields if re.search(r"\srequired(\s|>|=)", f)]
+    email = next(f for f in fields if 'id="email"' in f)
+    assert 'aria-required="true"' in email and "aria-invalid" not in email
