@@ -27,7 +27,7 @@ PAGES = {
                         "Een werkruimte is een plek waar organisaties samenwerken aan één onderwerp: een werkgroep, een project of het werk van uw eigen organisatie. Er staan documenten, concepten, commentaarrondes, actieplannen en bijeenkomsten in."
                     ),
                     _l(
-                        "Onder ‘Eigen organisatie’ staan de werkruimtes van uw organisatie; onder ‘Gedeeld’ de werkruimtes die met u of uw organisatie zijn gedeeld."
+                        "Onder ‘Eigen organisatie’ staan de werkruimtes van uw organisatie; onder ‘Van andere organisaties’, ‘Gedeeld met het netwerk’ en ‘Beperkt gedeeld’ de werkruimtes die anderen met u of uw organisatie delen."
                     ),
                 ),
             ),

@@ -2,6 +2,7 @@
 a space's activity feed a sentence, in Dutch and in English: no page shows an action's code."""
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -31,40 +32,40 @@ BUILT = {"action_item.milestone_done", "action_item.milestone_reopened"}
 pytestmark = pytest.mark.one_database("reads the source and the translation tables")
 
 
-def _trees():
-    return [ast.parse(path.read_text()) for path in SOURCE.rglob("*.py")]
+@functools.cache
+def _scan() -> tuple[frozenset, frozenset]:
+    """One walk over the source: every dotted string, and the families of the actions recorded
+    with a space_id (those reach a space's feed)."""
+    strings, families = set(), set()
+    for path in SOURCE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if NAME.match(node.value):
+                    strings.add(node.value)
+            elif (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", getattr(node.func, "id", "")) == "record"
+                and node.args
+                and any(k.arg == "space_id" for k in node.keywords)
+            ):
+                families |= {
+                    c.value.split(".")[0]
+                    for c in ast.walk(node.args[0])
+                    if isinstance(c, ast.Constant) and isinstance(c.value, str)
+                }
+    return frozenset(strings), frozenset(families)
 
 
 def recorded_actions() -> set[str]:
     """Every dotted string in an audit family that is not a policy action: the recorded ones,
     whether passed to audit.record directly, through a variable or a conditional."""
     families = {action.split(".")[0] for action in sentences.LABELS}
-    found = {
-        node.value
-        for tree in _trees()
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and NAME.match(node.value)
-    }
+    found = _scan()[0]
     return {a for a in found if a.split(".")[0] in families} - set(ACTIONS) - NOT_EVENTS | BUILT
 
 
 def space_families() -> set[str]:
-    """The families of the actions recorded with a space_id: those reach a space's feed."""
-    families = set()
-    for tree in _trees():
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call) or not any(
-                k.arg == "space_id" for k in node.keywords
-            ):
-                continue
-            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
-            if name == "record" and node.args:
-                families |= {
-                    c.value.split(".")[0]
-                    for c in ast.walk(node.args[0])
-                    if isinstance(c, ast.Constant) and isinstance(c.value, str)
-                }
-    return families
+    return set(_scan()[1])
 
 
 def test_every_recorded_action_has_a_label():
