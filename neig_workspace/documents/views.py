@@ -47,7 +47,7 @@ from . import hooks, queries, service
 from .blueprint import bp
 from .draft_views import text_context
 from .extraction import TEXT_STATUS_LABELS
-from .filetypes import TYPES
+from .filetypes import TYPES, clean_filename
 from .forms import (
     STATUS_LABELS,
     CopyForm,
@@ -193,7 +193,9 @@ def upload(space_id):
 def _store_uploads(space, form, files):
     folder = _folder_or_404(space, form.folder.data)
     refusals = []
-    existing = queries.same_name(current_user, space, folder, [f.filename for f in files])
+    # Compared as the file will be stored: the name cleaned (no path, no control characters).
+    names = {f.filename: clean_filename(f.filename) for f in files}
+    existing = queries.same_name(current_user, space, folder, names.values())
     choice = form.same_name.data if form.same_name.data in ("version", "both") else None
     if existing and choice is None:
         return _ask_same_name(space, form, existing)
@@ -204,7 +206,7 @@ def _store_uploads(space, form, files):
 
     def store(f):
         upload = service.Upload(f.stream, f.filename, f.mimetype)
-        document = existing.get(f.filename.lower()) if choice == "version" else None
+        document = existing.get(names[f.filename].lower()) if choice == "version" else None
         if document is not None:
             if not can(current_user, "document.edit", document):
                 raise ServiceError(
