@@ -1,6 +1,7 @@
 """The audit log for platform admins: browse and filter. It names only what the admin could
 read: every other event shows as its kind and id (the policy decides, one query per page)."""
 
+import re
 from datetime import datetime, timedelta
 
 from flask import Blueprint, render_template, request
@@ -131,7 +132,16 @@ def _value(value) -> str:
         return ", ".join(_value(v) for v in value)
     if isinstance(value, dict):
         return "; ".join(f"{labels.FIELD_LABELS.get(k, k)}: {_value(v)}" for k, v in value.items())
-    return str(value)
+    return _CONTROL.sub(_escaped, str(value))
+
+
+#: Control characters (CR, LF, …) in a detail read as their escape, as in the raw JSON: a value
+#: cannot start what looks like a line of its own.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _escaped(match: re.Match) -> str:
+    return match.group(0).encode("unicode_escape").decode("ascii")
 
 
 def _shown(events: list[AuditEvent]) -> dict[int, tuple[str | None, bool]]:
