@@ -174,7 +174,9 @@ def _pdf(c):
 
 
 def _upload(c):
-    return {"folder": "0", "classification": "intern", **_pdf(c)}
+    # A name the folder does not hold yet: "verslag.pdf" would be asked about (409) first.
+    files = (io.BytesIO(PDF), "nieuw-verslag.pdf")
+    return {"folder": "0", "classification": "intern", "files": files}
 
 
 def _folder(c):
