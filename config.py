@@ -107,8 +107,16 @@ class Config:
     S3_URL_EXPIRES = _env_int("S3_URL_EXPIRES", 60)
 
     TRASH_RETENTION_DAYS = _env_int("TRASH_RETENTION_DAYS", 30)
+    #: Access reviews (BIO 5.18): every so many months each organisation admin confirms the
+    #: members and each space manager the grants; the reminder goes out so many days before.
+    ACCESS_REVIEW_MONTHS = _env_int("ACCESS_REVIEW_MONTHS", 3)
+    ACCESS_REVIEW_REMIND_DAYS = _env_int("ACCESS_REVIEW_REMIND_DAYS", 14)
     #: Years after closing that a case is kept; then `flask neig retention` destroys it.
     CASE_RETENTION_YEARS = _env_int("NEIG_CASE_RETENTION_YEARS", 5)
+    #: Years after its last change that a document is kept, per space kind other than cases:
+    #: "organisation=10,shared=7,restricted=5"; a kind not named (or 0) is kept for ever.
+    #: `flask neig retention --dry-run` lists what is due; only its token destroys it.
+    SPACE_RETENTION_YEARS = os.environ.get("NEIG_SPACE_RETENTION_YEARS", "")
 
     # The audit log (README § The audit log): signed checkpoints of the newest event, outside
     # the database, every so many events (0: only by `flask neig audit checkpoint`) and hourly.

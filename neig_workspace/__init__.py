@@ -107,6 +107,8 @@ def _register_blueprints(app: Flask) -> None:
     from .notifications.views import bp as notifications_bp
     from .notifications.views import unread_count_context
     from .organisations.views import bp as organisations_bp
+    from .privacy.views import bp as privacy_bp
+    from .reviews.views import bp as reviews_bp
     from .spaces.views import bp as spaces_bp
     from .sso.views import bp as sso_bp
     from .web import init_web
@@ -131,6 +133,8 @@ def _register_blueprints(app: Flask) -> None:
         meetings_bp,
         directory_bp,
         jobs_bp,
+        privacy_bp,
+        reviews_bp,
         help_bp,
     )
     for blueprint in blueprints:

@@ -350,18 +350,44 @@ def send_meeting_reminders() -> None:
     click.echo(f"Sent {tasks.send_meeting_reminders()} meeting reminder(s).")
 
 
+@neig.command("access-reviews")
+def access_reviews() -> None:
+    """Open this period's access reviews (ACCESS_REVIEW_MONTHS) and remind the reviewers of
+    those due within ACCESS_REVIEW_REMIND_DAYS (once a day: the scheduler, or cron)."""
+    from .jobs import tasks
+
+    report = tasks.access_reviews()
+    click.echo(f"Opened {report.opened} access review(s), reminded {report.reminded}.")
+
+
 # --- casework ----------------------------------------------------------------------------------
 
 
 @neig.command("retention")
-@click.option("--dry-run", is_flag=True, help="Only list the cases that are due; change nothing.")
-def retention(dry_run: bool) -> None:
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Only list what is due (cases, applications, audit events, space documents); the"
+    " listing of space documents is kept with a token that --apply-spaces needs.",
+)
+@click.option(
+    "--apply-spaces",
+    "token",
+    default=None,
+    metavar="TOKEN",
+    help="Destroy the space documents a dry run listed (its token, within 24 hours).",
+)
+def retention(dry_run: bool, token: str | None) -> None:
     """Destroy closed cases whose retention period (CASE_RETENTION_YEARS) has passed, and
     applications to join rejected more than a year ago (run once a day, by cron). The anonymous
-    statistical record of each case stays."""
+    statistical record of each case stays. Documents in spaces past SPACE_RETENTION_YEARS go
+    only with --apply-spaces and the token of a dry run that listed them."""
     from .applications import service as applications
     from .cases import retention as case_retention
 
+    if token is not None:
+        _apply_space_retention(token)
+        return
     years = current_app.config["CASE_RETENTION_YEARS"]
     if dry_run:
         count = len(applications.rejected_past_retention())
@@ -373,6 +399,7 @@ def retention(dry_run: bool) -> None:
                 f"Due: {case.reference} ({case.municipality.name}, closed {case.closed_at:%Y-%m-%d})"
             )
         click.echo(f"{len(due)} case(s) closed more than {years} years ago would be destroyed.")
+        _space_retention_dry_run()
         return
     from .jobs import tasks
 
@@ -389,6 +416,56 @@ def retention(dry_run: bool) -> None:
             f"Removed {report.audit_events} audit event(s) older than"
             f" {current_app.config['AUDIT_RETENTION_YEARS']} years (audit.pruned)."
         )
+    waiting = len(_space_retention().due_documents())
+    if waiting:
+        click.echo(
+            f"{waiting} document(s) in spaces are past their retention: nothing is destroyed"
+            " without a listing first (`neig retention --dry-run`, then --apply-spaces TOKEN)."
+        )
+
+
+def _space_retention():
+    from .documents import space_retention
+
+    try:
+        space_retention.retention_years()
+    except space_retention.RetentionError as error:
+        raise click.ClickException(str(error)) from error
+    return space_retention
+
+
+def _space_retention_dry_run() -> None:
+    retention = _space_retention()
+    due, token = retention.dry_run()
+    db.session.commit()
+    for item in due:
+        click.echo(
+            f"Due: document {item.document_id} ({item.title!r}) in {item.kind} space"
+            f" {item.space!r}, last changed {item.changed:%Y-%m-%d}"
+        )
+    for space in retention.held_spaces():
+        click.echo(f"On hold: space {space.id} ({space.name!r}): {space.retention_hold_reason}")
+    click.echo(f"{len(due)} document(s) in spaces past their retention would be destroyed.")
+    if token:
+        click.echo(
+            f"To destroy exactly these, within 24 hours: flask neig retention --apply-spaces {token}"
+        )
+
+
+def _apply_space_retention(token: str) -> None:
+    retention = _space_retention()
+    try:
+        listed = len(retention.run_for(token).document_ids)
+        with click.progressbar(length=listed, label="Destroying documents past retention") as bar:
+            counts = retention.apply(token, progress=bar.update)
+    except retention.RetentionError as error:
+        raise click.ClickException(str(error)) from error
+    for kind, count in sorted(counts.items()):
+        click.echo(f"Destroyed {count} document(s) in {kind} spaces.")
+    click.echo(
+        f"Destroyed {sum(counts.values())} of the {listed} listed document(s) (the rest changed,"
+        " went or were put on hold since the listing); `neig blobs gc` removes the blobs."
+    )
 
 
 def _audit_retention_due() -> None:
@@ -403,6 +480,69 @@ def _audit_retention_due() -> None:
         return
     click.echo(
         f"{audit.prunable(years_ago(years))} audit event(s) older than {years} years would go."
+    )
+
+
+# --- data-subject rights (AVG art. 15 and 17) --------------------------------------------------
+
+
+def _account(email: str):
+    from .accounts.service import find_user_by_email
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with the e-mail address {email}.")
+    return user
+
+
+@neig.command("subject-export")
+@click.argument("email")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the zip (default: inzage-<id>-<date>.zip here).",
+)
+@click.option(
+    "--without-content",
+    is_flag=True,
+    help="Titles and metadata only, no comment texts or files.",
+)
+def subject_export(email: str, output: Path | None, without_content: bool) -> None:
+    """Everything the workspace holds about the account of EMAIL, as one zip (JSON and HTML;
+    AVG art. 15). Content only from the organisation spaces of the person's own organisations.
+    Audited as account.subject_exported."""
+    from .subject_rights.export import build_archive
+    from .timeutil import utcnow
+
+    user = _account(email)
+    archive = build_archive(user, actor=None, include_content=not without_content)
+    output = output or Path(f"inzage-{user.id}-{utcnow():%Y%m%d}.zip")
+    output.write_bytes(archive)
+    db.session.commit()
+    click.echo(f"Subject-access export of account {user.id} written to {output}.")
+
+
+@neig.command("erase-account")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def erase_account(email: str, yes: bool) -> None:
+    """Anonymise the account of EMAIL everywhere (AVG art. 17): a pseudonym in every table and
+    in the audit log's details; `neig audit verify` still passes. Cannot be undone."""
+    from .subject_rights.erasure import erase_account as erase
+
+    user = _account(email)
+    if not yes:
+        click.confirm(
+            f"Erase account {user.id} ({user.name}) for good? This cannot be undone", abort=True
+        )
+    result = erase(user, actor=None)
+    db.session.commit()
+    rows = sum(result.replaced.values())
+    click.echo(
+        f"Account {user.id} erased: now {result.pseudonym}; the address or name replaced in"
+        f" {rows} row(s) and {result.audit_events} audit event(s)."
     )
 
 

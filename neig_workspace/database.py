@@ -124,7 +124,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     the function the audit log's append-only trigger asks (migration 0016)."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
-    from .audit.service import RETENTION_FLAG
+    from .audit.service import REDACTION_FLAG, RETENTION_FLAG
 
     # Let SQLAlchemy emit BEGIN itself, so SAVEPOINTs and transactional DDL behave.
     dbapi_connection.isolation_level = None
@@ -137,6 +137,10 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     info = connection_record.info if connection_record is not None else {}
     dbapi_connection.create_function(
         "neig_audit_retention", 0, lambda: 1 if info.get(RETENTION_FLAG) else 0
+    )
+    # Only audit.service.redact (the erasure of an account) sets this one (migration 0022).
+    dbapi_connection.create_function(
+        "neig_audit_redaction", 0, lambda: 1 if info.get(REDACTION_FLAG) else 0
     )
 
 

@@ -165,6 +165,7 @@ def load_demo_network() -> None:
     _demo_action_plan(organisations)
     _demo_comment_round()
     _demo_case(organisations)
+    _demo_privacy()
     _demo_network(organisations)
     audit.record(
         "demo.loaded", details={"organisations": len(organisations), "users": len(DEMO_USERS)}
@@ -599,6 +600,45 @@ def _demo_comment_round() -> None:
 # One case in Rotterdam, opened by the municipality's case worker with the local triangle: the
 # police and the OM take part as core partners, Woonstad for its aftercare only (it sees what is
 # given to it). The municipality and the police may read the full address.
+
+
+def _demo_privacy() -> None:
+    """Privacy statements for the local triangle's space and for cases about a home, and this
+    period's access reviews, so the register and the reviews have something to show."""
+    from flask import current_app
+
+    from .cases.legal_bases import active_legal_bases
+    from .cases.models import TargetType
+    from .privacy.service import PrivacyFields, save_for_case_type, save_for_space
+    from .reviews.service import open_reviews
+    from .spaces.models import Space
+    from .timeutil import utcnow
+
+    bases = {basis.name: basis.id for basis in active_legal_bases()}
+    triangle = db.session.scalar(select(Space).where(Space.name == "Driehoek Rotterdam"))
+    save_for_space(
+        triangle,
+        PrivacyFields(
+            purpose="Afstemming in de lokale driehoek over de aanpak van explosies in Rotterdam.",
+            legal_basis_id=bases["Gemeentewet art. 172 en 174a"],
+            data_categories="Namen van betrokkenen, adressen, politiële informatie op hoofdlijnen.",
+            retention="2 jaar na het laatste overleg",
+            contact="privacy@rotterdam.example",
+        ),
+        actor=None,
+    )
+    save_for_case_type(
+        TargetType.WONING,
+        PrivacyFields(
+            purpose="Aanpak van een explosie bij een woning: maatregelen en nazorg voor bewoners.",
+            legal_basis_id=bases["Convenant aanpak explosies"],
+            data_categories="Adres, namen van bewoners en eigenaar, schade, genomen maatregelen.",
+            retention="5 jaar na afsluiten van de casus",
+            contact="De privacyfunctionaris van de gemeente van de casus",
+        ),
+        actor=None,
+    )
+    open_reviews(utcnow(), current_app.config["ACCESS_REVIEW_MONTHS"])
 
 
 def _demo_case(organisations: dict) -> None:

@@ -67,6 +67,8 @@ from .rules.notifications import (
     visible_notifications,
 )
 from .rules.organisations import visible_organisations
+from .rules.privacy import register_spaces
+from .rules.reviews import is_reviewer, visible_access_reviews
 from .rules.spaces import seeable_spaces, space_readers
 from .rules.users import visible_invitations, visible_users
 from .scope import _active, space_role, unproxied, visible_spaces
@@ -123,6 +125,9 @@ __all__ = [
     "visible_invitations",
     "visible_audit_events",
     "visible_failed_jobs",
+    "visible_access_reviews",
+    "is_reviewer",
+    "register_spaces",
     "AUDIT_ADMIN_TARGETS",
     "audit_events_named",
     "audit_actors_named",

@@ -20,6 +20,8 @@ from .rules import (
     meetings,
     notifications,
     organisations,
+    privacy,
+    reviews,
     spaces,
     users,
 )
@@ -40,6 +42,8 @@ RULE_MODULES: tuple[ModuleType, ...] = (
     meetings,
     directory,
     jobs,
+    reviews,
+    privacy,
 )
 
 

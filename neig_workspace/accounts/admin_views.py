@@ -1,18 +1,21 @@
 """User administration for platform admins: list, search, invite, roles, (de)activation."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..access.policy import load_or_404, require
 from ..access.roles import OrgRole
-from ..forms import run_use_case
+from ..forms import REFUSED, commit_side_effect, run_use_case
 from ..integers import form_int, query_int
 from ..organisations import service as org_service
 from ..organisations.models import Organisation
 from ..pagination import paginate
+from ..subject_rights import erasure
+from ..subject_rights.export import build_archive
+from ..timeutil import utcnow
 from . import queries, service, sessions
-from .forms import GlobalRolesForm, InviteAnyForm, role_choices
+from .forms import EraseAccountForm, GlobalRolesForm, InviteAnyForm, role_choices
 from .invitations import send_invitation
 from .models import User
 
@@ -165,3 +168,46 @@ def add_membership(user_id):
         success=_("%(name)s is lid geworden van %(org)s.", name=user.name, org=org.name),
     )
     return redirect(url_for(".show", user_id=user.id))
+
+
+# --- data-subject requests (AVG art. 15 and 17) ------------------------------------------------
+
+
+@bp.post("/<int:user_id>/inzage")
+@login_required
+def subject_export(user_id):
+    """The subject-access export of the account as a zip: titles and metadata, no content (a
+    platform admin reads none; the person's organisation releases it, or the command line
+    `flask neig subject-export` includes it). Audited."""
+    user = load_or_404(User, user_id, "user.manage")
+    archive = commit_side_effect(build_archive, user, actor=current_user, include_content=False)
+    return Response(
+        archive,
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="inzage-{user.id}-{utcnow():%Y%m%d}.zip"'
+            ),
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.route("/<int:user_id>/wissen", methods=["GET", "POST"])
+@login_required
+def erase(user_id):
+    """Erase the account (a pseudonym everywhere), after typing its e-mail address."""
+    user = load_or_404(User, user_id, "user.manage")
+    form = EraseAccountForm(user.email)
+    if form.validate_on_submit():
+        result = run_use_case(
+            form,
+            lambda: erasure.erase_account(user, actor=current_user),
+            success=lambda _result: _(
+                "Het account is gewist; het heet nu %(name)s.", name=user.name
+            ),
+        )
+        if result is not REFUSED:
+            return redirect(url_for(".show", user_id=user.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("users/erase.html", user=user, form=form), status

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import EqualTo, Length, Optional
+from wtforms.validators import EqualTo, Length, Optional, ValidationError
 
 from ..access.roles import OrgRole
 from ..forms import email_field, required
@@ -139,3 +139,21 @@ class InviteAnyForm(InviteForm):
 class GlobalRolesForm(FlaskForm):
     platform_admin = BooleanField(_l("Platformbeheerder"))
     secretariat = BooleanField(_l("Secretariaat OTE"))
+
+
+class EraseAccountForm(FlaskForm):
+    """Erasing an account cannot be undone: the admin types its e-mail address to confirm."""
+
+    confirm = StringField(
+        _l("Typ het e-mailadres van het account ter bevestiging"),
+        validators=[required(_l("Typ het e-mailadres van het account."))],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+
+    def __init__(self, email: str, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.expected = email
+
+    def validate_confirm(self, field) -> None:
+        if (field.data or "").strip().lower() != self.expected.lower():
+            raise ValidationError(_l("Dit is niet het e-mailadres van dit account."))

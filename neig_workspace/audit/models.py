@@ -43,3 +43,18 @@ class AuditEvent(db.Model):
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.id} {self.action} {self.result}>"
+
+
+class AuditRedaction(db.Model):
+    """An audit event whose details an erasure rewrote (a pseudonym instead of a person).
+
+    The event keeps its `hash`, the link the next event follows; `content_hash` is the hash of
+    its rewritten content. The erasure's own event (`account.erased`, id `redaction_id`), later
+    in the chain, carries a digest of its rows here, so neither table can be changed unseen
+    (audit.service.verify_chain). No foreign key: the audit retention may remove either event."""
+
+    __tablename__ = "audit_redactions"
+
+    event_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    redaction_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    content_hash: Mapped[str] = mapped_column(String(64))

@@ -10,13 +10,19 @@ from flask_babel import lazy_gettext as _l
 #: action -> short label, e.g. "Document geüpload".
 LABELS = {
     "access.denied": _l("Toegang geweigerd"),
+    "access_review.completed": _l("Toegangsreview afgerond"),
+    "access_review.exported": _l("Toegangsreview geëxporteerd"),
+    "access_review.opened": _l("Toegangsreview geopend"),
+    "access_review.reminded": _l("Herinnering toegangsreview verstuurd"),
     "account.email_change_cancelled": _l("Wijziging e-mailadres ingetrokken"),
     "account.email_change_refused": _l("Wijziging e-mailadres geweigerd"),
     "account.email_change_requested": _l("Wijziging e-mailadres aangevraagd"),
     "account.email_changed": _l("E-mailadres gewijzigd"),
+    "account.erased": _l("Account gewist"),
     "account.password_changed": _l("Wachtwoord gewijzigd"),
     "account.password_reset": _l("Wachtwoord hersteld"),
     "account.password_reset_requested": _l("Wachtwoordherstel aangevraagd"),
+    "account.subject_exported": _l("Gegevens van een betrokkene geëxporteerd"),
     "action_item.archived": _l("Actiepunt gearchiveerd"),
     "action_item.created": _l("Actiepunt aangemaakt"),
     "action_item.document_linked": _l("Document gekoppeld aan actiepunt"),
@@ -53,6 +59,7 @@ LABELS = {
     "auth.sso_login": _l("Ingelogd via eigen organisatie (SSO)"),
     "auth.sso_refused": _l("Inloggen via SSO geweigerd"),
     "case.address_match": _l("Adres vergeleken met andere casussen"),
+    "case.address_searched": _l("Adres gezocht in casussen"),
     "case.address_viewed": _l("Volledig adres bekeken"),
     "case.created": _l("Casus aangemaakt"),
     "case.destroyed": _l("Casus vernietigd"),
@@ -147,10 +154,16 @@ LABELS = {
     "organisation.deactivated": _l("Organisatie gedeactiveerd"),
     "organisation.reactivated": _l("Organisatie weer actief"),
     "organisation.updated": _l("Organisatie gewijzigd"),
+    "privacy.created": _l("Privacyverklaring vastgelegd"),
+    "privacy.register_exported": _l("Verwerkingsregister geëxporteerd"),
+    "privacy.updated": _l("Privacyverklaring gewijzigd"),
+    "retention.listed": _l("Te vernietigen documenten op een rij gezet"),
     "security.alert": _l("Beveiligingsmelding"),
     "separation.refused": _l("Geweigerd: scheiding van taken"),
     "space.archived": _l("Werkruimte gearchiveerd"),
     "space.created": _l("Werkruimte aangemaakt"),
+    "space.retention_held": _l("Vernietiging geblokkeerd"),
+    "space.retention_released": _l("Blokkade vernietiging opgeheven"),
     "space.unarchived": _l("Werkruimte uit archief gehaald"),
     "space.updated": _l("Werkruimte gewijzigd"),
     "sso.provider_created": _l("Inloggen via eigen organisatie ingesteld"),
@@ -165,6 +178,14 @@ LABELS = {
 
 #: action -> sentence for the activity feeds of a space; every action recorded with a space.
 SENTENCES = {
+    "access_review.completed": _l("%(actor)s heeft de toegangsreview van de werkruimte afgerond"),
+    "access_review.exported": _l(
+        "%(actor)s heeft de toegangsreview van de werkruimte geëxporteerd"
+    ),
+    "access_review.opened": _l("Een toegangsreview van de werkruimte is geopend"),
+    "access_review.reminded": _l(
+        "Een herinnering voor de toegangsreview van de werkruimte is verstuurd"
+    ),
     "action_item.archived": _l("%(actor)s heeft %(target)s gearchiveerd"),
     "action_item.created": _l("%(actor)s heeft %(target)s aangemaakt"),
     "action_item.document_linked": _l("%(actor)s heeft een document gekoppeld aan %(target)s"),
@@ -192,6 +213,7 @@ SENTENCES = {
     "case.address_match": _l(
         "%(actor)s heeft het adres van %(target)s vergeleken met andere casussen"
     ),
+    "case.address_searched": _l("%(actor)s heeft een adres gezocht in de casussen"),
     "case.address_viewed": _l("%(actor)s heeft het volledige adres van %(target)s bekeken"),
     "case.created": _l("%(actor)s heeft %(target)s aangemaakt"),
     "case.destroyed": _l("%(actor)s heeft %(target)s vernietigd"),
@@ -284,11 +306,18 @@ SENTENCES = {
         "%(actor)s heeft de aanmeldingen voor %(target)s geëxporteerd"
     ),
     "meeting.updated": _l("%(actor)s heeft %(target)s gewijzigd"),
+    "privacy.created": _l("%(actor)s heeft een privacyverklaring voor de werkruimte vastgelegd"),
+    "privacy.register_exported": _l("%(actor)s heeft het verwerkingsregister geëxporteerd"),
+    "privacy.updated": _l("%(actor)s heeft een privacyverklaring van de werkruimte gewijzigd"),
     "separation.refused": _l(
         "Een handeling van %(actor)s is geweigerd vanwege de scheiding van taken"
     ),
     "space.archived": _l("%(actor)s heeft de werkruimte gearchiveerd"),
     "space.created": _l("%(actor)s heeft de werkruimte aangemaakt"),
+    "space.retention_held": _l("%(actor)s heeft de vernietiging in de werkruimte geblokkeerd"),
+    "space.retention_released": _l(
+        "%(actor)s heeft de blokkade van de vernietiging in de werkruimte opgeheven"
+    ),
     "space.unarchived": _l("%(actor)s heeft de werkruimte uit het archief gehaald"),
     "space.updated": _l("%(actor)s heeft de gegevens van de werkruimte gewijzigd"),
 }

@@ -55,3 +55,23 @@ class EntryShareForm(FlaskForm):
             "alleen met toestemming van de organisatie die de notitie aanleverde."
         ),
     )
+
+
+class AddressSearchForm(FlaskForm):
+    """A case manager looks up, for a resident's request, the cases at an address."""
+
+    address = StringField(
+        _l("Adres"),
+        validators=[required(_l("Vul het adres in.")), Length(max=300)],
+        filters=[single_line],
+        description=_l("Straat, huisnummer en postcode, zoals bij de casus vastgelegd."),
+        render_kw={"autocomplete": "off"},
+    )
+    reference = StringField(
+        _l("Kenmerk van het verzoek"),
+        validators=[required(_l("Vul het kenmerk van het verzoek in.")), Length(max=100)],
+        filters=[single_line],
+        description=_l(
+            "Het kenmerk waaronder uw organisatie het verzoek van de bewoner registreerde."
+        ),
+    )

@@ -23,8 +23,13 @@ from ..integers import parse_int, query_int
 from ..organisations.models import Organisation
 from ..pagination import paginate
 from ..spaces.models import Space, SpaceKind
-from . import disclosures, originator
-from .accountability_forms import DecisionForm, EntryShareForm, ReleaseRequestForm
+from . import disclosures, originator, service
+from .accountability_forms import (
+    AddressSearchForm,
+    DecisionForm,
+    EntryShareForm,
+    ReleaseRequestForm,
+)
 from .blueprint import bp, load_case
 from .models import (
     Case,
@@ -286,6 +291,7 @@ def disclosures_register(case_id):
         organisation_id=organisation_id,
         item_type_label=disclosures.item_type_label,
         item_label=lambda row: disclosures.item_label(row, visible),
+        item_purpose=lambda row: disclosures.item_purpose(row, visible),
     )
 
 
@@ -316,3 +322,26 @@ def export(case_id):
     case = load_case(case_id)
     data = commit_side_effect(disclosures.export_case_csv, case, actor=current_user)
     return _csv(data, f"{case.reference.lower()}.csv")
+
+
+# --- a resident's request: search by address (docs/subject-requests.md) ----------------------
+
+
+@bp.route("/casussen/adres-zoeken", methods=["GET", "POST"])
+def address_search():
+    """A case manager looks up the cases they manage at an address, for a resident's request
+    (hit / no-hit through the keyed hash); audited. Whoever manages no case (a platform admin)
+    finds no such page."""
+    if not can(current_user, "case.search_address"):
+        not_found("case.search_address")
+    form = AddressSearchForm()
+    results = None
+    if form.validate_on_submit():
+        results = commit_side_effect(
+            service.search_address,
+            form.address.data,
+            actor=current_user,
+            request_reference=form.reference.data,
+        )
+    status = 422 if form.is_submitted() and form.errors else 200
+    return render_template("cases/address_search.html", form=form, results=results), status

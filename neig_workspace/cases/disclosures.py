@@ -69,6 +69,7 @@ def _header() -> list[str]:
         _("Wat"),
         _("Wanneer"),
         _("Grondslag"),
+        _("Doel"),
         _("Door"),
     ]
 
@@ -108,6 +109,15 @@ def item_label(row: Disclosure, visible: set[tuple[str, int]]) -> str:
     )
 
 
+def item_purpose(row: Disclosure, visible: set[tuple[str, int]]) -> str:
+    """Why it was shared, beside the basis; withheld with the label of an item `visible`
+    lacks (a purpose may say what the item is about)."""
+    about_an_item = row.item_type in _ITEM_FILTERS and row.item_id is not None
+    if not about_an_item or (row.item_type, row.item_id) in visible:
+        return row.purpose
+    return "—"
+
+
 def _values(case: Case, row: Disclosure, visible: set[tuple[str, int]]) -> list[str]:
     return [
         case.reference,
@@ -116,6 +126,7 @@ def _values(case: Case, row: Disclosure, visible: set[tuple[str, int]]) -> list[
         item_label(row, visible),
         format_datetime(row.disclosed_at),
         row.legal_basis.name,
+        item_purpose(row, visible),
         row.disclosed_by.name if row.disclosed_by else "",
     ]
 

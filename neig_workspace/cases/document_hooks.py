@@ -24,9 +24,13 @@ class CaseSpaceHooks(hooks.SpaceKindHooks):
         form.legal_basis.choices = [(b.id, b.name) for b in active_legal_bases()]
         if not form.is_submitted() or "legal_basis" not in request.form:
             form.legal_basis.data = case.legal_basis_id  # the drop zone may post without it
+        if not form.is_submitted():
+            form.purpose.data = case.purpose
 
-    def uploaded(self, document, space, *, actor, legal_basis_id) -> None:
-        originator.record_provenance(document, actor=actor, legal_basis_id=legal_basis_id)
+    def uploaded(self, document, space, *, actor, legal_basis_id, purpose="") -> None:
+        originator.record_provenance(
+            document, actor=actor, legal_basis_id=legal_basis_id, purpose=purpose
+        )
 
     def narrowing_changing(self, document, before, after, *, actor) -> None:
         """Widening needs the supplier's approval."""

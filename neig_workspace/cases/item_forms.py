@@ -24,6 +24,17 @@ from .items import (
 from .models import AftercareKind, EntryKind, MeasureStatus, MeasureType, TaskStatus
 
 
+def purpose_field() -> TextAreaField:
+    """Why an item is shared into the case, next to its legal basis; the case's by default."""
+    return TextAreaField(
+        _l("Doel"),
+        validators=[Length(max=1000, message=_l("Gebruik hoogstens 1000 tekens."))],
+        description=_l(
+            "Waarvoor dit met de deelnemers gedeeld wordt; leeg: het doel van de casus."
+        ),
+    )
+
+
 def _choices(labels: dict) -> list[tuple[str, object]]:
     return [(value.value, label) for value, label in labels.items()]
 
@@ -93,6 +104,7 @@ class MeasureForm(VersionFields, FlaskForm):
         coerce=_enum_or_none(MeasureStatus),
         validate_choice=False,
     )
+    purpose = purpose_field()
 
     def validate_description(self, field):
         if self.type.data == MeasureType.OVERIG and not (field.data or "").strip():
@@ -130,6 +142,7 @@ class TaskForm(VersionFields, FlaskForm):
         coerce=_enum_or_none(TaskStatus),
         validate_choice=False,
     )
+    purpose = purpose_field()
 
 
 class TaskStatusForm(FlaskForm):
@@ -165,6 +178,7 @@ class EntryForm(FlaskForm):
         ),
     )
     legal_basis_id = SelectField(_l("Grondslag"), coerce=int_or_none, validate_choice=False)
+    purpose = purpose_field()
     narrowing = MultiCheckboxField(
         _l("Alleen zichtbaar voor"),
         coerce=int_or_none,

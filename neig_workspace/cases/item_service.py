@@ -47,6 +47,8 @@ class MeasureData:
     description: str = ""
     start_date: date | None = None
     end_date: date | None = None
+    #: why it is shared; empty: the case's purpose
+    purpose: str = ""
 
 
 @dataclass
@@ -57,6 +59,8 @@ class TaskData:
     status: TaskStatus | None = TaskStatus.OPEN
     description: str = ""
     due_date: date | None = None
+    #: why it is shared; empty: the case's purpose
+    purpose: str = ""
 
 
 @dataclass
@@ -67,6 +71,8 @@ class EntryData:
     text: str
     legal_basis_id: int | None
     narrowing: list[int] = field(default_factory=list)
+    #: why it is shared; empty: the case's purpose
+    purpose: str = ""
 
 
 def _participation(case: Case, organisation_id: int | None, field_name: str) -> CaseOrganisation:
@@ -80,6 +86,14 @@ def _disclose_to_limited(case, row: CaseOrganisation, item_type, item_id, label,
     """A core organisation reads every item anyway; any other is given this one."""
     if not row.core:
         service.register_disclosure(case, row.organisation, item_type, item_id, label, actor=actor)
+
+
+def _purpose(case: Case, purpose: str) -> str:
+    """Why an item is shared: as given, else the case's purpose."""
+    purpose = (purpose or "").strip()
+    if len(purpose) > 1000:
+        raise ServiceError(_("Gebruik hoogstens 1000 tekens."), "purpose")
+    return purpose or case.purpose
 
 
 def _changed(obj, values: dict) -> list[str]:
@@ -107,6 +121,7 @@ def _measure_values(case: Case, data: MeasureData) -> tuple[dict, CaseOrganisati
         "description": (data.description or "").strip(),
         "start_date": data.start_date,
         "end_date": data.end_date,
+        "purpose": _purpose(case, data.purpose),
     }
     return values, row
 
@@ -189,6 +204,7 @@ def _task_values(case: Case, data: TaskData) -> tuple[dict, CaseOrganisation]:
         "status": data.status,
         "description": (data.description or "").strip(),
         "due_date": data.due_date,
+        "purpose": _purpose(case, data.purpose),
     }
     return values, row
 
@@ -335,6 +351,7 @@ def add_entry(case: Case, data: EntryData, *, actor) -> TimelineEntry:
         author_id=actor.id,
         supplier_organisation_id=supplier.id,
         legal_basis_id=basis.id,
+        purpose=_purpose(case, data.purpose),
         narrowing=[TimelineNarrowing(organisation_id=org_id) for org_id in narrowing],
     )
     db.session.add(entry)

@@ -60,6 +60,7 @@ def _measure_data(form: MeasureForm) -> item_service.MeasureData:
         description=form.description.data or "",
         start_date=form.start_date.data,
         end_date=form.end_date.data,
+        purpose=form.purpose.data or "",
     )
 
 
@@ -86,7 +87,9 @@ def _measure_form_page(case: Case, measure: Measure | None):
     """The form of a new measure in `case` or of `measure`, and its save: one use case, a
     stale edit answered as editing.py says."""
     if measure is None:
-        form = _measure_form(case, responsible_organisation_id=case.municipality_id)
+        form = _measure_form(
+            case, responsible_organisation_id=case.municipality_id, purpose=case.purpose
+        )
     else:
         form = _measure_form(case, **_measure_values(measure))
     edit = Edit(form, measure, lambda: _measure_values(measure) if measure is not None else {})
@@ -111,6 +114,7 @@ def _measure_values(measure: Measure) -> dict:
         "description": measure.description,
         "start_date": measure.start_date,
         "end_date": measure.end_date,
+        "purpose": measure.purpose,
     }
 
 
@@ -143,6 +147,7 @@ def _task_data(form: TaskForm) -> item_service.TaskData:
         status=form.status.data,
         description=form.description.data or "",
         due_date=form.due_date.data,
+        purpose=form.purpose.data or "",
     )
 
 
@@ -168,7 +173,9 @@ def edit_task(case_id, task_id):
 def _task_form_page(case: Case, task: AftercareTask | None):
     """The form of a new aftercare task in `case` or of `task`, and its save: one use case, a
     stale edit answered as editing.py says."""
-    form = _task_form(case, **(_task_values(task) if task is not None else {}))
+    form = _task_form(
+        case, **(_task_values(task) if task is not None else {"purpose": case.purpose})
+    )
     edit = Edit(form, task, lambda: _task_values(task) if task is not None else {})
     if form.validate_on_submit():
         saved = edit.create_or_update(
@@ -191,6 +198,7 @@ def _task_values(task: AftercareTask) -> dict:
         "status": task.status,
         "description": task.description,
         "due_date": task.due_date,
+        "purpose": task.purpose,
     }
 
 
@@ -223,7 +231,13 @@ def _entry_form(case: Case) -> EntryForm:
         form = EntryForm()
     else:
         now = to_user_timezone(utcnow()).replace(second=0, microsecond=0, tzinfo=None)
-        form = EntryForm(data={"occurred_at": now, "legal_basis_id": case.legal_basis_id})
+        form = EntryForm(
+            data={
+                "occurred_at": now,
+                "legal_basis_id": case.legal_basis_id,
+                "purpose": case.purpose,
+            }
+        )
     form.legal_basis_id.choices = [("", _("Kies een grondslag"))] + [
         (basis.id, basis.name) for basis in active_legal_bases()
     ]
@@ -240,6 +254,7 @@ def _entry_data(form: EntryForm) -> item_service.EntryData:
         kind=form.kind.data,
         text=form.text.data or "",
         legal_basis_id=form.legal_basis_id.data,
+        purpose=form.purpose.data or "",
         narrowing=[org_id for org_id in (form.narrowing.data or []) if org_id is not None],
     )
 

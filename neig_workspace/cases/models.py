@@ -215,6 +215,8 @@ class Measure(Versioned, db.Model):
     status: Mapped[MeasureStatus] = mapped_column(
         str_enum(MeasureStatus, 24), default=MeasureStatus.VOORGENOMEN
     )
+    #: Why it was shared (its legal basis is the case's and the measure's own article).
+    purpose: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -235,6 +237,8 @@ class AftercareTask(Versioned, db.Model):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     due_date: Mapped[date | None]
     status: Mapped[TaskStatus] = mapped_column(str_enum(TaskStatus, 16), default=TaskStatus.OPEN)
+    #: Why it was shared (its legal basis is the case's).
+    purpose: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -259,6 +263,8 @@ class TimelineEntry(db.Model):
     #: The organisation that supplied it (originator control).
     supplier_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     legal_basis_id: Mapped[int] = mapped_column(ForeignKey("legal_bases.id"))
+    #: Why it was shared, next to its legal basis; the case's purpose unless given.
+    purpose: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     case: Mapped[Case] = relationship()
@@ -288,6 +294,8 @@ class CaseDocument(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     supplier_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     legal_basis_id: Mapped[int] = mapped_column(ForeignKey("legal_bases.id"))
+    #: Why it was shared, next to its legal basis; the case's purpose unless given.
+    purpose: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     supplier: Mapped["Organisation"] = relationship()  # noqa: F821
@@ -344,6 +352,8 @@ class Disclosure(db.Model):
     #: What it was, as shown then (a title, "Volledig adres", "Casusgegevens").
     item_label: Mapped[str] = mapped_column(String(300))
     legal_basis_id: Mapped[int] = mapped_column(ForeignKey("legal_bases.id"))
+    #: The item's purpose when it was disclosed (the case's for the case and its address).
+    purpose: Mapped[str] = mapped_column(Text, default="", server_default="")
     disclosed_at: Mapped[datetime] = mapped_column(default=utcnow)
     disclosed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

@@ -86,9 +86,10 @@ def check_legal_basis(legal_basis_id: int | None) -> None:
         raise ServiceError(_("Kies een grondslag uit de lijst."), "legal_basis_id")
 
 
-def record_provenance(document, *, actor, legal_basis_id=None, supplier_id=None):
-    """Record where a document in a case space came from and register who received it.
-    Outside a case space this does nothing and returns None."""
+def record_provenance(document, *, actor, legal_basis_id=None, supplier_id=None, purpose=""):
+    """Record where a document in a case space came from, on which basis and for what
+    purpose (the case's unless given), and register who received it. Outside a case space
+    this does nothing and returns None."""
     space = db.session.get(Space, document.space_id)
     if space.kind != SpaceKind.CASE:
         return None
@@ -102,6 +103,7 @@ def record_provenance(document, *, actor, legal_basis_id=None, supplier_id=None)
         case_id=case.id,
         supplier_organisation_id=supplier_id or supplier_for(case, actor),
         legal_basis_id=legal_basis_id,
+        purpose=(purpose or "").strip() or case.purpose,
     )
     db.session.add(row)
     _keep_for_supplier(case, document, row.supplier_organisation_id)
@@ -272,6 +274,7 @@ def record_copy_provenance(original, copy, *, actor) -> None:
         actor=actor,
         legal_basis_id=row.legal_basis_id,
         supplier_id=row.supplier_organisation_id,
+        purpose=row.purpose,
     )
 
 

@@ -33,6 +33,7 @@ from ..spaces.models import Classification, PrincipalType, SpaceGrant, SpaceKind
 from ..timeutil import local, utcnow
 from .items import entry_label
 from .models import (
+    AftercareTask,
     Case,
     CaseDocument,
     CaseLink,
@@ -43,6 +44,7 @@ from .models import (
     Disclosure,
     ExplosiveType,
     LegalBasis,
+    Measure,
     TargetType,
     TimelineEntry,
     TimelineNarrowing,
@@ -573,8 +575,28 @@ def remove_user(case: Case, grant: SpaceGrant, *, actor) -> None:
     )
 
 
+def item_purpose(case, item_type: str, item_id: int | None) -> str:
+    """Why an item was shared: its own purpose, else the case's (the case and its address)."""
+    found = _PURPOSE_OF.get(item_type)
+    value = None
+    if found is not None and item_id is not None:
+        model, key = found()
+        value = db.session.scalar(select(model.purpose).where(key == item_id))
+    return value or case.purpose
+
+
+#: item type -> (model, its key column), for the purpose the register writes beside the basis
+_PURPOSE_OF = {
+    "document": lambda: (CaseDocument, CaseDocument.document_id),
+    "entry": lambda: (TimelineEntry, TimelineEntry.id),
+    "measure": lambda: (Measure, Measure.id),
+    "task": lambda: (AftercareTask, AftercareTask.id),
+}
+
+
 def register_disclosure(case, organisation, item_type, item_id, label, *, actor, basis_id=None):
-    """Write one row of the disclosure register: `organisation` received this, now."""
+    """Write one row of the disclosure register: `organisation` received this, now, on this
+    basis and for the item's purpose."""
     db.session.add(
         Disclosure(
             case_id=case.id,
@@ -583,6 +605,7 @@ def register_disclosure(case, organisation, item_type, item_id, label, *, actor,
             item_id=item_id,
             item_label=str(label)[:300],
             legal_basis_id=basis_id or case.legal_basis_id,
+            purpose=item_purpose(case, item_type, item_id),
             disclosed_by_id=actor.id if actor else None,
         )
     )
@@ -744,3 +767,40 @@ def matches(case: Case) -> list[dict]:
     return [
         {"municipality": other.municipality, "contacts": case_managers(other)} for other in others
     ]
+
+
+# --- a resident's request: the cases a manager holds at an address ---------------------------
+
+
+def search_address(address: str, *, actor, request_reference: str = "") -> list[dict]:
+    """For a resident's request (AVG art. 15; docs/subject-requests.md): the cases `actor`
+    manages at this address, found through the keyed hash (hit / no-hit), with the
+    organisations that take part in each and the other municipalities' matches with whom to
+    contact there. Cases the actor does not manage are not named, not even counted. Every
+    search is audited with the request's reference and the number of hits, never the address
+    (the hash's first 16 characters let an auditor join the steps of one request)."""
+    key = address_hash(address)
+    found = []
+    candidates = db.session.scalars(
+        select(Case).where(Case.address_hash == key, policy.visible_cases(actor)).order_by(Case.id)
+    )
+    for case in candidates:
+        if not policy.can(actor, "case.manage", case):
+            continue
+        found.append(
+            {
+                "case": case,
+                "organisations": [co.organisation for co in case.organisations],
+                "matches": matches(case),
+            }
+        )
+    audit.record(
+        "case.address_searched",
+        actor=actor,
+        details={
+            "request": request_reference.strip()[:100],
+            "address_key": key[:16],
+            "hits": len(found),
+        },
+    )
+    return found

@@ -69,6 +69,12 @@ class UploadForm(FlaskForm):
         validate_choice=True,
         description=_l("Op grond waarvan u dit met de deelnemers aan de casus deelt."),
     )
+    #: casework: only in case spaces, next to the legal basis; the views remove it elsewhere.
+    purpose = TextAreaField(
+        _l("Doel"),
+        validators=[Length(max=1000, message=_l("Gebruik hoogstens 1000 tekens."))],
+        description=_l("Waarvoor u dit deelt; het doel van de casus als u niets wijzigt."),
+    )
 
 
 class VersionForm(FlaskForm):

@@ -21,7 +21,7 @@ EXTENSION = "neig_document_hooks"
 
 #: Optional fields of the upload form, for the hooks of some kind of space to fill; every
 #: other kind removes them.
-OPTIONAL_UPLOAD_FIELDS = ("legal_basis",)
+OPTIONAL_UPLOAD_FIELDS = ("legal_basis", "purpose")
 
 
 class SpaceKindHooks:
@@ -38,9 +38,11 @@ class SpaceKindHooks:
             if name in form:
                 del form[name]
 
-    def uploaded(self, document, space: Space, *, actor, legal_basis_id: int | None) -> None:
+    def uploaded(
+        self, document, space: Space, *, actor, legal_basis_id: int | None, purpose: str = ""
+    ) -> None:
         """A new document in `space` (an upload or a text draft), flushed and audited;
-        `legal_basis_id` as named on the upload form, or None."""
+        `legal_basis_id` and `purpose` as named on the upload form, or None and empty."""
 
     def narrowing_changing(self, document, before: list[int], after: list[int], *, actor):
         """The document's narrowing is about to change from `before` to `after` (sorted

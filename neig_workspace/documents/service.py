@@ -269,6 +269,7 @@ def upload_document(
     narrowing: list[int] | None = None,
     text: bool = False,
     legal_basis_id: int | None = None,
+    purpose: str = "",
     actor,
 ) -> Document:
     """A new document from one uploaded file (or, with `text`, a text draft's first version);
@@ -304,7 +305,9 @@ def upload_document(
             "scan": scan_status.value,
         },
     )
-    hooks.for_space(space).uploaded(document, space, actor=actor, legal_basis_id=legal_basis_id)
+    hooks.for_space(space).uploaded(
+        document, space, actor=actor, legal_basis_id=legal_basis_id, purpose=purpose
+    )
     return document
 
 
@@ -589,9 +592,10 @@ def _restore_folders_of(document: Document, *, actor) -> None:
         folder = folder.parent
 
 
-def purge_document(document: Document, *, actor) -> list[str]:
+def purge_document(document: Document, *, actor, reason: str | None = None) -> list[str]:
     """Remove the document for good. Returns the blobs no version uses any more: they stay
-    until the garbage collector finds them still unused after its grace period."""
+    until the garbage collector finds them still unused after its grace period. `reason`
+    ("retention") goes into the audit event."""
     hashes = set(
         db.session.scalars(
             select(DocumentVersion.sha256).where(DocumentVersion.document_id == document.id)
@@ -603,7 +607,9 @@ def purge_document(document: Document, *, actor) -> list[str]:
         target=document,
         space_id=document.space_id,
         details=audit_details(
-            document.space_id, {"title": document.title, "versions": document.latest_number}
+            document.space_id,
+            {"title": document.title, "versions": document.latest_number}
+            | ({"reason": reason} if reason else {}),
         ),
     )
     db.session.execute(

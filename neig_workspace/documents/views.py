@@ -227,6 +227,7 @@ def _store_uploads(space, form, files):
             classification=Classification(form.classification.data),
             narrowing=form.narrowing.data,
             legal_basis_id=_legal_basis(form),
+            purpose=_purpose(form),
             actor=current_user,
         )
 
@@ -289,6 +290,11 @@ def _ask_same_name(space, form, existing: dict, status: int = 409):
 def _legal_basis(form: UploadForm) -> int | None:
     """The legal basis named on the upload form (case spaces only)."""
     return form.legal_basis.data if "legal_basis" in form else None
+
+
+def _purpose(form: UploadForm) -> str:
+    """Why the document is shared (case spaces only; empty: the case's purpose)."""
+    return (form.purpose.data or "") if "purpose" in form else ""
 
 
 def _audit_refusal(error: ServiceError) -> None:

@@ -81,6 +81,11 @@ KINDS: dict[str, Kind] = {
         _l("Herinneringen voor bijeenkomsten"),
         schedule="20 7 * * *",
     ),
+    "access_reviews": Kind(
+        _TASKS + "access_reviews",
+        _l("Toegangscontroles openen en herinneren"),
+        schedule="0 6 * * *",
+    ),
     "documents.purge_trash": Kind(
         _TASKS + "purge_trash", _l("Prullenbak legen"), schedule="0 3 * * *"
     ),

@@ -79,6 +79,16 @@ def send_meeting_reminders() -> int:
     return sent
 
 
+def access_reviews():
+    """Open this period's access reviews and remind the reviewers whose review is due soon."""
+    from ..reviews.service import run_cycle
+
+    report = run_cycle()
+    db.session.commit()
+    log.info("access reviews: %d opened, %d reminded", report.opened, report.reminded)
+    return report
+
+
 def purge_trash() -> None:
     from ..documents.retention import purge_expired_trash
 

@@ -2,12 +2,13 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, ValidationError
+from wtforms import BooleanField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.validators import Length
 
 from ..access.roles import SpaceRole
 from ..editing import VersionFields
 from ..forms import description_field, required
+from ..privacy.forms import PrivacyFieldsMixin
 from .models import Classification, PrincipalType, SpaceKind
 
 CLASSIFICATION_LABELS = {
@@ -54,7 +55,10 @@ class SpaceForm(VersionFields, FlaskForm):
     mfa_required = BooleanField(_l("Tweestapsverificatie verplicht voor deze werkruimte"))
 
 
-class NewSpaceForm(SpaceForm):
+class NewSpaceForm(PrivacyFieldsMixin, SpaceForm):
+    """A new space; from `vertrouwelijk` on with its privacy statement (the service says which
+    fields are missing, next to each)."""
+
     kind = SelectField(
         _l("Soort werkruimte"),
         choices=[(k.value, KIND_LABELS[k]) for k in (SpaceKind.SHARED, SpaceKind.RESTRICTED)],
@@ -79,3 +83,16 @@ class GrantForm(FlaskForm):
     def validate_email(self, field):
         if self.principal.data == "user" and not (field.data or "").strip():
             raise ValidationError(_l("Vul het e-mailadres in van de persoon die toegang krijgt."))
+
+
+class RetentionHoldForm(FlaskForm):
+    """Putting a space on hold for the retention: why (required)."""
+
+    reason = TextAreaField(
+        _l("Reden van de blokkade"),
+        description=_l("Bijvoorbeeld een lopende juridische procedure of een onderzoek."),
+        validators=[
+            required(_l("Geef een reden voor het blokkeren.")),
+            Length(max=1000, message=_l("Gebruik hoogstens 1000 tekens.")),
+        ],
+    )

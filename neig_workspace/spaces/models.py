@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..access.roles import SpaceRole
@@ -72,6 +72,10 @@ class Space(Versioned, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     archived_at: Mapped[datetime | None]
+    #: While set, `flask neig retention` destroys none of the space's documents (a pending
+    #: legal matter, an inquiry); a manager or a platform admin sets and lifts it, audited.
+    retention_hold_at: Mapped[datetime | None]
+    retention_hold_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     grants: Mapped[list["SpaceGrant"]] = relationship(
         back_populates="space", cascade="all, delete-orphan"
@@ -136,3 +140,23 @@ class SpaceVisit(db.Model):
 
     def __repr__(self) -> str:
         return f"<SpaceVisit user={self.user_id} space={self.space_id}>"
+
+
+class SpaceRetentionRun(db.Model):
+    """A dry-run listing of the documents past their space kind's retention period
+    (`flask neig retention`), and, once applied with its token, the anonymous count of what
+    was destroyed per space kind. Only the listed documents can be destroyed, and only once."""
+
+    __tablename__ = "space_retention_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: sha256 of the token the dry run printed; `--apply TOKEN` needs it.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    listed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    document_ids: Mapped[list] = mapped_column(JSON, default=list)
+    applied_at: Mapped[datetime | None]
+    #: space kind -> documents destroyed (no titles, no ids: the anonymous count that stays).
+    destroyed: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    def __repr__(self) -> str:
+        return f"<SpaceRetentionRun {self.id} applied={self.applied_at}>"

@@ -13,6 +13,7 @@ from ..audit import service as audit
 from ..errors import ServiceError
 from ..extensions import db
 from ..organisations.models import Membership, Organisation
+from ..privacy import service as privacy_service
 from ..timeutil import utcnow
 from .models import Classification, PrincipalType, Space, SpaceGrant, SpaceKind, SpaceVisit
 
@@ -28,10 +29,18 @@ def create_space(
     classification: Classification = Classification.INTERN,
     mfa_required: bool = False,
     organisation=None,
+    privacy=None,
     actor,
 ) -> Space:
+    """A new space. Someone who creates one of `vertrouwelijk` or higher gives its privacy
+    statement (`privacy`, privacy.service.PrivacyFields), or is refused field by field; the
+    system (demo data, no actor) labels its spaces itself, as it names them."""
     if kind in (SpaceKind.SHARED, SpaceKind.RESTRICTED):  # the ones named in a form
         _check_name_free(name.strip(), actor)
+    needed = actor is not None and privacy_service.needs_statement(kind, classification)
+    with_statement = needed or (privacy is not None and privacy_service.any_filled(privacy))
+    if with_statement:
+        privacy_service.check_complete(privacy)
     space = Space(
         kind=kind,
         name=name.strip(),
@@ -50,6 +59,8 @@ def create_space(
         space_id=space.id,
         details={"kind": kind.value, "name": space.name, "classification": classification.value},
     )
+    if with_statement:
+        privacy_service.save_for_space(space, privacy, actor=actor)
     return space
 
 
@@ -87,6 +98,8 @@ def update_space(
     before = _snapshot(space)
     if name.strip() != space.name:
         _check_name_free(name.strip(), actor, space)
+    if classification != space.classification:
+        privacy_service.check_classification(space, classification)
     space.name = name.strip()
     space.description = description.strip()
     space.classification = classification
@@ -328,3 +341,30 @@ def record_visit(space: Space, user) -> None:
         db.session.add(SpaceVisit(user_id=user.id, space_id=space.id))
     else:
         visit.visited_at = utcnow()
+
+
+# --- retention hold: nothing of the space is destroyed by `flask neig retention` --------------
+
+
+def hold_retention(space: Space, reason: str, *, actor) -> None:
+    """Put the space on hold (a pending legal matter, an inquiry); the reason is required."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("Geef een reden voor het blokkeren."), field="reason")
+    space.retention_hold_at = space.retention_hold_at or utcnow()
+    space.retention_hold_reason = reason
+    audit.record(
+        "space.retention_held",
+        actor=actor,
+        target=space,
+        space_id=space.id,
+        details={"reason": reason},
+    )
+
+
+def release_retention(space: Space, *, actor) -> None:
+    if space.retention_hold_at is None:
+        raise ServiceError(_("Deze werkruimte is niet geblokkeerd."))
+    space.retention_hold_at = None
+    space.retention_hold_reason = ""
+    audit.record("space.retention_released", actor=actor, target=space, space_id=space.id)

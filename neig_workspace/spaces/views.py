@@ -32,6 +32,7 @@ from .forms import (
     ROLE_LABELS,
     GrantForm,
     NewSpaceForm,
+    RetentionHoldForm,
     SpaceForm,
 )
 from .models import Classification, PrincipalType, Space, SpaceGrant, SpaceKind
@@ -255,6 +256,7 @@ def create():
     """A new shared or restricted space (platform admins)."""
     require("space.create")
     form = NewSpaceForm()
+    form.fill_legal_bases()
     if form.validate_on_submit():
         space = run_use_case(
             form,
@@ -264,6 +266,7 @@ def create():
                 description=form.description.data or "",
                 classification=Classification(form.classification.data),
                 mfa_required=form.mfa_required.data,
+                privacy=form.privacy_values(),
                 actor=current_user,
             ),
             success=lambda space: _(
@@ -297,7 +300,41 @@ def edit(space_id):
         )
         if done is not REFUSED:
             return redirect(url_for(".members", space_id=space.id))
-    return render_template("spaces/form.html", form=form, space=space), edit.status
+    return _settings_page(space, form, RetentionHoldForm(), edit.status)
+
+
+def _settings_page(space: Space, form, hold_form, status: int):
+    return render_template("spaces/form.html", form=form, space=space, hold_form=hold_form), status
+
+
+@bp.post("/werkruimtes/<int:space_id>/bewaartermijn/blokkeren")
+@login_required
+def hold_retention(space_id):
+    """Put the space on hold: `flask neig retention` destroys none of its documents."""
+    space = load_or_404(Space, space_id, "space.manage_grants")
+    hold_form = RetentionHoldForm()
+    if hold_form.validate_on_submit():
+        done = run_use_case(
+            hold_form,
+            lambda: service.hold_retention(space, hold_form.reason.data, actor=current_user),
+            success=_("De werkruimte is geblokkeerd voor de bewaartermijn."),
+        )
+        if done is not REFUSED:
+            return redirect(url_for(".edit", space_id=space.id))
+    return _settings_page(space, SpaceForm(data=_values(space)), hold_form, 422)
+
+
+@bp.post("/werkruimtes/<int:space_id>/bewaartermijn/vrijgeven")
+@login_required
+def release_retention(space_id):
+    """Lift the hold: the retention applies again from the next dry run."""
+    space = load_or_404(Space, space_id, "space.manage_grants")
+    run_use_case(
+        None,
+        lambda: service.release_retention(space, actor=current_user),
+        success=_("De blokkade is opgeheven; de bewaartermijn geldt weer."),
+    )
+    return redirect(url_for(".edit", space_id=space.id))
 
 
 def _values(space: Space) -> dict:

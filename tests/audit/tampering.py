@@ -8,11 +8,14 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-_MIGRATION = Path(__file__).resolve().parents[2] / "migrations/versions/0016_audit_append_only.py"
+_VERSIONS = Path(__file__).resolve().parents[2] / "migrations/versions"
+#: the migration that made the DELETE trigger, and the one that last made the UPDATE trigger
+_MIGRATION = _VERSIONS / "0016_audit_append_only.py"
+_UPDATE_MIGRATION = _VERSIONS / "0022_privacy_rights.py"
 
 
-def _migration():
-    spec = importlib.util.spec_from_file_location("audit_append_only", _MIGRATION)
+def _migration(path=_MIGRATION):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -31,6 +34,5 @@ def as_table_owner(session):
     if postgresql:
         session.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only"))
     else:
-        migration = _migration()
-        session.execute(text(migration.SQLITE_UPDATE_TRIGGER))
-        session.execute(text(migration.SQLITE_DELETE_TRIGGER))
+        session.execute(text(_migration(_UPDATE_MIGRATION).SQLITE_UPDATE_TRIGGER))
+        session.execute(text(_migration().SQLITE_DELETE_TRIGGER))

@@ -42,6 +42,8 @@ MATRIX = {
     ("case.view_access_log", "case"):         (N,  Y,    Y,   N,  N,    N,   N,   N,    N),
     ("case.view_disclosures", "case"):        (N,  Y,    Y,   N,  N,    N,   N,   N,    N),
     ("case.read_address", "case"):            (Y,  Y,    Y,   N,  N,    N,   N,   N,    N),
+    # A resident's request: who manages a case searches the cases they manage by address.
+    ("case.search_address", None):            (N,  Y,    Y,   N,  N,    N,   N,   N,    N),
     ("case_measure.view", "measure_a"):       (Y,  Y,    Y,   Y,  N,    N,   N,   N,    N),
     ("case_measure.view", "measure_housing"): (Y,  Y,    Y,   Y,  Y,    N,   N,   N,    N),
     ("case_measure.edit", "measure_a"):       (N,  Y,    Y,   N,  N,    N,   N,   N,    N),

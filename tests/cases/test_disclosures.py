@@ -79,7 +79,16 @@ def test_register_csv_with_bom_semicolons_and_no_formulas(app, client, personas)
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["Casus", "Organisatie", "Soort", "Wat", "Wanneer", "Grondslag", "Door"]
+    assert rows[0] == [
+        "Casus",
+        "Organisatie",
+        "Soort",
+        "Wat",
+        "Wanneer",
+        "Grondslag",
+        "Doel",
+        "Door",
+    ]
     labels = [row[3] for row in rows[1:]]
     assert '\'=HYPERLINK("http://x")' in labels
     assert "Casusgegevens" in labels

@@ -77,7 +77,7 @@ class Recorder(hooks.SpaceKindHooks):
     def __init__(self):
         self.calls = []
 
-    def uploaded(self, document, space, *, actor, legal_basis_id):
+    def uploaded(self, document, space, *, actor, legal_basis_id, purpose=""):
         self.calls.append(("uploaded", document.title, space.id, legal_basis_id))
 
     def narrowing_changing(self, document, before, after, *, actor):

@@ -71,12 +71,34 @@ def _space_of_a(app, personas, suffix: str) -> str:
             "document": f"/documenten/{document.id}",
             "edit": f"/documenten/{document.id}/bewerken",
             "search": "/zoeken?q=nazorg",
+            "privacy": f"/werkruimtes/{space.id}/privacy",  # issue 22
+            "privacy form": f"/werkruimtes/{space.id}/privacy/bewerken",
         }
     return paths[suffix]
 
 
 def _space_page(name: str):
     return lambda app, page, personas, link: _space_of_a(app, personas, name)
+
+
+def _review_of_a(app, page, personas, link) -> str:
+    """access reviews (issue 22): this period's review of A's members, one of them confirmed."""
+    from sqlalchemy import select
+
+    from neig_workspace.organisations.models import Membership
+    from neig_workspace.reviews import service as reviews
+    from neig_workspace.reviews.models import AccessReview, Decision
+    from neig_workspace.timeutil import utcnow
+
+    with app.app_context():
+        reviews.open_reviews(utcnow(), 3)
+        org_id = personas.orgs["gemeente_a"]
+        review = db.session.scalar(select(AccessReview).filter_by(organisation_id=org_id))
+        member = db.session.scalar(select(Membership).filter_by(user_id=personas.member_a.id))
+        admin = db.session.get(User, personas.org_admin_a.id)
+        reviews.decide(review, member, Decision.CONFIRMED, actor=admin)
+        db.session.commit()
+        return f"/toegangscontroles/{review.id}"
 
 
 def _draft_of_a(app, personas, suffix: str) -> str:
@@ -227,6 +249,11 @@ PAGES = {
     "case statistics": ("member_a", "/casussen/statistiek"),
     "case import": ("member_a", "/casussen/importeren"),
     "legal bases": ("platform_admin", "/beheer/grondslagen"),
+    # access reviews, privacy pages and the processing register (issue 22)
+    "access review": ("org_admin_a", _review_of_a),
+    "space privacy page": ("member_a", _space_page("privacy")),
+    "privacy statement form": ("org_admin_a", _space_page("privacy form")),
+    "processing register": ("platform_admin", "/beheer/verwerkingsregister"),
 }
 
 

@@ -35,6 +35,7 @@ CRON_TABLE = {
     "notifications.digest": "0 7 * * *",
     "reminders": "15 7 * * *",
     "meetings.reminders": "20 7 * * *",
+    "access_reviews": "0 6 * * *",
     "documents.purge_trash": "0 3 * * *",
     "retention": "30 3 * * *",
     "blobs.gc": "0 4 * * *",

@@ -316,6 +316,14 @@ def _import(c):
     return {"file": (io.BytesIO(csv.encode()), "actiepunten.csv"), "stap": "controleren"}
 
 
+def _hold(c):
+    return {"reason": "Lopende juridische procedure"}
+
+
+def _erase(c):
+    return {"confirm": "doel.gebruiker@example.nl"}
+
+
 # URL templates, filled from the context (see Context): "{c.org_a}" is Gemeente Rotterdam's id.
 USER = "/beheer/gebruikers/{c.target_user}"
 ORG = "/organisaties/{c.org_a}"
@@ -400,6 +408,10 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("users.reactivate", "POST"):               R(USER + "/activeren",                           LOGIN, 404,   403,   404,   302, other=404),
     ("users.end_sessions", "POST"):             R(USER + "/sessies-beeindigen",                  LOGIN, 404,   403,   404,   302, other=404),
     ("users.add_membership", "POST"):           R(USER + "/lidmaatschappen",                     LOGIN, 404,   403,   404,   302, other=404, data=_join),
+    # Data-subject requests (issue 22): the export (a zip, no content) and the erasure.
+    ("users.subject_export", "POST"):           R(USER + "/inzage",                              LOGIN, 404,   403,   404,   200,   other=404),
+    ("users.erase", "GET"):                     R(USER + "/wissen",                              LOGIN, 404,   403,   404,   200,   other=404),
+    ("users.erase", "POST"):                    R(USER + "/wissen",                              LOGIN, 404,   403,   404,   302,   other=404, data=_erase),
 
     # Organisations: members see their own (403 for what they may not do there); others get 404.
     ("organisations.index", "GET"):             R("/beheer/organisaties",                        LOGIN, 403,   403,   403,   200),
@@ -433,6 +445,10 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("spaces.remove_grant", "POST"):            R(SPACE + "/leden/{c.grant}/verwijderen",        LOGIN, 403,   302,   404,   302, other=404),
     ("spaces.edit", "GET"):                     R(SPACE + "/instellingen",                       LOGIN, 403,   200,   404,   200, other=404),
     ("spaces.edit", "POST"):                    R(SPACE + "/instellingen",                       LOGIN, 403,   302,   404,   302, other=404, data=_edit_space),
+    # The retention hold (issue 22): whoever manages the grants (the space's managers, a
+    # platform admin); releasing a space that is not held is refused with a message (302).
+    ("spaces.hold_retention", "POST"):          R(SPACE + "/bewaartermijn/blokkeren",            LOGIN, 403,   302,   404,   302, other=404, data=_hold),
+    ("spaces.release_retention", "POST"):       R(SPACE + "/bewaartermijn/vrijgeven",            LOGIN, 403,   302,   404,   302, other=404),
     ("spaces.admin_index", "GET"):              R("/beheer/werkruimtes",                         LOGIN, 403,   403,   403,   200),
     ("spaces.create", "GET"):                   R("/beheer/werkruimtes/nieuw",                   LOGIN, 403,   403,   403,   200),
     ("spaces.create", "POST"):                  R("/beheer/werkruimtes/nieuw",                   LOGIN, 403,   403,   403,   302, data=_new_space),
@@ -567,6 +583,11 @@ from tests.security import routes_jobs  # noqa: E402 - it uses R and LOGIN above
 
 ROUTES.update(routes_jobs.ROWS)
 
+# access reviews, privacy pages and the processing register (issue 22)
+from tests.security import routes_review  # noqa: E402 - it uses R and LOGIN above
+
+ROUTES.update(routes_review.ROWS)
+
 # separation of duties (issue 15): the routes that give access, tried by each persona for their
 # own account; keyed (endpoint, method, what is tried), run by test_own_account_per_persona.
 from tests.security import routes_self  # noqa: E402 - it uses R, Row and LOGIN above
@@ -674,6 +695,7 @@ def build_context(app, personas, viewer: str | None = None) -> Context:
             ids.update(part.plant(personas, target))
         ids.update(routes_self.plant(personas, target))  # one's own account, issue 15
         ids.update(routes_jobs.plant(personas, target))  # the dead-letter list, issue 19
+        ids.update(routes_review.plant(personas, target))  # access reviews, issue 22
         db.session.commit()
     return Context(app=app, personas=personas, viewer=viewer, ids=ids)
 

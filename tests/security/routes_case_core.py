@@ -60,9 +60,17 @@ def _link(c):
     return {"reference": c.other_case_reference}
 
 
+def _address_search(c):
+    return {"address": "Coolsingel 40, 3011 AD", "reference": "AVG-2026-1"}
+
+
 # fmt: off
 ROWS = {
     ("cases.index", "GET"):                     R("/casussen?q=3011&status=gemeld",              LOGIN, 200,   200,   200,   200),
+    # A resident's request (issue 22): only a case manager (org_admin_a) searches by address;
+    # whoever manages no case, the platform admin included, finds no such page.
+    ("cases.address_search", "GET"):            R("/casussen/adres-zoeken",                      LOGIN, 404,   200,   404,   404),
+    ("cases.address_search", "POST"):           R("/casussen/adres-zoeken",                      LOGIN, 404,   200,   404,   404, data=_address_search),
     ("cases.create", "GET"):                    R("/casussen/nieuw",                             LOGIN, 200,   200,   200,   403),
     ("cases.create", "POST"):                   R("/casussen/nieuw",                             LOGIN, 302,   302,   302,   403, data=_new_case),
     ("cases.show", "GET"):                      R(CASE,                                          LOGIN, 200,   200,   404,   404, other=404),

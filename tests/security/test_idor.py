@@ -65,12 +65,14 @@ ID_ARGUMENTS = {
     "meeting_id": ("meeting", ("meeting",)),  # a meeting for A's own space
     "application_id": ("application", ("application",)),  # only platform admins see one
     "failed_job_id": ("failed_job", ("failed_job",)),  # background jobs (issue 19): admins only
+    "review_id": ("access_review", ("review",)),  # A's access review (issue 22)
 }
 #: A parent B owns, to put A's child object under (ctx key of B's object).
 B_PARENTS = {"space_id": "space_b", "organisation_id": "org_b", "case_id": "case_b"}
 #: Arguments that are no object id: the e-mailed token is itself the authority, and static
-#: files are public; a directory page names an organisation the whole network may see (#8).
-NOT_IDS = {"token", "filename", "basis_id", "slug"}
+#: files are public; a directory page names an organisation the whole network may see (#8); a
+#: case type (issue 22) is one of four words, its privacy statement kept by platform admins.
+NOT_IDS = {"token", "filename", "basis_id", "slug", "case_type"}
 KINDS = sorted({kind for kind, _ in ID_ARGUMENTS.values()})
 ATTACKERS = ("member_b", "org_admin_b")
 AUDIT = ("audit_events",)  # a refusal may be audited; nothing else may change

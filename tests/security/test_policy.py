@@ -78,6 +78,19 @@ MATRIX = {
     "jobs.view":                     (None,           (N,   N,     N,     N,    N,    N,    Y)),
     "jobs.view_failed":              ("failed_job",   (N,   N,     N,     N,    N,    N,    Y)),
     "jobs.manage_failed":            ("failed_job",   (N,   N,     N,     N,    N,    N,    Y)),
+    # access reviews (issue 22): A's admins decide in A's review; platform admins see every
+    # review (which is overdue) but decide nothing; the list of one's own is any member's.
+    "access_review.list_own":        (None,           (N,   Y,     Y,     Y,    Y,    Y,    Y)),
+    "access_review.overview":        (None,           (N,   N,     N,     N,    N,    N,    Y)),
+    "access_review.view":            ("review_a",     (N,   N,     Y,     N,    N,    N,    Y)),
+    "access_review.decide":          ("review_a",     (N,   N,     Y,     N,    N,    N,    N)),
+    # privacy pages (issue 22): A's own space's page is read by its members and kept by its
+    # managers (A's admins) and platform admins; the register is theirs, or an organisation's.
+    "privacy.view":                  ("space_a",      (N,   Y,     Y,     N,    N,    N,    Y)),
+    "privacy.edit":                  ("space_a",      (N,   N,     Y,     N,    N,    N,    Y)),
+    "privacy.manage_case_types":     (None,           (N,   N,     N,     N,    N,    N,    Y)),
+    "privacy.register_all":          (None,           (N,   N,     N,     N,    N,    N,    Y)),
+    "privacy.register_organisation": ("org_a",        (N,   N,     Y,     N,    N,    N,    Y)),
 }
 # fmt: on
 PERSONA_OF = {
@@ -125,10 +138,39 @@ def plant(personas) -> dict:
         "target": target,
         "event": event,
         "failed_job": failed_job,  # background jobs (issue 19)
+        **_plant_review(org_a),  # access reviews and privacy pages (issue 22)
         "notification_a": _plant_notification(personas, org_a),  # notifications (issue #4)
         **_plant_comment(personas, org_a),  # drafts and comments (issue #4)
         **invitations,
     }
+
+
+def _plant_review(org_a) -> dict:
+    """issue 22: A's own space (A's members contribute, its admins manage) and A's open access
+    review (rows made directly, so no audit events join the one this module plants)."""
+    from neig_workspace.access.roles import SpaceRole
+    from neig_workspace.reviews.models import AccessReview, ReviewScope
+    from neig_workspace.spaces.models import PrincipalType, Space, SpaceGrant, SpaceKind
+
+    space = Space(kind=SpaceKind.ORGANISATION, name=org_a.name, organisation=org_a)
+    db.session.add(space)
+    for principal, role in (
+        (PrincipalType.ORGANISATION, SpaceRole.CONTRIBUTOR),
+        (PrincipalType.ORGANISATION_ADMINS, SpaceRole.MANAGER),
+    ):
+        db.session.add(
+            SpaceGrant(space=space, principal_type=principal, organisation=org_a, role=role)
+        )
+    start = utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    review = AccessReview(
+        scope=ReviewScope.ORGANISATION,
+        organisation=org_a,
+        period_start=start,
+        due_at=start + timedelta(days=90),
+    )
+    db.session.add(review)
+    db.session.flush()
+    return {"space_a": space, "review_a": review}
 
 
 def _plant_notification(personas, org_a):

@@ -59,6 +59,7 @@ from neig_workspace.knowledge.models import Article
 from neig_workspace.meetings.models import Meeting
 from neig_workspace.organisations import service as organisations
 from neig_workspace.organisations.models import Membership, Organisation, OrgType
+from neig_workspace.privacy.service import PrivacyFields
 from neig_workspace.spaces import service as spaces
 from neig_workspace.spaces.models import (
     Classification,
@@ -428,8 +429,16 @@ class SeparationMachine(RuleBasedStateMachine):
         if not policy.can(actor, "space.create"):
             return
         name = self.name("Werkruimte")
+        # From `vertrouwelijk` on a space needs its privacy statement (issue 22): with one or
+        # without (refused).
+        privacy = None
+        if data.draw(st.booleans()):
+            basis = db.session.scalar(select(LegalBasis.id).order_by(LegalBasis.id))
+            privacy = PrivacyFields("Doel", basis, "Namen", "1 jaar", "privacy@vers.example")
         space = self.attempt(
-            lambda: spaces.create_space(kind, name, classification=label, actor=actor)
+            lambda: spaces.create_space(
+                kind, name, classification=label, privacy=privacy, actor=actor
+            )
         )
         if space is not None:
             self.spaces.append(space.id)

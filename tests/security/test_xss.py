@@ -33,11 +33,13 @@ from neig_workspace.access.roles import OrgRole, SpaceRole
 from neig_workspace.accounts.models import Invitation, User
 from neig_workspace.accounts.tokens import new_token
 from neig_workspace.audit.models import AuditEvent
+from neig_workspace.cases.models import LegalBasis
 from neig_workspace.comments.models import Comment, CommentRound
 from neig_workspace.documents import service as documents
 from neig_workspace.documents.models import Document, DocumentVersion, Folder
 from neig_workspace.extensions import db
 from neig_workspace.organisations.models import Organisation
+from neig_workspace.privacy.models import PrivacyStatement
 from neig_workspace.spaces.models import Space
 from neig_workspace.timeutil import utcnow
 from tests.conftest import db_ctx
@@ -334,6 +336,23 @@ def _new_space_pages(world):
     return pages
 
 
+def _privacy(world, value):  # a space's privacy statement (issue 22)
+    basis = world.scalars(select(LegalBasis.id).order_by(LegalBasis.id))[0]
+    data = {"purpose": value, "data_categories": value, "retention": value[:200]}
+    data |= {"contact": value[:300], "legal_basis_id": basis}
+    return _post(world, "org_admin_a", f"/werkruimtes/{world.space}/privacy/bewerken", data)
+
+
+def _privacy_pages(world):
+    space = f"/werkruimtes/{world.space}/privacy"
+    return [
+        ("member_a", space),
+        ("org_admin_a", f"{space}/bewerken"),
+        ("org_admin_a", f"/organisaties/{world.org_a}/verwerkingsregister"),
+        ("platform_admin", "/beheer/verwerkingsregister"),
+    ]
+
+
 def _edit_document(world, **fields):
     data = {"title": "Verslag", "description": "", "tags": "", "classification": "intern"}
     data |= {"status": "concept", **fields}
@@ -471,6 +490,9 @@ FIELDS: dict[str, Field] = {
         _new_space,
         _new_space_pages,
         lambda w: w.scalars(select(Space.name)),
+    ),
+    "privacy_statement": Field(
+        _privacy, _privacy_pages, lambda w: w.scalars(select(PrivacyStatement.purpose))
     ),
     "document_title": Field(
         lambda w, v: _edit_document(w, title=v),

@@ -108,6 +108,8 @@ AUDIT_ADMIN_TARGETS = (
     "legal_base",
     "identity_provider",
     "failed_job",
+    "access_review",
+    "privacy_statement",
 )
 
 

@@ -95,6 +95,24 @@ def _case_read_address(user, case: Case) -> bool:
     return any(co.address_access and co.organisation_id in member_orgs for co in case.organisations)
 
 
+def _manages_a_case(user, obj=None) -> bool:
+    """A case manager somewhere (a manager grant in a core organisation of a case): who looks
+    up, for a resident's request, the cases they manage at an address (hit / no-hit). A
+    platform admin holds no grant, so never."""
+    if not _active(user):
+        return False
+    managed = (
+        select(Case.id)
+        .where(
+            visible_cases(user),
+            _in(Case.space_id, _grants_from(user, SpaceRole.MANAGER)),
+            _in(Case.space_id, _core_case_space_ids(user)),
+        )
+        .limit(1)
+    )
+    return db.session.scalar(managed) is not None
+
+
 def _measure_view(user, measure: Measure) -> bool:
     if not _case_view(user, measure.case):
         return False
@@ -245,6 +263,7 @@ ACTIONS = {
     "case.view_access_log": (Case, _case_manage),
     "case.view_disclosures": (Case, _case_manage),
     "case.read_address": (Case, _case_read_address),
+    "case.search_address": (None, _manages_a_case),
     "case_measure.view": (Measure, _measure_view),
     "case_measure.edit": (Measure, _measure_edit),
     "case_task.view": (AftercareTask, _task_view),

@@ -2,7 +2,7 @@
 A platform admin manages a space's metadata and grants (they "see" every space but case
 spaces) but reads its content only through a grant of their own."""
 
-from sqlalchemy import ColumnElement, exists, false, or_, select
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
 from ...accounts.models import User
 from ...organisations.models import Membership, Organisation
@@ -61,9 +61,12 @@ def seeable_spaces(user) -> ColumnElement[bool]:
     return visible_spaces(user)
 
 
-def space_readers(space: Space, narrowed_to: list[int] | None = None) -> ColumnElement[bool]:
+def space_readers(
+    space: Space, narrowed_to: list[int] | None = None, *, minimum: SpaceRole | None = None
+) -> ColumnElement[bool]:
     """Users who may read the content of `space`, in SQL: its grants matched the other way
-    round, then an optional narrowing to some organisations."""
+    round, then an optional narrowing to some organisations; with `minimum`, only the grants of
+    at least that role (its managers, say)."""
     if space.archived_at is not None:
         return false()
     members = (
@@ -71,12 +74,15 @@ def space_readers(space: Space, narrowed_to: list[int] | None = None) -> ColumnE
         .join(Organisation, Organisation.id == Membership.organisation_id)
         .where(Organisation.active.is_(True))
     )
-    grants = select(SpaceGrant.organisation_id).where(SpaceGrant.space_id == space.id)
+    of_space = (SpaceGrant.space_id == space.id) & (
+        SpaceGrant.role >= minimum if minimum is not None else true()
+    )
+    grants = select(SpaceGrant.organisation_id).where(of_space)
     by_org = grants.where(SpaceGrant.principal_type == PrincipalType.ORGANISATION)
     by_admins = grants.where(SpaceGrant.principal_type == PrincipalType.ORGANISATION_ADMINS)
     network = grants.where(SpaceGrant.principal_type == PrincipalType.NETWORK)
     by_user = select(SpaceGrant.user_id).where(
-        SpaceGrant.space_id == space.id, SpaceGrant.principal_type == PrincipalType.USER
+        of_space, SpaceGrant.principal_type == PrincipalType.USER
     )
     granted = or_(
         _in(User.id, by_user),
