@@ -99,9 +99,7 @@ def ensure_database(args) -> dict:
     create_database(args.admin_url, args.database)
     started = time.monotonic()
     _flask(env, "db", "upgrade")
-    _flask(env, "neig", "seed-scale", *args.seed_args)
-    # The seed inserts rows in bulk, past the ORM's flush where the index follows a change.
-    _flask(env, "neig", "search", "reindex")
+    _flask(env, "neig", "seed-scale", *args.seed_args)  # ends with the search index built
     info = {"seconds": time.monotonic() - started, "at": _now(), "args": args.seed_args}
     info_file.write_text(json.dumps(info))
     print(f"Seeded {args.database} in {info['seconds']:.0f} s (migrations included).")

@@ -87,8 +87,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--top", type=int, default=45)
+    parser.add_argument("--database", default=DATABASE, help="as bench.pages --database")
     args = parser.parse_args()
-    url = database_url(ADMIN_URL, DATABASE)
+    url = database_url(ADMIN_URL, args.database)
     app = build_app(url)
     from neig_workspace.extensions import db
 

@@ -70,10 +70,13 @@ def seed_scale_command(password, totp_secret, seed, force, **figures) -> None:
         seed=seed,
     )
     db.session.commit()
+    # The rows went in in bulk, past the flush the search index follows: build it now.
+    indexed = _reindex()
     if db.session.get_bind().dialect.name == "postgresql":  # the planner's figures, at once
         db.session.execute(text("ANALYZE"))
         db.session.commit()
     click.echo(f"Seeded in {report.seconds:.0f} s: {sum(report.rows.values())} rows.")
+    click.echo(f"Indexed {indexed} searchable things for search.")
     click.echo(
         f"Named user: {scale.NAMED_EMAIL} (id {report.named_user_id}); admin: {scale.ADMIN_EMAIL}"
     )
@@ -631,21 +634,19 @@ neig.add_command(search_cli)
     "--since",
     type=click.DateTime(),
     default=None,
-    help="Only documents created, edited or given a version since then (UTC).",
+    help="Only what was created or changed since then (UTC).",
 )
 def search_reindex(since) -> None:
-    """Rebuild the search index of every document and action item (or of those changed since
-    --since)."""
-    from .search.index import DOCUMENTS, ITEMS, all_ids, reindex
+    """Rebuild the search index of everything searchable (or of what changed since --since)."""
+    total = _reindex(since)
+    click.echo(f"Indexed {total} searchable things.")
 
-    total = 0
-    for kind, label in ((DOCUMENTS, "documents"), (ITEMS, "action items")):
-        batches = list(all_ids(db.session.connection(), kind, since=since))
-        with click.progressbar(
-            length=sum(len(b) for b in batches), label=f"Indexing {label}", show_pos=True
-        ) as bar:
-            for batch in batches:
-                total += reindex(db.session.connection(), batch, kind)
-                db.session.commit()  # a batch at a time: a long run holds no transaction open
-                bar.update(len(batch))
-    click.echo(f"Indexed {total} documents and action items.")
+
+def _reindex(since=None) -> int:
+    """The search index rebuilt, with a progress bar per kind; the count of rows written."""
+    from .search.index import reindex_all
+
+    def bar(length, label):
+        return click.progressbar(length=length, label=f"Indexing {label}", show_pos=True)
+
+    return reindex_all(db.session, since=since, progressbar=bar)

@@ -3,7 +3,9 @@ a worker, SQLite as a real embedded database, and what counts as an outage.
 
 - PostgreSQL: a connect timeout, a statement and a lock timeout set on every connection, and a
   deadline on the client's side for a server that stops answering altogether (a hung host, a
-  network that swallows packets), where the server's own timeouts never fire.
+  network that swallows packets), where the server's own timeouts never fire. JIT compilation
+  is off: the app's queries are short, and compiling a plan whose estimated cost passes
+  jit_above_cost (a search counting thousands of hits) took ~100 ms, more than running it.
 - SQLite: WAL (concurrent readers), a busy timeout, and `BEGIN IMMEDIATE` for the app's units of
   work, so two requests never both read and then both try to write: in WAL mode the second
   would fail at once with "database is locked", whatever the busy timeout.
@@ -37,6 +39,7 @@ def engine_options(config) -> dict:
         settings = (
             f"-c statement_timeout={config['DATABASE_STATEMENT_TIMEOUT_MS']}"
             f" -c lock_timeout={config['DATABASE_LOCK_TIMEOUT_MS']}"
+            " -c jit=off"
         )
         connect_args["options"] = " ".join(filter(None, [connect_args.get("options"), settings]))
     elif backend == "sqlite":

@@ -121,9 +121,19 @@ def run_use_case(form, call, *, success=None, on_refusal=None, keep=None):
 def commit_side_effect(call, *args, **kwargs):
     """What a page records when it is read (a visit, a view count, an audited read or export),
     or a refusal records after its rollback: run `call(*args, **kwargs)` and commit it; returns
-    its result. Not for a use case that may refuse."""
+    its result. Not for a use case that may refuse.
+
+    Committed at once (an audited read holds the audit chain's lock until then), but without
+    expiring what the request loaded: the rest of the page goes on with the account, its
+    session record and memberships and the object read as they were loaded, as a page that
+    commits nothing does, instead of reading each again."""
     from .extensions import db
 
     result = call(*args, **kwargs)
-    db.session.commit()
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
     return result

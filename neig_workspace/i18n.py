@@ -1,6 +1,7 @@
 """Locale and timezone selection: the user's choice, then the session's, then Dutch."""
 
-from flask import current_app, has_request_context, session
+from flask import current_app, g, has_app_context, has_request_context, session
+from flask_babel import get_translations
 from flask_login import current_user
 
 
@@ -19,3 +20,34 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def request_translations():
+    """Flask-Babel's `get_translations()`, kept on its own request namespace next to the locale
+    it was made for: a page's templates ask for it a hundred times, and each time Flask-Babel
+    looks up the request's namespace, domain and locale again. A locale forced for an e-mail
+    (`force_locale`) or chosen anew is another object, so it gets its own translations."""
+    if not has_app_context():
+        return get_translations()
+    state = g.get("_flask_babel")
+    locale = getattr(state, "babel_locale", None)
+    kept = getattr(state, "neig_translations", None)
+    if locale is not None and kept is not None and kept[0] is locale:
+        return kept[1]
+    translations = get_translations()
+    state = g.get("_flask_babel")
+    if state is not None:
+        state.neig_translations = (getattr(state, "babel_locale", None), translations)
+    return translations
+
+
+def install_template_gettext(app) -> None:
+    """The templates' `_`, `ngettext`, `pgettext` and `npgettext` through
+    `request_translations`, in place of Flask-Babel's (which it installs the same way)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+    )

@@ -10,15 +10,21 @@ from .extensions import db
 from .integers import query_int
 
 
-def paginate(query):
+def paginate(query, total: int | None = None):
+    """One page of `query` (?pagina=); with `total` known already (counted along with other
+    figures), no SELECT count(*) of its own."""
     page = query_int("pagina", 1)
-    return db.paginate(
+    found = db.paginate(
         query,
         page=max(page, 1),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
         max_per_page=100,
+        count=total is None,
     )
+    if total is not None:
+        found.total = total
+    return found
 
 
 @dataclass(frozen=True)

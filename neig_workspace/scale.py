@@ -15,7 +15,9 @@ What it makes, with the defaults (the figures of the measurement at national sca
   unit and an OM parket as participants, the creator as case manager);
 - 45,000 grants in all; 100,000 documents with 110,000 versions, in folders, a few narrowed to
   some organisations, a few in the trash, a folder of 1,000 in a space Rotterdam reads; every
-  version points at one of a handful of real blobs (content addressed, so they are shared);
+  version points at one of a handful of real blobs (content addressed, so they are shared) and
+  has some 150 words of "extracted" text (version_texts), which the search index is built from
+  at the end of the command (`neig search reindex`, with its progress bar);
 - 2,000 action items in one plan, articles in the Kennisbank, 113,000 audit events and 20,000
   notifications;
 - the named user, a Rotterdam member, reads exactly --named-user-spaces spaces.
@@ -46,7 +48,7 @@ from .actions.models import ActionItem, ActionLine, ActionPlan
 from .audit.models import AuditEvent
 from .audit.service import _CHECKPOINT_DUE, _last, compute_hash
 from .cases.models import Case, CaseOrganisation, CaseStatistic, LegalBasis
-from .documents.models import Document, DocumentVersion, Folder
+from .documents.models import Document, DocumentVersion, Folder, VersionText
 from .documents.stores import blob_store
 from .extensions import db
 from .knowledge.models import Article, KnowledgeSpace
@@ -97,6 +99,23 @@ _WORDS = [
     "besluitenlijst",
 ]
 _PLACES = ["Noord", "Zuid", "Oost", "West", "Centrum", "Haven", "Delfshaven", "Charlois"]
+#: The words the seeded "extracted" texts are made of: common ones, and rarer ones that only a
+#: few hundred texts hold (so a search can find many documents or a few).
+_TEXT_WORDS = (
+    "de het een van en in op bij met voor na over door aan als dat die er is zijn wordt werd"
+    " gemeente politie burgemeester woning woningen pand panden explosie explosies aanslag"
+    " aanslagen bewoners buurt wijk straat voordeur schade herstel nazorg overleg afspraken"
+    " signalen melding meldingen onderzoek verdachte verdachten aanpak maatregel maatregelen"
+    " sluiting camera cameratoezicht gebiedsverbod bestuurlijke rapportage evaluatie verslag"
+    " convenant handreiking partners samenwerking informatie delen casus casusoverleg"
+    " ondernemer ondernemers verzekeraar corporatie huurders brief bijeenkomst veiligheid"
+    " zorg preventie weerbaarheid signalering risico incident incidenten nacht avond"
+).split()
+_RARE_WORDS = (
+    "handgranaat zandzakken kluisdeur brandvertrager vuurwerkbom rolluik glasschade"
+    " portiekdeur scooter afpersing drugslab witwassen ondermijning loverboy bedreiging"
+    " getuigenverklaring dashcam deurbelcamera sloopwoning stookolie benzinebom"
+).split()
 
 
 class ScaleError(click.ClickException):
@@ -629,7 +648,11 @@ def seed_scale(
                 }
             )
     _insert(Document, doc_rows, report, echo)
+    version0 = ids.take(DocumentVersion, len(version_rows))
+    for n, row in enumerate(version_rows):
+        row["id"] = version0 + n
     _insert(DocumentVersion, version_rows, report, echo)
+    _insert(VersionText, _version_texts(version_rows, now), report, echo)
     _insert(_table("document_narrowings"), narrow_rows, report, echo)
     _insert(_table("case_documents"), case_doc_rows, report, echo)
 
@@ -763,6 +786,29 @@ def seed_scale(
     _fix_sequences(report)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _version_texts(version_rows: list[dict], now: datetime) -> list[dict]:
+    """The text "read" from each version's file: some 150 words of casework Dutch, a rarer
+    word in one text of fifty, so the search index is built over text the size of a short
+    report (the blobs themselves are a handful of tiny PDFs)."""
+    rng = random.Random(len(version_rows))  # noqa: S311  # nosec B311 # its own, so the rest of the seed stays as it was
+    rows = []
+    for row in version_rows:
+        words = rng.choices(_TEXT_WORDS, k=150)
+        if rng.random() < 0.02:
+            words[rng.randrange(len(words))] = rng.choice(_RARE_WORDS)
+        sentences = [" ".join(words[k : k + 15]).capitalize() + "." for k in range(0, 150, 15)]
+        rows.append(
+            {
+                "version_id": row["id"],
+                "status": "ok",
+                "text": " ".join(sentences),
+                "extractor": "seed-scale",
+                "extracted_at": now,
+            }
+        )
+    return rows
 
 
 def _table(name: str):

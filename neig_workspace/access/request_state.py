@@ -49,12 +49,18 @@ def _forget() -> None:
     g.policy_written = True
 
 
+def request_wrote() -> bool:
+    """Did this request write anything access may depend on (a flush, a write statement), or
+    does its session hold a change not yet flushed?"""
+    session = db.session
+    return bool(g.get("policy_written") or session.new or session.deleted or session.dirty)
+
+
 def _loaded_memberships(user) -> list[tuple[int, OrgRole]] | None:
     """The memberships loaded with the account at the start of this request, while nothing was
     written since (no flush, no write statement, no pending change in the session); None when
     they must be read from the database."""
-    session = db.session
-    if g.get("policy_written") or session.new or session.deleted or session.dirty:
+    if request_wrote():
         return None
     if "memberships" in inspect(user).unloaded:
         return None

@@ -33,6 +33,7 @@ from ..extensions import db
 from ..organisations.models import Membership, Organisation
 from ..queries import ids_in
 from ..spaces.models import PrincipalType, Space, SpaceGrant, SpaceKind
+from .generation import granted_spaces
 from .mfa import MFA_CLASSIFICATIONS, session_has_mfa
 from .request_state import _loaded_memberships
 from .roles import OrgRole, SpaceRole
@@ -184,9 +185,16 @@ def _grants_matching(user) -> ColumnElement[bool]:
 @_per_request
 def _granted_spaces(user) -> list:
     """The spaces a grant gives the user, with what decides whether they open now, and for a
-    case space whether the user belongs to one of its core organisations (one query per
-    request, for the user at the keyboard: each case space's core flag is an EXISTS on its
-    case, not a query of its own)."""
+    case space whether the user belongs to one of its core organisations (one query, for the
+    user at the keyboard: each case space's core flag is an EXISTS on its case, not a query of
+    its own). For the user at the keyboard kept across requests while the access generation
+    stays the same (generation.py): then no query at all."""
+    if not _at_the_keyboard(user):
+        return db.session.execute(_granted_spaces_query(user)).all()
+    return granted_spaces(user.id, lambda: db.session.execute(_granted_spaces_query(user)).all())
+
+
+def _granted_spaces_query(user):
     core = exists(
         select(CaseOrganisation.case_id)
         .join(Case, Case.id == CaseOrganisation.case_id)
@@ -198,15 +206,22 @@ def _granted_spaces(user) -> list:
     )
     # kind and classification as their stored strings (StrEnum members compare equal to
     # them): hundreds of rows, each enum built in Python for nothing.
-    query = select(
-        Space.id,
-        type_coerce(Space.kind, String).label("kind"),
-        Space.archived_at,
-        Space.mfa_required,
-        type_coerce(Space.classification, String).label("classification"),
-        case((Space.kind == SpaceKind.CASE, core), else_=false()).label("core_case"),
-    ).where(Space.id.in_(select(SpaceGrant.space_id).where(_grants_matching(user))))
-    return db.session.execute(query).all()
+    # and the highest role the user's grants give in each (`space_role`): grouped by the
+    # space's key, on which the other columns depend.
+    return (
+        select(
+            Space.id,
+            type_coerce(Space.kind, String).label("kind"),
+            Space.archived_at,
+            Space.mfa_required,
+            type_coerce(Space.classification, String).label("classification"),
+            case((Space.kind == SpaceKind.CASE, core), else_=false()).label("core_case"),
+            func.max(SpaceGrant.role).label("role"),
+        )
+        .join(SpaceGrant, SpaceGrant.space_id == Space.id)
+        .where(_grants_matching(user))
+        .group_by(Space.id)
+    )
 
 
 def _opens_now(space, has_mfa: bool) -> bool:
@@ -281,9 +296,12 @@ def _grants_from(user, minimum: SpaceRole):
 
 
 def space_role(user, space: Space) -> SpaceRole | None:
-    """The highest role any grant gives `user` in `space` (cached for the request)."""
+    """The highest role any grant gives `user` in `space`: for the user at the keyboard read
+    with the granted spaces, for anyone else one query (cached for the request)."""
     if not _active(user):
         return None
+    if _at_the_keyboard(user):
+        return _granted_roles(user).get(space.id)
     cache = g.setdefault("space_roles", {}) if has_request_context() else {}
     key = (user.id, space.id)
     if key not in cache:
@@ -294,6 +312,11 @@ def space_role(user, space: Space) -> SpaceRole | None:
         )
         cache[key] = SpaceRole(role) if role is not None else None
     return cache[key]
+
+
+@_per_request
+def _granted_roles(user) -> dict[int, SpaceRole]:
+    return {space.id: SpaceRole(space.role) for space in _granted_spaces(user)}
 
 
 def _has_role(user, space: Space, minimum: SpaceRole) -> bool:

@@ -13,6 +13,7 @@ from flask_login import LoginManager, login_user, logout_user
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
+from ..access.generation import current_token, note_token
 from ..extensions import client_ip, db
 from ..organisations.models import Membership
 from ..timeutil import utcnow
@@ -38,12 +39,16 @@ def load_user(user_id: str):
     # The account with it, and the account's memberships (the access policy's first question
     # on every page, access/scope.py): one query for all three on every request.
     memberships = joinedload(UserSession.user).joinedload(User.memberships)
+    # The access generation rides along: the access id sets this process kept for the account
+    # count only while it is unchanged (access/generation.py).
     query = (
-        select(UserSession)
+        select(UserSession, current_token())
         .where(UserSession.token_hash == hash_token(token))
         .options(memberships.joinedload(Membership.organisation))
     )
-    record = db.session.execute(query).unique().scalar_one_or_none()
+    found = db.session.execute(query).unique().one_or_none()
+    record, access_token = found if found is not None else (None, None)
+    note_token(access_token)
     if record is None or str(record.user_id) != str(user_id) or not _still_valid(record):
         session.pop(SESSION_KEY, None)
         return None

@@ -134,7 +134,7 @@ def to_csv(table: list[list]) -> bytes:
 
 def _fit(value: str) -> str:
     """Cut text to Excel's cell limit (counted in UTF-16 units), with a visible marker."""
-    if len(value.encode("utf-16-le")) // 2 <= XLSX_CELL_LIMIT:
+    if len(value) <= XLSX_CELL_LIMIT // 2 or len(value.encode("utf-16-le")) // 2 <= XLSX_CELL_LIMIT:
         return value
     marker = " " + _("[ingekort]")
     kept, used = [], len(marker)
@@ -164,21 +164,33 @@ def write_xlsx(title: str, table: list[list], out: BinaryIO) -> None:
         cell.font, cell.fill = bold, fill
         heading.append(cell)
     sheet.append(heading)
-    wrap = Alignment(vertical="top", wrap_text=True)
+    text_style, date_style = _styles(sheet)
     for row in table:
         cells = []
         for value in row:
             cell = WriteOnlyCell(sheet)
             if isinstance(value, date):
                 cell.value = value
-                cell.number_format = "dd-mm-yyyy"
-            elif value is not None:
-                cell.value = _fit(safe_text(str(value)))
-                cell.data_type = "s"  # text, never a formula
-            cell.alignment = wrap
+                cell._style = date_style
+            else:
+                if value is not None:
+                    cell.value = _fit(safe_text(str(value)))
+                    cell.data_type = "s"  # text, never a formula
+                cell._style = text_style
             cells.append(cell)
         sheet.append(cells)
     workbook.save(out)
+
+
+def _styles(sheet):
+    """The style of a text cell and of a date cell, made once: openpyxl looks a style set on a
+    cell up in the workbook's lists (hashing it), which for 26,000 cells was most of the time.
+    The cells share the one style array (openpyxl's own copy of a cell does the same)."""
+    wrap = Alignment(vertical="top", wrap_text=True)
+    text, day = WriteOnlyCell(sheet), WriteOnlyCell(sheet)
+    text.alignment = day.alignment = wrap
+    day.number_format = "dd-mm-yyyy"
+    return text._style, day._style
 
 
 def to_xlsx(title: str, table: list[list]) -> bytes:

@@ -4,7 +4,7 @@ deleting moves to the trash, and only a purge removes rows (and blobs nobody poi
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, and_, false
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, and_, false, text
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from ..db_types import Versioned, str_enum
@@ -69,6 +69,13 @@ class Document(Versioned, db.Model):
         # The folder listing filters on space and folder and sorts by title or date.
         Index("ix_documents_listing_title", "space_id", "folder_id", "title"),
         Index("ix_documents_listing_updated", "space_id", "folder_id", "updated_at"),
+        # Search lists the text drafts (a few) apart from the other documents (most).
+        Index(
+            "ix_documents_text_drafts",
+            "space_id",
+            postgresql_where=text("is_text"),
+            sqlite_where=text("is_text"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,11 +1,10 @@
-"""The SELECTs of the document lists and the search: the policy's filter first, built here,
+"""The SELECTs of the document lists: the policy's filter first, built here,
 run by the views."""
 
 from sqlalchemy import func, or_, select
 
 from ..access.policy import visible_documents
 from ..extensions import db
-from ..queries import LIKE_ESCAPE, like_pattern
 from ..spaces.models import Space
 from .models import Document, DocumentVersion, Folder
 
@@ -103,24 +102,3 @@ def subfolders(space: Space, folder: Folder | None) -> list[Folder]:
         )
         .order_by(Folder.name)
     ).all()
-
-
-def search(user, text: str):
-    """The documents `user` may read whose title, description, a tag or the newest version's
-    filename holds `text`, newest change first: one SELECT for paginate."""
-    term = text.lower()
-    pattern = like_pattern(term)
-    return (
-        _with_latest_version()
-        .where(
-            visible_documents(user),
-            or_(
-                func.lower(Document.title).like(pattern, escape=LIKE_ESCAPE),
-                func.lower(Document.description).like(pattern, escape=LIKE_ESCAPE),
-                Document.tags.like(like_pattern(f"|{term}|"), escape=LIKE_ESCAPE),
-                func.lower(DocumentVersion.filename).like(pattern, escape=LIKE_ESCAPE),
-            ),
-        )
-        .options(db.contains_eager(Document.latest), db.joinedload(Document.space))
-        .order_by(Document.updated_at.desc())
-    )

@@ -40,6 +40,7 @@ from ..extensions import db
 from ..forms import REFUSED, commit_side_effect, run_use_case
 from ..integers import form_int, query_int
 from ..pagination import paginate
+from ..search import hits as search_hits
 from ..search import query as search_query
 from ..spaces.forms import CLASSIFICATION_LABELS
 from ..spaces.models import Classification, Space
@@ -852,35 +853,66 @@ def purge(document_id):
 @bp.get("/zoeken")
 @login_required
 def search():
-    """Search what the user may read, in Dutch (neig_workspace/search/): documents (their
-    title, tags, file name, description and the text of their current version) and action
-    items (title, code, description, progress notes)."""
+    """Search everything the user may read, in Dutch (neig_workspace/search/): documents (with
+    the text of their current version), text drafts, comments, action items, knowledge
+    articles, meetings and, in a session with MFA, the case material they take part in. One
+    kind is listed at a time (?soort=; without it the first kind with hits), beside the count
+    of every kind."""
     q = request.args.get("q", "").strip()[:200]
     sort = request.args.get("sorteer", "relevantie")
     sort = sort if sort in search_query.SORTS else "relevantie"
-    kind = request.args.get("soort", "documenten")
-    kind = kind if kind in search_query.KINDS else "documenten"
+    asked = request.args.get("soort")
     filters = _search_filters()
     query = search_query.parse(q)
-    context = {"q": q, "sort": sort, "kind": kind, "filters": filters, "page": None}
+    context = {
+        "q": q,
+        "sort": sort,
+        "kind": asked if asked in search_query.BY_KEY else "documenten",
+        "filters": filters,
+        "page": None,
+        "kind_labels": search_hits.KIND_LABELS,
+    }
     if not q or query.empty:
         return render_template("documents/search.html", **context)
-    items = kind == "actiepunten"
-    found = (
-        search_query.items(current_user, query, sort=sort)
-        if items
-        else search_query.documents(current_user, query, sort=sort, filters=filters)
-    )
-    page = paginate(found)
+    if asked not in search_query.BY_KEY and filters != search_query.Filters():
+        asked = "documenten"  # the facets are the documents'
+    kind = search_query.BY_KEY.get(asked)
+    filtered = filters != search_query.Filters() and asked in search_query.DOCUMENT_KINDS
+    # The listed kind is counted by its hits (unless a facet narrows them); without ?soort= the
+    # documents, or else the first kind with hits.
+    listed = kind or search_query.BY_KEY["documenten"]
+    counts = search_query.kind_counts(current_user, query, but=None if filtered else listed)
+    ids = search_query.hit_ids(current_user, query, listed, filters)
+    counts.setdefault(listed.key, len(ids))
+    if kind is None and not ids:
+        kind = search_query.BY_KEY[next((k for k, n in counts.items() if n), "documenten")]
+        if kind is not listed:
+            ids = search_query.hit_ids(current_user, query, kind)
+    kind = kind or listed
+    found = search_query.results(current_user, query, kind, ids, sort=sort)
+    page = paginate(found, total=min(len(ids), search_query.CAP))
+    documents = kind.key in search_query.DOCUMENT_KINDS
+    unfiltered = ids if filters == search_query.Filters() else None
     context.update(
+        kind=kind.key,
         page=page,
-        kind_counts=search_query.kind_counts(current_user, query),
-        snippets=search_query.snippets([r.id for r in page.items], query, items=items),
-        facets=None if items else search_query.facet_counts(current_user, query),
-        provenance={} if items else _provenance(page.items),
+        hits=search_hits.hits(kind.key, page.items),
+        kind_counts=counts,
+        cap=search_query.CAP,
+        more=len(ids) > search_query.CAP,
+        snippets=search_query.snippets([r.id for r in page.items], query, kind),
+        facets=_facets(query, kind, unfiltered) if documents else None,
+        provenance=_provenance(page.items) if documents else {},
         classification_labels=CLASSIFICATION_LABELS,
     )
     return render_template("documents/search.html", **context)
+
+
+def _facets(query, kind, ids) -> dict:
+    """The facet counts of the listed documents: of their hits without the facet filters."""
+    if ids is None:  # a facet narrows the page: count what it narrowed
+        ids = search_query.hit_ids(current_user, query, kind)
+    return search_query.facet_counts(ids)
 
 
 def _search_filters() -> search_query.Filters:

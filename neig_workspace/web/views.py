@@ -17,7 +17,7 @@ from ..access.policy import may_scrape_metrics, visible_organisations
 from ..accounts.service import set_locale
 from ..directory import dashboard
 from ..extensions import db, limiter
-from ..forms import commit_side_effect, run_use_case
+from ..forms import run_use_case
 from ..meetings.service import upcoming_meetings
 from ..organisations.models import Membership, Organisation
 from . import metrics, readiness, safe_next
@@ -31,7 +31,11 @@ def index():
     if not current_user.is_authenticated:
         return render_template("web/landing.html")
     user = current_user._get_current_object()
-    visit = commit_side_effect(lambda: dashboard.start_visit(user))  # the visit's timestamps
+    # The visit's timestamps, written now (nothing access depends on, request_state.py) and
+    # committed with the page: a commit here would make the account, its session record and its
+    # memberships be read again for the rest of the page.
+    visit = dashboard.start_visit(user)
+    db.session.flush()
     since = visit.since
     organisations = db.session.scalars(
         select(Organisation)
@@ -43,7 +47,7 @@ def index():
         )
         .order_by(Organisation.name)
     ).all()
-    return render_template(
+    page = render_template(
         "web/home.html",
         organisations=organisations,
         since=since,
@@ -56,6 +60,8 @@ def index():
         meetings=upcoming_meetings(user, limit=5),
         notifications=dashboard.unread_notifications(user),
     )
+    db.session.commit()
+    return page
 
 
 @bp.post("/taal")

@@ -1,7 +1,7 @@
 """A case's incident time in UTC, like every other moment (issue 21)
 
-Revision ID: 0023_case_time_utc
-Revises: 0022_privacy_rights
+Revision ID: 0025_case_time_utc
+Revises: 0024_access_generation
 Create Date: 2026-12-06 01:00:00
 
 The case form stored the typed Dutch wall-clock time as it was, while the pages and the CSV
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0023_case_time_utc"
-down_revision = "0022_privacy_rights"
+revision = "0025_case_time_utc"
+down_revision = "0024_access_generation"
 branch_labels = None
 depends_on = None
 
