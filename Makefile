@@ -10,7 +10,7 @@ TRANSLATIONS := neig_workspace/translations
 PORT ?= 5000
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
 
-.PHONY: install node-deps run test smoke test-clock test-sqlite test-sqlite-matrix test-sqlite-rest test-postgresql test-postgresql-matrix test-postgresql-rest test-separation-long lint format check translations extract-messages bench bench-scale clean
+.PHONY: install node-deps run test smoke test-clock test-sqlite test-sqlite-matrix test-sqlite-rest test-postgresql test-postgresql-matrix test-postgresql-rest test-separation-long lint format check translations extract-messages bench bench-scale screenshots clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -134,6 +134,11 @@ bench: install translations
 # with wrk. BENCH_ARGS e.g. "--duration 5 --reseed".
 bench-scale: install translations
 	$(BIN)/python -m bench.pages $(BENCH_ARGS)
+
+# The screenshot gallery (docs/screenshots/): the key pages of every part at 1366 and 390 px,
+# with the demo network in a throwaway SQLite database, in Chromium. Not part of `make test`.
+screenshots: install translations
+	$(BIN)/python -m bench.screenshots $(SCREENSHOT_ARGS)
 
 clean:
 	rm -rf $(VENV) instance node_modules .pytest_cache .ruff_cache

@@ -136,3 +136,20 @@ def production_env(environ: dict, url: str, secret_key: str, work: Path, **extra
         "RATELIMIT_LOGIN_PER_IP": "100000 per minute",
         **extra,
     }
+
+
+def session_after_mfa(app, email: str) -> tuple[str, int]:
+    """A session record for `email` that passed the second step, as a login with a code leaves
+    it: its token (for the session cookie's SESSION_KEY) and the user's id."""
+    from sqlalchemy import select
+
+    from neig_workspace.accounts.models import User, UserSession
+    from neig_workspace.accounts.tokens import hash_token
+    from neig_workspace.extensions import db
+
+    token = secrets.token_urlsafe(32)
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        db.session.add(UserSession(token_hash=hash_token(token), user=user, mfa_verified=True))
+        db.session.commit()
+        return token, user.id

@@ -18,12 +18,11 @@ import cProfile
 import io
 import os
 import pstats
-import secrets
 import time
 
-from sqlalchemy import event, select
+from sqlalchemy import event
 
-from bench.common import ADMIN_URL, database_url, production_env
+from bench.common import ADMIN_URL, database_url, production_env, session_after_mfa
 from bench.pages import DATABASE, SECRET_KEY, WORK, pages, targets
 
 
@@ -36,17 +35,9 @@ def build_app(url: str):
 
 def client_for(app, email: str):
     """A test client logged in as `email`, with a session record that passed MFA."""
-    from neig_workspace.accounts.models import User, UserSession
     from neig_workspace.accounts.sessions import SESSION_KEY
-    from neig_workspace.accounts.tokens import hash_token
-    from neig_workspace.extensions import db
 
-    token = secrets.token_urlsafe(32)
-    with app.app_context():
-        user = db.session.scalar(select(User).where(User.email == email))
-        db.session.add(UserSession(token_hash=hash_token(token), user=user, mfa_verified=True))
-        db.session.commit()
-        user_id = user.id
+    token, user_id = session_after_mfa(app, email)
     client = app.test_client()
     with client.session_transaction(base_url="https://127.0.0.1") as session:
         session[SESSION_KEY] = token

@@ -52,6 +52,7 @@ def test_member_enrols_in_mfa_and_then_logs_in_with_a_code(page, personas):
         re.fullmatch(r"[a-z0-9]{4}(-[a-z0-9]{4}){3}", c.strip()) for c in codes.all_inner_texts()
     )
 
+    page.locator("summary", has_text="gebruikersmenu").click()  # the user menu
     page.get_by_role("button", name="Uitloggen", exact=True).click()
     expect(page).to_have_url(re.compile(r"/inloggen$"))
 
@@ -85,4 +86,5 @@ def test_platform_admin_logs_in_with_a_code(page, personas):
     page.get_by_role("button", name="Verder").click()
 
     _expect_overview(page, admin.name)
+    page.locator("summary", has_text="Beheer").click()  # the admin part of the main menu
     expect(page.get_by_role("link", name="Auditlog")).to_be_visible()
