@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 FLASK := $(BIN)/flask --app wsgi
 TRANSLATIONS := neig_workspace/translations
+PORT ?= 5000
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
 
 .PHONY: install node-deps run test smoke test-clock test-sqlite test-sqlite-matrix test-sqlite-rest test-postgresql test-postgresql-matrix test-postgresql-rest test-separation-long lint format check translations extract-messages bench bench-scale screenshots clean
@@ -39,7 +40,7 @@ run: install translations
 	$(FLASK) db upgrade
 	$(FLASK) neig seed-demo --if-empty
 	$(FLASK) neig demo-logins
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	FLASK_RUN_HOST=127.0.0.1 FLASK_RUN_PORT=$(PORT) $(FLASK) run  # e-mail links follow (config.py)
 
 lint: install
 	$(BIN)/ruff check .

@@ -31,6 +31,21 @@ def _env_list(name: str) -> list[str] | None:
     return None if value is None else [item.strip() for item in value.split(",") if item.strip()]
 
 
+def local_server_url(environ=os.environ) -> str:
+    """EXTERNAL_URL outside production when it is unset: the address the development server was
+    told to serve on, so links in e-mails lead back to it. SERVER_NAME if set, else the host and
+    port `flask run` reads from FLASK_RUN_HOST and FLASK_RUN_PORT (`make run PORT=8000` sets
+    them); a server on every interface is reached on 127.0.0.1."""
+    if environ.get("SERVER_NAME"):
+        return f"http://{environ['SERVER_NAME']}"
+    host = environ.get("FLASK_RUN_HOST") or "127.0.0.1"
+    if host in ("0.0.0.0", "::"):  # noqa: S104 - the address the server listens on, not ours
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{environ.get('FLASK_RUN_PORT') or '5000'}"
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -200,7 +215,7 @@ class Config:
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
     #: The one base of every link in an e-mail (never the request's Host header, which anyone
     #: sending the request chooses). Production refuses to start without it.
-    EXTERNAL_URL = os.environ.get("EXTERNAL_URL", "http://127.0.0.1:5000")
+    EXTERNAL_URL = os.environ.get("EXTERNAL_URL") or local_server_url()
     #: Host names the app answers to (Flask refuses others with 400). Unset: EXTERNAL_URL's host,
     #: plus localhost and 127.0.0.1 outside production (see neig_workspace.trusted_hosts).
     TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")

@@ -113,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from .spaces.views import bp as spaces_bp
     from .sso.views import bp as sso_bp
     from .web import init_web
+    from .web.help import bp as help_bp
     from .web.views import bp as web_bp
 
     blueprints = (
@@ -135,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
         jobs_bp,
         privacy_bp,
         reviews_bp,
+        help_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -647,12 +647,14 @@ def _demo_case(organisations: dict) -> None:
     from .cases import service as cases
     from .cases.legal_bases import active_legal_bases, ensure_default_legal_bases
     from .cases.models import ExplosiveType, TargetType
-    from .timeutil import utcnow
+    from .timeutil import local, to_utc, utcnow
 
     ensure_default_legal_bases()
     basis = next(b for b in active_legal_bases() if b.name == "Convenant aanpak explosies")
     creator = db.session.scalar(select(User).where(User.email == "medewerker@rotterdam.example"))
-    when = (utcnow() - timedelta(days=6)).replace(hour=3, minute=15, second=0, microsecond=0)
+    # 03:15 Dutch time, six days ago, stored as UTC like every moment.
+    day = local(utcnow()) - timedelta(days=6)
+    when = to_utc(day.replace(hour=3, minute=15, second=0, microsecond=0))
     cases.create_case(
         actor=creator,
         municipality=organisations["Gemeente Rotterdam"],

@@ -1,5 +1,7 @@
 """Login, MFA, invitations, password reset and the user's own account pages."""
 
+from urllib.parse import quote
+
 from flask import (
     Blueprint,
     flash,
@@ -17,13 +19,14 @@ from .. import extensions
 from ..access.policy import mfa_required, not_found
 from ..errors import ServiceError
 from ..extensions import db, limiter
+from ..formatting import datetime_short
 from ..forms import REFUSED, ActionForm, commit_side_effect, run_use_case
 from ..sso import STATE_SESSION_KEY as SSO_STATE_KEY
 from ..sso import service as sso_service
 from ..sso.forms import EmailFirstLoginForm
 from ..timeutil import utcnow
 from ..web import safe_next
-from . import mfa, service, sessions, throttle
+from . import mfa, service, sessions, throttle, user_agents
 from .forms import (
     AcceptInvitationForm,
     ChangeEmailForm,
@@ -462,7 +465,7 @@ def mfa_enrol():
         )
         if codes is not REFUSED:
             session.pop(ENROL_SECRET_KEY, None)
-            return render_template("accounts/recovery_codes.html", codes=codes)
+            return _recovery_codes_page(user, codes)
     uri = mfa.provisioning_uri(secret, user.email)
     status = 422 if form.is_submitted() else 200
     return render_template(
@@ -472,6 +475,32 @@ def mfa_enrol():
         secret=mfa.format_secret(secret),
         required=mfa_required(user),
     ), status
+
+
+def _recovery_codes_page(user, codes: list[str]):
+    """The new codes, shown once: also as a .txt download (a data: link, so the codes are never
+    stored or sent again) and printable."""
+    made = datetime_short(utcnow())
+    text = "\r\n".join(
+        [
+            _(
+                "NEIG Werkruimte: herstelcodes voor %(email)s, gemaakt op %(date)s",
+                email=user.email,
+                date=made,
+            ),
+            "",
+            *codes,
+            "",
+            _("Elke code werkt één keer, als u uw telefoon niet bij de hand heeft."),
+            "",
+        ]
+    )
+    return render_template(
+        "accounts/recovery_codes.html",
+        codes=codes,
+        made=made,
+        codes_file="data:text/plain;charset=utf-8," + quote(text),
+    )
 
 
 @bp.route("/account/tweestapsverificatie/uitschakelen", methods=["GET", "POST"])
@@ -514,7 +543,7 @@ def recovery_codes():
             on_refusal=_count_failed_code(user),
         )
         if codes is not REFUSED:
-            return render_template("accounts/recovery_codes.html", codes=codes)
+            return _recovery_codes_page(user, codes)
     status = 422 if form.is_submitted() else 200
     return render_template(
         "accounts/recovery_codes_form.html",
@@ -534,6 +563,7 @@ def sessions_list():
         "accounts/sessions.html",
         user_sessions=sessions.open_sessions(current_user._get_current_object()),
         current=g.get("user_session"),
+        describe_user_agent=user_agents.describe,
     )
 
 

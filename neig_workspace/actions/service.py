@@ -21,6 +21,7 @@ from ..db_types import lock_latest
 from ..documents.models import Document
 from ..errors import ServiceError
 from ..extensions import db
+from ..formatting import date_long
 from ..organisations.models import Membership, Organisation
 from ..spaces.models import PrincipalType, Space, SpaceGrant
 from ..text import single_line
@@ -849,4 +850,23 @@ def member_organisation_ids(user) -> list[int]:
             .join(Organisation, Organisation.id == Membership.organisation_id)
             .where(Membership.user_id == user.id, Organisation.active.is_(True))
         )
+    )
+
+
+def period_warning(item: ActionItem) -> str | None:
+    """A warning, not a refusal, when the item starts or ends outside its plan's period: a
+    plan may run on, but a date past its end is most often a typing error."""
+    plan = item.plan
+    outside = [
+        d
+        for d in (item.start_date, item.due_date)
+        if d and not plan.period_start <= d <= plan.period_end
+    ]
+    if not outside:
+        return None
+    return _(
+        "Let op: dit actiepunt begint of eindigt buiten de looptijd van het plan "
+        "(%(start)s – %(end)s).",
+        start=date_long(plan.period_start),
+        end=date_long(plan.period_end),
     )

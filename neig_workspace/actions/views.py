@@ -40,6 +40,7 @@ from ..documents.models import Document
 from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db
+from ..formatting import date_long, date_short
 from ..forms import REFUSED, ActionForm, commit_side_effect, run_use_case
 from ..integers import parse_int
 from ..pagination import paginate
@@ -385,6 +386,7 @@ class ReportRow(NamedTuple):
     update_organisation: str
     update_note: str
     has_update: bool
+    narrowed: bool
 
 
 def _report_rows(items: list[PlainItem], today: date) -> list[ReportRow]:
@@ -396,12 +398,12 @@ def _report_rows(items: list[PlainItem], today: date) -> list[ReportRow]:
 
     def long_date(value: date) -> str:
         if value not in long_dates:
-            long_dates[value] = format_date(value, "d MMMM yyyy")
+            long_dates[value] = date_long(value)
         return long_dates[value]
 
     def short_date(value: date) -> str:
         if value not in short_dates:
-            short_dates[value] = format_date(value, "dd-MM-yyyy")
+            short_dates[value] = date_short(value)
         return short_dates[value]
 
     rows = []
@@ -424,6 +426,7 @@ def _report_rows(items: list[PlainItem], today: date) -> list[ReportRow]:
                 update_organisation=item.update_organisation,
                 update_note=item.update_note,
                 has_update=item.update_on is not None,
+                narrowed=item.narrowed,
             )
         )
     return rows
@@ -562,7 +565,7 @@ def _item_form_page(plan: ActionPlan, item: ActionItem | None):
             created=lambda new: _("Actiepunt %(code)s is aangemaakt.", code=new.code),
             updated=_("De gegevens zijn opgeslagen."),
         )
-        if saved is not REFUSED:
+        if saved is not REFUSED:  # the item's page warns of dates outside the plan's period
             return redirect(url_for(".item", item_id=(item or saved).id))
     page = render_template("actions/item_form.html", plan=plan, item=item, form=form)
     return page, edit.status
@@ -657,6 +660,7 @@ def _render_item(item: ActionItem, status: int = 200, **forms):
         documents=documents,
         document_titles=titles,
         today=service.today(),
+        period_warning=service.period_warning(item),
         may_report=may_report,
         may_edit=may_edit,
         action_form=ActionForm(),

@@ -92,8 +92,8 @@ class ApplicationForm(FlaskForm):
         description=_l("Bijvoorbeeld: wat speelt er in uw gemeente, wat zoekt u in het netwerk."),
     )
     privacy_consent = BooleanField(
-        _l("Ik heb de privacyverklaring gelezen en ga akkoord met het gebruik van mijn gegevens."),
-        validators=[required(_l("Geef toestemming om uw aanmelding te kunnen behandelen."))],
+        _l("Ik heb de privacyverklaring gelezen."),
+        validators=[required(_l("Bevestig dat u de privacyverklaring hebt gelezen."))],
     )
     # Not rendered by the field macro: see the template (hidden from people and screen readers).
     website = StringField(_l("Laat dit veld leeg"), filters=[_text])
@@ -125,6 +125,14 @@ class QuestionForm(FlaskForm):
         ],
         filters=[_text],
         description=_l("De aanvrager krijgt de vraag per e-mail en antwoordt per e-mail."),
+    )
+
+
+class ApproveForm(FlaskForm):
+    """Approving; where the organisation exists already, only with this box ticked."""
+
+    confirm_existing = BooleanField(
+        _l("Ja, maak de aanvrager beheerder van de bestaande organisatie"),
     )
 
 

@@ -18,6 +18,7 @@ from ..accounts.models import User
 from ..audit import service as audit
 from ..errors import ServiceError
 from ..extensions import db
+from ..formatting import datetime_short
 from ..organisations import service as organisations
 from ..organisations.models import Organisation, OrgType
 from ..spaces.models import Space, SpaceKind
@@ -87,10 +88,13 @@ class Duplicates:
 
 
 def duplicates(application: Application) -> Duplicates:
-    """Same municipality (CBS code) or organisation name, or same e-mail address."""
+    """Same municipality (CBS code) or organisation name, or same e-mail address; never the
+    organisation this application itself created or joined when it was approved."""
     same_org = func.lower(Organisation.name) == application.organisation_name.lower()
     if application.cbs_code:
         same_org = same_org | (Organisation.cbs_code == application.cbs_code)
+    if application.organisation_id is not None:
+        same_org = same_org & (Organisation.id != application.organisation_id)
     same_application = Application.email == application.email
     if application.cbs_code:
         same_application = same_application | (Application.cbs_code == application.cbs_code)
@@ -107,13 +111,60 @@ def duplicates(application: Application) -> Duplicates:
     )
 
 
+def flagged(applications: list[Application]) -> set[int]:
+    """The ids of the applications (a page of the list) that `duplicates` would flag, in three
+    queries whatever their number: another application with the same address or municipality,
+    an organisation with the same municipality or name (not its own), a user with the address."""
+    if not applications:
+        return set()
+    emails = {a.email for a in applications}
+    codes = {a.cbs_code for a in applications if a.cbs_code}
+    names = {a.organisation_name.lower() for a in applications}
+    others = db.session.execute(
+        select(Application.id, Application.email, Application.cbs_code).where(
+            Application.email.in_(emails) | Application.cbs_code.in_(codes)
+        )
+    ).all()
+    organisations = db.session.execute(
+        select(Organisation.id, Organisation.cbs_code, func.lower(Organisation.name)).where(
+            Organisation.cbs_code.in_(codes) | func.lower(Organisation.name).in_(names)
+        )
+    ).all()
+    users = set(db.session.scalars(select(User.email).where(User.email.in_(emails))))
+    found = set()
+    for a in applications:
+        same_application = any(
+            row.id != a.id and (row.email == a.email or (a.cbs_code and row.cbs_code == a.cbs_code))
+            for row in others
+        )
+        same_organisation = any(
+            org_id != a.organisation_id
+            and ((a.cbs_code and code == a.cbs_code) or name == a.organisation_name.lower())
+            for org_id, code, name in organisations
+        )
+        if same_application or same_organisation or a.email in users:
+            found.add(a.id)
+    return found
+
+
+def existing_organisation(application: Application) -> Organisation | None:
+    """The organisation an approval would make the applicant admin of, if it exists already."""
+    return _existing_organisation(application) if application.status.is_open else None
+
+
 # --- decisions -----------------------------------------------------------------------------
 
 
 def _check_open(application: Application) -> None:
     if not application.status.is_open:
         raise AlreadyHandled(
-            _("Over deze aanmelding is al besloten; er kan niets meer aan worden gedaan.")
+            _(
+                "Over deze aanmelding is al besloten, op %(date)s door %(name)s (zie "
+                "‘Besluit’ hieronder); er kan niets meer aan worden gedaan. Misschien had u de "
+                "pagina nog open van voor dat besluit.",
+                date=datetime_short(application.handled_at),
+                name=application.handled_by.name if application.handled_by else "—",
+            )
         )
 
 
@@ -180,11 +231,24 @@ def purge_rejected(now: datetime | None = None) -> int:
     return len(ids)
 
 
-def approve(application: Application, *, actor: User) -> Organisation:
+def approve(
+    application: Application, *, actor: User, confirm_existing: bool = False
+) -> Organisation:
     """Admit the organisation: create it (or reuse the one already there), make sure it has its
-    own space, and invite the contact person as its organisation admin."""
+    own space, and invite the contact person as its organisation admin. Reusing an existing
+    organisation makes the applicant one of its admins: only when `confirm_existing`."""
     _check_open(application)
     org = _existing_organisation(application)
+    if org is not None and not confirm_existing:
+        raise ServiceError(
+            _(
+                "%(name)s is al lid van het netwerk. Goedkeuren maakt %(email)s beheerder van "
+                "die organisatie; vink dat aan als dat de bedoeling is.",
+                name=org.name,
+                email=application.email,
+            ),
+            "confirm_existing",
+        )
     if org is None:
         # create_organisation also creates the organisation's space.
         org = organisations.create_organisation(

@@ -9,13 +9,13 @@ from sqlalchemy import select
 
 from ..access.policy import load_or_404, require, visible_applications
 from ..extensions import limiter
-from ..forms import REFUSED, ActionForm, run_use_case
+from ..forms import REFUSED, run_use_case
 from ..organisations.forms import ORG_TYPE_LABELS
 from ..organisations.models import OrgType
 from ..organisations.municipalities import by_code
 from ..pagination import paginate
 from . import service
-from .forms import ApplicationForm, QuestionForm, RejectForm
+from .forms import ApplicationForm, ApproveForm, QuestionForm, RejectForm
 from .models import OPEN_STATUSES, Application, ApplicationStatus
 
 bp = Blueprint("applications", __name__)
@@ -91,7 +91,11 @@ def index():
         .order_by(order, Application.id)
     )
     return render_template(
-        "applications/index.html", page=page, handled=handled, type_labels=ORG_TYPE_LABELS
+        "applications/index.html",
+        page=page,
+        handled=handled,
+        type_labels=ORG_TYPE_LABELS,
+        flagged=service.flagged(page.items),
     )
 
 
@@ -111,7 +115,8 @@ def _show(application, status=200, *, question_form=None, reject_form=None, appr
         type_labels=ORG_TYPE_LABELS,
         question_form=question_form or QuestionForm(formdata=None),
         reject_form=reject_form or RejectForm(formdata=None),
-        approve_form=approve_form or ActionForm(formdata=None),
+        approve_form=approve_form or ApproveForm(formdata=None),
+        existing=service.existing_organisation(application),
     ), status
 
 
@@ -160,9 +165,11 @@ def ask(application_id):
 def approve(application_id):
     return _decision(
         application_id,
-        ActionForm,
+        ApproveForm,
         "approve_form",
-        lambda application, form: service.approve(application, actor=current_user),
+        lambda application, form: service.approve(
+            application, actor=current_user, confirm_existing=form.confirm_existing.data
+        ),
         lambda application: _(
             "De aanmelding is goedgekeurd. %(email)s heeft een uitnodiging gekregen als "
             "beheerder van de organisatie.",

@@ -1,6 +1,7 @@
 """The audit log for platform admins: browse and filter. It names only what the admin could
 read: every other event shows as its kind and id (the policy decides, one query per page)."""
 
+import re
 from datetime import datetime, timedelta
 
 from flask import Blueprint, render_template, request
@@ -8,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_utc
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from ..access.policy import (
     audit_actors_named,
@@ -19,6 +20,7 @@ from ..access.policy import (
 from ..accounts.models import User
 from ..extensions import db
 from ..pagination import keyset_page
+from . import labels, sentences
 from .models import AuditEvent
 
 bp = Blueprint("audit", __name__, url_prefix="/beheer/audit")
@@ -73,7 +75,12 @@ def index():
         # Only where the actor is shown: counting someone's case events would tell too much.
         query = query.where(
             AuditEvent.actor_id.in_(
-                select(User.id).where(User.email.contains(filters["actor"], autoescape=True))
+                select(User.id).where(
+                    or_(
+                        User.email.contains(filters["actor"], autoescape=True),
+                        func.lower(User.name).contains(filters["actor"], autoescape=True),
+                    )
+                )
             ),
             audit_actors_named(current_user),
         )
@@ -92,7 +99,49 @@ def index():
         shown=_shown(page.items),
         filters=filters,
         results=RESULTS,
+        action_choices=_action_choices(),
+        labels=labels,
+        action_label=sentences.label,
+        readable=readable_details,
     )
+
+
+def _action_choices() -> list[tuple[str, str]]:
+    """(code, label) of every action, by label: the filter's list."""
+    return sorted(((code, str(text)) for code, text in sentences.LABELS.items()), key=_by_label)
+
+
+def _by_label(choice: tuple[str, str]) -> str:
+    return choice[1].casefold()
+
+
+def readable_details(details: dict | None) -> list[tuple[str, str]]:
+    """An event's details as (label, value) lines; the raw JSON is shown beside them."""
+    return [
+        (str(labels.FIELD_LABELS.get(key, key)), _value(value))
+        for key, value in (details or {}).items()
+    ]
+
+
+def _value(value) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return _("ja") if value else _("nee")
+    if isinstance(value, list | tuple):
+        return ", ".join(_value(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{labels.FIELD_LABELS.get(k, k)}: {_value(v)}" for k, v in value.items())
+    return _CONTROL.sub(_escaped, str(value))
+
+
+#: Control characters (CR, LF, …) in a detail read as their escape, as in the raw JSON: a value
+#: cannot start what looks like a line of its own.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _escaped(match: re.Match) -> str:
+    return match.group(0).encode("unicode_escape").decode("ascii")
 
 
 def _shown(events: list[AuditEvent]) -> dict[int, tuple[str | None, bool]]:

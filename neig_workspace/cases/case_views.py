@@ -18,7 +18,6 @@ from ..access.policy import (
 from ..access.roles import SpaceRole
 from ..accounts.models import User
 from ..accounts.service import find_user_by_email
-from ..audit import service as audit
 from ..documents.models import Document
 from ..editing import Edit
 from ..errors import ServiceError
@@ -27,6 +26,7 @@ from ..forms import REFUSED, ActionForm, commit_side_effect, run_use_case
 from ..organisations.models import Organisation, OrgType
 from ..pagination import paginate
 from ..spaces.models import PrincipalType, SpaceGrant
+from ..timeutil import local
 from . import queries, service
 from .blueprint import bp, load_case
 from .forms import (
@@ -199,9 +199,7 @@ def _render_case(case: Case, *, status_form=None, link_form=None, status: int = 
     """The case page; every time it is shown, the read is in the case's access log."""
     from .items import item_sections  # helper B's module; imported late to keep them apart
 
-    commit_side_effect(
-        audit.record, "case.viewed", actor=current_user, target=case, space_id=case.space_id
-    )
+    commit_side_effect(service.record_opening, case, actor=current_user._get_current_object())
     may_edit = can(current_user, "case.edit", case)
     page = render_template(
         "cases/show.html",
@@ -266,8 +264,8 @@ def _edit_values(case: Case) -> dict:
     """The case as its edit form shows it (never the full address: the form does not show it,
     and what is not shown is not compared, see editing.py)."""
     return {
-        "occurred_date": case.occurred_at.date(),
-        "occurred_time": case.occurred_at.time(),
+        "occurred_date": local(case.occurred_at).date(),
+        "occurred_time": local(case.occurred_at).time(),
         "target_type": case.target_type.value,
         "explosive_type": case.explosive_type.value,
         "postcode4": case.postcode4,

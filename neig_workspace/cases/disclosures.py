@@ -6,6 +6,7 @@ import io
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from ..access import policy
@@ -13,6 +14,7 @@ from ..audit import service as audit
 from ..comments.export import CSV_DELIMITER, clean_text, format_datetime, neutralise_formula
 from ..documents.models import Document
 from ..extensions import db
+from ..formatting import date_short, datetime_short
 from ..organisations.models import Organisation
 from . import originator
 from .models import (
@@ -167,7 +169,7 @@ def _row(writer, *values) -> None:
 def _when(moment) -> str:
     if moment is None:
         return ""
-    return format_datetime(moment) if hasattr(moment, "hour") else moment.strftime("%d-%m-%Y")
+    return datetime_short(moment) if hasattr(moment, "hour") else date_short(moment)
 
 
 def _case_rows(writer, case: Case) -> None:
@@ -314,7 +316,12 @@ def _omitted_rows(writer, gate: _Gate) -> None:
 
 
 def omitted_message(count: int, organisation: str) -> str:
-    return _("%(n)d stukken weggelaten: toestemming van %(org)s nodig", n=count, org=organisation)
+    return ngettext(
+        "%(num)d stuk weggelaten: toestemming van %(org)s nodig",
+        "%(num)d stukken weggelaten: toestemming van %(org)s nodig",
+        count,
+        org=organisation,
+    )
 
 
 def export_case_csv(case: Case, *, actor) -> bytes:

@@ -15,6 +15,7 @@ from ..editing import VersionFields
 from ..forms import email_field, required
 from ..integers import int_or_none
 from ..text import single_line
+from ..timeutil import to_utc
 from .models import CaseStatus, ExplosiveType, TargetType
 from .service import POSTCODE4
 
@@ -151,7 +152,7 @@ class CaseForm(FlaskForm):
 
     def validate_occurred_time(self, field):
         date_ok = self.occurred_date.data and not self.occurred_date.errors
-        if date_ok and field.data and self.occurred_at() > _local_now():
+        if date_ok and field.data and self._occurred_local() > _local_now():
             raise ValidationError(_l("Het tijdstip van het incident ligt in de toekomst."))
 
     def validate_postcode4(self, field):
@@ -166,8 +167,12 @@ class CaseForm(FlaskForm):
         if not field.data:
             raise ValidationError(_l("Kies een grondslag uit de lijst."))
 
-    def occurred_at(self) -> datetime:
+    def _occurred_local(self) -> datetime:
         return datetime.combine(self.occurred_date.data, self.occurred_time.data)
+
+    def occurred_at(self) -> datetime:
+        """The typed Dutch date and time, as the naive UTC the case stores."""
+        return to_utc(self._occurred_local())
 
     def case_fields(self) -> dict:
         """The fields as the service's update_case and create_case take them."""

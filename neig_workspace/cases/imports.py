@@ -23,6 +23,7 @@ from ..extensions import db
 from ..integers import parse_int
 from ..organisations.models import Organisation, OrgType
 from ..tabular import ImportFileError, ImportResult, read_csv
+from ..timeutil import to_utc
 from . import service
 from .forms import EXPLOSIVE_LABELS, STATUS_LABELS, TARGET_LABELS
 from .models import CaseStatus, ExplosiveType, LegalBasis, TargetType
@@ -151,12 +152,12 @@ def _occurred_at(date_text: str, time_text: str, problems: list) -> datetime | N
         )
         return None
     if not time_text:
-        return datetime.combine(day, time())
+        return to_utc(datetime.combine(day, time()))
     match = _TIME.match(time_text)
     if match is None:
         problems.append(("tijd", _("‘%(value)s’ is geen tijd; gebruik uu:mm.", value=time_text)))
         return None
-    return datetime.combine(day, time(int(match[1]), int(match[2])))
+    return to_utc(datetime.combine(day, time(int(match[1]), int(match[2]))))
 
 
 def _choice(value: str, choices: dict, column: str, problems: list, default=None):

@@ -1,7 +1,6 @@
 """Measures, aftercare tasks and the timeline of a case: their Dutch labels and what the case
 page shows of them, each list filtered by the policy in SQL."""
 
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -9,6 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..access import policy
 from ..accounts.models import User
 from ..extensions import db
+from ..formatting import date_short
 from ..organisations.models import Membership, Organisation
 from .models import (
     AftercareKind,
@@ -176,4 +176,4 @@ def item_sections(case: Case, user) -> dict:
 
 def entry_label(entry: TimelineEntry) -> str:
     """How the disclosure register names an entry: its kind and date, not its text."""
-    return f"{ENTRY_KIND_LABELS[entry.kind]} {format_date(entry.occurred_at.date(), 'short')}"
+    return f"{ENTRY_KIND_LABELS[entry.kind]} {date_short(entry.occurred_at)}"

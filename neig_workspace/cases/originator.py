@@ -17,6 +17,7 @@ from ..access import policy
 from ..audit import service as audit
 from ..errors import ServiceError
 from ..extensions import db
+from ..formatting import date_short
 from ..notifications.models import NotificationKind
 from ..notifications.service import notify
 from ..organisations.models import Organisation
@@ -161,7 +162,7 @@ def document_item(document) -> Item | None:
 
 
 def entry_item(entry: TimelineEntry) -> Item:
-    label = _("Tijdlijnnotitie van %(date)s", date=entry.occurred_at.strftime("%d-%m-%Y"))
+    label = _("Tijdlijnnotitie van %(date)s", date=date_short(entry.occurred_at))
     return Item(entry.case, "entry", entry.id, label, entry.supplier_organisation_id)
 
 

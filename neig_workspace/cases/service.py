@@ -10,7 +10,7 @@ import hmac
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from cryptography.fernet import InvalidToken
 from flask_babel import gettext as _
@@ -22,6 +22,7 @@ from ..access.roles import SpaceRole
 from ..accounts.mfa import derive_fernet, derive_key
 from ..accounts.models import User
 from ..audit import service as audit
+from ..audit.models import AuditEvent
 from ..errors import ServiceError
 from ..extensions import db
 from ..notifications.models import NotificationKind
@@ -29,7 +30,7 @@ from ..notifications.service import notify
 from ..organisations.models import Organisation, OrgType
 from ..spaces import service as spaces
 from ..spaces.models import Classification, PrincipalType, SpaceGrant, SpaceKind
-from ..timeutil import utcnow
+from ..timeutil import local, utcnow
 from .items import entry_label
 from .models import (
     AftercareTask,
@@ -133,6 +134,30 @@ def _set_address(case: Case, address: str) -> bool:
             )
         )
     return True
+
+
+#: Case pages shown again to the same reader within this time are the same opening: the
+#: redirect after a change, a reload, the way back from a tab. One opening is one line.
+OPENING_WINDOW = timedelta(minutes=10)
+
+
+def record_opening(case: Case, *, actor) -> None:
+    """Write "case opened" to the case's access log, unless this reader's previous opening of
+    it was within OPENING_WINDOW (the log says when someone was in the case, not how often the
+    page was drawn). Decided from the log itself, never from anything the browser sends."""
+    recent = db.session.scalar(
+        select(AuditEvent.id)
+        .where(
+            AuditEvent.space_id == case.space_id,
+            AuditEvent.at >= utcnow() - OPENING_WINDOW,
+            AuditEvent.action == "case.viewed",
+            AuditEvent.actor_id == actor.id,
+            AuditEvent.target_id == str(case.id),
+        )
+        .limit(1)
+    )
+    if recent is None:
+        audit.record("case.viewed", actor=actor, target=case, space_id=case.space_id)
 
 
 def read_address(case: Case, *, actor) -> str:
@@ -285,7 +310,7 @@ def _check_creator(actor, municipality: Organisation, on_behalf_of) -> None:
 
 
 def _statistic_for(case: Case, statistic: CaseStatistic) -> CaseStatistic:
-    statistic.month = case.occurred_at.date().replace(day=1)
+    statistic.month = local(case.occurred_at).date().replace(day=1)
     statistic.municipality_id = case.municipality_id
     statistic.target_type = case.target_type
     statistic.explosive_type = case.explosive_type

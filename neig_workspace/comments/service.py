@@ -22,6 +22,7 @@ from ..documents import service as documents
 from ..documents.models import Document, DocumentStatus
 from ..errors import ServiceError
 from ..extensions import db
+from ..formatting import date_long
 from ..notifications.models import NotificationKind
 from ..notifications.service import notify
 from ..organisations.models import Membership, Organisation
@@ -353,8 +354,8 @@ def end_of_day(day) -> datetime:
 
 
 def format_local(moment: datetime) -> str:
-    local = moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(LOCAL_TIME)
-    return local.strftime("%d-%m-%Y")
+    """A deadline as the round and the dashboard both say it: "17 december 2026"."""
+    return date_long(moment)
 
 
 def round_candidates(document: Document) -> list[Organisation]:

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
 from ..editing import VersionFields
@@ -52,6 +52,15 @@ class UploadForm(FlaskForm):
         description=_l(
             "Laat leeg voor iedereen in de werkruimte. Kiest u organisaties, dan zien alleen hun leden het document."
         ),
+    )
+    #: Asked only when a file has the name of a document in the folder already.
+    same_name = RadioField(
+        _l("Wat wilt u doen?"),
+        choices=[
+            ("version", _l("Als nieuwe versie toevoegen")),
+            ("both", _l("Beide houden")),
+        ],
+        validate_choice=False,
     )
     #: casework: only in case spaces; the views remove it elsewhere.
     legal_basis = SelectField(

@@ -1,7 +1,7 @@
 """The SELECTs of the document lists: the policy's filter first, built here,
 run by the views."""
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from ..access.policy import visible_documents
 from ..extensions import db
@@ -23,6 +23,32 @@ def _with_latest_version():
         (DocumentVersion.document_id == Document.id)
         & (DocumentVersion.number == Document.latest_number),
     )
+
+
+def same_name(user, space: Space, folder: Folder | None, filenames) -> dict[str, Document]:
+    """lower-cased file name -> the document in the folder that `user` may read whose title or
+    latest file has that name (a document hidden from the user does not count): one SELECT."""
+    names = {name.lower() for name in filenames}
+    found = db.session.scalars(
+        _with_latest_version()
+        .where(
+            visible_documents(user),
+            Document.space_id == space.id,
+            Document.folder_id == folder.id if folder else Document.folder_id.is_(None),
+            or_(
+                func.lower(DocumentVersion.filename).in_(names),
+                func.lower(Document.title).in_(names),
+            ),
+        )
+        .options(db.contains_eager(Document.latest))
+        .order_by(Document.id)
+    ).all()
+    matches: dict[str, Document] = {}
+    for document in found:
+        for key in (document.latest.filename.lower(), document.title.lower()):
+            if key in names:
+                matches.setdefault(key, document)
+    return matches
 
 
 def folder_documents(user, space: Space, folder: Folder | None, sort: str, descending: bool):

@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.datastructures import Headers
@@ -47,7 +48,7 @@ from . import hooks, queries, service
 from .blueprint import bp
 from .draft_views import text_context
 from .extraction import TEXT_STATUS_LABELS
-from .filetypes import TYPES
+from .filetypes import TYPES, clean_filename
 from .forms import (
     STATUS_LABELS,
     CopyForm,
@@ -193,27 +194,46 @@ def upload(space_id):
 def _store_uploads(space, form, files):
     folder = _folder_or_404(space, form.folder.data)
     refusals = []
+    # Compared as the file will be stored: the name cleaned (no path, no control characters).
+    names = {f.filename: clean_filename(f.filename) for f in files}
+    existing = queries.same_name(current_user, space, folder, names.values())
+    choice = form.same_name.data if form.same_name.data in ("version", "both") else None
+    if existing and choice is None:
+        return _ask_same_name(space, form, existing)
 
     def refused(error: ServiceError) -> None:
         refusals.append(error)
         _audit_refusal(error)
 
+    def store(f):
+        upload = service.Upload(f.stream, f.filename, f.mimetype)
+        document = existing.get(names[f.filename].lower()) if choice == "version" else None
+        if document is not None:
+            if not can(current_user, "document.edit", document):
+                raise ServiceError(
+                    _(
+                        "U mag geen nieuwe versie toevoegen aan ‘%(title)s’. Kies ‘Beide houden’.",
+                        title=document.title,
+                    ),
+                    "same_name",
+                )
+            service.add_version(document, upload, actor=current_user)
+            return document
+        return service.upload_document(
+            space,
+            upload,
+            folder=folder,
+            description=form.description.data or "",
+            tags=form.tags.data or "",
+            classification=Classification(form.classification.data),
+            narrowing=form.narrowing.data,
+            legal_basis_id=_legal_basis(form),
+            purpose=_purpose(form),
+            actor=current_user,
+        )
+
     def upload_all():  # all or nothing: a refusal rolls back the whole batch
-        return [
-            service.upload_document(
-                space,
-                service.Upload(f.stream, f.filename, f.mimetype),
-                folder=folder,
-                description=form.description.data or "",
-                tags=form.tags.data or "",
-                classification=Classification(form.classification.data),
-                narrowing=form.narrowing.data,
-                legal_basis_id=_legal_basis(form),
-                purpose=_purpose(form),
-                actor=current_user,
-            )
-            for f in files
-        ]
+        return [store(f) for f in files]
 
     documents = run_use_case(form, upload_all, on_refusal=refused)
     if documents is REFUSED:
@@ -223,6 +243,7 @@ def _store_uploads(space, form, files):
             return jsonify(ok=False, errors=[error.message]), status
         return render_template("documents/upload.html", space=space, form=form), status
     if _wants_json():
+        _flash_uploaded(documents)  # shown on the folder the drop zone goes to next
         return jsonify(
             ok=True,
             documents=[
@@ -230,8 +251,41 @@ def _store_uploads(space, form, files):
                 for d in documents
             ],
         )
-    flash(_("%(n)d document(en) geüpload.", n=len(documents)), "success")
+    _flash_uploaded(documents)
     return redirect(url_for(".index", space_id=space.id, map=folder.id if folder else None))
+
+
+def _flash_uploaded(documents) -> None:
+    """The success message, also after the drop zone's uploads (one request per file)."""
+    if len(documents) == 1:
+        flash(_("‘%(title)s’ is geüpload.", title=documents[0].title), "success")
+    else:
+        flash(
+            ngettext("%(num)d document geüpload.", "%(num)d documenten geüpload.", len(documents)),
+            "success",
+        )
+
+
+def _ask_same_name(space, form, existing: dict, status: int = 409):
+    """A file has the name of a document in the folder: ask whether it is a new version of it
+    or a document of its own, and upload nothing yet."""
+    titles = ", ".join(f"‘{d.title}’" for d in {d.id: d for d in existing.values()}.values())
+    question = _(
+        "In deze map staat al een document met dezelfde naam: %(titles)s. Voegt u het bestand "
+        "toe als nieuwe versie, of houdt u beide?",
+        titles=titles,
+    )
+    if not form.same_name.errors:
+        form.same_name.errors = [question]
+    if _wants_json():
+        choices = [{"value": value, "label": str(label)} for value, label in form.same_name.choices]
+        return jsonify(
+            ok=False, same_name=True, errors=list(form.same_name.errors), choices=choices
+        ), status
+    form.same_name.data = None
+    return render_template(
+        "documents/upload.html", space=space, form=form, ask_same_name=True
+    ), status
 
 
 def _legal_basis(form: UploadForm) -> int | None:

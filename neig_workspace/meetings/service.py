@@ -9,7 +9,6 @@ about a notification follows the recipient's preference (immediate by default).
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -27,7 +26,7 @@ from ..extensions import db
 from ..notifications import service as notifications
 from ..notifications.models import NotificationKind
 from ..spaces.models import Space
-from ..timeutil import utcnow
+from ..timeutil import local, to_utc, utcnow
 from .models import (
     ACTIVE_STATUSES,
     CalendarFeedToken,
@@ -38,7 +37,6 @@ from .models import (
     RegistrationStatus,
 )
 
-TIMEZONE = ZoneInfo("Europe/Amsterdam")
 REPORT_FOLDER = "Verslag en presentaties"
 MAX_CAPACITY = 10000
 
@@ -74,16 +72,6 @@ class MeetingData:
 
 
 # --- time ------------------------------------------------------------------------------------
-
-
-def local(moment: datetime) -> datetime:
-    """Naive UTC as naive Europe/Amsterdam wall-clock time."""
-    return moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(TIMEZONE).replace(tzinfo=None)
-
-
-def to_utc(moment: datetime) -> datetime:
-    """Naive Europe/Amsterdam wall-clock time as naive UTC."""
-    return moment.replace(tzinfo=TIMEZONE).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
 
 def when_text(meeting: Meeting) -> str:

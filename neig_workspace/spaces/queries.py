@@ -4,7 +4,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from ..access.policy import seeable_spaces, visible_activity, visible_spaces
+from ..access.policy import (
+    my_organisation_ids,
+    seeable_spaces,
+    visible_activity,
+    visible_spaces,
+)
 from ..audit.models import AuditEvent
 from ..extensions import db
 from ..organisations.models import Organisation
@@ -23,6 +28,9 @@ class ListedSpace:
     description: str
     mfa_required: bool
     classification: Classification
+    #: Of one of the user's own organisations (an organisation space shared by another
+    #: organisation is not "Eigen organisatie").
+    own: bool
     #: Events by others since the user's last visit.
     news: int
 
@@ -34,14 +42,15 @@ def my_spaces(user, *, with_case_spaces: bool) -> list[ListedSpace]:
     happened since the user's last visit (0 for a space never visited): two queries. Case
     spaces only `with_case_spaces` (a session without MFA sees not even a case's reference)."""
     columns = (Space.id, Space.kind, Space.name, Space.description, Space.mfa_required)
-    query = select(*columns, Space.classification).where(
+    own = Space.organisation_id.in_(my_organisation_ids(user)).label("own")
+    query = select(*columns, Space.classification, own).where(
         visible_spaces(user), Space.archived_at.is_(None)
     )
     if not with_case_spaces:
         query = query.where(Space.kind != SpaceKind.CASE)
     rows = db.session.execute(query.order_by(Space.name)).all()
     news = _news_counts(user, [row.id for row in rows])
-    return [ListedSpace(*row, news=news.get(row.id, 0)) for row in rows]
+    return [ListedSpace(*row[:-1], own=bool(row.own), news=news.get(row.id, 0)) for row in rows]
 
 
 def _news_counts(user, ids: list[int]) -> dict[int, int]:

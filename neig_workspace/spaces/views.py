@@ -2,6 +2,7 @@
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -23,6 +24,7 @@ from ..forms import REFUSED, commit_side_effect, run_use_case
 from ..organisations.models import Organisation
 from ..pagination import paginate
 from . import queries, service
+from .activity import feed
 from .forms import (
     CLASSIFICATION_LABELS,
     KIND_LABELS,
@@ -77,7 +79,7 @@ def index():
     spaces = queries.my_spaces(current_user, with_case_spaces=session_has_mfa())
     return render_template(
         "spaces/index.html",
-        spaces_by_kind=_group(spaces),
+        space_groups=_group(spaces),
         news=_news_labels(spaces),
         space_path=_path_before_id("spaces.show", "space_id"),
     )
@@ -101,11 +103,26 @@ def _path_before_id(endpoint: str, argument: str) -> str:
     return path[:-1]
 
 
-def _group(spaces):
-    groups = {kind: [] for kind in SpaceKind}
+#: The groups of the spaces list, in order: an organisation space is "Eigen organisatie" only
+#: if it is of one of the user's own organisations.
+GROUPS = (
+    ("organisation", KIND_LABELS[SpaceKind.ORGANISATION]),
+    ("partner", _l("Van andere organisaties")),
+    ("shared", KIND_LABELS[SpaceKind.SHARED]),
+    ("restricted", KIND_LABELS[SpaceKind.RESTRICTED]),
+    ("case", KIND_LABELS[SpaceKind.CASE]),
+)
+
+
+def _group(spaces) -> list[tuple[str, str, list]]:
+    """(key, heading, spaces) of each group that has spaces."""
+    groups = {key: [] for key, _label in GROUPS}
     for space in spaces:
-        groups[space.kind].append(space)
-    return {kind: items for kind, items in groups.items() if items}
+        key = space.kind.value
+        if space.kind == SpaceKind.ORGANISATION and not space.own:
+            key = "partner"
+        groups[key].append(space)
+    return [(key, label, groups[key]) for key, label in GROUPS if groups[key]]
 
 
 @bp.get("/werkruimtes/<int:space_id>")
@@ -120,7 +137,7 @@ def show(space_id):
         "spaces/show.html",
         space=space,
         my_role=space_role(current_user, space),
-        recent=db.session.scalars(queries.activity(current_user, space).limit(10)).all(),
+        recent=feed(db.session.scalars(queries.activity(current_user, space).limit(10)).all()),
     )
 
 
@@ -140,9 +157,8 @@ def activity(space_id):
     space = load_or_404(Space, space_id, "space.view")
     if space.kind == SpaceKind.CASE:
         return _to_case(space, "cases.show")
-    return render_template(
-        "spaces/activity.html", space=space, page=paginate(queries.activity(current_user, space))
-    )
+    page = paginate(queries.activity(current_user, space))
+    return render_template("spaces/activity.html", space=space, page=page, lines=feed(page.items))
 
 
 @bp.get("/werkruimtes/<int:space_id>/leden")

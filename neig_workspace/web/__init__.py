@@ -8,6 +8,7 @@ from flask_login import current_user
 from werkzeug.exceptions import SecurityError
 
 from ..access import policy
+from ..formatting import init_formatting
 from ..sso import MFA_BY_PROVIDER_KEY
 from . import readiness
 from .errors import init_error_pages
@@ -50,6 +51,7 @@ def init_web(app: Flask) -> None:
     app.after_request(readiness.alert_on_rate_limit_fallback)
     app.after_request(policy.audit_separation_refusals)
     app.jinja_env.add_extension("jinja2.ext.do")
+    init_formatting(app)
     app.jinja_env.globals.update(can=_can_current, current_locale=lambda: str(get_locale()))
     app.jinja_env.globals["mfa_required_for"] = policy.mfa_required
 

@@ -34,6 +34,16 @@ document.addEventListener("DOMContentLoaded", () => {
     show(false);
   });
 
+  // A print button where a page offers one (the progress report, the recovery codes).
+  document.querySelectorAll(".print-button-slot").forEach((slot) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "utrecht-button utrecht-button--secondary-action";
+    button.textContent = slot.dataset.label || "Afdrukken";
+    button.addEventListener("click", () => window.print());
+    slot.replaceWith(button);
+  });
+
   // Ask before destructive actions that carry a data-confirm text.
   document.querySelectorAll("form[data-confirm]").forEach((form) => {
     form.addEventListener("submit", (event) => {

@@ -20,11 +20,30 @@
     return { item, bar };
   };
 
-  const send = (file) => new Promise((resolve) => {
+  // A name the folder has already: the server asks; the answer sends the file again.
+  const ask = (item, answer, file, resolve) => {
+    const choices = document.createElement("span");
+    choices.className = "upload-choices";
+    (answer.choices || []).forEach((choice) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "utrecht-button utrecht-button--secondary-action";
+      button.textContent = choice.label;
+      button.addEventListener("click", () => {
+        item.remove();
+        send(file, choice.value).then(resolve);
+      });
+      choices.append(button);
+    });
+    item.append(choices);
+  };
+
+  const send = (file, sameName) => new Promise((resolve) => {
     const { item, bar } = row(file);
     const data = new FormData(form);
     data.delete("files");
     data.append("files", file, file.name);
+    if (sameName) data.set("same_name", sameName);
     const request = new XMLHttpRequest();
     request.open("POST", form.dataset.uploadUrl);
     request.setRequestHeader("Accept", "application/json");
@@ -39,10 +58,17 @@
       // Without a JSON answer (a request over the server's limit, say) say so in Dutch.
       const fallback = request.status === 413 ? form.dataset.tooLarge : form.dataset.failed;
       status.textContent = answer.ok ? " ✓" : " " + ((answer.errors || []).join(" ") || fallback);
+      // A refused file did not arrive: no full bar beside the message.
+      if (!answer.ok) bar.remove();
       item.append(status);
-      resolve(answer.ok === true);
+      if (answer.same_name) ask(item, answer, file, resolve);
+      else resolve(answer.ok === true);
     });
-    request.addEventListener("error", () => { item.append(" ✗ " + form.dataset.failed); resolve(false); });
+    request.addEventListener("error", () => {
+      bar.remove();
+      item.append(" ✗ " + form.dataset.failed);
+      resolve(false);
+    });
     request.send(data);
   });
 

@@ -4,6 +4,7 @@ codes, switching it off, the encrypted secret, and the gate that forces enrolmen
 import html
 import re
 import time
+from urllib.parse import unquote
 
 import pyotp
 import pytest
@@ -67,6 +68,12 @@ def enrol(client, persona) -> tuple[str, list[str]]:
     assert response.status_code == 200, response.get_data(as_text=True)
     codes = codes_on(response)
     assert len(codes) == 10
+    # The same codes as a .txt download (a data: link: stored nowhere) and a print button.
+    page = html.unescape(response.get_data(as_text=True))
+    link = re.search(r'href="data:text/plain;charset=utf-8,([^"]+)" download="([^"]+)"', page)
+    assert link and link.group(2) == "neig-herstelcodes.txt"
+    assert unquote(link.group(1)).split("\r\n")[2:12] == codes
+    assert 'class="print-button-slot"' in page
     return secret, codes
 
 
@@ -136,6 +143,7 @@ def test_confirming_with_a_wrong_code_shows_the_message_next_to_the_code(app, cl
 
 def test_enrolment_shows_ten_codes_once_and_stores_only_their_hashes(app, client, personas):
     login_as(app, client, personas.member_a)
+    enrol_page_html = client.get(ENROL).get_data(as_text=True)
     secret, codes = enrol(client, personas.member_a)
     assert len(set(codes)) == 10
     with db_ctx(app) as session:
@@ -148,6 +156,8 @@ def test_enrolment_shows_ten_codes_once_and_stores_only_their_hashes(app, client
         assert code not in dump and mfa.normalise_recovery_code(code) not in dump
     assert "mfa.enabled" in actions(app, personas.member_a.id)
     # Shown once: the enrolment page now leads back to the account, without codes.
+    assert "Nu niet, uitloggen" not in enrol_page_html  # an exit that keeps one logged in
+    assert 'href="/">Nu niet, terug naar het overzicht</a>' in enrol_page_html
     again = client.get(ENROL)
     assert again.status_code == 302 and again.location.endswith("/account")
 

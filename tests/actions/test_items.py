@@ -243,3 +243,18 @@ def test_archiving_takes_an_item_out_of_the_list_and_back(app, personas, world, 
             session.scalars(select(AuditEvent.action).where(AuditEvent.target_id == str(item_id)))
         )
         assert "action_item.archived" in actions and "action_item.unarchived" in actions
+
+
+def test_an_item_ending_after_its_plan_is_saved_with_a_warning(app, personas, world, client_for):
+    client = client_for("secretariat")
+    inside = post_form(client, _new_item_url(world), _form(world, personas))
+    assert "buiten de looptijd" not in client.get(inside.location).get_data(as_text=True)
+    outside = post_form(
+        client, _new_item_url(world), _form(world, personas, code="p-08", due_date="31-03-2026")
+    )
+    assert outside.status_code == 302  # a warning, not a refusal
+    page = client.get(outside.location).get_data(as_text=True)
+    assert (
+        "Let op: dit actiepunt begint of eindigt buiten de looptijd van het plan "
+        "(1 januari 2025 – 31 december 2025)." in page
+    )

@@ -167,3 +167,11 @@ def test_the_space_activity_leaves_out_events_about_it(app, personas, reported):
         assert ("action_item.progress_reported", "action_item", secret) in targets("police")
         assert ("action_item.created", "action_item", shared) in targets("member_a")
         assert not [t for t in targets("member_a") if t[1:] == ("action_item", secret)]
+
+
+def test_the_report_marks_the_narrowed_item_as_the_list_does(app, personas, reported, client_for):
+    police = client_for("police")
+    for url in (f"/actieplannen/{reported.plan}", f"/actieplannen/{reported.plan}/rapportage"):
+        page = police.get(url).get_data(as_text=True)
+        row = page[page.index(SECRET) :][:300]
+        assert "beperkt zichtbaar" in row, url

@@ -57,7 +57,11 @@ def test_the_page_explains_the_network_and_needs_no_login(client):
     for text in ("Wat is het NEIG?", "Wie kan zich aanmelden?", "Wat krijgt u als deelnemer?"):
         assert text in page
     assert 'href="/aanmelden/privacy"' in page
-    assert client.get("/aanmelden/privacy").status_code == 200
+    privacy = client.get("/aanmelden/privacy").get_data(as_text=True)
+    # Not consent: the legitimate interest of VNG and the government partners, and the right
+    # to object that goes with it.
+    assert "AVG artikel 6 lid 1 sub f" in privacy and "bezwaar" in privacy
+    assert "sub a" not in privacy and "toestemming" not in privacy.lower()
 
 
 def test_every_dutch_municipality_can_be_chosen_by_name(client):
@@ -144,7 +148,7 @@ BAD_FIELDS = [
     (
         "privacy_consent",
         {"privacy_consent": None},
-        "Geef toestemming om uw aanmelding te kunnen behandelen.",
+        "Bevestig dat u de privacyverklaring hebt gelezen.",
     ),
 ]
 
@@ -169,7 +173,7 @@ def test_the_error_summary_puts_no_colon_after_a_label_that_is_a_sentence(client
     summary = response.get_data(as_text=True).split('id="error-summary"', 1)[1]
     summary = html.unescape(summary.split("</div>", 1)[0])
     items = re.findall(r'<a class="utrecht-link" href="#[^"]+">(.*?)</a>', summary, re.S)
-    assert "Geef toestemming om uw aanmelding te kunnen behandelen." in items
+    assert "Bevestig dat u de privacyverklaring hebt gelezen." in items
     assert not any(".:" in item for item in items)
     assert any(item.endswith(": Vul uw telefoonnummer in.") for item in items)  # a plain label
 
@@ -240,3 +244,13 @@ def test_the_default_limit_allows_ten_an_hour(app, client, apply):
     for n in range(10):
         assert apply(client, email=f"p{n}@enschede.example.nl").status_code == 302
     assert apply(client, email="p10@enschede.example.nl").status_code == 429
+
+
+def test_required_fields_are_not_red_before_anything_was_typed(client):
+    """No `required` attribute (the browser's and the vendored :invalid styles would show
+    every empty field as wrong on arrival): aria-required says it, the server checks it."""
+    page = client.get("/aanmelden").get_data(as_text=True)
+    fields = re.findall(r"<(?:input|select|textarea)\b[^>]*>", page)
+    assert not [f for f in fields if re.search(r"\srequired(\s|>|=)", f)]
+    email = next(f for f in fields if 'id="email"' in f)
+    assert 'aria-required="true"' in email and "aria-invalid" not in email

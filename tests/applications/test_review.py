@@ -2,6 +2,7 @@
 approval or a rejection is one audited step with its e-mail, and a decided application cannot
 be decided again."""
 
+import html
 import re
 
 from sqlalchemy import func, select
@@ -123,6 +124,30 @@ def test_the_same_municipality_or_e_mail_is_flagged(app, personas):
     assert "Let op: deze aanmelding lijkt op" not in calm
 
 
+def test_the_list_marks_possible_duplicates_but_not_an_approved_one_as_its_own(app, personas):
+    first = plant(app)
+    same_municipality = plant(app, email="ander@enschede.example.nl")
+    unrelated = plant(app, cbs_code="GM0164", email="hengelo@example.nl")
+    client = admin(app, personas)
+
+    def marked() -> set[int]:
+        listed = client.get(ADMIN_LIST).get_data(as_text=True)
+        listed += client.get(f"{ADMIN_LIST}?status=afgehandeld").get_data(as_text=True)
+        rows = re.findall(
+            r'href="/beheer/aanmeldingen/(\d+)">[^<]*</a>( <span[^>]*>mogelijk dubbel)?', listed
+        )
+        return {int(i) for i, flag in rows if flag}
+
+    assert marked() == {first, same_municipality}
+    # Once Enschede is approved, its organisation is not "a duplicate" of its own application.
+    reject = {"reason": "Dubbel."}
+    assert decide(client, same_municipality, "afwijzen", reject).status_code == 302
+    assert decide(client, unrelated, "goedkeuren").status_code == 302
+    assert unrelated not in marked()
+    page = client.get(path(unrelated)).get_data(as_text=True)
+    assert "Let op: deze aanmelding lijkt op" not in page and "Bestaande organisatie:" not in page
+
+
 def test_an_existing_organisation_or_user_is_flagged(app, personas):
     # Rotterdam is a member already; member_a's address applies again.
     application_id = plant(app, cbs_code="GM0599", email=personas.member_a.email)
@@ -209,7 +234,17 @@ def test_approval_reuses_the_organisation_of_the_municipality(app, personas, out
     )
     with db_ctx(app) as session:
         organisations_before = session.scalar(select(func.count(Organisation.id)))
-    assert decide(admin(app, personas), application_id, "goedkeuren").status_code == 302
+    client = admin(app, personas)
+    # Making the applicant admin of an existing organisation is asked first: nothing happens.
+    asked = decide(client, application_id, "goedkeuren")
+    assert asked.status_code == 422
+    page = html.unescape(asked.get_data(as_text=True))
+    assert "Gemeente Rotterdam is al lid van het netwerk." in page
+    assert 'id="confirm_existing-error"' in page
+    assert load(app, application_id).status == ApplicationStatus.PENDING
+    assert "invitation.created" not in audit_actions(app)
+    confirmed = decide(client, application_id, "goedkeuren", {"confirm_existing": "y"})
+    assert confirmed.status_code == 302
 
     application = load(app, application_id)
     assert application.organisation_id == personas.orgs["gemeente_a"]
@@ -226,7 +261,8 @@ def test_approval_reuses_the_organisation_of_the_municipality(app, personas, out
 
     # A second application for the same municipality reuses it too, and no second space appears.
     again = plant(app, cbs_code="GM0599", email="wethouder@rotterdam.example.nl")
-    assert decide(admin(app, personas), again, "goedkeuren").status_code == 302
+    response = decide(admin(app, personas), again, "goedkeuren", {"confirm_existing": "y"})
+    assert response.status_code == 302
     with db_ctx(app) as session:
         own_spaces = session.scalar(
             select(func.count(Space.id)).where(
@@ -241,7 +277,7 @@ def test_approval_that_the_invitation_refuses_changes_nothing(app, personas, out
     # member_a is already a member of Rotterdam: the invitation, and so the approval, refuses.
     application_id = plant(app, cbs_code="GM0599", email=personas.member_a.email)
     events_before = audit_actions(app)
-    response = decide(admin(app, personas), application_id, "goedkeuren")
+    response = decide(admin(app, personas), application_id, "goedkeuren", {"confirm_existing": "y"})
     assert response.status_code == 422
     assert "Deze persoon is al lid van deze organisatie." in response.get_data(as_text=True)
     assert load(app, application_id).status == ApplicationStatus.PENDING
@@ -296,7 +332,9 @@ def test_a_decided_application_cannot_be_decided_again(app, personas, outbox):
         ):
             response = decide(client, application_id, action, data)
             assert response.status_code == 409, (application_id, action)
-            assert "Over deze aanmelding is al besloten" in response.get_data(as_text=True)
+            answer = response.get_data(as_text=True)
+            assert "Over deze aanmelding is al besloten, op " in answer
+            assert personas.platform_admin.name in answer  # who decided, and when
 
     assert audit_actions(app) == events and len(outbox()) == mails
     assert load(app, approved).status == ApplicationStatus.APPROVED

@@ -76,7 +76,7 @@ def test_titles_in_a_space_the_admin_cannot_open_stay_hidden(app, personas):
     assert MEETING_TITLE not in page
     assert "Verslag en presentaties" not in page  # the meeting's subfolder
     [meeting_row] = rows_of(page, "meeting.created<")
-    assert f"meeting {world['meeting']}" in meeting_row
+    assert f"Bijeenkomst {world['meeting']}" in meeting_row
     assert "een bijeenkomst in een werkruimte waar u geen toegang toe hebt" in meeting_row
     assert all(
         "een map in een werkruimte waar u geen toegang toe hebt" in row
@@ -94,14 +94,14 @@ def test_case_events_show_no_reference_municipality_participants_or_readers(app,
     assert '"municipality"' not in page and '"core"' not in page
     [viewed] = rows_of(page, "case.viewed<")
     assert personas.police.email not in viewed and "Politie" not in viewed
-    assert f"case {world['case']}" in viewed and "een casus" in viewed
+    assert f"Casus {world['case']}" in viewed and "een casus" in viewed
     case_rows = rows_of(page, "case.")
     with db_ctx(app) as session:
         grants = session.scalars(
             select(SpaceGrant.id).where(SpaceGrant.space_id == world["case_space"])
         ).all()
     case_rows += [
-        r for r in rows_of(page, "grant.added") for g in grants if f"space_grant {g}<" in r
+        r for r in rows_of(page, "grant.added") for g in grants if f"Toegangsrecht {g}<" in r
     ]
     assert len(case_rows) > len(grants) > 0
     for row in case_rows:
@@ -122,6 +122,30 @@ def test_what_the_admin_manages_still_shows_in_full(app, personas):
     with db_ctx(app) as session:
         own_name = session.get(Space, world["own"]).name
     assert own_name in page  # space.created of A's own space, with its name
+
+
+def test_the_log_reads_in_dutch_with_the_raw_details_behind_a_toggle(app, personas):
+    world = plant(app, personas)
+    client = login_as(app, app.test_client(), personas.platform_admin)
+    page = page_of(client)
+    assert "flask neig audit verify" not in page and "audit verify" not in page
+    [created] = [r for r in rows_of(page, "space.created") if f"Werkruimte {world['own']}<" in r]
+    assert "Werkruimte aangemaakt" in created and "gelukt" in created
+    assert "<summary>Technische gegevens</summary>" in created
+    # The details read as labels, the JSON only inside the toggle.
+    grant = next(r for r in rows_of(page, "grant.added") if '"organisation_admins"' in r)
+    readable, raw = grant.split("<details", 1)
+    assert "<dt>Toegang voor</dt><dd>organisation_admins</dd>" in readable
+    assert '"principal_type"' not in readable and '"principal_type"' in raw
+    # The filters: a Dutch list of actions, a person by name, the results in Dutch.
+    assert '<option value="document.uploaded">Document geüpload</option>' in page
+    assert '<option value="denied">geweigerd</option>' in page
+    with db_ctx(app) as session:
+        audit.record("auth.login", actor=session.get(User, personas.member_a.id))
+        audit.record("auth.login", actor=session.get(User, personas.member_b.id))
+        session.commit()
+    [login] = rows_of(page_of(client, "?gebruiker=Member A&actie=auth.login"), "auth.login")
+    assert "Ingelogd" in login and personas.member_a.email in login
 
 
 def test_a_case_manager_still_reads_everything_in_the_cases_access_log(app, personas):

@@ -26,7 +26,8 @@ WRONG_PASSWORD = "dit-is-niet-het-wachtwoord-99"  # noqa: S105
 def shown_actions(response) -> list[str]:
     assert response.status_code == 200
     return re.findall(
-        r'<td class="utrecht-table__cell"><code class="utrecht-code">([\w.]+)</code></td>',
+        r'<summary>Technische gegevens</summary><p class="utrecht-paragraph">'
+        r'<code class="utrecht-code">([\w.]+)</code>',
         response.get_data(as_text=True),
     )
 
@@ -288,4 +289,5 @@ def test_crlf_in_audit_details_is_kept_as_escaped_data(app, client, personas):
         1
     )
     assert "\n" not in cell and "x@y.nl\\r\\nFAKE" in html.unescape(cell)
+    assert "<dd>x@y.nl\\r\\nFAKE auth.login success</dd>" in cell  # the readable line too
     assert verify(app).exit_code == 0

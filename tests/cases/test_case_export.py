@@ -97,6 +97,15 @@ def test_export_leaves_out_what_others_supplied(app, client, personas):
         assert event.details == {"omitted": 2}
 
 
+def test_the_case_time_is_dutch_time_on_the_page_and_in_the_export(app, client, personas):
+    """Stored as 02:30 UTC (helpers.open_case), read as 03:30 in Amsterdam (winter) on both."""
+    case_id, _doc = plant(app, client, personas)
+    login_as(app, client, personas.member_a)
+    assert "14-03-2025 03:30" in text(export(client, case_id))
+    page = client.get(f"/casussen/{case_id}").get_data(as_text=True)
+    assert "14-03-2025 03:30" in page and "02:30" not in page
+
+
 def test_the_supplier_exports_its_own_items(app, client, personas):
     case_id, _doc = plant(app, client, personas)
     login_as(app, client, personas.police)
@@ -112,7 +121,7 @@ def test_an_approved_export_is_used_once(app, client, personas):
     request_id = approve(app, client, personas, case_id, f"document:{police_doc}", "export", None)
     content = text(export(client, case_id))
     assert "pv-politie.pdf" in content
-    assert "1 stukken weggelaten" in content  # the police's note is still left out
+    assert "1 stuk weggelaten" in content  # the police's note is still left out
     assert release(app, request_id).state == ReleaseState.USED
     assert "pv-politie.pdf" not in text(export(client, case_id))
 

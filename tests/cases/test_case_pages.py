@@ -1,7 +1,7 @@
 """The case list, opening a case, its page, editing, status, the address and links, through
 HTTP as the personas see them."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -14,6 +14,7 @@ from neig_workspace.cases import forms as case_forms
 from neig_workspace.cases import service
 from neig_workspace.cases.models import Case, CaseLink, CaseStatus
 from neig_workspace.extensions import db
+from neig_workspace.timeutil import utcnow
 from tests.cases.helpers import ADDRESS, basis_id, case, open_case
 from tests.conftest import count_queries
 from tests.helpers import login_as, post_form
@@ -215,16 +216,28 @@ def test_bad_input_is_named_next_to_its_field(app, client, personas, override, f
 # --- the case page ----------------------------------------------------------------------------
 
 
-def test_case_page_shows_the_case_and_audits_every_opening(app, client, personas):
+def test_case_page_shows_the_case_and_audits_every_opening(app, client, personas, monkeypatch):
     case_id = open_case(app, personas)
     login_as(app, client, personas.police)
     page = client.get(f"/casussen/{case_id}").get_data(as_text=True)
-    client.get(f"/casussen/{case_id}")
     assert "Stadsdriehoek" in page and "3011" in page
     assert "AVG art. 6 lid 1 sub e" in page and "Aanpak van de explosie en nazorg" in page
     assert "Coolsingel" not in page  # the address only on its own page
     assert "Volledig adres tonen" in page  # the police were given the address
+    # A reload, or the redirect back after a change, is the same opening: one line each.
+    client.get(f"/casussen/{case_id}")
+    assert _events(app, "case.viewed", case_id) == 1
+    manager = login_as(app, app.test_client(), personas.member_a)
+    manager.get(f"/casussen/{case_id}")
+    changed = post_form(manager, f"/casussen/{case_id}/status", {"status": "in_behandeling"})
+    assert changed.status_code == 302, changed.status_code
+    manager.get(changed.location)
     assert _events(app, "case.viewed", case_id) == 2
+    # The police coming back later is a new opening.
+    later = utcnow() + service.OPENING_WINDOW + timedelta(minutes=1)
+    monkeypatch.setattr(service, "utcnow", lambda: later)
+    client.get(f"/casussen/{case_id}")
+    assert _events(app, "case.viewed", case_id) == 3
 
 
 @pytest.mark.parametrize("persona", ["member_b", "secretariat", "platform_admin", "housing"])

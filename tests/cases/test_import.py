@@ -100,7 +100,8 @@ def test_a_valid_file_imports_every_case(app, personas):
     assert response.status_code == 302
     with app.app_context():
         first, second = db.session.scalars(select(Case).order_by(Case.id)).all()
-        assert first.occurred_at == datetime(2025, 3, 14, 2, 30)
+        # 02:30 Dutch winter time is stored as 01:30 UTC
+        assert first.occurred_at == datetime(2025, 3, 14, 1, 30)
         assert (first.target_type, first.explosive_type) == (
             TargetType.WONING,
             ExplosiveType.ZWAAR_VUURWERK,
@@ -113,7 +114,7 @@ def test_a_valid_file_imports_every_case(app, personas):
         assert service.decrypt_address(first) == "Coolsingel 40"
         assert first.created_by_id == personas.member_a.id
         assert first.municipality_id == personas.orgs["gemeente_a"]
-        assert second.occurred_at == datetime(2025, 3, 15)
+        assert second.occurred_at == datetime(2025, 3, 14, 23, 0)  # midnight in Amsterdam
         assert (second.status, second.injured) == (CaseStatus.NAZORG, 1)
         assert second.legal_basis.name == BASIS
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "case.imported"))

@@ -236,7 +236,7 @@ def test_a_comment_is_visible_exactly_when_its_document_is(app, client, personas
     assert client.get(f"/reacties/{comment.id}/beantwoorden").status_code == 404
     assert client.get(f"/documenten/{group.document_id}/vermeldingen?q=exa").status_code == 404
     page = f"/werkruimtes/{group.space_id}/activiteit"
-    assert "comment.created" not in client.get(page).get_data(as_text=True)
+    assert "heeft gereageerd op" not in client.get(page).get_data(as_text=True)
     login_as(app, client, personas.om)
     assert client.get(f"/documenten/{group.document_id}").status_code == 200
     # A mention of someone narrowed out does not reach them.

@@ -74,7 +74,10 @@ def test_comments_on_a_narrowed_item_stay_with_the_item(app, client, personas):
     assert _comment(client, secret, "Mag ik?").status_code == 404
     assert client.get(f"/actiepunten/{secret}/vermeldingen?q=po").status_code == 404
     activity = client.get(f"/werkruimtes/{w.space}/activiteit").get_data(as_text=True)
-    assert "comment.created" not in activity
+    assert "heeft gereageerd op" not in activity and "N-01" not in activity
+    login_as(app, client, personas.police)
+    activity = client.get(f"/werkruimtes/{w.space}/activiteit").get_data(as_text=True)
+    assert "heeft gereageerd op actiepunt ‘N-01" in activity  # the police see their own
 
 
 def test_no_answers_and_decisions_on_items_but_the_plan_manager_resolves(app, client, personas):

@@ -264,9 +264,11 @@ def test_lists_trash_and_activity_show_nothing_hidden(app, personas):
     # Every event about the narrowed documents is the officer's; none may show.
     for page in (base, f"{base}/activiteit"):
         html = client.get(page).get_data(as_text=True)
-        assert "Member A" in html and "Police" not in html, page
+        assert "Member A (" in html and "Police (" not in html, page
+        assert "overlast-politie" not in html, page
     police = login_as(app, app.test_client(), personas.police)
-    assert "Police" in police.get(f"{base}/activiteit").get_data(as_text=True)
+    html = police.get(f"{base}/activiteit").get_data(as_text=True)
+    assert "Police (Politie Eenheid Rotterdam) heeft ‘overlast-politie" in html
 
 
 def test_news_counts_leave_out_what_you_may_not_see(app, personas):

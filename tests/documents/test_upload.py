@@ -104,6 +104,28 @@ def test_several_files_at_once_become_several_documents(app, client, space_id):
         assert name in listing
 
 
+def test_a_name_the_folder_has_asks_new_version_or_keep_both(app, client, space_id):
+    """Not a second document silently: the upload asks, uploads nothing yet, and does as told."""
+    first = upload(client, space_id, [(pdf("een"), "Verslag overleg.pdf")])
+    assert "‘Verslag overleg.pdf’ is geüpload." in text_of(client.get(first.location))
+    asked = upload(client, space_id, [(pdf("twee"), "verslag overleg.pdf")])
+    assert asked.status_code == 409
+    page = text_of(asked)
+    assert "In deze map staat al een document met dezelfde naam: ‘Verslag overleg.pdf’" in page
+    assert "Als nieuwe versie toevoegen" in page and "Beide houden" in page
+    assert row_counts(app) == (1, 1)
+    as_json = upload(client, space_id, [(pdf("twee"), "Verslag overleg.pdf")], json=True)
+    assert as_json.status_code == 409 and as_json.get_json()["same_name"] is True
+    assert [c["value"] for c in as_json.get_json()["choices"]] == ["version", "both"]
+
+    version = upload(client, space_id, [(pdf("twee"), "Verslag overleg.pdf")], same_name="version")
+    assert version.status_code == 302
+    assert row_counts(app) == (1, 2)  # one document, two versions
+    both = upload(client, space_id, [(pdf("drie"), "Verslag overleg.pdf")], same_name="both")
+    assert both.status_code == 302
+    assert row_counts(app) == (2, 3)
+
+
 def test_the_drop_zone_gets_json(app, client, space_id):
     response = upload(client, space_id, [(pdf("json"), "json.pdf")], json=True)
     assert response.status_code == 200

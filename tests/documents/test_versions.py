@@ -65,7 +65,9 @@ def test_a_new_version_keeps_every_earlier_one(app, client, personas, document_i
         assert response.data == content
 
 
-def test_the_history_lists_who_when_size_and_hash(app, client, personas, document_id):
+def test_the_history_lists_who_when_and_size_and_the_hash_behind_a_toggle(
+    app, client, personas, document_id
+):
     rows = history_rows(client, document_id)
     assert len(rows) == 2
     for row, (number, name, content) in zip(
@@ -75,8 +77,11 @@ def test_the_history_lists_who_when_size_and_hash(app, client, personas, documen
         assert name in row
         assert personas.member_a.name in row
         assert re.search(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4},? \d{1,2}:\d{2}", row), row
-        assert f"{len(content)} Bytes" in row
-        assert sha(content) in row
+        assert f"{len(content)} bytes" in row
+        assert sha(content) not in row  # only behind the toggle
+    page = client.get(f"/documenten/{document_id}").get_data(as_text=True)
+    technical = page.split("<summary>Technische details</summary>", 1)[1].split("</details>")[0]
+    assert sha(V1) in technical and sha(V2) in technical
 
 
 def test_restoring_version_1_makes_version_3_and_overwrites_nothing(

@@ -145,6 +145,8 @@ def test_a_refused_drop_says_why_and_stays_on_the_page(app, page, live_server, p
     error = page.locator(".upload-progress .upload-error")
     expect(error).to_contain_text("foto.png is geen toegestaan bestandstype.")
     expect(page).to_have_url(re.compile(re.escape(upload_page) + "$"))
+    # The refused file never arrived: its row has the message and no full progress bar.
+    expect(page.locator(".upload-progress li progress")).to_have_count(0)
 
     # Over the server's limit for a whole request, Werkzeug answers 413 without JSON: the row
     # still says what went wrong, in Dutch.
@@ -160,3 +162,16 @@ def test_a_refused_drop_says_why_and_stays_on_the_page(app, page, live_server, p
         app.config["MAX_CONTENT_LENGTH"] = limit
     page.goto(f"/werkruimtes/{space_id}/documenten")
     expect(page.get_by_text("Deze map is leeg.")).to_be_visible()
+
+    # A good file: the list says so. The same name again: the drop zone asks, and does as told.
+    page.goto(upload_page)
+    _drop(page, "notulen.txt", "Notulen van het overleg.")
+    expect(page).to_have_url(re.compile(rf"/werkruimtes/{space_id}/documenten$"))
+    expect(page.get_by_role("status")).to_contain_text("‘notulen.txt’ is geüpload.")
+    page.goto(upload_page)
+    _drop(page, "notulen.txt", "Notulen, tweede versie.")
+    expect(page.locator(".upload-progress .upload-error")).to_contain_text("dezelfde naam")
+    page.get_by_role("button", name="Als nieuwe versie toevoegen").click()
+    expect(page).to_have_url(re.compile(rf"/werkruimtes/{space_id}/documenten$"))
+    page.get_by_role("link", name="notulen.txt").click()
+    expect(page.locator("table.utrecht-table tbody tr")).to_have_count(2)  # two versions

@@ -174,7 +174,9 @@ def _pdf(c):
 
 
 def _upload(c):
-    return {"folder": "0", "classification": "intern", **_pdf(c)}
+    # A name the folder does not hold yet: "verslag.pdf" would be asked about (409) first.
+    files = (io.BytesIO(PDF), "nieuw-verslag.pdf")
+    return {"folder": "0", "classification": "intern", "files": files}
 
 
 def _folder(c):
@@ -342,6 +344,9 @@ ROUTES: dict[tuple[str, str], Row] = {
     # (endpoint, method)                          url                                            anon   member org_ad secr   p.adm
     ("web.index", "GET"):                       R("/",                                           200,   200,   200,   200,   200),
     ("web.health", "GET"):                      R("/health",                                     200,   200,   200,   200,   200),
+    # In-app help (issue 21): the same text for every member; an unknown part is 404.
+    ("help.index", "GET"):                      R("/hulp",                                       LOGIN, 200,   200,   200,   200),
+    ("help.page", "GET"):                       R("/hulp/casussen",                              LOGIN, 200,   200,   200,   200),
     # Readiness for load balancers (issue 16): the same for everyone, names no data.
     ("web.ready", "GET"):                       R("/ready",                                      200,   200,   200,   200,   200),
     # Prometheus's scrape (issue 19): only with `Authorization: Bearer <METRICS_TOKEN>`, which

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from config import local_server_url
 from neig_workspace import create_app
 from tests.helpers import login_as, post_form
 
@@ -81,3 +82,14 @@ def test_trusted_hosts_follow_external_url(app):
     assert chosen.config["TRUSTED_HOSTS"] == ["neig.example", ".gemeente.example"]
     client = production.test_client()
     assert client.get("/health", base_url="https://evil.example").status_code == 400
+
+
+@pytest.mark.one_database("reads the environment only")
+def test_unset_in_development_the_links_follow_the_development_server():
+    """Not a fixed port 5000: the address the development server was told to serve on."""
+    assert local_server_url({}) == "http://127.0.0.1:5000"
+    assert local_server_url({"FLASK_RUN_PORT": "8000"}) == "http://127.0.0.1:8000"
+    everywhere = {"FLASK_RUN_HOST": "0.0.0.0", "FLASK_RUN_PORT": "8080"}  # noqa: S104
+    assert local_server_url(everywhere) == ("http://127.0.0.1:8080")
+    assert local_server_url({"FLASK_RUN_HOST": "::1"}) == "http://[::1]:5000"
+    assert local_server_url({"SERVER_NAME": "neig.test:8443"}) == "http://neig.test:8443"

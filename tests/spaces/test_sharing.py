@@ -125,3 +125,19 @@ def test_the_sharing_label_is_one_query_whatever_the_number_of_grants(app, perso
     with count_queries(app) as many:
         assert client.get(path).status_code == 200
     assert len(few) == len(many)
+
+
+def test_a_space_shared_by_another_organisation_is_not_under_eigen_organisatie(app, personas):
+    own = org_space(app, personas)
+    amsterdam = org_space(app, personas, "gemeente_b")
+    admin_b = login_as(app, app.test_client(), personas.org_admin_b)
+    rotterdam = personas.orgs["gemeente_a"]
+    members_post(admin_b, amsterdam, {"principal": f"org:{rotterdam}", "role": "10"})
+    page = login_as(app, app.test_client(), personas.member_a).get("/werkruimtes")
+    sections = dict(
+        re.findall(r'<h2[^>]*id="kind-(\w+)"[^>]*>.*?</h2>(.*?)</section>', page.text, re.S)
+    )
+    assert f"/werkruimtes/{own}" in sections["organisation"]
+    assert f"/werkruimtes/{amsterdam}" not in sections["organisation"]
+    assert f"/werkruimtes/{amsterdam}" in sections["partner"]
+    assert "Van andere organisaties" in page.text

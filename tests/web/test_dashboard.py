@@ -2,6 +2,7 @@
 open comment rounds, my cases (with MFA only), unread notifications; never anything the user
 may not see, and as many queries with 60 objects of each kind as with 3."""
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import delete
@@ -232,14 +233,22 @@ def test_open_rounds_my_organisation_is_invited_to(app, personas):
         invited = _draft(space, _user(personas.police), "Kader voor Rotterdam")
         not_invited = _draft(space, _user(personas.police), "Kader voor het OM")
         closed = _draft(space, _user(personas.police), "Gesloten kader")
-        _round(invited, personas, ["gemeente_a", "politie"])
+        invited_round = _round(invited, personas, ["gemeente_a", "politie"])
         _round(not_invited, personas, ["om"])
         comments.close_round(
             _round(closed, personas, ["gemeente_a"]), actor=_user(personas.secretariat)
         )
         db.session.commit()
+        round_id = invited_round.id
     html = _dashboard(app, personas.member_a)
     assert "Kader voor Rotterdam" in html
+    # The deadline as the round itself says it: "tot en met 17 december 2026", no time.
+    round_page = login_as(app, app.test_client(), personas.member_a).get(
+        f"/commentaarrondes/{round_id}"
+    )
+    shown = re.search(r"Reageren kan tot en met</dt><dd[^>]*>([^<]+)<", round_page.text).group(1)
+    assert re.fullmatch(r"\d{1,2} \w+ \d{4}", shown)
+    assert f"reageren kan tot en met {shown}" in html
     assert "Kader voor het OM" not in html.split('id="rounds-title"')[1].split("</section>")[0]
     assert "Gesloten kader" not in html.split('id="rounds-title"')[1].split("</section>")[0]
     assert "Kader voor Rotterdam" not in _dashboard(app, personas.member_b)
