@@ -198,7 +198,7 @@ def subject_export(user_id):
 def erase(user_id):
     """Erase the account (a pseudonym everywhere), after typing its e-mail address."""
     user = load_or_404(User, user_id, "user.manage")
-    form = EraseAccountForm(user.email)
+    form = EraseAccountForm(email=user.email)
     if form.validate_on_submit():
         result = run_use_case(
             form,

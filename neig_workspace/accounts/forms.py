@@ -146,11 +146,11 @@ class EraseAccountForm(FlaskForm):
 
     confirm = StringField(
         _l("Typ het e-mailadres van het account ter bevestiging"),
-        validators=[required(_l("Typ het e-mailadres van het account."))],
+        validators=[required(_l("Typ het e-mailadres van het account.")), Length(max=254)],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
 
-    def __init__(self, email: str, *args, **kwargs):
+    def __init__(self, *args, email: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.expected = email
 

@@ -9,7 +9,7 @@ objects of the route matrix (planted once for the module), with the forms a brow
   merges (302) and keeps both changes.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 
@@ -26,10 +26,19 @@ class EditRoute:
     field: str  # the field both change
     values: tuple[str, str]  # what the first and the stale second save put in it
     merge: tuple[str, str] | None = None  # (another field, a value) for the merging save
-    extra: dict = field(default_factory=dict)  # more form data every save sends
+    extra: dict = field(default_factory=dict)  # more form data every save sends ({c.…} filled)
+
+    def extra_for(self, c) -> dict:
+        return {name: value.format(c=c) for name, value in self.extra.items()}
 
 
 ADMIN_ORG = "/beheer/organisaties/{c.org_a}"
+PRIVACY = {
+    "legal_basis_id": "{c.legal_basis}",
+    "data_categories": "Namen en functies.",
+    "retention": "2 jaar.",
+    "contact": "privacy@rotterdam.example",
+}
 SSO = {"client_id": "neig", "client_secret": "een-geheim-van-24-tekens!", "domains": "a.example"}
 
 # fmt: off
@@ -46,6 +55,7 @@ ROUTES = {
     "cases.edit_task": EditRoute("/casussen/{c.case}/nazorg/{c.case_task}/bewerken", "org_admin_a", "description", ("Brief A.", "Brief B."), ("due_date", "2025-05-01")),
     "cases.edit_legal_basis": EditRoute("/beheer/grondslagen/{c.legal_basis}/bewerken", "platform_admin", "description", ("Doel A.", "Doel B."), ("name", "AVG art. 6 (e)")),
     "meetings.edit": EditRoute("/bijeenkomsten/{c.meeting}/bewerken", "org_admin_a", "title", ("Overleg A", "Overleg B"), ("location", "Stadhuis")),
+    "privacy.edit": EditRoute("/werkruimtes/{c.space}/privacy/bewerken", "org_admin_a", "purpose", ("Samenwerking A.", "Samenwerking B."), extra=PRIVACY),
     "knowledge.edit": EditRoute("/kennisbank/{c.article}/bewerken", "member_a", "title", ("Kader A", "Kader B"), ("summary", "Kort gezegd.")),
 }
 # fmt: on
@@ -83,6 +93,7 @@ def test_a_stale_save_is_a_conflict_that_changes_nothing(app, world, endpoint):
     first, second, third = (_client(app, world, route.editor) for _ in range(3))
     loaded = {client: edit_form(client, url) for client in (first, second, third)}
     a, b = route.values
+    route = replace(route, extra=route.extra_for(world))
 
     assert _save(first, url, loaded[first], route, {route.field: a}).status_code == 302
 
