@@ -37,6 +37,9 @@ MFA_GATE_OPEN = {
     "web.health",
     "web.ready",
     "web.metrics",
+    # How to set up the second factor, readable while setting it up (static text, no data).
+    "help.index",
+    "help.page",
 }
 
 

@@ -235,6 +235,44 @@ PAGES = {
             ),
         ),
     ),
+    "inloggen": HelpPage(
+        _l("Hulp bij inloggen en tweestapsverificatie"),
+        (
+            (
+                _l("Waarom tweestapsverificatie?"),
+                (
+                    _l(
+                        "In de werkruimte staan casussen, namen en adressen. Een wachtwoord alleen is daarvoor niet genoeg: bij het inloggen vraagt de werkruimte ook een code van zes cijfers uit een app op uw telefoon. Wie uw wachtwoord kent, komt zonder die telefoon niet binnen."
+                    ),
+                    _l(
+                        "Voor beheerders, en in productie voor iedereen, is tweestapsverificatie verplicht. Tot u het hebt ingesteld opent alleen de pagina om het in te stellen (en deze hulp)."
+                    ),
+                ),
+            ),
+            (
+                _l("Instellen"),
+                (
+                    _l(
+                        "Installeer een authenticator-app op uw telefoon, bijvoorbeeld de app die uw organisatie voorschrijft. Scan in die app de QR-code op de pagina ‘Tweestapsverificatie instellen’, of typ de geheime sleutel over die eronder staat."
+                    ),
+                    _l(
+                        "Vul daarna de code uit de app en uw wachtwoord in. U krijgt dan tien herstelcodes: download of print ze en bewaar ze op een veilige plek, niet op dezelfde telefoon. Ze worden maar één keer getoond."
+                    ),
+                ),
+            ),
+            (
+                _l("Telefoon kwijt of nieuw?"),
+                (
+                    _l(
+                        "Log in met een van uw herstelcodes in plaats van de code uit de app; elke herstelcode werkt één keer. Stel daarna tweestapsverificatie opnieuw in op uw nieuwe telefoon."
+                    ),
+                    _l(
+                        "Hebt u geen herstelcodes meer? Neem dan contact op met de beheerder van uw organisatie. Niemand van de werkruimte vraagt u ooit om een code of wachtwoord."
+                    ),
+                ),
+            ),
+        ),
+    ),
 }
 
 

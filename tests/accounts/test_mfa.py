@@ -321,7 +321,10 @@ def test_platform_admin_without_mfa_is_held_at_enrolment_until_done(app, client,
     for path in ("/", "/beheer/gebruikers", "/beheer/organisaties", "/account", RECOVERY):
         blocked = client.get(path)
         assert blocked.status_code == 302 and blocked.location.endswith(ENROL), path
-    assert "Nu niet, uitloggen" in client.get(ENROL).get_data(as_text=True)
+    page = client.get(ENROL).get_data(as_text=True)
+    assert "Nu niet, uitloggen" in page and 'href="/hulp/inloggen"' in page
+    help_page = client.get("/hulp/inloggen")  # the other way on: how to set it up
+    assert help_page.status_code == 200 and "herstelcode" in help_page.get_data(as_text=True)
     enrol(client, admin)
     assert client.get("/beheer/gebruikers").status_code == 200
 

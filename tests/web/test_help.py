@@ -7,7 +7,9 @@ from neig_workspace.web.help import PAGES
 from tests.conftest import db_ctx
 from tests.helpers import login_as
 
-PARTS = ("werkruimtes", "documenten", "commentaarrondes", "casussen", "actieplan", "netwerk")
+PARTS = (
+    "werkruimtes", "documenten", "commentaarrondes", "casussen", "actieplan", "netwerk", "inloggen"
+)  # fmt: skip
 pytestmark = pytest.mark.one_database("static pages and links")
 
 
