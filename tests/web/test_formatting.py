@@ -24,7 +24,7 @@ def test_no_template_formats_a_date_by_hand():
     ad_hoc = re.compile(r"strftime|isoformat|\|datetimeformat|\|dateformat|\|filesizeformat")
     found = [
         f"{path.relative_to(TEMPLATES)}:{number}"
-        for path in TEMPLATES.rglob("*.html")
+        for path in [*TEMPLATES.rglob("*.html"), *TEMPLATES.rglob("*.txt")]
         for number, line in enumerate(path.read_text().splitlines(), 1)
         if ad_hoc.search(line)
     ]
