@@ -235,7 +235,7 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(app, world, monkeypatch):
     """A .docx that would unpack past the memory limit; a normal one is read at that limit."""
     monkeypatch.setitem(app.config, "EXTRACT_MEMORY_MB", 80)
     bomb = uploaded_id(
-        world["client"], world["space_id"], files.word_zip_bomb(90 * 1024 * 1024), "bom.docx"
+        world["client"], world["space_id"], files.word_zip_bomb(90 * 1024 * 1024), "zipbom.docx"
     )
     normal = uploaded_id(world["client"], world["space_id"], files.word("gewoon"), "gewoon.docx")
     with app.app_context():

@@ -71,8 +71,9 @@ ID_ARGUMENTS = {
 B_PARENTS = {"space_id": "space_b", "organisation_id": "org_b", "case_id": "case_b"}
 #: Arguments that are no object id: the e-mailed token is itself the authority, and static
 #: files are public; a directory page names an organisation the whole network may see (#8); a
-#: case type (issue 22) is one of four words, its privacy statement kept by platform admins.
-NOT_IDS = {"token", "filename", "basis_id", "slug", "case_type"}
+#: case type is one of four words, its privacy statement kept by platform admins; a help page's
+#: part is one of a fixed set of static pages, the same for everyone.
+NOT_IDS = {"token", "filename", "basis_id", "slug", "case_type", "part"}
 KINDS = sorted({kind for kind, _ in ID_ARGUMENTS.values()})
 ATTACKERS = ("member_b", "org_admin_b")
 AUDIT = ("audit_events",)  # a refusal may be audited; nothing else may change
