@@ -1,10 +1,12 @@
 """The shared part of the imports (action items, cases): reading the rows of an uploaded CSV
-file, and the result of checking them. Each import checks its own columns."""
+file, and the result of checking them. Each import checks its own columns. And the one way a
+CSV goes out as a download (csv_download)."""
 
 import csv
 import io
 from dataclasses import dataclass, field
 
+from flask import Response
 from flask_babel import gettext as _
 
 #: Table = (line number in the file, cells) of every non-empty row, the header first.
@@ -76,3 +78,16 @@ def read_csv(data: bytes, *, not_csv: str, max_rows: int) -> Table:
             _("Regel %(line)d is geen geldige CSV: %(error)s", line=start, error=str(error))
         ) from error
     return table
+
+
+def csv_download(body, filename: str) -> Response:
+    """`body` (text or an iterable of text) as an attachment `filename`, never stored by a
+    browser or proxy."""
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

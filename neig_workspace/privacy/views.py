@@ -1,6 +1,6 @@
 """Privacy pages (per space, per case type) and the processing register (AVG art. 30)."""
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -12,6 +12,7 @@ from ..extensions import db
 from ..forms import REFUSED, commit_side_effect
 from ..organisations.models import Organisation
 from ..spaces.models import Space, SpaceKind
+from ..tabular import csv_download
 from . import service
 from .forms import PrivacyForm
 
@@ -105,15 +106,11 @@ def register_organisation(organisation_id):
 def _register(rows, *, organisation):
     if request.args.get("formaat") == "csv":
         name = f"verwerkingsregister-{organisation.slug if organisation else 'netwerk'}.csv"
-        return Response(
+        return csv_download(
             commit_side_effect(
                 service.export_register, rows, _labels(), current_user, organisation
             ),
-            mimetype="text/csv",
-            headers={
-                "Content-Disposition": f'attachment; filename="{name}"',
-                "Cache-Control": "no-store",
-            },
+            name,
         )
     return render_template(
         "privacy/register.html",

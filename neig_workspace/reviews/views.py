@@ -10,6 +10,7 @@ from ..forms import REFUSED, ActionForm, commit_side_effect, run_use_case
 from ..organisations.models import Membership
 from ..pagination import paginate
 from ..spaces.models import SpaceGrant
+from ..tabular import csv_download
 from ..timeutil import utcnow
 from . import service
 from .forms import DecisionForm
@@ -118,11 +119,6 @@ def overview():
 
 def _csv(review: AccessReview | None, name: str) -> Response:
     """The decisions as CSV (the export is audited)."""
-    return Response(
-        commit_side_effect(service.export_outcome, current_user, review),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}.csv"',
-            "Cache-Control": "no-store",
-        },
+    return csv_download(
+        commit_side_effect(service.export_outcome, current_user, review), f"{name}.csv"
     )
