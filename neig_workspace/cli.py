@@ -47,7 +47,13 @@ def _scale_options(command):
 @click.option("--totp-secret", default=None, help="Base32 TOTP secret of the named user and admin.")
 @click.option("--seed", type=int, default=18, show_default=True, help="Random seed.")
 @click.option("--force", is_flag=True, help="Seed even when the database holds data.")
-def seed_scale_command(password, totp_secret, seed, force, **figures) -> None:
+@click.option(
+    "--vacuum/--no-vacuum",
+    default=True,
+    show_default=True,
+    help="PostgreSQL: VACUUM after seeding, as autovacuum would (not inside an open transaction).",
+)
+def seed_scale_command(password, totp_secret, seed, force, vacuum, **figures) -> None:
     """Seed the network at national scale for measuring: bulk inserts, minutes.
 
     The named user (a Rotterdam member) and a platform admin get the password and TOTP secret
@@ -75,6 +81,8 @@ def seed_scale_command(password, totp_secret, seed, force, **figures) -> None:
     if db.session.get_bind().dialect.name == "postgresql":  # the planner's figures, at once
         db.session.execute(text("ANALYZE"))
         db.session.commit()
+        if vacuum:
+            _vacuum()
     click.echo(f"Seeded in {report.seconds:.0f} s: {sum(report.rows.values())} rows.")
     click.echo(f"Indexed {indexed} searchable things for search.")
     click.echo(
@@ -84,6 +92,16 @@ def seed_scale_command(password, totp_secret, seed, force, **figures) -> None:
         f"Folder of {counts.big_folder}: /werkruimtes/{report.big_folder_space_id}"
         f"/documenten?map={report.big_folder_id}"
     )
+
+
+def _vacuum() -> None:
+    """What autovacuum does soon after bulk inserts, at once: the visibility map set (index-only
+    scans) and the GIN indexes' pending lists merged (until then a search reads a freshly loaded
+    index's whole pending list). VACUUM runs outside a transaction, on a connection of its own."""
+    from sqlalchemy import text
+
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM"))
 
 
 @neig.command("demo-logins")

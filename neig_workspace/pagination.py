@@ -28,6 +28,46 @@ def paginate(query, total: int | None = None):
 
 
 @dataclass(frozen=True)
+class ListPage:
+    """One page of a list whose keys are all known in order (search hits): what the pager and
+    the lists read of Flask-SQLAlchemy's pages."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return -(-self.total // self.per_page)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+
+def paginate_keys(keys: list, load) -> ListPage:
+    """The page (?pagina=) of `keys`, its rows loaded by `load(keys of the page)` in order: a
+    SELECT of one page's keys, nothing counted."""
+    page = max(query_int("pagina", 1), 1)
+    size = current_app.config["PAGE_SIZE"]
+    shown = keys[(page - 1) * size : page * size]
+    return ListPage(load(shown) if shown else [], page, size, len(keys))
+
+
+@dataclass(frozen=True)
 class KeysetPage:
     """One page of a list newest first: its rows, and the keys the links to the next newer
     (`?voor=`) and next older (`?na=`) pages start from (None where there is none)."""

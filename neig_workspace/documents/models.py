@@ -76,6 +76,16 @@ class Document(Versioned, db.Model):
             postgresql_where=text("is_text"),
             sqlite_where=text("is_text"),
         ),
+        # The documents a reader may read that are not in the trash, as ids from the index
+        # alone: search and the lists take the readable spaces' ids and sort by id.
+        Index(
+            "ix_documents_live_by_space",
+            "space_id",
+            "is_text",
+            "id",
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -39,7 +39,7 @@ from ..errors import ServiceError
 from ..extensions import db
 from ..forms import REFUSED, commit_side_effect, run_use_case
 from ..integers import form_int, query_int
-from ..pagination import paginate
+from ..pagination import paginate, paginate_keys
 from ..search import hits as search_hits
 from ..search import query as search_query
 from ..spaces.forms import CLASSIFICATION_LABELS
@@ -878,30 +878,30 @@ def search():
         asked = "documenten"  # the facets are the documents'
     kind = search_query.BY_KEY.get(asked)
     filtered = filters != search_query.Filters() and asked in search_query.DOCUMENT_KINDS
-    # The listed kind is counted by its hits (unless a facet narrows them); without ?soort= the
-    # documents, or else the first kind with hits.
+    # The listed kind is counted by its hits; without ?soort= the documents, or else the first
+    # kind with hits. A facet narrows the page, not the count of its kind nor the facets' own.
     listed = kind or search_query.BY_KEY["documenten"]
-    counts = search_query.kind_counts(current_user, query, but=None if filtered else listed)
-    ids = search_query.hit_ids(current_user, query, listed, filters)
-    counts.setdefault(listed.key, len(ids))
-    if kind is None and not ids:
+    counts = search_query.kind_counts(current_user, query, but=listed)
+    hits = search_query.hit_ids(current_user, query, listed, filters)
+    unfiltered = search_query.hit_ids(current_user, query, listed) if filtered else hits
+    counts[listed.key] = len(unfiltered)
+    if kind is None and not hits:
         kind = search_query.BY_KEY[next((k for k, n in counts.items() if n), "documenten")]
         if kind is not listed:
-            ids = search_query.hit_ids(current_user, query, kind)
+            hits = unfiltered = search_query.hit_ids(current_user, query, kind)
     kind = kind or listed
-    found = search_query.results(current_user, query, kind, ids, sort=sort)
-    page = paginate(found, total=min(len(ids), search_query.CAP))
+    order = search_query.ordered(hits, sort)
+    page = paginate_keys(order, lambda ids: search_query.load(kind, ids))
     documents = kind.key in search_query.DOCUMENT_KINDS
-    unfiltered = ids if filters == search_query.Filters() else None
     context.update(
         kind=kind.key,
         page=page,
         hits=search_hits.hits(kind.key, page.items),
         kind_counts=counts,
         cap=search_query.CAP,
-        more=len(ids) > search_query.CAP,
+        more=len(hits) > search_query.CAP,
         snippets=search_query.snippets([r.id for r in page.items], query, kind),
-        facets=_facets(query, kind, unfiltered) if documents else None,
+        facets=_facets([hit.id for hit in unfiltered]) if documents and hits else None,
         facet_args=_facet_args(q, sort, kind.key, filters),
         period_labels=search_hits.PERIOD_LABELS,
         provenance=_provenance(page.items) if documents else {},
@@ -909,21 +909,38 @@ def search():
     return render_template("documents/search.html", **context)
 
 
-def _facets(query, kind, ids) -> dict:
-    """The facets of the listed documents, counted over their hits without the facet filters:
-    per facet (value, label, count) in the order shown."""
-    if ids is None:  # a facet narrows the page: count what it narrowed
-        ids = search_query.hit_ids(current_user, query, kind)
+#: A facet shows this many options as links, the rest in a list to choose from.
+FACET_LINKS = 10
+
+
+def _facets(ids) -> dict:
+    """The facets of the listed documents, counted over their hits without the facet filters
+    (`ids`): per facet (value, label, count) in the order shown."""
     counts = search_query.facet_counts(ids)
     shared = _("Gedeelde werkruimtes")
+    filters = _search_filters()
     return {
-        "spaces": counts["spaces"],
-        "organisations": [(i, name or shared, n) for i, name, n in counts["organisations"]],
-        "periods": [(p, search_hits.PERIOD_LABELS[p], n) for p, n in counts["periods"]],
-        "classifications": [
-            (c.value, CLASSIFICATION_LABELS[c], n) for c, n in counts["classifications"]
-        ],
+        "spaces": _facet(counts["spaces"], filters.space_id),
+        "organisations": _facet(
+            [(i, name or shared, n) for i, name, n in counts["organisations"]],
+            filters.organisation_id,
+        ),
+        "periods": _facet(
+            [(p, search_hits.PERIOD_LABELS[p], n) for p, n in counts["periods"]], filters.period
+        ),
+        "classifications": _facet(
+            [(c.value, CLASSIFICATION_LABELS[c], n) for c, n in counts["classifications"]],
+            filters.classification,
+        ),
     }
+
+
+def _facet(options: list[tuple], chosen) -> dict:
+    """A facet's options: `links`, the first FACET_LINKS (and the chosen one), each a link;
+    `all`, every option, to choose from when there are more."""
+    links = options[:FACET_LINKS]
+    links += [o for o in options[FACET_LINKS:] if str(o[0]) == str(chosen)]
+    return {"links": links, "all": options}
 
 
 def _search_filters() -> search_query.Filters:

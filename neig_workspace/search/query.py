@@ -13,11 +13,13 @@ depend on the database.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 from sqlalchemy import (
     ColumnElement,
+    Float,
     bindparam,
     case,
     column,
@@ -101,9 +103,10 @@ def _comments_visible(user):
     return visible_comments(user) & Comment.deleted_at.is_(None)
 
 
-# The current version in a second SELECT of the page's 20 rows: joined, it made every hit of a
-# common word pass through a hash join with all versions.
-_DOCUMENT_OPTIONS = (db.selectinload(Document.latest), db.joinedload(Document.space))
+# The current version and the space in SELECTs of the page's 20 rows: joined, they made every
+# hit of a common word pass through a hash join with all versions, or all spaces, before the
+# page was cut.
+_DOCUMENT_OPTIONS = (db.selectinload(Document.latest), db.selectinload(Document.space))
 
 KINDS = (
     SearchKind(
@@ -230,7 +233,7 @@ def _postgres() -> bool:
 
 
 def _match(query: Query, kind: SearchKind):
-    """(the join target and its ON clause, the WHERE clause, the ranking, best first)."""
+    """(the join target and its ON clause, the WHERE clause, the rank: higher is better)."""
     rows = kind.index
     if _postgres():
         index_table = table(rows.table, column(rows.key), column("vector"))
@@ -241,14 +244,15 @@ def _match(query: Query, kind: SearchKind):
         return (
             (index_table, index_table.c[rows.key] == kind.key_column),
             vector.op("@@")(tsquery),
-            func.ts_rank_cd(vector, tsquery).desc(),
+            func.ts_rank_cd(vector, tsquery),
         )
     fts = table(rows.fts, column("rowid"))
-    # bm25: lower is better; the weights of title, meta, description, body.
+    # bm25: lower is better (so negated); the weights of title, meta, description, body. Only
+    # in the SELECT that MATCHes.
     return (
         (fts, fts.c.rowid == kind.key_column),
         literal_column(rows.fts).op("MATCH")(bindparam("search_q", to_fts5(query))),
-        literal_column(f"bm25({rows.fts}, 10.0, 5.0, 2.0, 1.0)").asc(),
+        -literal_column(f"bm25({rows.fts}, 10.0, 5.0, 2.0, 1.0)", Float),
     )
 
 
@@ -287,11 +291,12 @@ def _period_of(now):
     )
 
 
-def _capped(user, query: Query, kind: SearchKind, filters: Filters | None, cap: int):
-    """The ids of the newest `cap` matching things of `kind` that `user` may read."""
-    (target, on), where, _rank = _match(query, kind)
+def _capped(user, query: Query, kind: SearchKind, filters, cap: int, *, ranked: bool = False):
+    """The ids of the newest `cap` matching things of `kind` that `user` may read (`ranked`:
+    with their rank and date)."""
+    (target, on), where, rank = _match(query, kind)
     return (
-        select(kind.model.id)
+        select(kind.model.id, *((rank, kind.date) if ranked else ()))
         .join(target, on)
         .where(*_conditions(user, kind, where, filters))
         .order_by(kind.model.id.desc())
@@ -299,39 +304,44 @@ def _capped(user, query: Query, kind: SearchKind, filters: Filters | None, cap: 
     )
 
 
-def hit_ids(user, query: Query, kind: SearchKind, filters: Filters = Filters()) -> list[int]:
-    """The ids of the newest CAP + 1 matching things of `kind` that `user` may read (with the
-    facet `filters`): one SELECT, the only one that goes through the policy's clause for the
-    listed kind; the page, its ranking and the facets then look up these ids by key."""
-    return list(db.session.scalars(_capped(user, query, kind, filters, CAP + 1)))
+class Hit(NamedTuple):
+    """A matching thing the reader may read: its id, how well it matches (higher is better) and
+    its date (what "newest first" sorts on)."""
+
+    id: int
+    rank: float
+    date: datetime | None
 
 
-def results(user, query: Query, kind: SearchKind, ids: list[int], *, sort: str = "relevantie"):
-    """One SELECT of the hits `ids` (hit_ids: `user` may read them), ranked or newest first,
-    with what their hits show, for paginate."""
-    (target, on), where, rank = _match(query, kind)
-    model = kind.model
-    order = (kind.date.desc(),) if sort == "datum" else (rank, kind.date.desc())
-    return (
-        select(model)
-        .join(target, on)
-        # the match again: SQLite's bm25() ranks only in the query that MATCHes
-        .where(where, ids_in(model.id, ids[:CAP]))
-        .options(*kind.options)
-        .order_by(*order, model.id)
-    )
+def hit_ids(user, query: Query, kind: SearchKind, filters: Filters = Filters()) -> list[Hit]:
+    """The newest CAP + 1 matching things of `kind` that `user` may read (with the facet
+    `filters`), each ranked: one SELECT, the only one that goes through the policy's clause for
+    the listed kind; the page and the facets then look up these ids by key, and the ranking
+    reads no match twice."""
+    found = db.session.execute(_capped(user, query, kind, filters, CAP + 1, ranked=True))
+    return [Hit(*row) for row in found]
 
 
-def documents(user, query: Query, *, sort: str = "relevantie", filters: Filters = Filters()):
-    """The matching documents (not text drafts), for paginate."""
-    kind = BY_KEY["documenten"]
-    return results(user, query, kind, hit_ids(user, query, kind, filters), sort=sort)
+def ordered(hits: list[Hit], sort: str = "relevantie") -> list[int]:
+    """The ids of `hits` (at most CAP) best first, or newest first (sort "datum"); ties by date,
+    then by id."""
+    found = sorted(hits[:CAP], key=lambda hit: hit.id)
+    found.sort(key=lambda hit: hit.date or datetime.min, reverse=True)
+    if sort != "datum":
+        found.sort(key=lambda hit: hit.rank, reverse=True)
+    return [hit.id for hit in found]
 
 
-def items(user, query: Query, *, sort: str = "relevantie"):
-    """The matching action items, for paginate."""
-    kind = BY_KEY["actiepunten"]
-    return results(user, query, kind, hit_ids(user, query, kind), sort=sort)
+def load(kind: SearchKind, ids: list[int]) -> list:
+    """The things `ids` (of hits: the reader may read them) in that order, with what their hits
+    show. One SELECT (and the SELECTs of `kind.options`)."""
+    if not ids:
+        return []
+    rows = db.session.scalars(
+        select(kind.model).where(ids_in(kind.model.id, ids)).options(*kind.options)
+    ).unique()
+    by_id = {row.id: row for row in rows}
+    return [by_id[key] for key in ids if key in by_id]
 
 
 def facet_counts(ids: list[int]) -> dict:
@@ -339,22 +349,26 @@ def facet_counts(ids: list[int]) -> dict:
     each space, each owning organisation and each period, and have each classification: one
     GROUP BY of all four, summed here."""
     period = _period_of(utcnow()).label("period")
+    grouped = (
+        select(Document.space_id, period, Document.classification, func.count().label("n"))
+        .where(ids_in(Document.id, ids[:CAP]))
+        .group_by(Document.space_id, period, Document.classification)
+        .subquery()
+    )
+    # Grouped first, then each group's names looked up by key: a join made PostgreSQL hash all
+    # 11,000 spaces for a few hundred groups.
+    in_space = Space.id == grouped.c.space_id
+    organisation = select(Organisation.id, Organisation.name).join(Space).where(in_space)
     groups = db.session.execute(
         select(
-            Space.id,
-            Space.name,
-            Organisation.id,
-            Organisation.name,
-            period,
-            Document.classification,
-            func.count(),
-        )  # fmt: skip
-        .select_from(Document)
-        .join(Space, Space.id == Document.space_id)
-        .outerjoin(Organisation, Organisation.id == Space.organisation_id)
-        .where(ids_in(Document.id, ids[:CAP]))
-        .group_by(Space.id, Space.name, Organisation.id, Organisation.name, period)
-        .group_by(Document.classification)
+            grouped.c.space_id,
+            select(Space.name).where(in_space).scalar_subquery(),
+            organisation.with_only_columns(Organisation.id).scalar_subquery(),
+            organisation.with_only_columns(Organisation.name).scalar_subquery(),
+            grouped.c.period,
+            grouped.c.classification,
+            grouped.c.n,
+        )
     ).all()
     spaces, organisations, periods, classifications = {}, {}, {}, {}
     for space_id, name, org_id, org_name, span, classification, count in groups:
@@ -421,12 +435,12 @@ __all__ = [
     "PERIODS",
     "SHARED_SPACES",
     "SearchKind",
-    "documents",
+    "Hit",
     "facet_counts",
     "hit_ids",
-    "items",
     "kind_counts",
+    "load",
+    "ordered",
     "parse",
-    "results",
     "snippets",
 ]

@@ -31,6 +31,8 @@ MAX_WORD = 60
 
 def normalise(text: str) -> str:
     """Without diacritics and control characters; case kept (the snippet shows it)."""
+    if text.isascii():  # nothing to decompose: most words, and much faster
+        return _CONTROL.sub(" ", text)
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _CONTROL.sub(" ", stripped)
@@ -161,5 +163,6 @@ def snippet(text: str, wanted: set[str], *, words: int = 30, scan: int = 20000) 
     return prefix + " ".join("".join(out).split()) + suffix
 
 
+@lru_cache(maxsize=65536)
 def _term_of(word: str) -> str:
     return term(normalise(word))
