@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from neig_workspace.access.roles import SpaceRole
 from neig_workspace.accounts.models import User
@@ -459,6 +459,54 @@ def test_the_organisation_and_period_facets_narrow_the_results(app, personas, wo
     narrowed = search(app, member_b, "gedeeld", periode="week", organisatie=0)
     assert "Langer geleden</a> (1)" in narrowed  # counted over the hits without the facets
     assert 'name="periode" value="week"' in narrowed  # a new search keeps the facets
+
+
+def test_a_long_facet_lists_the_rest_to_choose_from(app, personas, world):
+    """Twelve spaces with a hit: the ten with the most as links, all twelve in a list to choose
+    from (a form that keeps the search and the other facets); a space chosen from the list
+    stays shown among the links."""
+    with app.app_context():
+        for n in range(12):
+            space = spaces.create_space(SpaceKind.SHARED, f"Facetruimte {n:02d}", actor=None)
+            spaces.add_grant(space, PrincipalType.NETWORK, SpaceRole.VIEWER, actor=None)
+            for i in range(n + 1):  # space 11 has the most hits, space 0 the fewest
+                _add(space, f"f{n}-{i}.txt", personas.member_a, description="facetwoord")
+        db.session.commit()
+        last = db.session.scalar(select(Space.id).where(Space.name == "Facetruimte 00"))
+    page = search(app, personas.member_a, "facetwoord", classificatie="intern")
+    section = re.search(r'<section aria-labelledby="facet-spaces">(.*?)</section>', page, re.S)
+    links = re.findall(r'<a class="utrecht-link" href="[^"]*">(Facetruimte \d+)</a>', section[1])
+    assert links == [f"Facetruimte {n:02d}" for n in range(11, 1, -1)]
+    options = re.findall(r'<option value="(\d+)"[^>]*>(Facetruimte \d+) \((\d+)\)', section[1])
+    assert len(options) == 12 and ("Facetruimte 00", "1") in {(o[1], o[2]) for o in options}
+    assert 'name="q" value="facetwoord"' in section[1]
+    assert 'name="classificatie" value="intern"' in section[1]
+    assert 'name="werkruimte" value=' not in section[1]  # the list chooses the space
+    chosen = search(app, personas.member_a, "facetwoord", werkruimte=last)
+    assert len(hits(chosen)) == 1
+    assert "<strong>Facetruimte 00 (1)</strong>" in chosen
+
+
+def test_the_hits_are_paged_in_order_without_repeats(app, personas, world):
+    """Ranked once, then cut into pages of 25: page 2 holds the rest, newest first by date."""
+    with app.app_context():
+        space = db.session.get(Space, world.shared)
+        made = [
+            _add(space, f"p{i}.txt", personas.member_a, description="paginawoord").id
+            for i in range(30)
+        ]
+        for n, document_id in enumerate(made):  # the first made is the newest
+            db.session.get(Document, document_id).updated_at = utcnow() - timedelta(hours=n)
+        db.session.commit()
+    first = search(app, personas.member_a, "paginawoord", sorteer="datum")
+    second = search(app, personas.member_a, "paginawoord", sorteer="datum", pagina=2)
+    assert hits(first) + hits(second) == made
+    assert "30 resultaten" in first and "Pagina 2 van 2" in second
+    assert hits(search(app, personas.member_a, "paginawoord", pagina=3)) == []
+    by_rank = hits(search(app, personas.member_a, "paginawoord")) + hits(
+        search(app, personas.member_a, "paginawoord", pagina=2)
+    )
+    assert sorted(by_rank) == sorted(made)  # equal ranks: each once, on one page
 
 
 def test_nothing_to_find_says_what_was_searched(app, personas, world):
