@@ -1,7 +1,7 @@
 """Originator control (release requests and decisions, re-sharing timeline entries), the
 disclosure register and the case export."""
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -23,6 +23,7 @@ from ..integers import parse_int, query_int
 from ..organisations.models import Organisation
 from ..pagination import paginate
 from ..spaces.models import Space, SpaceKind
+from ..tabular import csv_download
 from . import disclosures, originator, service
 from .accountability_forms import (
     AddressSearchForm,
@@ -295,17 +296,6 @@ def disclosures_register(case_id):
     )
 
 
-def _csv(data: bytes, filename: str) -> Response:
-    return Response(
-        data,
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
-
-
 @bp.get("/casussen/<int:case_id>/verstrekkingen.csv")
 def disclosures_csv(case_id):
     """The disclosure register as CSV; audited."""
@@ -313,7 +303,7 @@ def disclosures_csv(case_id):
     data = commit_side_effect(
         disclosures.export_csv, case, actor=current_user, organisation_id=query_int("organisatie")
     )
-    return _csv(data, f"verstrekkingen-{case.reference.lower()}.csv")
+    return csv_download(data, f"verstrekkingen-{case.reference.lower()}.csv")
 
 
 @bp.get("/casussen/<int:case_id>/export.csv")
@@ -321,7 +311,7 @@ def export(case_id):
     """The case file as the user may see it, without what others supplied unless approved."""
     case = load_case(case_id)
     data = commit_side_effect(disclosures.export_case_csv, case, actor=current_user)
-    return _csv(data, f"{case.reference.lower()}.csv")
+    return csv_download(data, f"{case.reference.lower()}.csv")
 
 
 # --- a resident's request: search by address (docs/subject-requests.md) ----------------------

@@ -4,7 +4,7 @@ import csv
 import io
 from datetime import date
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -15,6 +15,7 @@ from ..actions.export import safe_text
 from ..extensions import db
 from ..forms import run_use_case
 from ..organisations.models import Organisation, OrgType
+from ..tabular import csv_download
 from ..timeutil import utcnow
 from . import imports
 from . import statistics as stats  # also registers the action plans' "cases" source
@@ -83,13 +84,7 @@ def statistics_csv():
             writer.writerow([table.key, year, safe_text(scope), safe_text(str(label)), text])
         writer.writerow([table.key, year, safe_text(scope), _("totaal"), table.total])
     suffix = f"-{municipality.cbs_code or municipality.id}" if municipality else ""
-    return Response(
-        "\ufeff" + out.getvalue(),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="neig-statistiek-{year}{suffix}.csv"'
-        },
-    )
+    return csv_download("\ufeff" + out.getvalue(), f"neig-statistiek-{year}{suffix}.csv")
 
 
 @bp.route("/casussen/importeren", methods=["GET", "POST"])

@@ -24,6 +24,7 @@ from ..audit import service as audit
 from ..editing import Edit
 from ..forms import REFUSED, ActionForm, commit_side_effect, run_use_case
 from ..pagination import paginate
+from ..tabular import csv_download
 from ..timeutil import utcnow
 from . import ics, service
 from .forms import MeetingFilterForm, MeetingForm
@@ -243,13 +244,7 @@ def registrations_csv(meeting_id):
         space_id=meeting.space_id,
         details={"rows": len(rows)},
     )
-    return Response(
-        "\ufeff" + out.getvalue(),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="bijeenkomst-{meeting.id}-aanmeldingen.csv"'
-        },
-    )
+    return csv_download("\ufeff" + out.getvalue(), f"bijeenkomst-{meeting.id}-aanmeldingen.csv")
 
 
 def _event(meeting: Meeting) -> ics.Event:
