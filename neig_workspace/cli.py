@@ -33,11 +33,15 @@ def seed_demo(if_empty: bool) -> None:
 
 
 def _scale_options(command):
-    from .scale import DEFAULTS
+    from .scale import DEFAULTS, derived_help
 
     for name, default in reversed(DEFAULTS.items()):
         flag = "--" + name.replace("_", "-")
-        command = click.option(flag, type=int, default=default, show_default=True)(command)
+        if default is None:  # in proportion to another figure unless given
+            option = click.option(flag, type=int, default=None, help=derived_help(name))
+        else:
+            option = click.option(flag, type=int, default=default, show_default=True)
+        command = option(command)
     return command
 
 
@@ -68,7 +72,7 @@ def seed_scale_command(password, totp_secret, seed, force, vacuum, **figures) ->
         raise click.ClickException("Scale data is refused in production.")
     if not force and scale.database_has_content():
         raise click.ClickException("The database holds data already; use --force to add to it.")
-    counts = scale.Counts(**figures)
+    counts = scale.Counts(**figures).resolved()
     report = scale.seed_scale(
         counts,
         password=password or scale.DEFAULT_PASSWORD,

@@ -44,14 +44,38 @@ from .access.roles import OrgRole, SpaceRole
 from .accounts import mfa
 from .accounts.models import User
 from .accounts.passwords import hash_password
-from .actions.models import ActionItem, ActionLine, ActionPlan
+from .actions.models import (
+    ActionItem,
+    ActionItemChange,
+    ActionLine,
+    ActionPlan,
+    ItemStatus,
+    ProgressUpdate,
+)
 from .audit.models import AuditEvent
 from .audit.service import _CHECKPOINT_DUE, _last, compute_hash
-from .cases.models import Case, CaseOrganisation, CaseStatistic, LegalBasis
+from .cases.items import entry_label
+from .cases.models import (
+    AftercareKind,
+    AftercareTask,
+    Case,
+    CaseOrganisation,
+    CaseStatistic,
+    Disclosure,
+    EntryKind,
+    LegalBasis,
+    Measure,
+    MeasureStatus,
+    MeasureType,
+    TaskStatus,
+    TimelineEntry,
+)
+from .comments.models import Comment, Decision
 from .documents.models import Document, DocumentVersion, Folder, VersionText
 from .documents.stores import blob_store
 from .extensions import db
 from .knowledge.models import Article, KnowledgeSpace
+from .meetings.models import Meeting, MeetingAudience, MeetingKind
 from .notifications.models import Notification
 from .organisations.models import Membership, Organisation, OrgType
 from .spaces.models import Space, SpaceGrant, SpaceVisit
@@ -79,6 +103,24 @@ DEFAULTS = {
     "articles": 200,
     "named_user_spaces": 300,
     "big_folder": 1000,
+    # The rest of what search counts; None: in proportion to a figure above (DERIVED).
+    "comments": None,
+    "meetings": None,
+    "measures": None,
+    "tasks": None,
+    "timeline_entries": None,
+    "progress_updates": None,
+}
+#: A figure left out, as (the figure it follows, times, divided by): 20,000 comments on 100,000
+#: documents, 2 meetings a space, 1.5 measures, 1 aftercare task and 3 timeline entries a case,
+#: 3 progress updates an action item. Tiny figures (the tests') thus get tiny ones too.
+DERIVED = {
+    "comments": ("documents", 1, 5),
+    "meetings": ("spaces", 2, 1),
+    "measures": ("cases", 3, 2),
+    "tasks": ("cases", 1, 1),
+    "timeline_entries": ("cases", 3, 1),
+    "progress_updates": ("action_items", 3, 1),
 }
 
 #: Tables whose rows mean "not an empty database" (the migrations seed only legal bases).
@@ -138,6 +180,31 @@ class Counts:
     articles: int
     named_user_spaces: int
     big_folder: int
+    comments: int | None = None
+    meetings: int | None = None
+    measures: int | None = None
+    tasks: int | None = None
+    timeline_entries: int | None = None
+    progress_updates: int | None = None
+
+    def resolved(self) -> "Counts":
+        """The figures left out (None) in proportion to the one they follow (DERIVED)."""
+        figures = dict(vars(self))
+        for name, (base, times, per) in DERIVED.items():
+            if figures[name] is None:
+                figures[name] = figures[base] * times // per
+        return Counts(**figures)
+
+
+def derived_help(name: str) -> str:
+    """The help of a figure that follows another (the CLI's option)."""
+    base, times, per = DERIVED[name]
+    factor = f"{times}/{per}" if per > 1 else str(times)
+    default = Counts(**DEFAULTS).resolved()
+    return (
+        f"default: --{base.replace('_', '-')} x {factor}"
+        f" ({getattr(default, name):,} at the defaults)"
+    )
 
 
 @dataclass
@@ -269,7 +336,7 @@ def seed_scale(
     fit together."""
     started = time.monotonic()
     rng = random.Random(seed)  # noqa: S311  # nosec B311 # test data, not a secret
-    c = counts
+    c = counts.resolved()
     report = Report()
     ids = _Ids()
     now = utcnow().replace(microsecond=0)
@@ -768,6 +835,32 @@ def seed_scale(
     ]
     _insert(SpaceVisit, visits, report, echo)
 
+    # --- comments, meetings, case items, progress updates (a random of their own) -----------
+    world = _world(
+        now=now,
+        org_ids=org_ids,
+        people=people,
+        org_of=org_of,
+        shared=shared,
+        doc_rows=doc_rows,
+        item_rows=item_rows,
+        article_rows=article_rows,
+        case_rows=case_rows,
+        grants=grants,
+        members=members,
+        named_id=named_id,
+        admins={
+            r["organisation_id"]: [r["user_id"]]
+            for r in membership_rows
+            if r["role"] == OrgRole.ORG_ADMIN
+        },
+        case_org_rows=case_org_rows,
+        contributor_rows=contributor_rows,
+        narrow_rows=narrow_rows,
+    )
+    kinds_rng = random.Random(f"{seed}-kinds")  # noqa: S311  # nosec B311 # test data, not a secret
+    _seed_kinds(c, world, ids, kinds_rng, report, echo)
+
     # --- the audit log, chained -------------------------------------------------------------
     _audit(
         c.audit_events,
@@ -874,3 +967,414 @@ def _audit(count, report, echo, rng, ids, period, user_ids, org_of, doc_rows, ca
     _insert(AuditEvent, rows, report, echo)
     if current_app.config.get("AUDIT_CHECKPOINT_EVERY"):
         db.session.info[_CHECKPOINT_DUE] = True  # signed at the commit, as record() does
+
+
+# --- what else search counts: comments, meetings, case items, progress updates -----------------
+
+
+@dataclass
+class _World:
+    """What the rest of the seed made, as the searchable kinds below need it."""
+
+    now: datetime
+    org_ids: list[int]
+    #: Members of each organisation, the named user left out (whose figures stay as they were).
+    staff: dict[int, list[int]]
+    people: list[int]
+    org_of: dict[int, int]
+    #: The organisations that read each space (through a grant; the network: all of them).
+    space_orgs: dict[int, list[int]]
+    #: Who may organise a meeting in each space that is not a case's (editor and above).
+    organisers: dict[int, list[int]]
+    shared: list[int]
+    case_space_ids: set[int]
+    doc_rows: list[dict]
+    narrowed_to: dict[int, int]
+    item_rows: list[dict]
+    item_orgs: dict[int, list[int]]
+    article_rows: list[dict]
+    case_rows: list[dict]
+    participants: dict[int, list[tuple[int, bool]]]
+
+
+def _world(**parts) -> _World:
+    """The lookups of `_World` from the rows of the seed."""
+    grants, members, named_id = parts.pop("grants"), parts.pop("members"), parts.pop("named_id")
+    admins, org_ids = parts.pop("admins"), parts["org_ids"]
+    case_space_ids = {row["space_id"] for row in parts["case_rows"]}
+    staff = {org: [u for u in us if u != named_id] for org, us in members.items()}
+    space_orgs, organisers = defaultdict(list), defaultdict(list)
+    for row in grants:
+        space_id, principal = row["space_id"], row["principal_type"]
+        if principal == "network":
+            space_orgs[space_id] = org_ids
+        elif principal == "organisation" and space_orgs[space_id] is not org_ids:
+            space_orgs[space_id].append(row["organisation_id"])
+        if row["role"] < SpaceRole.EDITOR or space_id in case_space_ids:
+            continue
+        if principal == "organisation":
+            organisers[space_id] += staff.get(row["organisation_id"], [])
+        elif principal == "organisation_admins":
+            organisers[space_id] += admins.get(row["organisation_id"], [])
+        elif principal == "user" and row["user_id"] != named_id:
+            organisers[space_id].append(row["user_id"])
+    participants = defaultdict(list)
+    for row in parts.pop("case_org_rows"):
+        participants[row["case_id"]].append((row["organisation_id"], row["core"]))
+    item_orgs = defaultdict(list)
+    for row in parts["item_rows"]:
+        item_orgs[row["id"]].append(row["lead_organisation_id"])
+    for row in parts.pop("contributor_rows"):
+        item_orgs[row["item_id"]].append(row["organisation_id"])
+    narrowed_to = {row["document_id"]: row["organisation_id"] for row in parts.pop("narrow_rows")}
+    return _World(
+        case_space_ids=case_space_ids,
+        staff=staff,
+        space_orgs=space_orgs,
+        organisers=organisers,
+        participants=participants,
+        item_orgs=item_orgs,
+        narrowed_to=narrowed_to,
+        **parts,
+    )
+
+
+def _text(rng: random.Random, count: int) -> str:
+    """Some `count` words of casework Dutch from the documents' vocabulary: a rarer word in one
+    text of fifty, and now and then a title word ("verslag", "plan van aanpak")."""
+    words = rng.choices(_TEXT_WORDS, k=count)
+    if rng.random() < 0.02:
+        words[rng.randrange(count)] = rng.choice(_RARE_WORDS)
+    if rng.random() < 0.1:
+        words.insert(rng.randrange(count), rng.choice(_WORDS))
+    return " ".join(
+        " ".join(words[k : k + 12]).capitalize() + "." for k in range(0, len(words), 12)
+    )
+
+
+def _after(rng: random.Random, start: datetime, end: datetime) -> datetime:
+    """A moment between `start` and `end` (`start` itself when it is not before `end`)."""
+    if start >= end:
+        return start
+    return start + timedelta(seconds=rng.randrange(int((end - start).total_seconds()) + 1))
+
+
+def _someone(rng: random.Random, w: _World, orgs: list[int]) -> int:
+    """A member of one of `orgs` (anyone, if they have none besides the named user)."""
+    org = rng.choice(orgs) if orgs else None
+    return rng.choice(w.staff.get(org) or w.people)
+
+
+def _seed_kinds(c: Counts, w: _World, ids: _Ids, rng, report: Report, echo) -> None:
+    """The searchable kinds the rest of the seed has none of, so search counts every kind at
+    national scale. Each is made as its service makes it (readers as authors, narrowing and
+    disclosures as the case's rules have them); they come last and from a random of their
+    own, so the rest of the seed stays what it was."""
+    if c.comments and not (w.doc_rows or w.item_rows or w.article_rows):
+        raise ScaleError("Comments need documents, action items or articles.")
+    if (c.measures or c.tasks or c.timeline_entries) and not w.case_rows:
+        raise ScaleError("Measures, aftercare tasks and timeline entries need --cases.")
+    if c.progress_updates and not w.item_rows:
+        raise ScaleError("Progress updates need --action-items.")
+    _comments(c.comments, w, ids, rng, report, echo)
+    _meetings(c.meetings, w, ids, rng, report, echo)
+    _case_items(c, w, ids, rng, report, echo)
+    _progress_updates(c.progress_updates, w, ids, rng, report, echo)
+
+
+def _comment_subject(w: _World, rng) -> dict:
+    """A document (seven in ten), an action item or an article, with its readers."""
+    roll = rng.random()
+    if w.doc_rows and (roll < 0.7 or not (w.item_rows or w.article_rows)):
+        doc = w.doc_rows[rng.randrange(len(w.doc_rows))]
+        narrowed = w.narrowed_to.get(doc["id"])
+        return {
+            "document_id": doc["id"],
+            "version_number": rng.randint(1, doc["latest_number"]),
+            "since": doc["created_at"],
+            "orgs": [narrowed] if narrowed else w.space_orgs[doc["space_id"]],
+        }
+    if w.item_rows and (roll < 0.9 or not w.article_rows):
+        item = w.item_rows[rng.randrange(len(w.item_rows))]
+        return {
+            "action_item_id": item["id"],
+            "since": item["last_update_at"],
+            "orgs": w.item_orgs[item["id"]],
+        }
+    article = w.article_rows[rng.randrange(len(w.article_rows))]
+    return {"article_id": article["id"], "since": article["published_at"], "orgs": w.org_ids}
+
+
+def _comments(count, w: _World, ids, rng, report, echo) -> None:
+    """Threads and replies (three in ten) by readers of their subject; some located ("p. 4"),
+    answered by the editors with a decision, resolved, or deleted (a tombstone: no text)."""
+    first = ids.take(Comment, count)
+    rows, threads = [], []
+    for n in range(count):
+        parent = rows[rng.choice(threads)] if threads and rng.random() < 0.3 else None
+        if parent is None:
+            subject = _comment_subject(w, rng)
+            orgs, since = subject.pop("orgs"), subject.pop("since")
+        else:
+            subject = {
+                key: parent[key]
+                for key in ("document_id", "action_item_id", "article_id", "version_number")
+            }
+            orgs, since = [parent["organisation_id"]], parent["created_at"]
+        author = _someone(rng, w, orgs)
+        created = _after(rng, since, w.now)
+        deleted = rng.random() < 0.03
+        row = {
+            "document_id": None,
+            "action_item_id": None,
+            "article_id": None,
+            "version_number": None,
+            **subject,
+            "id": first + n,
+            "parent_id": parent["id"] if parent else None,
+            "location": "",
+            "body": "" if deleted else _text(rng, rng.randint(12, 60)),
+            "author_id": author,
+            "organisation_id": w.org_of.get(author),
+            "created_at": created,
+            "deleted_at": _after(rng, created, w.now) if deleted else None,
+            "resolved_at": None,
+            "resolved_by_id": None,
+            "response": "",
+            "decision": None,
+            "responded_at": None,
+            "responded_by_id": None,
+        }
+        if parent is None:
+            threads.append(n)
+            if row["document_id"] and rng.random() < 0.2:
+                row["location"] = f"p. {rng.randint(1, 12)}"
+            if row["document_id"] and rng.random() < 0.1:  # the comment table's answer
+                row["response"] = _text(rng, rng.randint(8, 30))
+                row["decision"] = rng.choice(list(Decision))
+                row["responded_at"] = _after(rng, created, w.now)
+                row["responded_by_id"] = _someone(rng, w, orgs)
+            if not deleted and rng.random() < 0.1:
+                row["resolved_at"] = _after(rng, created, w.now)
+                row["resolved_by_id"] = author
+        rows.append(row)
+    _insert(Comment, rows, report, echo)
+
+
+def _meetings(count, w: _World, ids, rng, report, echo) -> None:
+    """Every third for the whole network in a shared space, the rest for the readers of an
+    organisation's or a restricted space; each with its folder and the folder for the minutes
+    (as `create_meeting` makes them), in the past year and the coming four months."""
+    first, folder0 = ids.take(Meeting, count), ids.take(Folder, 2 * count)
+    spaces = [s for s in w.space_orgs if s not in w.shared and s not in w.case_space_ids]
+    rows, folders = [], []
+    for n in range(count):
+        network = n % 3 == 0 or not spaces
+        space_id = rng.choice(w.shared if network else spaces)
+        kind = rng.choice(list(MeetingKind))
+        place = rng.choice(_PLACES)
+        title = f"{kind.capitalize()} {rng.choice(_WORDS)} {place} {n + 1}"
+        day = w.now.replace(hour=0, minute=0, second=0) + timedelta(days=rng.randrange(-365, 120))
+        starts = day + timedelta(hours=rng.choice([8, 9, 12, 13, 18]))
+        created = min(w.now, starts - timedelta(days=rng.randrange(7, 60)))
+        online = kind == MeetingKind.WEBINAR or rng.random() < 0.2
+        organiser = rng.choice(w.organisers[space_id]) if w.organisers[space_id] else None
+        rows.append(
+            {
+                "id": first + n,
+                "space_id": space_id,
+                "folder_id": folder0 + 2 * n,
+                "report_folder_id": folder0 + 2 * n + 1,
+                "title": title,
+                "description": _text(rng, rng.randint(30, 90)),
+                "kind": kind,
+                "audience": MeetingAudience.NETWORK if network else MeetingAudience.SPACE,
+                "starts_at": starts,
+                "ends_at": starts + timedelta(hours=rng.choice([1, 2, 3])),
+                "location": "" if online else f"Stadhuis, zaal {place}",
+                "online_url": f"https://vergaderen.example/neig-{n + 1}" if online else "",
+                "capacity": rng.choice([None, None, 20, 40, 100]),
+                "created_at": created,
+                "created_by_id": organiser,
+                "updated_at": created,
+                "cancelled_at": created + timedelta(days=1) if rng.random() < 0.03 else None,
+            }
+        )
+        folder = {"space_id": space_id, "created_at": created, "created_by_id": organiser}
+        folders.append(
+            {
+                **folder,
+                "id": folder0 + 2 * n,
+                "parent_id": None,
+                "name": f"Bijeenkomst {starts:%Y-%m-%d} {title}"[:200],
+            }
+        )
+        folders.append(
+            {
+                **folder,
+                "id": folder0 + 2 * n + 1,
+                "parent_id": folder0 + 2 * n,
+                "name": "Verslag en presentaties",
+            }
+        )
+    _insert(Folder, folders, report, echo)
+    _insert(Meeting, rows, report, echo)
+
+
+def _case_of(n: int, w: _World, rng) -> dict:
+    """Every case one before any gets two (so Rotterdam's, which come first, have some)."""
+    return w.case_rows[n] if n < len(w.case_rows) else rng.choice(w.case_rows)
+
+
+def _case_items(c: Counts, w: _World, ids, rng, report, echo) -> None:
+    """Measures and aftercare tasks carried out by a core organisation (the municipality or
+    the police); timeline entries supplied by either, mostly given to the whole core, some
+    narrowed to the supplier alone or to the supplier and the OM (who then is in the
+    disclosure register, as `add_entry` writes it)."""
+    core = {cid: [o for o, is_core in orgs if is_core] for cid, orgs in w.participants.items()}
+    limited = {
+        cid: [o for o, is_core in orgs if not is_core] for cid, orgs in w.participants.items()
+    }
+    measure0 = ids.take(Measure, c.measures)
+    measures = []
+    for n in range(c.measures):
+        case = _case_of(n, w, rng)
+        start = _after(rng, case["occurred_at"], w.now).date()
+        measures.append(
+            {
+                "id": measure0 + n,
+                "case_id": case["id"],
+                "type": rng.choice(list(MeasureType)),
+                "description": _text(rng, rng.randint(15, 50)),
+                "responsible_organisation_id": core[case["id"]][0 if rng.random() < 0.75 else -1],
+                "start_date": start,
+                "end_date": start + timedelta(days=rng.randrange(30, 365)),
+                "status": rng.choice(list(MeasureStatus)),
+                "purpose": case["purpose"],
+                "created_at": _after(rng, case["occurred_at"], w.now),
+                "created_by_id": case["created_by_id"],
+            }
+        )
+    _insert(Measure, measures, report, echo)
+    task0 = ids.take(AftercareTask, c.tasks)
+    tasks = []
+    for n in range(c.tasks):
+        case = _case_of(n, w, rng)
+        org = core[case["id"]][0 if rng.random() < 0.8 else -1]
+        tasks.append(
+            {
+                "id": task0 + n,
+                "case_id": case["id"],
+                "kind": rng.choice(list(AftercareKind)),
+                "description": _text(rng, rng.randint(10, 40)),
+                "organisation_id": org,
+                "owner_id": rng.choice(w.staff.get(org) or [None]) if rng.random() < 0.5 else None,
+                "due_date": _after(rng, case["occurred_at"], w.now).date() + timedelta(days=30),
+                "status": rng.choice(list(TaskStatus)),
+                "purpose": case["purpose"],
+                "created_at": _after(rng, case["occurred_at"], w.now),
+                "created_by_id": case["created_by_id"],
+            }
+        )
+    _insert(AftercareTask, tasks, report, echo)
+    _timeline(c.timeline_entries, w, core, limited, ids, rng, report, echo)
+
+
+def _timeline(count, w: _World, core, limited, ids, rng, report, echo) -> None:
+    entry0 = ids.take(TimelineEntry, count)
+    entries, narrowings, disclosures = [], [], []
+    for n in range(count):
+        case = _case_of(n, w, rng)
+        supplier = core[case["id"]][0 if rng.random() < 0.6 else -1]
+        occurred = _after(rng, case["occurred_at"], w.now)
+        entry = {
+            "id": entry0 + n,
+            "case_id": case["id"],
+            "occurred_at": occurred,
+            "kind": rng.choice(list(EntryKind)),
+            "text": _text(rng, rng.randint(15, 80)),
+            "author_id": _someone(rng, w, [supplier]),
+            "supplier_organisation_id": supplier,
+            "legal_basis_id": case["legal_basis_id"],
+            "purpose": case["purpose"],
+            "created_at": _after(rng, occurred, min(w.now, occurred + timedelta(days=2))),
+        }
+        entries.append(entry)
+        roll = rng.random()
+        if roll < 0.85:
+            continue  # given to the whole core, as most are
+        given = (
+            [supplier]
+            if roll < 0.95 or not limited[case["id"]]
+            else [supplier, limited[case["id"]][0]]
+        )
+        narrowings += [{"entry_id": entry["id"], "organisation_id": org} for org in sorted(given)]
+        for org in given[1:]:
+            disclosures.append(
+                {
+                    "case_id": case["id"],
+                    "organisation_id": org,
+                    "item_type": "entry",
+                    "item_id": entry["id"],
+                    "item_label": entry_label(SimpleNamespace(**entry))[:300],
+                    "legal_basis_id": entry["legal_basis_id"],
+                    "purpose": entry["purpose"],
+                    "disclosed_at": entry["created_at"],
+                    "disclosed_by_id": entry["author_id"],
+                }
+            )
+    _insert(TimelineEntry, entries, report, echo)
+    _insert(_table("case_timeline_narrowings"), narrowings, report, echo)
+    disclosure0 = ids.take(Disclosure, len(disclosures))
+    for n, row in enumerate(disclosures):
+        row["id"] = disclosure0 + n
+    _insert(Disclosure, disclosures, report, echo)
+
+
+def _progress_updates(count, w: _World, ids, rng, report, echo) -> None:
+    """Progress notes by the lead or a contributing organisation, the newest at the item's
+    last update; the first moved the item from "niet gestart" to where it is now (with the
+    line in its history that `report_progress` writes)."""
+    per_item = defaultdict(int)
+    for n in range(count):
+        per_item[n if n < len(w.item_rows) else rng.randrange(len(w.item_rows))] += 1
+    update0 = ids.take(ProgressUpdate, count)
+    updates, changes = [], []
+    for k, number in sorted(per_item.items()):
+        item = w.item_rows[k]
+        last = item["last_update_at"]
+        times = sorted(last - timedelta(days=rng.randrange(1, 180)) for _ in range(number - 1))
+        before = ItemStatus.NOT_STARTED
+        for at in [*times, last]:
+            author = _someone(rng, w, w.item_orgs[item["id"]])
+            after = ItemStatus(item["status"]) if before != item["status"] else None
+            updates.append(
+                {
+                    "id": update0 + len(updates),
+                    "item_id": item["id"],
+                    "reported_on": at.date(),
+                    "note": _text(rng, rng.randint(12, 60)),
+                    "status_before": before,
+                    "status_after": after,
+                    "author_id": author,
+                    "organisation_id": w.org_of.get(author),
+                    "created_at": at,
+                }
+            )
+            if after is not None:
+                changes.append(
+                    {
+                        "item_id": item["id"],
+                        "at": at,
+                        "actor_id": author,
+                        "field": "status",
+                        "old_value": before.value,
+                        "new_value": after.value,
+                    }
+                )
+                before = after
+    _insert(ProgressUpdate, updates, report, echo)
+    change0 = ids.take(ActionItemChange, len(changes))
+    for n, row in enumerate(changes):
+        row["id"] = change0 + n
+    _insert(ActionItemChange, changes, report, echo)
