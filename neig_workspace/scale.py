@@ -20,6 +20,13 @@ What it makes, with the defaults (the figures of the measurement at national sca
   at the end of the command (`neig search reindex`, with its progress bar);
 - 2,000 action items in one plan, articles in the Kennisbank, 113,000 audit events and 20,000
   notifications;
+- what else search counts (issue 20), in the same Dutch as the extracted texts: 20,000 comments
+  on documents, action items and articles (replies, located, answered, resolved, a few
+  deleted), 2,000 meetings with their folders (a third for the whole network), and on the
+  cases 15,000 measures, 10,000 aftercare tasks and 30,000 timeline entries (some narrowed,
+  with the disclosures that follow), 6,000 progress updates on the action items; left out,
+  these figures follow the one they belong to (DERIVED), and they are made last, from a
+  random of their own, so the rest of the seed is the same with or without them;
 - the named user, a Rotterdam member, reads exactly --named-user-spaces spaces.
 
 The audit events are chained exactly as `audit.service.record` chains them (`compute_hash` over
