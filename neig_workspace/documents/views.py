@@ -889,6 +889,7 @@ def search():
         kind = search_query.BY_KEY[next((k for k, n in counts.items() if n), "documenten")]
         if kind is not listed:
             hits = unfiltered = search_query.hit_ids(current_user, query, kind)
+            counts[kind.key] = len(hits)
     kind = kind or listed
     order = search_query.ordered(hits, sort)
     page = paginate_keys(order, lambda ids: search_query.load(kind, ids))
@@ -899,6 +900,7 @@ def search():
         hits=search_hits.hits(kind.key, page.items),
         kind_counts=counts,
         cap=search_query.CAP,
+        count_cap=search_query.COUNT_CAP,
         more=len(hits) > search_query.CAP,
         snippets=search_query.snippets([r.id for r in page.items], query, kind),
         facets=_facets([hit.id for hit in unfiltered]) if documents and hits else None,

@@ -65,6 +65,9 @@ SORTS = ("relevantie", "datum")
 #: make every search read every matching vector three times (counts, facets, ranking); above
 #: it the page says "more than" and asks for a narrower search.
 CAP = 1000
+#: The other kinds beside the listed one are counted up to this many (a tab says "more than
+#: 100"): each count reads its matches once more, for a number that only tells where to look.
+COUNT_CAP = 100
 
 
 @dataclass(frozen=True, eq=False)
@@ -395,11 +398,11 @@ def _by_count(tally: dict) -> list[tuple]:
 
 def kind_counts(user, query: Query, *, but: SearchKind | None = None) -> dict[str, int]:
     """How many things of each kind (but `but`, whose hit_ids count it) match that `user` may
-    read, CAP + 1 meaning more than CAP: one SELECT."""
+    read, COUNT_CAP + 1 meaning more than COUNT_CAP: one SELECT."""
     kinds = [kind for kind in KINDS if kind is not but]
     counts = []
     for kind in kinds:
-        found = _capped(user, query, kind, None, CAP + 1).subquery()
+        found = _capped(user, query, kind, None, COUNT_CAP + 1).subquery()
         counts.append(select(func.count()).select_from(found).scalar_subquery())
     row = db.session.execute(select(*counts)).one()
     return {kind.key: row[n] for n, kind in enumerate(kinds)}
@@ -428,6 +431,7 @@ def highlight(marked: str) -> Markup:
 __all__ = [
     "BY_KEY",
     "CAP",
+    "COUNT_CAP",
     "DOCUMENT_KINDS",
     "KINDS",
     "SORTS",

@@ -606,6 +606,23 @@ def test_an_action_item_is_found_by_its_code_title_and_progress_notes(app, perso
     assert found(app, member, "brandweer", soort="actiepunten") == {world.ids["item"]}
 
 
+def test_the_other_kinds_are_counted_up_to_their_own_cap(app, personas, world, monkeypatch):
+    """Beside the listed kind, another kind's tab counts up to COUNT_CAP ("meer dan"); listed,
+    the same kind counts its hits up to CAP."""
+    monkeypatch.setattr(query, "COUNT_CAP", 2)
+    with app.app_context():
+        plan = db.session.get(ActionItem, world.ids["item"]).plan
+        for i in range(3):
+            make_item(plan, personas, f"T-{i:02d}", description="tabteller")
+        _add(db.session.get(Space, world.shared), "t.txt", personas.member_a, title="tabteller")
+        db.session.commit()
+    page = search(app, personas.member_a, "tabteller", soort=None)
+    assert "Documenten (1)" in page and "Actiepunten</a> (meer dan 2)" in page
+    listed = search(app, personas.member_a, "tabteller", soort="actiepunten")
+    assert kind_counts(listed) == {"Documenten": 1, "Actiepunten": 3}
+    assert len(hits(listed)) == 3
+
+
 def test_an_action_item_hit_is_escaped_too(app, personas, world):
     with app.app_context():
         actions.report_progress(
