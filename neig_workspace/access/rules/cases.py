@@ -32,6 +32,7 @@ from ..scope import (
     _open_space_ids,
     _per_request,
     _platform_admin_only,
+    _row_exists,
 )
 
 #: Members of these may open a case (a municipality for itself); the secretariat too.
@@ -184,22 +185,24 @@ def visible_cases(user) -> ColumnElement[bool]:
     return _in(Case.space_id, _open_space_ids(user))
 
 
-@_per_request
-def _visible_case_ids(user):
-    return select(Case.id).where(visible_cases(user))
+# A case item's case, looked up by its key: `case_id IN (SELECT the user's cases)` made
+# PostgreSQL read every measure of the network to count the few a search had found.
 
 
-@_per_request
-def _core_case_ids(user):
-    return select(Case.id).where(_in(Case.space_id, _core_case_space_ids(user)))
+def _in_visible_case(case_id, user) -> ColumnElement[bool]:
+    return _row_exists(Case.id, case_id, visible_cases(user))
+
+
+def _in_core_case(case_id, user) -> ColumnElement[bool]:
+    return _row_exists(Case.id, case_id, _in(Case.space_id, _core_case_space_ids(user)))
 
 
 @_per_request
 def visible_measures(user) -> ColumnElement[bool]:
     if not _active(user):
         return false()
-    return _in(Measure.case_id, _visible_case_ids(user)) & (
-        _in(Measure.case_id, _core_case_ids(user))
+    return _in_visible_case(Measure.case_id, user) & (
+        _in_core_case(Measure.case_id, user)
         | _in(Measure.responsible_organisation_id, _member_orgs(user))
     )
 
@@ -208,8 +211,8 @@ def visible_measures(user) -> ColumnElement[bool]:
 def visible_tasks(user) -> ColumnElement[bool]:
     if not _active(user):
         return false()
-    return _in(AftercareTask.case_id, _visible_case_ids(user)) & (
-        _in(AftercareTask.case_id, _core_case_ids(user))
+    return _in_visible_case(AftercareTask.case_id, user) & (
+        _in_core_case(AftercareTask.case_id, user)
         | _in(AftercareTask.organisation_id, _member_orgs(user))
     )
 
@@ -222,8 +225,8 @@ def visible_timeline_entries(user) -> ColumnElement[bool]:
         TimelineNarrowing.entry_id == TimelineEntry.id
     )
     allowed = narrowed.where(_in(TimelineNarrowing.organisation_id, _member_orgs(user)))
-    given_to_all = ~exists(narrowed) & _in(TimelineEntry.case_id, _core_case_ids(user))
-    return _in(TimelineEntry.case_id, _visible_case_ids(user)) & (given_to_all | exists(allowed))
+    given_to_all = ~exists(narrowed) & _in_core_case(TimelineEntry.case_id, user)
+    return _in_visible_case(TimelineEntry.case_id, user) & (given_to_all | exists(allowed))
 
 
 @_per_request
@@ -238,8 +241,8 @@ def visible_release_requests(user) -> ColumnElement[bool]:
     to_decide = _in(ReleaseRequest.case_id, managed) & _in(
         ReleaseRequest.supplier_organisation_id, _member_orgs(user)
     )
-    own = (ReleaseRequest.requested_by_id == user.id) & _in(
-        ReleaseRequest.case_id, _visible_case_ids(user)
+    own = (ReleaseRequest.requested_by_id == user.id) & _in_visible_case(
+        ReleaseRequest.case_id, user
     )
     return own | to_decide
 
