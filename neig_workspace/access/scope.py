@@ -33,7 +33,7 @@ from ..extensions import db
 from ..organisations.models import Membership, Organisation
 from ..queries import ids_in
 from ..spaces.models import PrincipalType, Space, SpaceGrant, SpaceKind
-from .generation import granted_spaces
+from .generation import granted_spaces, kept
 from .mfa import MFA_CLASSIFICATIONS, session_has_mfa
 from .request_state import _loaded_memberships
 from .roles import OrgRole, SpaceRole
@@ -93,6 +93,19 @@ def _at_the_keyboard(user) -> bool:
     if not has_request_context() or not _active(user):
         return False
     return getattr(g.get("_login_user"), "id", None) == user.id
+
+
+def kept_across_requests(user, what: tuple, build: Callable):
+    """`build()` kept in this process across requests for the user at the keyboard, while the
+    access generation stays the same (generation.kept): for a statement built from the
+    policy's filters alone, whose id sets the generation fixes. The key is `what` (the
+    statement and its arguments) with all else a filter reads when built: the user's roles
+    and the session's second factor. For anyone else, or a request that wrote, built anew."""
+    if not _at_the_keyboard(user):
+        return build()
+    user = unproxied(user)
+    key = (*what, user.is_platform_admin, user.is_secretariat, session_has_mfa())
+    return kept(user.id, key, build)
 
 
 def _row_exists(key, reference, clause) -> ColumnElement[bool]:

@@ -341,15 +341,20 @@ def unread_count(user) -> int:
     cache = g.setdefault("unread_counts", {}) if has_request_context() else {}
     if user.id not in cache:
         types = unread_subject_types(user)
-        readable = policy.visible_notifications(user, types) if types else None
-        cache[user.id] = (
-            db.session.scalar(
-                select(func.count(Notification.id)).where(readable, Notification.read_at.is_(None))
-            )
-            if types
-            else 0
-        )
+        cache[user.id] = db.session.scalar(_unread_count_query(user, types)) if types else 0
     return cache[user.id]
+
+
+def _unread_count_query(user, types: tuple[str, ...]):
+    """The count's statement, built once per process and access generation for the user at
+    the keyboard (policy.kept_across_requests): building the filters and the statement's
+    cache key is most of the header's cost, and both depend only on the user's id sets."""
+
+    def build():
+        readable = policy.visible_notifications(user, types)
+        return select(func.count(Notification.id)).where(readable, Notification.read_at.is_(None))
+
+    return policy.kept_across_requests(user, ("unread_count", types), build)
 
 
 def unread_subject_types(user) -> tuple[str, ...]:
