@@ -2,19 +2,25 @@
 once per process for each set of values they are rendered from, and kept.
 
 The main menu depends on the page's endpoint, the language, the policy's answers to its
-actions and the organisations the user administers; nothing else. Rendering it through Jinja
-costs about a millisecond a page (a macro call, a translation and a `url_for` per link); the
-kept copy costs a dictionary lookup. The key is every value the template reads, so two
-requests with the same key get the same markup by construction."""
+actions and the organisations the user administers; nothing else. The header's tools depend on
+the language, where the page belongs (its endpoint), the unread count and the user's name and
+address, with two values that change with every request: the CSRF token and the page's own
+path (the language form's `next`). Those are rendered as slots, private-use characters that
+escaping leaves alone, and filled in per request. Rendering these parts through Jinja costs
+about two milliseconds a page (a macro call, a translation and a `url_for` per link); the kept
+copy costs a dictionary lookup. The key is every value the template reads, so two requests
+with the same key get the same markup by construction."""
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
-from flask import current_app, request
+from flask import current_app, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
-from markupsafe import Markup
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from ..access import policy
 from ..access.roles import OrgRole
@@ -39,25 +45,26 @@ NAV_ACTIONS = (
 
 
 class Fragments:
-    """key -> rendered markup, for this process (thread-safe, least recently used go first)."""
+    """key -> rendered markup (or its pieces), for this process (thread-safe, least recently
+    used go first)."""
 
     def __init__(self, limit: int):
         self.limit = limit
-        self.entries: OrderedDict[Hashable, Markup] = OrderedDict()
+        self.entries: OrderedDict[Hashable, object] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: Hashable, render: Callable[[], str]) -> Markup:
+    def get(self, key: Hashable, render: Callable[[], object]):
         with self.lock:
             found = self.entries.get(key)
             if found is not None:
                 self.entries.move_to_end(key)
                 return found
-        markup = Markup(render())
+        value = render()
         with self.lock:
-            self.entries[key] = markup
+            self.entries[key] = value
             while len(self.entries) > self.limit:
                 self.entries.popitem(last=False)
-        return markup
+        return value
 
     def clear(self) -> None:
         with self.lock:
@@ -101,8 +108,56 @@ def site_nav() -> Markup:
         managed,
         view_organisation_id,
     )
-    return FRAGMENTS.get(key, lambda: _render("shell/site_nav.html", **values))
+    return FRAGMENTS.get(key, lambda: Markup(_render("shell/site_nav.html", **values)))
+
+
+#: The header's slots: the CSRF token (twice: the language form and logging out) and the page's
+#: path. A name or address that holds one of these characters is rendered without the cache.
+CSRF_SLOT = "\ue000"
+NEXT_SLOT = "\ue001"
+_SLOTS = (CSRF_SLOT, NEXT_SLOT)
+
+
+def header_tools(unread: int) -> Markup:
+    """The logged-in header's tools (base.html, block header_tools): notifications, search and
+    the user menu."""
+    user = policy.unproxied(current_user)
+    ep = request.endpoint or ""
+    csrf = generate_csrf()
+    next_path = request.full_path if request.method == "GET" else url_for("web.index")
+    values = {"ep": ep, "unread": unread, "name": user.name, "email": user.email}
+    if any(slot in str(value) for value in (user.name, user.email) for slot in _SLOTS):
+        return Markup(_render("shell/header_tools.html", csrf=csrf, next_path=next_path, **values))
+    key = ("header_tools", str(get_locale()), request.script_root, *_header_places(ep))
+    key += (unread, user.name, user.email)
+    pieces = FRAGMENTS.get(
+        key,
+        lambda: _pieces(
+            _render("shell/header_tools.html", csrf=CSRF_SLOT, next_path=NEXT_SLOT, **values)
+        ),
+    )
+    filled = {CSRF_SLOT: escape(csrf), NEXT_SLOT: escape(next_path)}
+    return Markup("".join(filled.get(piece, piece) for piece in pieces))
+
+
+def _header_places(ep: str) -> tuple[bool, ...]:
+    """What the header's template reads of the endpoint: which of its links is the page."""
+    return (
+        ep.startswith("notifications."),
+        ep.startswith("accounts.") and ep != "accounts.sessions_list",
+        ep == "accounts.sessions_list",
+        ep == "notifications.settings",
+    )
+
+
+def _pieces(markup: str) -> tuple[str, ...]:
+    """The rendered markup cut at its slots, each slot a piece of its own."""
+    return tuple(piece for piece in _SLOT_PATTERN.split(markup) if piece)
+
+
+_SLOT_PATTERN = re.compile(f"([{CSRF_SLOT}{NEXT_SLOT}])")
 
 
 def init_shell(app) -> None:
     app.jinja_env.globals["site_nav"] = site_nav
+    app.jinja_env.globals["header_tools"] = header_tools
