@@ -15,13 +15,14 @@ no content at all: not the title, the excerpt, who did what or where; only that 
 there, with a link to the notification centre.
 """
 
+import functools
 from datetime import timedelta
 
 from flask import current_app, g, has_request_context, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import selectinload
 
 from .. import mail
@@ -364,11 +365,19 @@ def unread_subject_types(user) -> tuple[str, ...]:
     build. A user without unread notifications needs no filter at all."""
     cache = g.setdefault("unread_types", {}) if has_request_context() else {}
     if user.id not in cache:
-        query = select(Notification.subject_type).where(
-            Notification.user_id == user.id, Notification.read_at.is_(None)
-        )
-        cache[user.id] = tuple(sorted(db.session.scalars(query.distinct())))
+        query = _unread_types_query()
+        cache[user.id] = tuple(sorted(db.session.scalars(query, {"user_id": user.id})))
     return cache[user.id]
+
+
+@functools.cache
+def _unread_types_query():
+    """Built once per process: the header asks it on every page."""
+    return (
+        select(Notification.subject_type)
+        .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+        .distinct()
+    )
 
 
 def mark_read(notification: Notification, *, actor: User) -> None:
