@@ -26,11 +26,12 @@ from ..extensions import db
 from .request_state import request_wrote
 
 #: Users whose id sets one process keeps (the least recently used go first): a row is about 200
-#: bytes, so a worker holds about 30 MB at most for 512 users in 300 spaces each.
+#: bytes, so a worker holds about 30 MB at most for 512 users in 300 spaces each, and about as
+#: much again for the filters built from them (`kept`: a few kB each, a page uses a dozen).
 KEPT_USERS = 512
-#: Things built from a user's id sets alone that one process keeps beside them (`kept`): a
-#: statement of the page header's, a few per user.
-KEPT_PER_USER = 32
+#: Things built from a user's id sets alone that one process keeps beside them (`kept`): the
+#: policy's filters (scope._per_request, about forty) and a statement of the page header's.
+KEPT_PER_USER = 96
 
 
 class AccessGeneration(db.Model):

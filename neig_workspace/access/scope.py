@@ -70,7 +70,11 @@ def _per_request(build: Callable) -> Callable:
     """Build a filter once per request: one page asks for the same one many times (the header's
     count, the list, its total, the menu). The key holds all a filter reads when it is built:
     the builder, the user's id, roles and state, the arguments and the session's second
-    factor."""
+    factor; and the user's id sets, which for the user at the keyboard the access generation
+    fixes. So for that user the filter is also kept across requests in this process, while
+    the generation stays the same and the request wrote nothing (generation.kept): a builder
+    reads nothing else (no clock, no row beyond the id sets; what the database decides is in
+    the SQL it returns)."""
 
     @wraps(build)
     def cached(user, *args, **kwargs):
@@ -82,7 +86,10 @@ def _per_request(build: Callable) -> Callable:
         key += (tuple(sorted(kwargs.items())), session_has_mfa())
         cache = g.setdefault("policy_filters", {})
         if key not in cache:
-            cache[key] = build(user, *args, **kwargs)
+            if _at_the_keyboard(user):
+                cache[key] = kept(user.id, key, lambda: build(user, *args, **kwargs))
+            else:
+                cache[key] = build(user, *args, **kwargs)
         return cache[key]
 
     return cached
