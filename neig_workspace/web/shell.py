@@ -71,7 +71,9 @@ class Fragments:
             self.entries.clear()
 
 
-FRAGMENTS = Fragments(KEPT_FRAGMENTS)
+def _fragments() -> Fragments:
+    """This app's kept fragments (their links are its URLs)."""
+    return current_app.extensions["neig_shell_fragments"]
 
 
 def _render(template: str, **values) -> Markup:
@@ -109,7 +111,7 @@ def site_nav() -> Markup:
         managed,
         view_organisation_id,
     )
-    return FRAGMENTS.get(key, lambda: _render("shell/site_nav.html", **values))
+    return _fragments().get(key, lambda: _render("shell/site_nav.html", **values))
 
 
 #: The header's slots: the CSRF token (twice: the language form and logging out) and the page's
@@ -131,7 +133,7 @@ def header_tools(unread: int) -> Markup:
         return _render("shell/header_tools.html", csrf=csrf, next_path=next_path, **values)
     key = ("header_tools", str(get_locale()), request.script_root, *_header_places(ep))
     key += (unread, user.name, user.email)
-    pieces = FRAGMENTS.get(
+    pieces = _fragments().get(
         key,
         lambda: _pieces(
             _render("shell/header_tools.html", csrf=CSRF_SLOT, next_path=NEXT_SLOT, **values)
@@ -161,5 +163,6 @@ _SLOT_PATTERN = re.compile(f"([{CSRF_SLOT}{NEXT_SLOT}])")
 
 
 def init_shell(app) -> None:
+    app.extensions["neig_shell_fragments"] = Fragments(KEPT_FRAGMENTS)
     app.jinja_env.globals["site_nav"] = site_nav
     app.jinja_env.globals["header_tools"] = header_tools

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from neig_workspace.accounts.models import User
 from neig_workspace.extensions import db
 from neig_workspace.organisations.models import Membership, Organisation
-from neig_workspace.web.shell import CSRF_SLOT, FRAGMENTS, NEXT_SLOT
+from neig_workspace.web.shell import CSRF_SLOT, NEXT_SLOT
 from tests.helpers import login_as
 
 
@@ -119,4 +119,16 @@ def test_a_name_with_a_slot_character_is_rendered_as_it_is(app, personas):
 def test_the_kept_copies_are_bounded(app, personas):
     client = login_as(app, app.test_client(), personas.member_a)
     _page(client)
-    assert 0 < len(FRAGMENTS.entries) <= FRAGMENTS.limit
+    fragments = app.extensions["neig_shell_fragments"]
+    assert 0 < len(fragments.entries) <= fragments.limit
+
+
+def test_the_least_recently_used_fragment_goes_first():
+    from neig_workspace.web.shell import Fragments
+
+    fragments = Fragments(limit=2)
+    fragments.get("a", lambda: "A")
+    fragments.get("b", lambda: "B")
+    assert fragments.get("a", lambda: "not asked") == "A"  # a is now the most recent
+    fragments.get("c", lambda: "C")
+    assert list(fragments.entries) == ["a", "c"]
