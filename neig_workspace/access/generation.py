@@ -26,8 +26,9 @@ from ..extensions import db
 from .request_state import request_wrote
 
 #: Users whose id sets one process keeps (the least recently used go first): a row is about 200
-#: bytes, so a worker holds about 30 MB at most for 512 users in 300 spaces each, and about as
-#: much again for the filters built from them (`kept`: a few kB each, a page uses a dozen).
+#: bytes, and the filters built from them (`kept`) about twice as much again. Measured: 170 kB
+#: for a user in 301 spaces after every page, so a worker holds about 90 MB at most for 512
+#: such users (most are in far fewer spaces).
 KEPT_USERS = 512
 #: Things built from a user's id sets alone that one process keeps beside them (`kept`): the
 #: policy's filters (scope._per_request, about forty) and a statement of the page header's.
