@@ -125,13 +125,13 @@ def header_tools(unread: int) -> Markup:
     """The logged-in header's tools (base.html, block header_tools): notifications, search and
     the user menu."""
     user = policy.unproxied(current_user)
-    ep = request.endpoint or ""
+    here = _header_places(request.endpoint or "")
     csrf = generate_csrf()
     next_path = request.full_path if request.method == "GET" else url_for("web.index")
-    values = {"ep": ep, "unread": unread, "name": user.name, "email": user.email}
+    values = {"here": here, "unread": unread, "name": user.name, "email": user.email}
     if any(slot in str(value) for value in (user.name, user.email) for slot in _SLOTS):
         return _render("shell/header_tools.html", csrf=csrf, next_path=next_path, **values)
-    key = ("header_tools", str(get_locale()), request.script_root, *_header_places(ep))
+    key = ("header_tools", str(get_locale()), request.script_root, tuple(here.values()))
     key += (unread, user.name, user.email)
     pieces = _fragments().get(
         key,
@@ -144,14 +144,14 @@ def header_tools(unread: int) -> Markup:
     return Markup(html)  # noqa: S704 # nosec B704 # rendered pieces and the slots escaped here
 
 
-def _header_places(ep: str) -> tuple[bool, ...]:
-    """What the header's template reads of the endpoint: which of its links is the page."""
-    return (
-        ep.startswith("notifications."),
-        ep.startswith("accounts.") and ep != "accounts.sessions_list",
-        ep == "accounts.sessions_list",
-        ep == "notifications.settings",
-    )
+def _header_places(ep: str) -> dict[str, bool]:
+    """Which of the header's links is the page (templates/shell/header_tools.html, `here`)."""
+    return {
+        "notifications": ep.startswith("notifications."),
+        "account": ep.startswith("accounts.") and ep != "accounts.sessions_list",
+        "sessions": ep == "accounts.sessions_list",
+        "notification_settings": ep == "notifications.settings",
+    }
 
 
 def _pieces(markup: str) -> tuple[str, ...]:
