@@ -66,7 +66,12 @@ def trusted_hosts(config, *, production: bool) -> list[str]:
 
 
 def _init_extensions(app: Flask) -> None:
-    from .i18n import install_template_gettext, select_locale, select_timezone
+    from .i18n import (
+        install_request_domain,
+        install_template_gettext,
+        select_locale,
+        select_timezone,
+    )
 
     # Timeouts, and SQLite's locking: neig_workspace/database.py.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(app.config)
@@ -82,6 +87,7 @@ def _init_extensions(app: Flask) -> None:
         timezone_selector=select_timezone,
         default_translation_directories=str(ROOT / "neig_workspace" / "translations"),
     )
+    install_request_domain(babel)
     install_template_gettext(app)
     limiter.init_app(app)
     login_manager.init_app(app)

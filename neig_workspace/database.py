@@ -25,6 +25,13 @@ from sqlalchemy.engine import Engine, make_url
 #: Seconds the client waits beyond the server's statement timeout before it gives up on it.
 CLIENT_GRACE_SECONDS = 1.0
 
+#: psycopg parses a statement's text once (its placeholders) and keeps the result for the next
+#: execution, but only for a text up to 4 kB (psycopg._queries.MAX_CACHED_STATEMENT_LENGTH). The
+#: ORM's statements of the lists, the search and the notification centre are longer (the access
+#: filters, the columns of several tables) and were parsed again on every execution, a third
+#: of a millisecond each; they are the same text every time. psycopg keeps 128 of them at most.
+KEPT_STATEMENT_LENGTH = 64 * 1024
+
 _reading_only = contextvars.ContextVar("neig_reading_only", default=False)
 
 
@@ -50,10 +57,12 @@ def engine_options(config) -> dict:
 
 
 def watch_engine(engine: Engine, config) -> None:
-    """Give PostgreSQL connections a client-side deadline of the statement timeout plus a grace."""
+    """Give PostgreSQL connections a client-side deadline of the statement timeout plus a grace,
+    and let psycopg keep the parsing of the app's long statements."""
     statement_ms = config["DATABASE_STATEMENT_TIMEOUT_MS"]
     if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
         return
+    keep_long_statements()
     deadline = statement_ms / 1000 + CLIENT_GRACE_SECONDS if statement_ms else None
 
     @event.listens_for(engine, "do_connect")
@@ -61,6 +70,14 @@ def watch_engine(engine: Engine, config) -> None:
         connection = DeadlineConnection.connect(*cargs, **cparams)
         connection.deadline = deadline
         return connection
+
+
+def keep_long_statements() -> None:
+    """Raise psycopg's length limit for the statements whose parsing it keeps (see
+    KEPT_STATEMENT_LENGTH); tests/test_db_types.py fails when psycopg no longer has it."""
+    queries = psycopg._queries  # noqa: SLF001 - the limit has no public setting
+    limit = queries.MAX_CACHED_STATEMENT_LENGTH
+    queries.MAX_CACHED_STATEMENT_LENGTH = max(limit, KEPT_STATEMENT_LENGTH)
 
 
 class DeadlineConnection(psycopg.Connection):

@@ -56,3 +56,24 @@ def test_the_planner_sees_the_ids_on_postgresql(app):
             explain = session.connection().exec_driver_sql(f"EXPLAIN {compiled}", compiled.params)
             plan = "\n".join(explain.scalars())
             assert "'{7,8,9}'::integer[]" in plan, plan
+
+
+def test_a_long_statement_is_parsed_once_on_postgresql(app, monkeypatch):
+    """psycopg keeps the parsing of the app's statements longer than its own 4 kB limit
+    (database.keep_long_statements): the lists' statements run longer and are parsed once."""
+    import psycopg._queries
+
+    with db_ctx(app) as session:
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("psycopg: PostgreSQL only (the suite runs on PostgreSQL too)")
+        parsed = []
+        split = psycopg._queries._split_query
+        monkeypatch.setattr(
+            psycopg._queries, "_split_query", lambda *a, **k: parsed.append(1) or split(*a, **k)
+        )
+        names = [Organisation.name.label(f"name_{n}") for n in range(200)]
+        query = select(*names).where(Organisation.id == -1)
+        assert len(str(query.compile(db.engine))) > 4096
+        for _ in range(3):
+            session.execute(query).all()
+        assert len(parsed) <= 1

@@ -26,8 +26,13 @@ from ..extensions import db
 from .request_state import request_wrote
 
 #: Users whose id sets one process keeps (the least recently used go first): a row is about 200
-#: bytes, so a worker holds about 30 MB at most for 512 users in 300 spaces each.
+#: bytes, and the filters built from them (`kept`) about twice as much again. Measured: 170 kB
+#: for a user in 301 spaces after every page, so a worker holds about 90 MB at most for 512
+#: such users (most are in far fewer spaces).
 KEPT_USERS = 512
+#: Things built from a user's id sets alone that one process keeps beside them (`kept`): the
+#: policy's filters (scope._per_request, about forty) and a statement of the page header's.
+KEPT_PER_USER = 96
 
 
 class AccessGeneration(db.Model):
@@ -49,25 +54,33 @@ def note_token(token: str | None) -> None:
     g.access_token = token
 
 
-class _GrantedSpaces:
-    """user id -> (token, rows of `scope._granted_spaces`), for this process."""
+class _KeptForUsers:
+    """user id -> (token, {what: value}), for this process: the rows of
+    `scope._granted_spaces` and what is built from them alone (`kept`)."""
 
     def __init__(self, limit: int):
         self.limit = limit
-        self.entries: OrderedDict[int, tuple[str, tuple]] = OrderedDict()
+        self.entries: OrderedDict[int, tuple[str, dict]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, user_id: int, token: str):
+    def get(self, user_id: int, token: str, what="granted_spaces"):
         with self.lock:
             entry = self.entries.get(user_id)
             if entry is None or entry[0] != token:
                 return None
             self.entries.move_to_end(user_id)
-            return entry[1]
+            return entry[1].get(what)
 
-    def put(self, user_id: int, token: str, rows: tuple) -> None:
+    def put(self, user_id: int, token: str, value, what="granted_spaces") -> None:
         with self.lock:
-            self.entries[user_id] = (token, rows)
+            entry = self.entries.get(user_id)
+            if entry is None or entry[0] != token:
+                entry = (token, {})  # another generation: all kept under the old one goes
+                self.entries[user_id] = entry
+            kept = entry[1]
+            kept[what] = value
+            if len(kept) > KEPT_PER_USER:  # the oldest but the granted spaces
+                kept.pop(next(key for key in kept if key != "granted_spaces"))
             self.entries.move_to_end(user_id)
             while len(self.entries) > self.limit:
                 self.entries.popitem(last=False)
@@ -77,7 +90,7 @@ class _GrantedSpaces:
             self.entries.clear()
 
 
-GRANTED_SPACES = _GrantedSpaces(KEPT_USERS)
+GRANTED_SPACES = _KeptForUsers(KEPT_USERS)
 
 
 def _usable_token() -> str | None:
@@ -91,12 +104,21 @@ def _usable_token() -> str | None:
 def granted_spaces(user_id: int, build):
     """The rows `build()` returns for `user_id`, from this process's cache while the token is
     the one read at the start of this request; built (and kept) otherwise."""
+    return kept(user_id, "granted_spaces", lambda: tuple(build()))
+
+
+def kept(user_id: int, what, build):
+    """`build()`, kept for `user_id` in this process beside the user's granted spaces, under
+    the same token: for what is built from nothing but the user's id sets (the rows above,
+    the memberships read with the token) and the key `what` (which names everything else it
+    reads: the user's roles, the session's second factor, …). Built anew, and not kept, when
+    the token is unknown or this request wrote."""
     token = _usable_token()
     if token is None:
         return build()
-    rows = GRANTED_SPACES.get(user_id, token)
-    if rows is None:
-        rows = tuple(build())
-        if _usable_token() == token:  # building wrote nothing (it only reads)
-            GRANTED_SPACES.put(user_id, token, rows)
-    return rows
+    value = GRANTED_SPACES.get(user_id, token, what)
+    if value is None:
+        value = build()
+        if _usable_token() == token:
+            GRANTED_SPACES.put(user_id, token, value, what)
+    return value

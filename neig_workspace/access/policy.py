@@ -71,7 +71,7 @@ from .rules.privacy import register_spaces
 from .rules.reviews import is_reviewer, visible_access_reviews
 from .rules.spaces import seeable_spaces, space_readers
 from .rules.users import visible_invitations, visible_users
-from .scope import _active, space_role, unproxied, visible_spaces
+from .scope import _active, kept_across_requests, space_role, unproxied, visible_spaces
 from .separation import (
     SeparationRefused,
     audit_separation_refusals,
@@ -139,6 +139,7 @@ __all__ = [
     "register_notification_subject",
     "subject_readable",
     "visible_notifications",
+    "kept_across_requests",
     "visible_action_plans",
     "visible_action_items",
     "spaces_running_plans",

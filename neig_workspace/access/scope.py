@@ -33,7 +33,7 @@ from ..extensions import db
 from ..organisations.models import Membership, Organisation
 from ..queries import ids_in
 from ..spaces.models import PrincipalType, Space, SpaceGrant, SpaceKind
-from .generation import granted_spaces
+from .generation import granted_spaces, kept
 from .mfa import MFA_CLASSIFICATIONS, session_has_mfa
 from .request_state import _loaded_memberships
 from .roles import OrgRole, SpaceRole
@@ -70,7 +70,11 @@ def _per_request(build: Callable) -> Callable:
     """Build a filter once per request: one page asks for the same one many times (the header's
     count, the list, its total, the menu). The key holds all a filter reads when it is built:
     the builder, the user's id, roles and state, the arguments and the session's second
-    factor."""
+    factor; and the user's id sets, which for the user at the keyboard the access generation
+    fixes. So for that user the filter is also kept across requests in this process, while
+    the generation stays the same and the request wrote nothing (generation.kept): a builder
+    reads nothing else (no clock, no row beyond the id sets; what the database decides is in
+    the SQL it returns)."""
 
     @wraps(build)
     def cached(user, *args, **kwargs):
@@ -82,7 +86,10 @@ def _per_request(build: Callable) -> Callable:
         key += (tuple(sorted(kwargs.items())), session_has_mfa())
         cache = g.setdefault("policy_filters", {})
         if key not in cache:
-            cache[key] = build(user, *args, **kwargs)
+            if _at_the_keyboard(user):
+                cache[key] = kept(user.id, key, lambda: build(user, *args, **kwargs))
+            else:
+                cache[key] = build(user, *args, **kwargs)
         return cache[key]
 
     return cached
@@ -93,6 +100,19 @@ def _at_the_keyboard(user) -> bool:
     if not has_request_context() or not _active(user):
         return False
     return getattr(g.get("_login_user"), "id", None) == user.id
+
+
+def kept_across_requests(user, what: tuple, build: Callable):
+    """`build()` kept in this process across requests for the user at the keyboard, while the
+    access generation stays the same (generation.kept): for a statement built from the
+    policy's filters alone, whose id sets the generation fixes. The key is `what` (the
+    statement and its arguments) with all else a filter reads when built: the user's roles
+    and the session's second factor. For anyone else, or a request that wrote, built anew."""
+    if not _at_the_keyboard(user):
+        return build()
+    user = unproxied(user)
+    key = (*what, user.is_platform_admin, user.is_secretariat, session_has_mfa())
+    return kept(user.id, key, build)
 
 
 def _row_exists(key, reference, clause) -> ColumnElement[bool]:

@@ -7,10 +7,11 @@ next request, wherever it is used.
 
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app, g, request, session
 from flask_login import LoginManager, login_user, logout_user
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from ..access.generation import current_token, note_token
@@ -36,17 +37,8 @@ def load_user(user_id: str):
     token = session.get(SESSION_KEY)
     if not token:
         return None
-    # The account with it, and the account's memberships (the access policy's first question
-    # on every page, access/scope.py): one query for all three on every request.
-    memberships = joinedload(UserSession.user).joinedload(User.memberships)
-    # The access generation rides along: the access id sets this process kept for the account
-    # count only while it is unchanged (access/generation.py).
-    query = (
-        select(UserSession, current_token())
-        .where(UserSession.token_hash == hash_token(token))
-        .options(memberships.joinedload(Membership.organisation))
-    )
-    found = db.session.execute(query).unique().one_or_none()
+    query = _session_record_query()
+    found = db.session.execute(query, {"token_hash": hash_token(token)}).unique().one_or_none()
     record, access_token = found if found is not None else (None, None)
     note_token(access_token)
     if record is None or str(record.user_id) != str(user_id) or not _still_valid(record):
@@ -54,6 +46,23 @@ def load_user(user_id: str):
         return None
     g.user_session = record
     return record.user
+
+
+@cache
+def _session_record_query():
+    """The session record by its token's hash, built once per process (a statement keeps its
+    cache key: building and keying it again cost more than running it).
+
+    The account with it, and the account's memberships (the access policy's first question on
+    every page, access/scope.py): one query for all three on every request. The access
+    generation rides along: the access id sets this process kept for the account count only
+    while it is unchanged (access/generation.py)."""
+    memberships = joinedload(UserSession.user).joinedload(User.memberships)
+    return (
+        select(UserSession, current_token())
+        .where(UserSession.token_hash == bindparam("token_hash"))
+        .options(memberships.joinedload(Membership.organisation))
+    )
 
 
 def _still_valid(record: UserSession) -> bool:

@@ -15,13 +15,14 @@ no content at all: not the title, the excerpt, who did what or where; only that 
 there, with a link to the notification centre.
 """
 
+import functools
 from datetime import timedelta
 
 from flask import current_app, g, has_request_context, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import selectinload
 
 from .. import mail
@@ -341,15 +342,20 @@ def unread_count(user) -> int:
     cache = g.setdefault("unread_counts", {}) if has_request_context() else {}
     if user.id not in cache:
         types = unread_subject_types(user)
-        readable = policy.visible_notifications(user, types) if types else None
-        cache[user.id] = (
-            db.session.scalar(
-                select(func.count(Notification.id)).where(readable, Notification.read_at.is_(None))
-            )
-            if types
-            else 0
-        )
+        cache[user.id] = db.session.scalar(_unread_count_query(user, types)) if types else 0
     return cache[user.id]
+
+
+def _unread_count_query(user, types: tuple[str, ...]):
+    """The count's statement, built once per process and access generation for the user at
+    the keyboard (policy.kept_across_requests): building the filters and the statement's
+    cache key is most of the header's cost, and both depend only on the user's id sets."""
+
+    def build():
+        readable = policy.visible_notifications(user, types)
+        return select(func.count(Notification.id)).where(readable, Notification.read_at.is_(None))
+
+    return policy.kept_across_requests(user, ("unread_count", types), build)
 
 
 def unread_subject_types(user) -> tuple[str, ...]:
@@ -359,11 +365,19 @@ def unread_subject_types(user) -> tuple[str, ...]:
     build. A user without unread notifications needs no filter at all."""
     cache = g.setdefault("unread_types", {}) if has_request_context() else {}
     if user.id not in cache:
-        query = select(Notification.subject_type).where(
-            Notification.user_id == user.id, Notification.read_at.is_(None)
-        )
-        cache[user.id] = tuple(sorted(db.session.scalars(query.distinct())))
+        query = _unread_types_query()
+        cache[user.id] = tuple(sorted(db.session.scalars(query, {"user_id": user.id})))
     return cache[user.id]
+
+
+@functools.cache
+def _unread_types_query():
+    """Built once per process: the header asks it on every page."""
+    return (
+        select(Notification.subject_type)
+        .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+        .distinct()
+    )
 
 
 def mark_read(notification: Notification, *, actor: User) -> None:

@@ -12,6 +12,7 @@ from ..formatting import init_formatting
 from ..sso import MFA_BY_PROVIDER_KEY
 from . import readiness
 from .errors import init_error_pages
+from .shell import init_shell
 
 CSP = "; ".join(
     [
@@ -57,6 +58,7 @@ def init_web(app: Flask) -> None:
     init_formatting(app)
     app.jinja_env.globals.update(can=_can_current, current_locale=lambda: str(get_locale()))
     app.jinja_env.globals["mfa_required_for"] = policy.mfa_required
+    init_shell(app)
 
 
 def _can_current(action: str, obj=None) -> bool:

@@ -3,6 +3,8 @@ written past the app (plain SQL, another connection: as another process would), 
 very next request; a page with nothing changed reads no grants; a request's own uncommitted
 change never reaches another request."""
 
+import re
+
 import pytest
 from flask import g
 from sqlalchemy import delete, insert, select, text, update
@@ -13,7 +15,7 @@ from neig_workspace.access.roles import SpaceRole
 from neig_workspace.accounts.models import User
 from neig_workspace.extensions import db
 from neig_workspace.organisations.models import Membership, Organisation
-from neig_workspace.spaces.models import PrincipalType, Space, SpaceGrant, SpaceKind
+from neig_workspace.spaces.models import Classification, PrincipalType, Space, SpaceGrant, SpaceKind
 from neig_workspace.timeutil import utcnow
 from tests.conftest import count_queries
 from tests.helpers import login_as
@@ -163,3 +165,80 @@ def test_a_grant_committed_on_another_connection_counts_at_once(app, personas):
         other.commit()
     assert not _listed(client)
     assert client.get(f"/werkruimtes/{space_id}").status_code == 404
+
+
+# --- what is kept beside the id sets: the policy's filters and the header's unread count ------
+
+
+def _shared_document(app, personas, **fields) -> tuple[int, int]:
+    """A space shared by Rotterdam and the police, with a document by member_a in it."""
+    from tests.notifications.notif_helpers import document, shared_space
+
+    space_id = shared_space(app, personas)
+    return space_id, document(app, space_id, personas.member_a, **fields)
+
+
+def _badge(client) -> str | None:
+    html = client.get("/hulp").get_data(as_text=True)
+    found = re.search(r'<span class="visually-hidden">([^<]*ongelezen[^<]*)</span>', html)
+    return found.group(1) if found else None
+
+
+def _police_grant(personas, space_id):
+    return delete(SpaceGrant).where(
+        SpaceGrant.space_id == space_id,
+        SpaceGrant.organisation_id == personas.orgs["politie"],
+    )
+
+
+def test_the_headers_unread_count_follows_a_grant_revoked_past_the_app(app, personas):
+    from tests.notifications.notif_helpers import send
+
+    space_id, document_id = _shared_document(app, personas)
+    send(app, personas.police, document_id, actor=personas.member_a)
+    client = login_as(app, app.test_client(), personas.police)
+    assert _badge(client) == "1 ongelezen melding"
+    assert _badge(client) == "1 ongelezen melding"  # the kept statement
+    _write(app, _police_grant(personas, space_id))
+    assert _badge(client) is None
+
+
+def test_a_kept_document_filter_follows_a_grant_revoked_past_the_app(app, personas):
+    space_id, document_id = _shared_document(app, personas)
+    client = login_as(app, app.test_client(), personas.police)
+    for _ in range(2):
+        assert client.get(f"/documenten/{document_id}").status_code == 200
+    _write(app, _police_grant(personas, space_id))
+    assert client.get(f"/documenten/{document_id}").status_code == 404
+
+
+def test_the_kept_filters_are_the_sessions_own_second_factor(app, personas):
+    """One account, two sessions: with and without a second factor. A confidential document
+    opens in the first only, whichever asked first."""
+    _space_id, document_id = _shared_document(
+        app, personas, classification=Classification.VERTROUWELIJK
+    )
+    with_mfa = login_as(app, app.test_client(), personas.police)
+    without = login_as(app, app.test_client(), personas.police, mfa_verified=False)
+    for _ in range(2):
+        assert with_mfa.get(f"/documenten/{document_id}").status_code == 200
+        assert without.get(f"/documenten/{document_id}").status_code in (403, 404)
+
+
+def test_a_filter_built_in_a_request_that_wrote_is_not_kept(app, personas):
+    """A request that wrote may still roll back: what it built from its own changes stays in
+    that request (generation.kept)."""
+    from neig_workspace.access.generation import kept
+
+    with app.app_context():
+        user_id = personas.member_a.id
+    with app.test_request_context():
+        note_token(db.session.scalar(select(current_token())))
+        g._login_user = db.session.get(User, user_id)
+        db.session.execute(_grant_to(user_id, _space(app, personas, organisation_grant=False)))
+        assert kept(user_id, "probe", lambda: "built") == "built"
+        db.session.rollback()
+    with app.test_request_context():
+        note_token(db.session.scalar(select(current_token())))
+        assert kept(user_id, "probe", lambda: "again") == "again"
+        assert kept(user_id, "probe", lambda: "not asked") == "again"  # kept now

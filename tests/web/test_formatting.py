@@ -54,3 +54,53 @@ def test_sizes_and_counts_in_the_readers_language(app):
         assert file_size(512) == "512 bytes"
     with app.test_request_context(), force_locale("en"):
         assert file_size(36_700) == "36.7 kB"
+
+
+# The filters write the numeric patterns out and take the month names and the decimal sign from
+# Babel once per language; Babel's own formatting of the same patterns must read the same.
+MOMENTS = [
+    datetime(2026, 3, 29, 0, 59),  # the hour before summer time
+    datetime(2026, 3, 29, 1, 0),  # summer time from 02:00 (CET) to 03:00 (CEST)
+    datetime(2026, 10, 25, 0, 59),
+    datetime(2026, 10, 25, 1, 0),  # back to winter time
+    datetime(2026, 12, 31, 23, 30),  # already next year in Amsterdam
+    datetime(1999, 1, 1, 0, 0),
+    datetime(2031, 7, 4, 9, 5, 59, 999_999),
+    *(datetime(2027, month, 1 + month, month, 4 * month) for month in range(1, 13)),
+]
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+def test_the_filters_read_as_babels_own_patterns(app, locale):
+    from flask_babel import format_date, format_datetime, format_decimal
+
+    from neig_workspace.formatting import (
+        LONG_DATE,
+        SHORT_DATE,
+        SHORT_DATETIME,
+        month_long,
+        month_short,
+        time_short,
+    )
+    from neig_workspace.timeutil import local
+
+    with app.test_request_context(), force_locale(locale):
+        for moment in MOMENTS:
+            day = local(moment).date()
+            assert datetime_short(moment) == format_datetime(moment, SHORT_DATETIME), moment
+            assert time_short(moment) == format_datetime(moment, "HH:mm"), moment
+            assert date_short(moment) == format_date(day, SHORT_DATE), moment
+            assert date_long(moment) == format_date(day, LONG_DATE), moment
+            assert date_long(day) == format_date(day, LONG_DATE), moment
+            assert month_long(day) == format_date(day, "MMMM yyyy"), moment
+            assert month_short(day) == format_date(day, "MMM yy"), moment
+        sizes = [1000, 1049, 1050, 1051, 36_700, 99_950, 999_940, 999_950, 1_000_000, 12_345_678]
+        sizes += [10**12 * 999, 10**12 * 1234, 10**15 * 5]
+        for size in sizes:
+            value = float(size)
+            for unit in ("kB", "MB", "GB", "TB"):
+                value /= 1000
+                if value < 1000 or unit == "TB":
+                    break
+            expected = f"{format_decimal(round(value, 1), format='#,##0.#')} {unit}"
+            assert file_size(size) == expected, size

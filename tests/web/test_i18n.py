@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from flask import session
 
 from tests.helpers import login_as, post_form
 
@@ -95,3 +96,20 @@ def test_language_choice_is_kept_on_the_account(app, client, personas):
     other_browser = app.test_client()
     login_as(app, other_browser, personas.member_a)
     assert '<html lang="en"' in other_browser.get("/").get_data(as_text=True)
+
+
+def test_a_request_translates_in_its_language_and_a_forced_one_in_that(app):
+    """The translations kept for a request (i18n.RequestDomain) are those of its locale: a
+    locale forced in the request (an e-mail in the recipient's language) gets its own, and the
+    request's come back after it, for plain and lazy strings alike."""
+    from flask_babel import force_locale, gettext, lazy_gettext, refresh
+
+    label = lazy_gettext("Werkruimtes")
+    with app.test_request_context():
+        assert (gettext("Werkruimtes"), str(label)) == ("Werkruimtes", "Werkruimtes")
+        with force_locale("en"):
+            assert (gettext("Werkruimtes"), str(label)) == ("Workspaces", "Workspaces")
+        assert (gettext("Werkruimtes"), str(label)) == ("Werkruimtes", "Werkruimtes")
+        session["locale"] = "en"
+        refresh()  # the language chosen anew in the request
+        assert (gettext("Werkruimtes"), str(label)) == ("Workspaces", "Workspaces")
