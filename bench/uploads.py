@@ -74,6 +74,7 @@ def memory_kb(pid: int, field: str) -> int:
 def upload(port: int, cookie: str, space_id: int, token: str, source: Path) -> tuple[int, float]:
     """POST the upload form with the file as its part, 1 MB at a time; status and seconds."""
     boundary = "bench-" + secrets.token_hex(8)
+    filename = f"groot-{secrets.token_hex(4)}.pdf"  # a new name: a second run asks no 409
     nonce = b"%" + secrets.token_hex(16).encode() + b"\n"
     fields = {"csrf_token": token, "folder": "0", "classification": "intern"}
     head = b"".join(
@@ -81,7 +82,7 @@ def upload(port: int, cookie: str, space_id: int, token: str, source: Path) -> t
         for k, v in fields.items()
     )
     head += (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="groot.pdf"\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{filename}"\r\n'
         "Content-Type: application/pdf\r\n\r\n"
     ).encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
