@@ -53,16 +53,19 @@ def parse(
     stream_factory: StreamFactory,
     max_form_memory_size: int | None,
     max_form_parts: int | None,
+    block: int = BLOCK,
+    min_fill: int = MIN_FILL,
 ) -> tuple[list[tuple[str, str]], list[tuple[str, FileStorage]]]:
     """The fields and files of the body that `readinto` reads (as a raw stream's readinto: it
     fills a memoryview, returns how much, 0 at the end), each list in the body's order.
 
     File parts go to `stream_factory(total_content_length=, content_type=, filename=,
     content_length=)`, written as they arrive and rewound at the end, as Werkzeug does. Fields
-    over `max_form_memory_size` bytes or more than `max_form_parts` parts: 413."""
+    over `max_form_memory_size` bytes or more than `max_form_parts` parts: 413. (`block` and
+    `min_fill` are BLOCK and MIN_FILL, smaller in tests.)"""
     if not boundary or len(boundary) > MAX_BOUNDARY:
         raise Malformed("a boundary of 1 to 200 bytes is needed")
-    parser = _Parser(readinto, boundary)
+    parser = _Parser(readinto, boundary, block, min_fill)
     fields: list[tuple[str, str]] = []
     files: list[tuple[str, FileStorage]] = []
     closed = parser.preamble()
@@ -103,20 +106,23 @@ class _Parser:
     """The body in one buffer: `start` is the first byte not yet used, `end` the end of what
     was read. A read first moves what must be kept to the front of the buffer."""
 
-    def __init__(self, readinto: Callable[[memoryview], int], boundary: bytes):
+    def __init__(
+        self, readinto: Callable[[memoryview], int], boundary: bytes, block: int, min_fill: int
+    ):
         self.readinto = readinto
+        self.min_fill = min_fill
         self.dash = b"--" + boundary
         # Kept back from a block without a delimiter: it may end in the first bytes of one
         # ("\r\n--boundary" less its last byte).
         self.tail = len(self.dash) + 1
-        self.buf = bytearray(BLOCK)
+        self.buf = bytearray(block)
         self.view = memoryview(self.buf)
         self.start = self.end = 0
         self.ended = False
 
     def fill(self, keep: int) -> int:
         """Keep the bytes from `keep` on (moved to the front) and read more after them, at
-        least MIN_FILL unless the body ends. Returns by how much the kept bytes moved down;
+        least `min_fill` unless the body ends. Returns by how much the kept bytes moved down;
         Malformed when the body has ended or the buffer is full."""
         if self.ended:
             raise Malformed("the body ends too early")
@@ -126,7 +132,7 @@ class _Parser:
         if self.end == len(self.buf):
             raise Malformed("a part's headers or a boundary line do not end")
         got = 0
-        while got < MIN_FILL and self.end < len(self.buf):
+        while got < self.min_fill and self.end < len(self.buf):
             n = self.readinto(self.view[self.end :])
             if not n:
                 self.ended = True
@@ -281,5 +287,3 @@ def _charset(headers: Headers) -> str:
 def _plain_int(value: str | None) -> int:
     value = (value or "").strip()
     return int(value) if value.isascii() and value.isdigit() else 0
-
-
