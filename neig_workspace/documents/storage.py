@@ -314,6 +314,7 @@ class Spool(io.BufferedRandom):
 
     def seek(self, offset: int, whence: int = 0) -> int:
         self._appending = False
+        self._stop_hasher()  # the parser rewinds a part it has written: no thread kept per part
         return super().seek(offset, whence)
 
     def adoptable(self, folder: Path) -> bool:
