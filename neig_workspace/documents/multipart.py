@@ -16,6 +16,7 @@ form (Werkzeug's `silent`): the CSRF check then refuses the request with 400.
 """
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, BinaryIO
 
 from werkzeug.datastructures import FileStorage, Headers
@@ -66,6 +67,13 @@ def parse(
     if not boundary or len(boundary) > MAX_BOUNDARY:
         raise Malformed("a boundary of 1 to 200 bytes is needed")
     parser = _Parser(readinto, boundary, block, min_fill)
+    try:
+        return _parse(parser, content_length, stream_factory, max_form_memory_size, max_form_parts)
+    finally:
+        parser.close()
+
+
+def _parse(parser, content_length, stream_factory, max_form_memory_size, max_form_parts):
     fields: list[tuple[str, str]] = []
     files: list[tuple[str, FileStorage]] = []
     closed = parser.preamble()
@@ -95,7 +103,8 @@ def parse(
                 filename=filename,
                 content_length=_plain_int(headers.get("content-length")),
             )
-            closed = parser.data(floor, container.write)
+            closed = parser.data(floor, parser.later(container.write))
+            parser.settle()  # every write of the part done (and any error raised) first
             container.seek(0)
             files.append((name, FileStorage(container, filename, name, headers=headers)))
     parser.drain()
@@ -103,8 +112,10 @@ def parse(
 
 
 class _Parser:
-    """The body in one buffer: `start` is the first byte not yet used, `end` the end of what
-    was read. A read first moves what must be kept to the front of the buffer."""
+    """The body in one of two buffers: `start` is the first byte not yet used, `end` the end of
+    what was read. A read moves what must be kept to the front of the other buffer and reads
+    after it there, while a thread of the parser's own writes the file's bytes from the first
+    (`later`): receiving the next block overlaps writing (and hashing, see Spool) this one."""
 
     def __init__(
         self, readinto: Callable[[memoryview], int], boundary: bytes, block: int, min_fill: int
@@ -115,8 +126,13 @@ class _Parser:
         # Kept back from a block without a delimiter: it may end in the first bytes of one
         # ("\r\n--boundary" less its last byte).
         self.tail = len(self.dash) + 1
-        self.buf = bytearray(block)
+        self.buffers = [bytearray(block), bytearray(block)]
+        self.buf = self.buffers[0]
         self.view = memoryview(self.buf)
+        # Per buffer, the last write from it still under way; writes run in order.
+        self.writes: list[Future | None] = [None, None]
+        self.last: Future | None = None
+        self.writer: ThreadPoolExecutor | None = None
         self.start = self.end = 0
         self.ended = False
 
@@ -126,9 +142,12 @@ class _Parser:
         Malformed when the body has ended or the buffer is full."""
         if self.ended:
             raise Malformed("the body ends too early")
-        if keep:
-            self.buf[: self.end - keep] = self.buf[keep : self.end]
-            self.start, self.end = max(self.start - keep, 0), self.end - keep
+        this = 0 if self.buf is self.buffers[0] else 1
+        other = self.buffers[1 - this]
+        _done(self.writes[1 - this])  # nothing is still written from it
+        other[: self.end - keep] = self.view[keep : self.end]
+        self.buf, self.view = other, memoryview(other)
+        self.start, self.end = max(self.start - keep, 0), self.end - keep
         if self.end == len(self.buf):
             raise Malformed("a part's headers or a boundary line do not end")
         got = 0
@@ -228,13 +247,42 @@ class _Parser:
                     return kind == LAST_PART
                 floor = keep = begin
             moved = self.fill(keep)
+            buf, view = self.buf, self.view  # the other buffer now
             pos, floor, search = pos - moved, floor - moved, keep - moved
+
+    def later(self, write: Callable[[memoryview], Any]) -> Callable[[memoryview], None]:
+        """`write` in the parser's thread: a view of the buffer stays valid until the buffer
+        is read into again, which waits for it (`fill`)."""
+
+        def write_later(view: memoryview) -> None:
+            _done(self.last if self.last is not None and self.last.done() else None)
+            if self.writer is None:
+                self.writer = ThreadPoolExecutor(1, thread_name_prefix="multipart-write")
+            self.last = self.writer.submit(write, view)
+            self.writes[0 if self.buf is self.buffers[0] else 1] = self.last
+
+        return write_later
+
+    def settle(self) -> None:
+        """Wait for every write; raise what one raised (a full disk: OSError)."""
+        _done(self.last)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.shutdown(cancel_futures=True)  # waits for the write under way
+            self.writer = None
 
     def drain(self) -> None:
         """Read the epilogue to the end of the body (ignored, as Werkzeug ignores it)."""
+        self.settle()
         while not self.ended:
             if not self.readinto(self.view):
                 self.ended = True
+
+
+def _done(write: "Future | None") -> None:
+    if write is not None:
+        write.result()
 
 
 def _line_start(buf: bytearray, found: int, floor: int) -> int:

@@ -277,3 +277,33 @@ def test_the_same_result_as_werkzeug_on_random_bodies_split_at_random(
         body = body[: cut % (len(body) + 1)]  # truncated somewhere, or not at all
     # A small buffer: moved to its front and refilled often (256 bytes hold any part's headers)
     assert ours(body, sizes, block=block) == werkzeugs(body)
+
+
+class Full(io.BytesIO):
+    """A file on a full disk: the second write fails."""
+
+    def write(self, data):
+        if self.tell():
+            raise OSError(28, "No space left on device")
+        return super().write(data)
+
+
+def test_a_failed_write_is_raised_by_the_parse_and_its_thread_ends():
+    """The file's bytes are written by a thread of the parser's own while it reads on; what
+    that write raises (a full disk: 507) still comes out of the parse, and no thread is left."""
+    import threading
+
+    body = encode([("files", "vol.bin", os.urandom(3 * multipart.MIN_FILL)), ("na", None, b"x")])
+    with pytest.raises(OSError, match="No space left"):
+        multipart.parse(
+            Pieces(body, (64 * 1024,)).readinto,
+            BOUNDARY,
+            len(body),
+            stream_factory=lambda **_: Full(),
+            max_form_memory_size=None,
+            max_form_parts=None,
+            min_fill=1,
+        )
+    assert not [t for t in threading.enumerate() if t.name.startswith("multipart-write")]
+    assert ours(body, (1000,)) == werkzeugs(body)
+    assert not [t for t in threading.enumerate() if t.name.startswith("multipart-write")]
