@@ -8,8 +8,14 @@ a multipart upload).
     .venv/bin/python -m bench.uploads --database neig_scale_up [--size-mb 1024] [--backend both]
 
 The source file lives next to the blob store (same disk) and is read from the page cache by
-both. Each upload gets a fresh first line, so it is new content (never deduplicated).
-Virus scanning is off here (clamd reads the file; it does not write it)."""
+both. Each upload gets a fresh first line, so it is new content (never deduplicated), and a new
+file name, so a second run on the same database is not asked about a name already there (409).
+Virus scanning is off here (clamd reads the file; it does not write it).
+
+`sync` flushes every dirty page of the machine, other processes' too: on a shared machine
+`cp` + `sync` varies with their writes, and the upload's own seconds are the steadier figure.
+The upload is parsed by documents/multipart.py, read under gunicorn straight from the socket
+(request_body.GunicornBody) and hashed beside its write (README § An upload is written once)."""
 
 import argparse
 import http.client
