@@ -3,9 +3,11 @@ returns, at the speed of the disk.
 
 Werkzeug's parser copies every byte of a file part four times on its way to the file (into its
 buffer, a slice for the partial boundary, a slice of the data, and that slice as bytes) and
-searches each chunk with regular expressions. This one reads the body into one buffer of its
-own (`readinto`), finds the boundary with `bytearray.find` over the whole block, and hands the
-file's bytes to the file as memoryviews of that buffer: no copy in Python at all.
+searches each chunk with regular expressions. This one reads the body into buffers of its own
+(`readinto`, 1 MB), finds the boundary with `bytearray.find` over the whole block, and hands
+the file's bytes to the file as memoryviews of that buffer: no copy in Python at all. The file
+is written from a thread of the parser's own while the next block is read into the other
+buffer, so receiving, writing and (in the spool's thread) hashing overlap on two cores.
 
 What it accepts is what Werkzeug accepts (tests/documents/test_multipart.py compares the two on
 random bodies): a delimiter is "--boundary" after a line break (CRLF, or a lone LF or CR, as
