@@ -8,8 +8,14 @@ a multipart upload).
     .venv/bin/python -m bench.uploads --database neig_scale_up [--size-mb 1024] [--backend both]
 
 The source file lives next to the blob store (same disk) and is read from the page cache by
-both. Each upload gets a fresh first line, so it is new content (never deduplicated).
-Virus scanning is off here (clamd reads the file; it does not write it)."""
+both. Each upload gets a fresh first line, so it is new content (never deduplicated), and a new
+file name, so a second run on the same database is not asked about a name already there (409).
+Virus scanning is off here (clamd reads the file; it does not write it).
+
+`sync` flushes every dirty page of the machine, other processes' too: on a shared machine
+`cp` + `sync` varies with their writes, and the upload's own seconds are the steadier figure.
+The upload is parsed by documents/multipart.py, read under gunicorn straight from the socket
+(request_body.GunicornBody) and hashed beside its write (README § An upload is written once)."""
 
 import argparse
 import http.client
@@ -74,6 +80,7 @@ def memory_kb(pid: int, field: str) -> int:
 def upload(port: int, cookie: str, space_id: int, token: str, source: Path) -> tuple[int, float]:
     """POST the upload form with the file as its part, 1 MB at a time; status and seconds."""
     boundary = "bench-" + secrets.token_hex(8)
+    filename = f"groot-{secrets.token_hex(4)}.pdf"  # a new name: a second run asks no 409
     nonce = b"%" + secrets.token_hex(16).encode() + b"\n"
     fields = {"csrf_token": token, "folder": "0", "classification": "intern"}
     head = b"".join(
@@ -81,7 +88,7 @@ def upload(port: int, cookie: str, space_id: int, token: str, source: Path) -> t
         for k, v in fields.items()
     )
     head += (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="groot.pdf"\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{filename}"\r\n'
         "Content-Type: application/pdf\r\n\r\n"
     ).encode()
     tail = f"\r\n--{boundary}--\r\n".encode()

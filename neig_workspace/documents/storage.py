@@ -21,11 +21,14 @@ import secrets
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 CHUNK = 1024 * 1024
+#: A spool hashes writes of this size or more in a thread beside the write (`Spool.write`).
+HASH_ASIDE = 128 * 1024
 BLOB_MODE = 0o640
 
 #: What a full disk (or an exhausted quota) raises while writing.
@@ -265,9 +268,13 @@ def _is_aside(name: str) -> bool:
 
 
 class Spool(io.BufferedRandom):
-    """A file part as Werkzeug's form parser writes it (appended, then rewound and read): the
-    sha256 and size are taken as the bytes go by, so the file can become the staged blob
-    without being read or copied again. Closing removes the file unless it was adopted."""
+    """A file part as the form parser writes it (appended, then rewound and read): the sha256
+    and size are taken as the bytes go by, so the file can become the staged blob without being
+    read or copied again. Closing removes the file unless it was adopted.
+
+    A large write is hashed in a thread of the spool's own while it is written (hashlib and the
+    file's write both release the GIL): on two cores the hash then costs no time of its own.
+    `write` still returns only once both are done with the bytes, as a file's write does."""
 
     def __init__(self, fd: int, path: Path, folder: Path):
         super().__init__(io.FileIO(fd, "w+b"), buffer_size=64 * 1024)
@@ -277,6 +284,7 @@ class Spool(io.BufferedRandom):
         self._size = 0
         self._appending = True  # every write so far went to the end, in order
         self._adopted = False
+        self._hasher: ThreadPoolExecutor | None = None
 
     @property
     def name(self) -> str:  # type: ignore[override]
@@ -286,12 +294,27 @@ class Spool(io.BufferedRandom):
         if not self._appending:  # written again after a seek: the running hash is no use
             self._digest = None
         elif self._digest is not None:
+            size = memoryview(data).nbytes
+            self._size += size
+            if size >= HASH_ASIDE:
+                if self._hasher is None:
+                    self._hasher = ThreadPoolExecutor(1, thread_name_prefix="spool-sha256")
+                hashed = self._hasher.submit(self._digest.update, data)
+                try:
+                    return super().write(data)
+                finally:
+                    hashed.result()  # the caller may reuse `data` once write returns
             self._digest.update(data)
-            self._size += len(data)
         return super().write(data)
+
+    def _stop_hasher(self) -> None:
+        if self._hasher is not None:
+            self._hasher.shutdown()
+            self._hasher = None
 
     def seek(self, offset: int, whence: int = 0) -> int:
         self._appending = False
+        self._stop_hasher()  # the parser rewinds a part it has written: no thread kept per part
         return super().seek(offset, whence)
 
     def adoptable(self, folder: Path) -> bool:
@@ -315,10 +338,11 @@ class Spool(io.BufferedRandom):
             self.close()
             raise
         self._adopted = True
-        super().close()
+        self.close()
         return StagedBlob(self.path, self._digest.hexdigest(), self._size)
 
     def close(self) -> None:
+        self._stop_hasher()
         if self.closed:
             return
         try:

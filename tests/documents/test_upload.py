@@ -508,3 +508,28 @@ def test_the_document_list_runs_as_many_queries_for_30_documents_as_for_3(
     assert upload(client, space_id, files).status_code == 302
     client.get(f"/werkruimtes/{space_id}/documenten")
     assert queries_for_list() == few
+
+
+@pytest.mark.one_database("the spool's own thread, no database")
+def test_a_spool_hashes_a_large_write_in_a_thread_it_stops_once_the_part_is_written(tmp_path):
+    import threading
+
+    from neig_workspace.documents.storage import HASH_ASIDE, LocalBlobStore
+
+    def hashers() -> int:
+        return sum(t.name.startswith("spool-sha256") for t in threading.enumerate())
+
+    store = LocalBlobStore(tmp_path)
+    content = bytearray(b"%PDF-1.7\n" + b"\x01" * (3 * HASH_ASIDE))
+    spool = store.spool()
+    spool.write(memoryview(content)[:10])  # small: hashed in the caller's thread
+    spool.write(memoryview(content)[10:])  # large: beside the write
+    assert hashers() == 1
+    content[20:30] = b"x" * 10  # the caller may reuse its buffer once write has returned
+    spool.seek(0)  # the form parser rewinds the part: the thread is done
+    assert hashers() == 0
+    staged = store.stage(spool, len(content))
+    assert staged.path == spool.path
+    assert staged.sha256 == hashlib.sha256(staged.path.read_bytes()).hexdigest()
+    assert staged.path.read_bytes()[20:30] == b"\x01" * 10
+    store.discard(staged)
