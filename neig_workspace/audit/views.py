@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import to_utc
+from flask_babel import get_locale, to_utc
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
@@ -107,8 +107,18 @@ def index():
 
 
 def _action_choices() -> list[tuple[str, str]]:
-    """(code, label) of every action, by label: the filter's list."""
-    return sorted(((code, str(text)) for code, text in sentences.LABELS.items()), key=_by_label)
+    """(code, label) of every action, by label: the filter's list, translated and sorted once
+    per language (hundreds of labels; they change only with a new release)."""
+    locale = str(get_locale())
+    if locale not in _ACTION_CHOICES:
+        _ACTION_CHOICES[locale] = sorted(
+            ((code, str(text)) for code, text in sentences.LABELS.items()), key=_by_label
+        )
+    return _ACTION_CHOICES[locale]
+
+
+#: The filter's (code, label) list per language.
+_ACTION_CHOICES: dict[str, list[tuple[str, str]]] = {}
 
 
 def _by_label(choice: tuple[str, str]) -> str:
