@@ -66,6 +66,7 @@ def trusted_hosts(config, *, production: bool) -> list[str]:
 
 
 def _init_extensions(app: Flask) -> None:
+    from .forms import install_quick_html_params
     from .i18n import install_template_gettext, select_locale, select_timezone
 
     # Timeouts, and SQLite's locking: neig_workspace/database.py.
@@ -76,6 +77,7 @@ def _init_extensions(app: Flask) -> None:
             database.watch_engine(engine, app.config)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    install_quick_html_params()
     babel.init_app(
         app,
         locale_selector=select_locale,

@@ -17,10 +17,16 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import Length, NumberRange, Optional
-from wtforms.widgets import Select, html_params
+from wtforms.widgets import Select
 
 from ..editing import VersionFields
-from ..forms import MultiCheckboxField, description_field, required, title_field
+from ..forms import (
+    MultiCheckboxField,
+    description_field,
+    quick_html_params,
+    required,
+    title_field,
+)
 from ..integers import int_or_none, parse_int
 from .models import ItemStatus
 
@@ -235,8 +241,10 @@ class QuickSelect(Select):
 
     def __call__(self, field, **kwargs):
         choices = field.choices
-        if self.multiple or not isinstance(choices, list) or not all(
-            type(c) is tuple and len(c) == 2 for c in choices
+        if (
+            self.multiple
+            or not isinstance(choices, list)
+            or not all(type(c) is tuple and len(c) == 2 for c in choices)
         ):
             return super().__call__(field, **kwargs)
         # Plain (value, label) pairs: the options straight from the list, selected as WTForms
@@ -246,10 +254,12 @@ class QuickSelect(Select):
             if flag not in kwargs and getattr(field.flags, flag, None):
                 kwargs[flag] = getattr(field.flags, flag)
         coerce, data = field.coerce, field.data
-        html = [f"<select {html_params(name=field.name, **kwargs)}>"]
+        html = [f"<select {quick_html_params(name=field.name, **kwargs)}>"]
         for value, label in choices:
             selected = "selected " if coerce(value) == data else ""
-            html.append(f'<option {selected}value="{escape(value)}">{escape(label or value)}</option>')
+            html.append(
+                f'<option {selected}value="{escape(value)}">{escape(label or value)}</option>'
+            )
         html.append("</select>")
         # every value and label was escaped just above, as WTForms escapes them
         return Markup("".join(html))  # noqa: S704  # nosec B704

@@ -18,7 +18,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import Headers
 
 from ..access.policy import (
@@ -367,6 +368,11 @@ def render_show(document: Document, *, status: int = 200, **panel_overrides):
         )
         .order_by(DocumentVersion.number.desc())
     ).all()
+    if "latest" in inspect(document).unloaded:
+        # The newest version is among those just loaded: no second SELECT for the page's
+        # download button, the text and the comments panel.
+        newest = next((v for v in versions if v.number == document.latest_number), None)
+        set_committed_value(document, "latest", newest)
     return render_template(
         "documents/show.html",
         document=document,
