@@ -9,7 +9,6 @@ from wtforms.widgets import core as wtforms_widgets
 
 from .errors import ServiceError, roll_back_refusal
 
-
 #: WTForms' own, as imported (the tests compare the two).
 WTFORMS_HTML_PARAMS = wtforms_widgets.html_params
 

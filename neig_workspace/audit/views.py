@@ -5,9 +5,9 @@ import re
 from datetime import datetime, timedelta
 
 from flask import Blueprint, render_template, request
+from flask_babel import get_locale, to_utc
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import get_locale, to_utc
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
