@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from markupsafe import escape
 from sqlalchemy import select
 
 from ..access.policy import (
@@ -79,19 +80,19 @@ def index():
     spaces = queries.my_spaces(current_user, with_case_spaces=session_has_mfa())
     return render_template(
         "spaces/index.html",
-        space_groups=_group(spaces),
-        news=_news_labels(spaces),
-        space_path=_path_before_id("spaces.show", "space_id"),
+        space_groups=_group(spaces, _news_labels(spaces)),
+        # Markup: escaped here once, not again in each of hundreds of links
+        space_path=escape(_path_before_id("spaces.show", "space_id")),
     )
 
 
 def _news_labels(spaces) -> dict[int, str]:
-    """Space id -> "3 nieuw", translated once per number rather than once per space."""
+    """Number -> "3 nieuw", translated once per number rather than once per space."""
     labels: dict[int, str] = {}
     for space in spaces:
         if space.news and space.news not in labels:
             labels[space.news] = ngettext("%(num)d nieuw", "%(num)d nieuw", space.news)
-    return {space.id: labels[space.news] for space in spaces if space.news}
+    return labels
 
 
 def _path_before_id(endpoint: str, argument: str) -> str:
@@ -114,14 +115,14 @@ GROUPS = (
 )
 
 
-def _group(spaces) -> list[tuple[str, str, list]]:
-    """(key, heading, spaces) of each group that has spaces."""
+def _group(spaces, news_labels: dict[int, str]) -> list[tuple[str, str, list]]:
+    """(key, heading, [(space, "3 nieuw" or None)]) of each group that has spaces."""
     groups = {key: [] for key, _label in GROUPS}
     for space in spaces:
         key = space.kind.value
         if space.kind == SpaceKind.ORGANISATION and not space.own:
             key = "partner"
-        groups[key].append(space)
+        groups[key].append((space, news_labels.get(space.news)))
     return [(key, label, groups[key]) for key, label in GROUPS if groups[key]]
 
 
