@@ -40,6 +40,7 @@ from ..errors import ServiceError
 from ..extensions import db
 from ..forms import REFUSED, commit_side_effect, run_use_case
 from ..integers import form_int, query_int
+from ..links import path_before_id
 from ..pagination import paginate
 from ..search import hits as search_hits
 from ..search import query as search_query
@@ -144,6 +145,7 @@ def _index_page(space: Space, folder, folder_form: FolderForm, status: int = 200
         sort=sort,
         descending=descending,
         folder_form=folder_form,
+        document_path=path_before_id("documents.show", "document_id"),
         # where each document came from, in a space whose kind shows it (a case space)
         provenance=hooks.for_space(space).provenance(page.items),
     ), status

@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from markupsafe import escape
 from sqlalchemy import select
 
 from ..access.policy import (
@@ -22,6 +21,7 @@ from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db
 from ..forms import REFUSED, commit_side_effect, run_use_case
+from ..links import path_before_id
 from ..organisations.models import Organisation
 from ..pagination import paginate
 from . import queries, service
@@ -81,8 +81,7 @@ def index():
     return render_template(
         "spaces/index.html",
         space_groups=_group(spaces, _news_labels(spaces)),
-        # Markup: escaped here once, not again in each of hundreds of links
-        space_path=escape(_path_before_id("spaces.show", "space_id")),
+        space_path=path_before_id("spaces.show", "space_id"),
     )
 
 
@@ -93,15 +92,6 @@ def _news_labels(spaces) -> dict[int, str]:
         if space.news and space.news not in labels:
             labels[space.news] = ngettext("%(num)d nieuw", "%(num)d nieuw", space.news)
     return labels
-
-
-def _path_before_id(endpoint: str, argument: str) -> str:
-    """The path of `endpoint` up to its id, for a list of hundreds of links: one `url_for`
-    rather than one per row (each walks the URL map)."""
-    path = url_for(endpoint, **{argument: 1})
-    if not path.endswith("/1"):
-        raise ValueError(f"{endpoint}: the id is not the last part of {path}")
-    return path[:-1]
 
 
 #: The groups of the spaces list, in order: an organisation space is "Eigen organisatie" only
