@@ -101,19 +101,38 @@ def index():
         results=RESULTS,
         action_choices=_action_choices(),
         labels=labels,
-        action_label=sentences.label,
+        # each label translated once per language, not once per row
+        action_label=_action_label,
+        result_labels=_translated(labels.RESULT_LABELS),
+        target_labels=_translated(labels.TARGET_LABELS),
+        unknown_target=str(labels.UNKNOWN_TARGET),
         readable=readable_details,
     )
 
 
+def _translated(lazy_labels: dict) -> dict:
+    """`lazy_labels` (a module's dictionary of lazy strings) in the request's language,
+    translated once per language: the labels change only with a new release, and a lazy
+    string is translated anew each time it is read."""
+    key = (id(lazy_labels), str(get_locale()))
+    if key not in _TRANSLATED:
+        _TRANSLATED[key] = {code: str(text) for code, text in lazy_labels.items()}
+    return _TRANSLATED[key]
+
+
+#: (id of a labels dictionary, language) -> the dictionary translated.
+_TRANSLATED: dict[tuple[int, str], dict] = {}
+
+
+def _action_label(action: str) -> str:
+    return _translated(sentences.LABELS).get(action) or sentences.label(action)
+
+
 def _action_choices() -> list[tuple[str, str]]:
-    """(code, label) of every action, by label: the filter's list, translated and sorted once
-    per language (hundreds of labels; they change only with a new release)."""
+    """(code, label) of every action, by label: the filter's list, sorted once per language."""
     locale = str(get_locale())
     if locale not in _ACTION_CHOICES:
-        _ACTION_CHOICES[locale] = sorted(
-            ((code, str(text)) for code, text in sentences.LABELS.items()), key=_by_label
-        )
+        _ACTION_CHOICES[locale] = sorted(_translated(sentences.LABELS).items(), key=_by_label)
     return _ACTION_CHOICES[locale]
 
 
@@ -127,10 +146,8 @@ def _by_label(choice: tuple[str, str]) -> str:
 
 def readable_details(details: dict | None) -> list[tuple[str, str]]:
     """An event's details as (label, value) lines; the raw JSON is shown beside them."""
-    return [
-        (str(labels.FIELD_LABELS.get(key, key)), _value(value))
-        for key, value in (details or {}).items()
-    ]
+    field_labels = _translated(labels.FIELD_LABELS)
+    return [(field_labels.get(key, key), _value(value)) for key, value in (details or {}).items()]
 
 
 def _value(value) -> str:
@@ -141,7 +158,8 @@ def _value(value) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(_value(v) for v in value)
     if isinstance(value, dict):
-        return "; ".join(f"{labels.FIELD_LABELS.get(k, k)}: {_value(v)}" for k, v in value.items())
+        field_labels = _translated(labels.FIELD_LABELS)
+        return "; ".join(f"{field_labels.get(k, k)}: {_value(v)}" for k, v in value.items())
     return _CONTROL.sub(_escaped, str(value))
 
 
@@ -167,11 +185,17 @@ def _shown(events: list[AuditEvent]) -> dict[int, tuple[str | None, bool]]:
         ).where(AuditEvent.id.in_([e.id for e in events]))
     )
     named = {row.id: (bool(row.named), bool(row.actor_named)) for row in rows}
-    return {e.id: (None if named[e.id][0] else _hidden(e), named[e.id][1]) for e in events}
+    said: dict[tuple, str] = {}  # one sentence per kind of target, not one per event
+    return {e.id: (None if named[e.id][0] else _hidden(e, said), named[e.id][1]) for e in events}
 
 
-def _hidden(event: AuditEvent) -> str:
-    kind = KIND_NAMES.get(event.target_type or "", _l("een object"))
-    if event.space_id is not None and event.target_type not in _OWN_SPACES:
-        return _("%(kind)s in een werkruimte waar u geen toegang toe hebt", kind=kind)
-    return _("%(kind)s waar u geen toegang toe hebt", kind=kind)
+def _hidden(event: AuditEvent, said: dict[tuple, str]) -> str:
+    in_space = event.space_id is not None and event.target_type not in _OWN_SPACES
+    key = (event.target_type, in_space)
+    if key not in said:
+        kind = KIND_NAMES.get(event.target_type or "", _l("een object"))
+        if in_space:
+            said[key] = _("%(kind)s in een werkruimte waar u geen toegang toe hebt", kind=kind)
+        else:
+            said[key] = _("%(kind)s waar u geen toegang toe hebt", kind=kind)
+    return said[key]
