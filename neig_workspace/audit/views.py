@@ -20,6 +20,7 @@ from ..access.policy import (
 from ..accounts.models import User
 from ..extensions import db
 from ..pagination import keyset_page
+from ..translated import translated
 from . import labels, sentences
 from .models import AuditEvent
 
@@ -103,36 +104,22 @@ def index():
         labels=labels,
         # each label translated once per language, not once per row
         action_label=_action_label,
-        result_labels=_translated(labels.RESULT_LABELS),
-        target_labels=_translated(labels.TARGET_LABELS),
+        result_labels=translated(labels.RESULT_LABELS),
+        target_labels=translated(labels.TARGET_LABELS),
         unknown_target=str(labels.UNKNOWN_TARGET),
         readable=readable_details,
     )
 
 
-def _translated(lazy_labels: dict) -> dict:
-    """`lazy_labels` (a module's dictionary of lazy strings) in the request's language,
-    translated once per language: the labels change only with a new release, and a lazy
-    string is translated anew each time it is read."""
-    key = (id(lazy_labels), str(get_locale()))
-    if key not in _TRANSLATED:
-        _TRANSLATED[key] = {code: str(text) for code, text in lazy_labels.items()}
-    return _TRANSLATED[key]
-
-
-#: (id of a labels dictionary, language) -> the dictionary translated.
-_TRANSLATED: dict[tuple[int, str], dict] = {}
-
-
 def _action_label(action: str) -> str:
-    return _translated(sentences.LABELS).get(action) or sentences.label(action)
+    return translated(sentences.LABELS).get(action) or sentences.label(action)
 
 
 def _action_choices() -> list[tuple[str, str]]:
     """(code, label) of every action, by label: the filter's list, sorted once per language."""
     locale = str(get_locale())
     if locale not in _ACTION_CHOICES:
-        _ACTION_CHOICES[locale] = sorted(_translated(sentences.LABELS).items(), key=_by_label)
+        _ACTION_CHOICES[locale] = sorted(translated(sentences.LABELS).items(), key=_by_label)
     return _ACTION_CHOICES[locale]
 
 
@@ -146,7 +133,7 @@ def _by_label(choice: tuple[str, str]) -> str:
 
 def readable_details(details: dict | None) -> list[tuple[str, str]]:
     """An event's details as (label, value) lines; the raw JSON is shown beside them."""
-    field_labels = _translated(labels.FIELD_LABELS)
+    field_labels = translated(labels.FIELD_LABELS)
     return [(field_labels.get(key, key), _value(value)) for key, value in (details or {}).items()]
 
 
@@ -158,7 +145,7 @@ def _value(value) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(_value(v) for v in value)
     if isinstance(value, dict):
-        field_labels = _translated(labels.FIELD_LABELS)
+        field_labels = translated(labels.FIELD_LABELS)
         return "; ".join(f"{field_labels.get(k, k)}: {_value(v)}" for k, v in value.items())
     return _CONTROL.sub(_escaped, str(value))
 

@@ -46,6 +46,7 @@ from ..search import hits as search_hits
 from ..search import query as search_query
 from ..spaces.forms import CLASSIFICATION_LABELS
 from ..spaces.models import Classification, Space
+from ..translated import translated
 from . import hooks, queries, service
 from .blueprint import bp
 from .draft_views import text_context
@@ -146,6 +147,7 @@ def _index_page(space: Space, folder, folder_form: FolderForm, status: int = 200
         descending=descending,
         folder_form=folder_form,
         document_path=path_before_id("documents.show", "document_id"),
+        status_labels=translated(STATUS_LABELS),  # once for the list, not once per row
         # where each document came from, in a space whose kind shows it (a case space)
         provenance=hooks.for_space(space).provenance(page.items),
     ), status
