@@ -234,6 +234,14 @@ def figures_form(year: int, values: dict[int, int], month_labels: dict[int, str]
     return _Form(data={"year": str(year), **data})
 
 
+#: What markupsafe's `escape` writes for each character it escapes, for `str.translate`.
+_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"})
+
+
+def _escaped(value) -> str:
+    return value.translate(_HTML_ESCAPES) if type(value) is str else escape(value)
+
+
 class QuickSelect(Select):
     """WTForms' Select with the same HTML, each plain option written directly: the list's
     organisation filter has one option per organisation in the network (hundreds), and
@@ -244,7 +252,8 @@ class QuickSelect(Select):
         if (
             self.multiple
             or not isinstance(choices, list)
-            or not all(type(c) is tuple and len(c) == 2 for c in choices)
+            or {type(c) for c in choices} - {tuple}
+            or {len(c) for c in choices} - {2}
         ):
             return super().__call__(field, **kwargs)
         # Plain (value, label) pairs: the options straight from the list, selected as WTForms
@@ -254,11 +263,17 @@ class QuickSelect(Select):
             if flag not in kwargs and getattr(field.flags, flag, None):
                 kwargs[flag] = getattr(field.flags, flag)
         coerce, data = field.coerce, field.data
+        # an int's coerced value is the int itself, and its digits need no escaping
+        plain_ints = coerce in (int, int_or_none)
         html = [f"<select {quick_html_params(name=field.name, **kwargs)}>"]
         for value, label in choices:
-            selected = "selected " if coerce(value) == data else ""
+            if plain_ints and type(value) is int:
+                selected, shown = value == data, value
+            else:
+                selected, shown = coerce(value) == data, _escaped(value)
+            label = _escaped(label or value)
             html.append(
-                f'<option {selected}value="{escape(value)}">{escape(label or value)}</option>'
+                f'<option {"selected " if selected else ""}value="{shown}">{label}</option>'
             )
         html.append("</select>")
         # every value and label was escaped just above, as WTForms escapes them

@@ -8,7 +8,13 @@ from wtforms import Form, SelectField
 from neig_workspace.actions.forms import QuickSelect
 from neig_workspace.integers import int_or_none
 
-CHOICES = [("", "alle organisaties"), (1, 'A & "B" <script>'), (2, "Gemeente Ede"), (3, "")]
+CHOICES = [
+    ("", "alle organisaties"),
+    (1, 'A & "B" <script>'),
+    (2, "Gemeente 's-Hertogenbosch"),
+    (3, ""),
+    ("x<&'", "a text value"),
+]
 
 
 class WTFormsOwn(Form):
