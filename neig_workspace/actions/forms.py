@@ -23,6 +23,7 @@ from ..editing import VersionFields
 from ..forms import (
     MultiCheckboxField,
     description_field,
+    escaped,
     quick_html_params,
     required,
     title_field,
@@ -234,14 +235,6 @@ def figures_form(year: int, values: dict[int, int], month_labels: dict[int, str]
     return _Form(data={"year": str(year), **data})
 
 
-#: What markupsafe's `escape` writes for each character it escapes, for `str.translate`.
-_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"})
-
-
-def _escaped(value) -> str:
-    return value.translate(_HTML_ESCAPES) if type(value) is str else escape(value)
-
-
 class QuickSelect(Select):
     """WTForms' Select with the same HTML, each plain option written directly: the list's
     organisation filter has one option per organisation in the network (hundreds), and
@@ -270,8 +263,8 @@ class QuickSelect(Select):
             if plain_ints and type(value) is int:
                 selected, shown = value == data, value
             else:
-                selected, shown = coerce(value) == data, _escaped(value)
-            label = _escaped(label or value)
+                selected, shown = coerce(value) == data, escaped(value)
+            label = escaped(label or value)
             html.append(
                 f'<option {"selected " if selected else ""}value="{shown}">{label}</option>'
             )

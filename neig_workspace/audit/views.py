@@ -19,6 +19,7 @@ from ..access.policy import (
 )
 from ..accounts.models import User
 from ..extensions import db
+from ..forms import option_tags
 from ..pagination import keyset_page
 from ..translated import translated
 from . import labels, sentences
@@ -100,7 +101,7 @@ def index():
         shown=_shown(page.items),
         filters=filters,
         results=RESULTS,
-        action_choices=_action_choices(),
+        action_options=option_tags(_action_choices(), filters["action"]),
         labels=labels,
         # each label translated once per language, not once per row
         action_label=_action_label,

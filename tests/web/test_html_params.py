@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.widgets import core
 
-from neig_workspace.forms import WTFORMS_HTML_PARAMS, quick_html_params
+from neig_workspace.forms import WTFORMS_HTML_PARAMS, option_tags, quick_html_params
 
 ATTRIBUTES = [
     {},
@@ -69,3 +69,19 @@ def test_every_widget_renders_the_same_with_the_quick_html_params(app):
         )
         wtforms.widgets.html_params = package_saved
     assert quick == own
+
+
+@pytest.mark.one_database("pure rendering, no database")
+@pytest.mark.parametrize("selected", [None, 2, "b&c", 99])
+def test_option_tags_write_what_the_templates_loop_wrote(app, selected):
+    """The admin's organisation filter and the audit log's action filter: hundreds of options
+    written in Python, exactly as the template's loop wrote them."""
+    choices = [(1, 'A & "B" <script>'), (2, "Gemeente 's-Hertogenbosch"), ("b&c", "x > y")]
+    loop = app.jinja_env.from_string(
+        '{% for id, name in choices %}<option value="{{ id }}"'
+        "{% if selected == id %} selected{% endif %}>{{ name }}</option>{% endfor %}"
+    )
+    with app.test_request_context("/"):
+        own = loop.render(choices=choices, selected=selected)
+    assert str(option_tags(choices, selected)) == own
+    assert "<script>" not in own
