@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Bundle, joinedload
 
 from ..access.policy import (
     my_organisation_ids,
@@ -83,9 +83,11 @@ def space_news(user, since: datetime) -> Section:
         .group_by(AuditEvent.space_id)
         .subquery()
     )
-    # One evaluation of the activity filter: the total rides along as a window count.
+    # One evaluation of the activity filter: the total rides along as a window count. Of the
+    # space only what the section shows (its id for the link, its name), not a Space object.
     total = func.count().over().label("total")
-    query = select(Space, news.c.events, news.c.latest, total).join(
+    space = Bundle("space", Space.id, Space.name)
+    query = select(space, news.c.events, news.c.latest, total).join(
         news, news.c.space_id == Space.id
     )
     found = db.session.execute(query.order_by(news.c.latest.desc()).limit(LIMIT)).all()
