@@ -104,20 +104,24 @@ def history_label(event: AuditEvent) -> str:
         if details.get("round"):
             label += " " + _("(commentaarronde %(n)s)", n=details["round"])
         return label
+    # Only the event's own line is translated, not every kind's for each event.
     labels = {
-        "document.uploaded": _("versie %(n)s geüpload", n=details.get("version", 1)),
-        "document.version_added": _("versie %(n)s toegevoegd", n=details.get("version", "")),
-        "document.version_restored": _(
+        "document.uploaded": lambda: _("versie %(n)s geüpload", n=details.get("version", 1)),
+        "document.version_added": lambda: _(
+            "versie %(n)s toegevoegd", n=details.get("version", "")
+        ),
+        "document.version_restored": lambda: _(
             "versie %(old)s teruggezet als versie %(n)s",
             old=details.get("from", ""),
             n=details.get("version", ""),
         ),
-        "document.updated": _("gegevens gewijzigd"),
-        "document.moved": _("verplaatst"),
-        "document.restored": _("uit de prullenbak gehaald"),
-        "document.narrowing_changed": _("zichtbaarheid gewijzigd"),
+        "document.updated": lambda: _("gegevens gewijzigd"),
+        "document.moved": lambda: _("verplaatst"),
+        "document.restored": lambda: _("uit de prullenbak gehaald"),
+        "document.narrowing_changed": lambda: _("zichtbaarheid gewijzigd"),
     }
-    return labels.get(event.action, event.action)
+    label = labels.get(event.action)
+    return label() if label else event.action
 
 
 @bp.get("/werkruimtes/<int:space_id>/documenten")
