@@ -66,6 +66,7 @@ def trusted_hosts(config, *, production: bool) -> list[str]:
 
 
 def _init_extensions(app: Flask) -> None:
+    from .forms import install_quick_html_params
     from .i18n import (
         install_request_domain,
         install_template_gettext,
@@ -81,6 +82,7 @@ def _init_extensions(app: Flask) -> None:
             database.watch_engine(engine, app.config)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    install_quick_html_params()
     babel.init_app(
         app,
         locale_selector=select_locale,

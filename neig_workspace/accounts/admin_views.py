@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from ..access.policy import load_or_404, require
 from ..access.roles import OrgRole
-from ..forms import REFUSED, commit_side_effect, run_use_case
+from ..forms import REFUSED, commit_side_effect, option_tags, run_use_case
 from ..integers import form_int, query_int
 from ..organisations import service as org_service
 from ..organisations.models import Organisation
@@ -45,7 +45,7 @@ def index():
         q=q,
         org_id=org_id,
         status=status,
-        organisations=_organisation_choices(),
+        organisation_options=option_tags(_organisation_choices(), org_id),
     )
 
 

@@ -179,11 +179,19 @@ def progress_over_time(plan: ActionPlan, user, today: date) -> list[ProgressPoin
         )
         .group_by(ActionItem.completed_on)
     ).all()
-    points = []
+    # Running totals in one pass over the days (sorted) rather than a sum over every day per
+    # month: a plan of years has hundreds of due dates.
+    due, done = sorted(map(tuple, due)), sorted(map(tuple, done))
+    due_days, done_days = len(due), len(done)
+    points, planned, finished, next_due, next_done = [], 0, 0, 0, 0
     for month in months_between(plan.period_start, plan.period_end):
         last = month_end(month)
-        planned = sum(count for day, count in due if day <= last)
-        finished = sum(count for day, count in done if day <= last)
+        while next_due < due_days and due[next_due][0] <= last:
+            planned += due[next_due][1]
+            next_due += 1
+        while next_done < done_days and done[next_done][0] <= last:
+            finished += done[next_done][1]
+            next_done += 1
         points.append(ProgressPoint(month, planned, finished if month <= today else None))
     return points
 

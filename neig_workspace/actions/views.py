@@ -43,8 +43,10 @@ from ..extensions import db
 from ..formatting import date_long, date_short
 from ..forms import REFUSED, ActionForm, commit_side_effect, run_use_case
 from ..integers import parse_int
+from ..links import path_before_id
 from ..pagination import paginate
 from ..spaces.models import Space
+from ..translated import translated
 from . import charts, imports, kpi, service
 from . import export as exporting
 from .forms import (
@@ -260,6 +262,8 @@ def plan(plan_id):
         filters=filters,
         page=page,
         today=today,
+        item_status_labels=translated(STATUS_LABELS),  # once for the list, not once per row
+        item_path=path_before_id("actions.item", "item_id"),
     )
 
 

@@ -5,9 +5,9 @@ import re
 from datetime import datetime, timedelta
 
 from flask import Blueprint, render_template, request
+from flask_babel import get_locale, to_utc
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import to_utc
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
@@ -19,7 +19,9 @@ from ..access.policy import (
 )
 from ..accounts.models import User
 from ..extensions import db
+from ..forms import option_tags
 from ..pagination import keyset_page
+from ..translated import translated
 from . import labels, sentences
 from .models import AuditEvent
 
@@ -99,16 +101,31 @@ def index():
         shown=_shown(page.items),
         filters=filters,
         results=RESULTS,
-        action_choices=_action_choices(),
+        action_options=option_tags(_action_choices(), filters["action"]),
         labels=labels,
-        action_label=sentences.label,
+        # each label translated once per language, not once per row
+        action_label=_action_label,
+        result_labels=translated(labels.RESULT_LABELS),
+        target_labels=translated(labels.TARGET_LABELS),
+        unknown_target=str(labels.UNKNOWN_TARGET),
         readable=readable_details,
     )
 
 
+def _action_label(action: str) -> str:
+    return translated(sentences.LABELS).get(action) or sentences.label(action)
+
+
 def _action_choices() -> list[tuple[str, str]]:
-    """(code, label) of every action, by label: the filter's list."""
-    return sorted(((code, str(text)) for code, text in sentences.LABELS.items()), key=_by_label)
+    """(code, label) of every action, by label: the filter's list, sorted once per language."""
+    locale = str(get_locale())
+    if locale not in _ACTION_CHOICES:
+        _ACTION_CHOICES[locale] = sorted(translated(sentences.LABELS).items(), key=_by_label)
+    return _ACTION_CHOICES[locale]
+
+
+#: The filter's (code, label) list per language.
+_ACTION_CHOICES: dict[str, list[tuple[str, str]]] = {}
 
 
 def _by_label(choice: tuple[str, str]) -> str:
@@ -117,10 +134,8 @@ def _by_label(choice: tuple[str, str]) -> str:
 
 def readable_details(details: dict | None) -> list[tuple[str, str]]:
     """An event's details as (label, value) lines; the raw JSON is shown beside them."""
-    return [
-        (str(labels.FIELD_LABELS.get(key, key)), _value(value))
-        for key, value in (details or {}).items()
-    ]
+    field_labels = translated(labels.FIELD_LABELS)
+    return [(field_labels.get(key, key), _value(value)) for key, value in (details or {}).items()]
 
 
 def _value(value) -> str:
@@ -131,7 +146,8 @@ def _value(value) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(_value(v) for v in value)
     if isinstance(value, dict):
-        return "; ".join(f"{labels.FIELD_LABELS.get(k, k)}: {_value(v)}" for k, v in value.items())
+        field_labels = translated(labels.FIELD_LABELS)
+        return "; ".join(f"{field_labels.get(k, k)}: {_value(v)}" for k, v in value.items())
     return _CONTROL.sub(_escaped, str(value))
 
 
@@ -157,11 +173,17 @@ def _shown(events: list[AuditEvent]) -> dict[int, tuple[str | None, bool]]:
         ).where(AuditEvent.id.in_([e.id for e in events]))
     )
     named = {row.id: (bool(row.named), bool(row.actor_named)) for row in rows}
-    return {e.id: (None if named[e.id][0] else _hidden(e), named[e.id][1]) for e in events}
+    said: dict[tuple, str] = {}  # one sentence per kind of target, not one per event
+    return {e.id: (None if named[e.id][0] else _hidden(e, said), named[e.id][1]) for e in events}
 
 
-def _hidden(event: AuditEvent) -> str:
-    kind = KIND_NAMES.get(event.target_type or "", _l("een object"))
-    if event.space_id is not None and event.target_type not in _OWN_SPACES:
-        return _("%(kind)s in een werkruimte waar u geen toegang toe hebt", kind=kind)
-    return _("%(kind)s waar u geen toegang toe hebt", kind=kind)
+def _hidden(event: AuditEvent, said: dict[tuple, str]) -> str:
+    in_space = event.space_id is not None and event.target_type not in _OWN_SPACES
+    key = (event.target_type, in_space)
+    if key not in said:
+        kind = KIND_NAMES.get(event.target_type or "", _l("een object"))
+        if in_space:
+            said[key] = _("%(kind)s in een werkruimte waar u geen toegang toe hebt", kind=kind)
+        else:
+            said[key] = _("%(kind)s waar u geen toegang toe hebt", kind=kind)
+    return said[key]

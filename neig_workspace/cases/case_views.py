@@ -23,10 +23,12 @@ from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db
 from ..forms import REFUSED, ActionForm, commit_side_effect, run_use_case
+from ..links import path_before_id
 from ..organisations.models import Organisation, OrgType
 from ..pagination import paginate
 from ..spaces.models import PrincipalType, SpaceGrant
 from ..timeutil import local
+from ..translated import translated
 from . import queries, service
 from .blueprint import bp, load_case
 from .forms import (
@@ -77,7 +79,14 @@ def index():
         )
     )
     return render_template(
-        "cases/index.html", form=form, page=page, may_create=can(current_user, "case.create")
+        "cases/index.html",
+        form=form,
+        page=page,
+        may_create=can(current_user, "case.create"),
+        # translated once for the list, not once for each row
+        case_status_labels=translated(STATUS_LABELS),
+        case_target_labels=translated(TARGET_LABELS),
+        case_path=path_before_id("cases.show", "case_id"),
     )
 
 

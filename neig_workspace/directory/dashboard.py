@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Bundle, joinedload
 
 from ..access.policy import (
     my_organisation_ids,
@@ -83,9 +83,11 @@ def space_news(user, since: datetime) -> Section:
         .group_by(AuditEvent.space_id)
         .subquery()
     )
-    # One evaluation of the activity filter: the total rides along as a window count.
+    # One evaluation of the activity filter: the total rides along as a window count. Of the
+    # space only what the section shows (its id for the link, its name), not a Space object.
     total = func.count().over().label("total")
-    query = select(Space, news.c.events, news.c.latest, total).join(
+    space = Bundle("space", Space.id, Space.name)
+    query = select(space, news.c.events, news.c.latest, total).join(
         news, news.c.space_id == Space.id
     )
     found = db.session.execute(query.order_by(news.c.latest.desc()).limit(LIMIT)).all()
@@ -109,14 +111,12 @@ def my_action_items(user) -> Section:
             ActionItem.id.in_(contributed),
         )
     )
-    rows = db.session.scalars(
+    return _section(
         select(ActionItem)
         .where(clause)
         .options(joinedload(ActionItem.plan))
         .order_by(ActionItem.due_date.is_(None), ActionItem.due_date, ActionItem.code)
-        .limit(LIMIT)
-    ).all()
-    return Section(rows=rows, total=_count(ActionItem, clause))
+    )
 
 
 def open_rounds(user, now: datetime | None = None) -> Section:
@@ -131,14 +131,12 @@ def open_rounds(user, now: datetime | None = None) -> Section:
         & CommentRound.closed_at.is_(None)
         & (CommentRound.deadline > now)
     )
-    rows = db.session.scalars(
+    return _section(
         select(CommentRound)
         .where(clause)
         .options(joinedload(CommentRound.document))
         .order_by(CommentRound.deadline, CommentRound.id)
-        .limit(LIMIT)
-    ).all()
-    return Section(rows=rows, total=_count(CommentRound, clause))
+    )
 
 
 def cases_with_news(user, since: datetime) -> Section | None:
@@ -150,10 +148,7 @@ def cases_with_news(user, since: datetime) -> Section | None:
         visible_timeline_entries(user), TimelineEntry.created_at > since
     )
     clause = visible_cases(user) & or_(Case.updated_at > since, Case.id.in_(new_entries))
-    rows = db.session.execute(
-        select(Case.id, Case.reference).where(clause).order_by(Case.reference).limit(LIMIT)
-    ).all()
-    return Section(rows=rows, total=_count(Case, clause))
+    return _section(select(Case.id, Case.reference).where(clause).order_by(Case.reference))
 
 
 def unread_notifications(user) -> Section:
@@ -172,5 +167,15 @@ def unread_notifications(user) -> Section:
     return Section(rows=rows, total=notifications.unread_count(user))
 
 
-def _count(model, clause) -> int:
-    return db.session.scalar(select(func.count(model.id)).where(clause)) or 0
+def _section(query) -> Section:
+    """The first LIMIT rows of `query` and how many it has in all, in one SELECT: the total
+    rides along as a window count, so the section's filter is evaluated once, not again for a
+    count of its own. A query of one column or entity gives its values, else tuples."""
+    found = db.session.execute(query.add_columns(_TOTAL).limit(LIMIT)).all()
+    total = found[0][-1] if found else 0
+    if len(query.column_descriptions) == 1:
+        return Section(rows=[row[0] for row in found], total=total)
+    return Section(rows=[tuple(row[:-1]) for row in found], total=total)
+
+
+_TOTAL = func.count().over().label("total")

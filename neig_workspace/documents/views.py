@@ -18,7 +18,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import Headers
 
 from ..access.policy import (
@@ -39,11 +40,13 @@ from ..errors import ServiceError
 from ..extensions import db
 from ..forms import REFUSED, commit_side_effect, run_use_case
 from ..integers import form_int, query_int
+from ..links import path_before_id
 from ..pagination import paginate, paginate_keys
 from ..search import hits as search_hits
 from ..search import query as search_query
 from ..spaces.forms import CLASSIFICATION_LABELS
 from ..spaces.models import Classification, Space
+from ..translated import translated
 from . import hooks, queries, service
 from .blueprint import bp
 from .draft_views import text_context
@@ -101,20 +104,24 @@ def history_label(event: AuditEvent) -> str:
         if details.get("round"):
             label += " " + _("(commentaarronde %(n)s)", n=details["round"])
         return label
+    # Only the event's own line is translated, not every kind's for each event.
     labels = {
-        "document.uploaded": _("versie %(n)s geüpload", n=details.get("version", 1)),
-        "document.version_added": _("versie %(n)s toegevoegd", n=details.get("version", "")),
-        "document.version_restored": _(
+        "document.uploaded": lambda: _("versie %(n)s geüpload", n=details.get("version", 1)),
+        "document.version_added": lambda: _(
+            "versie %(n)s toegevoegd", n=details.get("version", "")
+        ),
+        "document.version_restored": lambda: _(
             "versie %(old)s teruggezet als versie %(n)s",
             old=details.get("from", ""),
             n=details.get("version", ""),
         ),
-        "document.updated": _("gegevens gewijzigd"),
-        "document.moved": _("verplaatst"),
-        "document.restored": _("uit de prullenbak gehaald"),
-        "document.narrowing_changed": _("zichtbaarheid gewijzigd"),
+        "document.updated": lambda: _("gegevens gewijzigd"),
+        "document.moved": lambda: _("verplaatst"),
+        "document.restored": lambda: _("uit de prullenbak gehaald"),
+        "document.narrowing_changed": lambda: _("zichtbaarheid gewijzigd"),
     }
-    return labels.get(event.action, event.action)
+    label = labels.get(event.action)
+    return label() if label else event.action
 
 
 @bp.get("/werkruimtes/<int:space_id>/documenten")
@@ -143,6 +150,8 @@ def _index_page(space: Space, folder, folder_form: FolderForm, status: int = 200
         sort=sort,
         descending=descending,
         folder_form=folder_form,
+        document_path=path_before_id("documents.show", "document_id"),
+        status_labels=translated(STATUS_LABELS),  # once for the list, not once per row
         # where each document came from, in a space whose kind shows it (a case space)
         provenance=hooks.for_space(space).provenance(page.items),
     ), status
@@ -367,6 +376,11 @@ def render_show(document: Document, *, status: int = 200, **panel_overrides):
         )
         .order_by(DocumentVersion.number.desc())
     ).all()
+    if "latest" in inspect(document).unloaded:
+        # The newest version is among those just loaded: no second SELECT for the page's
+        # download button, the text and the comments panel.
+        newest = next((v for v in versions if v.number == document.latest_number), None)
+        set_committed_value(document, "latest", newest)
     return render_template(
         "documents/show.html",
         document=document,

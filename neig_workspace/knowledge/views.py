@@ -20,6 +20,7 @@ from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db
 from ..forms import REFUSED, commit_side_effect, run_use_case
+from ..links import path_before_id
 from ..organisations.forms import ORG_TYPE_LABELS
 from ..organisations.models import Organisation
 from ..pagination import paginate
@@ -88,6 +89,7 @@ def index():
         audience_labels=ORG_TYPE_LABELS,
         sort_labels=SORT_LABELS,
         may_create=can(current_user, "article.create"),
+        article_path=path_before_id("knowledge.show", "article_id"),
     )
 
 

@@ -21,6 +21,7 @@ from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db
 from ..forms import REFUSED, commit_side_effect, run_use_case
+from ..links import path_before_id
 from ..organisations.models import Organisation
 from ..pagination import paginate
 from . import queries, service
@@ -79,28 +80,18 @@ def index():
     spaces = queries.my_spaces(current_user, with_case_spaces=session_has_mfa())
     return render_template(
         "spaces/index.html",
-        space_groups=_group(spaces),
-        news=_news_labels(spaces),
-        space_path=_path_before_id("spaces.show", "space_id"),
+        space_groups=_group(spaces, _news_labels(spaces)),
+        space_path=path_before_id("spaces.show", "space_id"),
     )
 
 
 def _news_labels(spaces) -> dict[int, str]:
-    """Space id -> "3 nieuw", translated once per number rather than once per space."""
+    """Number -> "3 nieuw", translated once per number rather than once per space."""
     labels: dict[int, str] = {}
     for space in spaces:
         if space.news and space.news not in labels:
             labels[space.news] = ngettext("%(num)d nieuw", "%(num)d nieuw", space.news)
-    return {space.id: labels[space.news] for space in spaces if space.news}
-
-
-def _path_before_id(endpoint: str, argument: str) -> str:
-    """The path of `endpoint` up to its id, for a list of hundreds of links: one `url_for`
-    rather than one per row (each walks the URL map)."""
-    path = url_for(endpoint, **{argument: 1})
-    if not path.endswith("/1"):
-        raise ValueError(f"{endpoint}: the id is not the last part of {path}")
-    return path[:-1]
+    return labels
 
 
 #: The groups of the spaces list, in order: an organisation space is "Eigen organisatie" only
@@ -114,14 +105,14 @@ GROUPS = (
 )
 
 
-def _group(spaces) -> list[tuple[str, str, list]]:
-    """(key, heading, spaces) of each group that has spaces."""
+def _group(spaces, news_labels: dict[int, str]) -> list[tuple[str, str, list]]:
+    """(key, heading, [(space, "3 nieuw" or None)]) of each group that has spaces."""
     groups = {key: [] for key, _label in GROUPS}
     for space in spaces:
         key = space.kind.value
         if space.kind == SpaceKind.ORGANISATION and not space.own:
             key = "partner"
-        groups[key].append(space)
+        groups[key].append((space, news_labels.get(space.news)))
     return [(key, label, groups[key]) for key, label in GROUPS if groups[key]]
 
 

@@ -8,7 +8,13 @@ from wtforms import Form, SelectField
 from neig_workspace.actions.forms import QuickSelect
 from neig_workspace.integers import int_or_none
 
-CHOICES = [("", "alle organisaties"), (1, 'A & "B" <script>'), (2, "Gemeente Ede"), (3, "")]
+CHOICES = [
+    ("", "alle organisaties"),
+    (1, 'A & "B" <script>'),
+    (2, "Gemeente 's-Hertogenbosch"),
+    (3, ""),
+    ("x<&'", "a text value"),
+]
 
 
 class WTFormsOwn(Form):
@@ -35,3 +41,15 @@ def test_an_option_with_attributes_of_its_own_is_left_to_wtforms():
     choices = [(1, "een", {"disabled": True}), (True, "ja")]
     own.choice.choices = quick.choice.choices = choices
     assert str(quick.choice()) == str(own.choice())
+
+
+@pytest.mark.one_database("pure rendering, no database")
+def test_the_quick_select_keeps_the_field_macros_attributes():
+    """The form macro passes aria attributes and `required=False`; they stay as WTForms writes
+    them, and the options come from the plain (value, label) list without WTForms' Choices."""
+    own, quick = WTFormsOwn(MultiDict({"choice": "3"})), Quick(MultiDict({"choice": "3"}))
+    own.choice.choices = quick.choice.choices = CHOICES
+    attrs = {"aria-describedby": "choice-hint", "required": False, "aria-required": "true"}
+    html = str(quick.choice(class_="utrecht-select", **attrs))
+    assert html == str(own.choice(class_="utrecht-select", **attrs))
+    assert '<option selected value="3">3</option>' in html

@@ -197,3 +197,25 @@ def test_a_viewer_cannot_add_a_version(app, client, personas, space_id, admins_d
     response = add_version(client, admins_document, V2, "beleid.pdf", token_from=token_page)
     assert response.status_code == 403
     assert [v.number for v in versions(app, admins_document)] == [1]
+
+
+def test_the_document_history_names_each_event_in_its_own_words(app, client, personas, document_id):
+    """The 'Geschiedenis' list: one line per event, each in the words of its own kind (only
+    that line is translated), newest first."""
+    post(
+        client,
+        f"/documenten/{document_id}/versies/1/terugzetten",
+        token_from=f"/documenten/{document_id}",
+    )
+    page = html.unescape(client.get(f"/documenten/{document_id}").get_data(as_text=True))
+    history = page.split('class="utrecht-unordered-list document-history"', 1)[1]
+    lines = [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", item)).strip()
+        for item in history.split("</ul>", 1)[0].split("</li>")[:-1]
+    ]
+    assert [line.split(" · ")[-1] for line in lines] == [
+        "versie 1 teruggezet als versie 3",
+        "versie 2 toegevoegd",
+        "versie 1 geüpload",
+    ]
+    assert all(personas.member_a.name in line for line in lines)
