@@ -13,11 +13,11 @@ from .integers import query_int
 def paginate(query, total: int | None = None):
     """One page of `query` (?pagina=); with `total` known already (counted along with other
     figures), no SELECT count(*) of its own."""
-    page = query_int("pagina", 1)
+    page, size = _asked()
     found = db.paginate(
         query,
-        page=max(page, 1),
-        per_page=current_app.config["PAGE_SIZE"],
+        page=page,
+        per_page=size,
         error_out=False,
         max_per_page=100,
         count=total is None,
@@ -25,6 +25,11 @@ def paginate(query, total: int | None = None):
     if total is not None:
         found.total = total
     return found
+
+
+def _asked() -> tuple[int, int]:
+    """The page asked for (?pagina=, from 1) and the page size."""
+    return max(query_int("pagina", 1), 1), current_app.config["PAGE_SIZE"]
 
 
 @dataclass(frozen=True)
@@ -61,8 +66,7 @@ class ListPage:
 def paginate_keys(keys: list, load) -> ListPage:
     """The page (?pagina=) of `keys`, its rows loaded by `load(keys of the page)` in order: a
     SELECT of one page's keys, nothing counted."""
-    page = max(query_int("pagina", 1), 1)
-    size = current_app.config["PAGE_SIZE"]
+    page, size = _asked()
     shown = keys[(page - 1) * size : page * size]
     return ListPage(load(shown) if shown else [], page, size, len(keys))
 

@@ -896,13 +896,13 @@ def search():
     # kind with hits. A facet narrows the page, not the count of its kind nor the facets' own.
     listed = kind or search_query.BY_KEY["documenten"]
     counts = search_query.kind_counts(current_user, query, but=listed)
-    hits = search_query.hit_ids(current_user, query, listed, filters)
-    unfiltered = search_query.hit_ids(current_user, query, listed) if filtered else hits
+    hits = search_query.find_hits(current_user, query, listed, filters)
+    unfiltered = search_query.find_hits(current_user, query, listed) if filtered else hits
     counts[listed.key] = len(unfiltered)
     if kind is None and not hits:
         kind = search_query.BY_KEY[next((k for k, n in counts.items() if n), "documenten")]
         if kind is not listed:
-            hits = unfiltered = search_query.hit_ids(current_user, query, kind)
+            hits = unfiltered = search_query.find_hits(current_user, query, kind)
             counts[kind.key] = len(hits)
     kind = kind or listed
     order = search_query.ordered(hits, sort)
@@ -917,7 +917,7 @@ def search():
         count_cap=search_query.COUNT_CAP,
         more=len(hits) > search_query.CAP,
         snippets=search_query.snippets([r.id for r in page.items], query, kind),
-        facets=_facets([hit.id for hit in unfiltered]) if documents and hits else None,
+        facets=_facets([hit.id for hit in unfiltered], filters) if documents and hits else None,
         facet_args=_facet_args(q, sort, kind.key, filters),
         period_labels=search_hits.PERIOD_LABELS,
         provenance=_provenance(page.items) if documents else {},
@@ -929,12 +929,12 @@ def search():
 FACET_LINKS = 10
 
 
-def _facets(ids) -> dict:
+def _facets(ids, filters: search_query.Filters) -> dict:
     """The facets of the listed documents, counted over their hits without the facet filters
-    (`ids`): per facet (value, label, count) in the order shown."""
+    (`ids`), each with the option `filters` chose: per facet (value, label, count) in the
+    order shown."""
     counts = search_query.facet_counts(ids)
     shared = _("Gedeelde werkruimtes")
-    filters = _search_filters()
     return {
         "spaces": _facet(counts["spaces"], filters.space_id),
         "organisations": _facet(

@@ -316,7 +316,7 @@ class Hit(NamedTuple):
     date: datetime | None
 
 
-def hit_ids(user, query: Query, kind: SearchKind, filters: Filters = Filters()) -> list[Hit]:
+def find_hits(user, query: Query, kind: SearchKind, filters: Filters = Filters()) -> list[Hit]:
     """The newest CAP + 1 matching things of `kind` that `user` may read (with the facet
     `filters`), each ranked: one SELECT, the only one that goes through the policy's clause for
     the listed kind; the page and the facets then look up these ids by key, and the ranking
@@ -348,7 +348,7 @@ def load(kind: SearchKind, ids: list[int]) -> list:
 
 
 def facet_counts(ids: list[int]) -> dict:
-    """How many of the documents (or text drafts) `ids` (hit_ids, without facet filters) lie in
+    """How many of the documents (or text drafts) `ids` (find_hits, without facet filters) lie in
     each space, each owning organisation and each period, and have each classification: one
     GROUP BY of all four, summed here."""
     period = _period_of(utcnow()).label("period")
@@ -397,7 +397,7 @@ def _by_count(tally: dict) -> list[tuple]:
 
 
 def kind_counts(user, query: Query, *, but: SearchKind | None = None) -> dict[str, int]:
-    """How many things of each kind (but `but`, whose hit_ids count it) match that `user` may
+    """How many things of each kind (but `but`, whose find_hits count it) match that `user` may
     read, COUNT_CAP + 1 meaning more than COUNT_CAP: one SELECT."""
     kinds = [kind for kind in KINDS if kind is not but]
     counts = []
@@ -441,7 +441,7 @@ __all__ = [
     "SearchKind",
     "Hit",
     "facet_counts",
-    "hit_ids",
+    "find_hits",
     "kind_counts",
     "load",
     "ordered",
