@@ -76,14 +76,16 @@ class Document(Versioned, db.Model):
             postgresql_where=text("is_text"),
             sqlite_where=text("is_text"),
         ),
-        # The documents a reader may read that are not in the trash, as ids (and their last
-        # change) from the index alone: search takes the readable spaces' ids and sorts by id.
+        # The documents a reader may read that are not in the trash, as ids (with their last
+        # change and classification, for search's facets) from the index alone: search takes
+        # the readable spaces' ids and sorts by id.
         Index(
             "ix_documents_live_by_space",
             "space_id",
             "is_text",
             "id",
             "updated_at",
+            "classification",
             postgresql_where=text("deleted_at IS NULL"),
             sqlite_where=text("deleted_at IS NULL"),
         ),

@@ -917,7 +917,7 @@ def search():
         count_cap=search_query.COUNT_CAP,
         more=len(hits) > search_query.CAP,
         snippets=search_query.snippets([r.id for r in page.items], query, kind),
-        facets=_facets([hit.id for hit in unfiltered], filters) if documents and hits else None,
+        facets=_facets(unfiltered, filters) if documents and hits else None,
         facet_args=_facet_args(q, sort, kind.key, filters),
         period_labels=search_hits.PERIOD_LABELS,
         provenance=_provenance(page.items) if documents else {},
@@ -929,11 +929,11 @@ def search():
 FACET_LINKS = 10
 
 
-def _facets(ids, filters: search_query.Filters) -> dict:
+def _facets(hits, filters: search_query.Filters) -> dict:
     """The facets of the listed documents, counted over their hits without the facet filters
-    (`ids`), each with the option `filters` chose: per facet (value, label, count) in the
+    (`hits`), each with the option `filters` chose: per facet (value, label, count) in the
     order shown."""
-    counts = search_query.facet_counts(ids)
+    counts = search_query.facet_counts(hits)
     shared = _("Gedeelde werkruimtes")
     return {
         "spaces": _facet(counts["spaces"], filters.space_id),

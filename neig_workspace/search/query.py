@@ -11,6 +11,7 @@ clause let through. The view hands in the user and the query as typed; what come
 depend on the database.
 """
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +22,6 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     bindparam,
-    case,
     column,
     false,
     func,
@@ -53,7 +53,7 @@ from ..knowledge.models import Article
 from ..meetings.models import Meeting
 from ..organisations.models import Organisation
 from ..queries import ids_in
-from ..spaces.models import Space
+from ..spaces.models import Classification, Space
 from ..timeutil import utcnow
 from . import index
 from .text import START, STOP, Query, parse, snippet, to_fts5, to_websearch
@@ -231,6 +231,12 @@ class Filters:
     period: str | None = None
 
 
+def _core(statement):
+    """Run a SELECT of columns (no ORM entities) in the session's transaction, its rows as
+    Core rows: the ORM's loading costs several microseconds a row."""
+    return db.session.connection().execute(statement)
+
+
 def _postgres() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
@@ -286,25 +292,31 @@ def _in_period(period: str, now) -> list:
     return conditions if before is None else [*conditions, Document.updated_at < now - before]
 
 
-def _period_of(now):
-    """The PERIODS key of a document's last change, in SQL."""
-    spans = [(key, bounds) for key, bounds in PERIODS.items() if bounds[0] is not None]
-    return case(
-        *((Document.updated_at >= now - since, key) for key, (since, _) in spans), else_="ouder"
-    )
+def _period_of(date: datetime | None, now: datetime) -> str:
+    """The PERIODS key of a document's last change `date`."""
+    for key, (since, _before) in PERIODS.items():
+        if since is not None and date is not None and date >= now - since:
+            return key
+    return "ouder"
 
 
 def _capped(user, query: Query, kind: SearchKind, filters, cap: int, *, ranked: bool = False):
     """The ids of the newest `cap` matching things of `kind` that `user` may read (`ranked`:
-    with their rank and date)."""
+    with their rank and date, and a document's space and classification for the facets)."""
     (target, on), where, rank = _match(query, kind)
+    shown = (rank, kind.date, *_FACETED.get(kind.model, ())) if ranked else ()
     return (
-        select(kind.model.id, *((rank, kind.date) if ranked else ()))
+        select(kind.model.id, *shown)
         .join(target, on)
         .where(*_conditions(user, kind, where, filters))
         .order_by(kind.model.id.desc())
         .limit(cap)
     )
+
+
+#: What a hit carries for the facets, beside its date: from the index the SELECT reads anyway
+#: (ix_documents_live_by_space), so the facets need no second pass over the hits.
+_FACETED = {Document: (Document.space_id, Document.classification)}
 
 
 class Hit(NamedTuple):
@@ -314,6 +326,9 @@ class Hit(NamedTuple):
     id: int
     rank: float
     date: datetime | None
+    #: A document's space and classification (the facets); None for other kinds.
+    space_id: int | None = None
+    classification: Classification | None = None
 
 
 def find_hits(user, query: Query, kind: SearchKind, filters: Filters = Filters()) -> list[Hit]:
@@ -321,7 +336,8 @@ def find_hits(user, query: Query, kind: SearchKind, filters: Filters = Filters()
     `filters`), each ranked: one SELECT, the only one that goes through the policy's clause for
     the listed kind; the page and the facets then look up these ids by key, and the ranking
     reads no match twice."""
-    found = db.session.execute(_capped(user, query, kind, filters, CAP + 1, ranked=True))
+    # Core rows, not the ORM's: a thousand of them are read for every search.
+    found = _core(_capped(user, query, kind, filters, CAP + 1, ranked=True))
     return [Hit(*row) for row in found]
 
 
@@ -347,47 +363,37 @@ def load(kind: SearchKind, ids: list[int]) -> list:
     return [by_id[key] for key in ids if key in by_id]
 
 
-def facet_counts(ids: list[int]) -> dict:
-    """How many of the documents (or text drafts) `ids` (find_hits, without facet filters) lie in
-    each space, each owning organisation and each period, and have each classification: one
-    GROUP BY of all four, summed here."""
-    period = _period_of(utcnow()).label("period")
-    grouped = (
-        select(Document.space_id, period, Document.classification, func.count().label("n"))
-        .where(ids_in(Document.id, ids[:CAP]))
-        .group_by(Document.space_id, period, Document.classification)
-        .subquery()
-    )
-    # Grouped first, then each group's names looked up by key: a join made PostgreSQL hash all
-    # 11,000 spaces for a few hundred groups.
-    in_space = Space.id == grouped.c.space_id
-    organisation = select(Organisation.id, Organisation.name).join(Space).where(in_space)
-    groups = db.session.execute(
-        select(
-            grouped.c.space_id,
-            select(Space.name).where(in_space).scalar_subquery(),
-            organisation.with_only_columns(Organisation.id).scalar_subquery(),
-            organisation.with_only_columns(Organisation.name).scalar_subquery(),
-            grouped.c.period,
-            grouped.c.classification,
-            grouped.c.n,
-        )
-    ).all()
-    spaces, organisations, periods, classifications = {}, {}, {}, {}
-    for space_id, name, org_id, org_name, span, classification, count in groups:
-        for tally, key in (
-            (spaces, (space_id, name)),
-            (organisations, (org_id or SHARED_SPACES, org_name)),
-            (periods, span),
-            (classifications, classification),
-        ):
-            tally[key] = tally.get(key, 0) + count
+def facet_counts(hits: list[Hit]) -> dict:
+    """How many of the documents (or text drafts) `hits` (find_hits, without facet filters) lie
+    in each space, each owning organisation and each period, and have each classification:
+    counted here, with the spaces' and organisations' names in one SELECT by key."""
+    hits = hits[:CAP]
+    by_space = Counter(hit.space_id for hit in hits)
+    names = _space_names(list(by_space))
+    spaces, organisations = Counter(), Counter()
+    for space_id, count in by_space.items():
+        name, organisation_id, organisation_name = names.get(space_id, (None, None, None))
+        spaces[(space_id, name)] += count
+        organisations[(organisation_id or SHARED_SPACES, organisation_name)] += count
+    now = utcnow()
+    periods = Counter(_period_of(hit.date, now) for hit in hits)
+    classifications = Counter(hit.classification for hit in hits)
     return {
         "spaces": _by_count(spaces),
         "organisations": _by_count(organisations),
         "periods": [(key, periods[key]) for key in PERIODS if key in periods],
         "classifications": sorted(classifications.items(), key=lambda c: c[0].value),
     }
+
+
+def _space_names(space_ids: list[int]) -> dict[int, tuple]:
+    """space id -> (its name, its organisation's id and name; None for a shared space)."""
+    found = _core(
+        select(Space.id, Space.name, Organisation.id, Organisation.name)
+        .outerjoin(Organisation, Organisation.id == Space.organisation_id)
+        .where(ids_in(Space.id, space_ids))
+    )
+    return {space_id: rest for space_id, *rest in found}
 
 
 def _by_count(tally: dict) -> list[tuple]:
@@ -404,7 +410,7 @@ def kind_counts(user, query: Query, *, but: SearchKind | None = None) -> dict[st
     for kind in kinds:
         found = _capped(user, query, kind, None, COUNT_CAP + 1).subquery()
         counts.append(select(func.count()).select_from(found).scalar_subquery())
-    row = db.session.execute(select(*counts)).one()
+    row = _core(select(*counts)).one()
     return {kind.key: row[n] for n, kind in enumerate(kinds)}
 
 
