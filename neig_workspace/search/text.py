@@ -4,8 +4,9 @@ A word is normalised (NFKD, combining marks dropped, lower case: "geïmproviseer
 "geimproviseerd") and stemmed by two Snowball stemmers in turn: the newer Kraaij-Pohlmann
 one, then the classic Dutch (Porter) one. Neither alone joins all of explosie/explosies,
 aanslag/aanslagen and plan/plannen (Porter keeps explosies and plann, Kraaij-Pohlmann makes
-aanslagen aanslaag); the two in turn do, and each word still gets exactly one
-term at its own position, so a phrase ("NEIG-2026-0001" is the phrase neig 2026 0001) stays a
+aanslagen aanslaag); the two in turn do. Kraaij-Pohlmann's stem keeps the word's "ge-" (it
+takes it off any word, as from a participle: gemeente would be "men"). Each word still gets
+exactly one term at its own position, so a phrase ("NEIG-2026-0001" is the phrase neig 2026 0001) stays a
 phrase. PostgreSQL's `dutch` configuration is the Porter stemmer alone (explosies stays
 explosies), which is why the terms are made here and indexed with the `simple` configuration.
 """
@@ -44,7 +45,13 @@ def term(word: str) -> str:
     word = word.lower()[:MAX_WORD]
     if not word.isalpha():
         return word  # codes and numbers are matched as they are
-    return _porter.stemWord(_kraaij_pohlmann.stemWord(word))
+    stem = _kraaij_pohlmann.stemWord(word)
+    if stem[:2] != word[:2]:
+        # Kraaij-Pohlmann took "ge-" off as if from a participle: gemeente became "meen",
+        # geweld "wel" and gezin "zin", so a search for a municipality found every "men".
+        # The prefix stays (gezinnen is still gezin).
+        stem = "ge" + stem if word.startswith("ge") else word
+    return _porter.stemWord(stem)
 
 
 def terms(text: str) -> list[str]:

@@ -108,6 +108,10 @@ def _plant(app, p) -> World:
         w.ids["plain"] = add(
             space_a, "d.txt", p.member_a, description="Een geimproviseerde lading"
         ).id
+        w.ids["municipal"] = add(
+            space_a, "i.txt", p.member_a, description="Geweld tegen de gemeenten"
+        ).id
+        w.ids["pronoun"] = add(space_a, "j.txt", p.member_a, description="Men zegt wel iets").id
         w.ids["code_1"] = add(space_a, "e.txt", p.member_a, title="Dossier NEIG-2026-0001")
         w.ids["code_2"] = add(space_a, "f.txt", p.member_a, title="Dossier NEIG-2026-0002")
         w.ids["p03"] = add(space_a, "g.txt", p.member_a, title="Wijk", tags="P-03, GM0599")
@@ -215,6 +219,15 @@ def found(app, persona, q, **kw) -> set[int]:
 )
 def test_each_form_of_a_word_finds_both(app, personas, world, q):
     assert found(app, personas.member_a, q) == {world.ids["plural"], world.ids["singular"]}
+
+
+@pytest.mark.parametrize(
+    "q, key",
+    [("gemeente", "municipal"), ("geweld", "municipal"), ("men", "pronoun"), ("wel", "pronoun")],
+)
+def test_a_word_beginning_with_ge_is_not_a_shorter_word(app, personas, world, q, key):
+    # The stemmer would take "ge-" off: gemeente found "men", geweld "wel".
+    assert found(app, personas.member_a, q) == {world.ids[key]}
 
 
 @pytest.mark.parametrize("q", ["geïmproviseerd", "geimproviseerd", "GEÏMPROVISEERDE"])
