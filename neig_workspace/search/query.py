@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 
 from ..access.policy import (
+    kept_across_requests,
     session_has_mfa,
     visible_action_items,
     visible_articles,
@@ -231,24 +232,29 @@ class Filters:
     period: str | None = None
 
 
-def _core(statement):
+def _core(statement, params: dict | None = None):
     """Run a SELECT of columns (no ORM entities) in the session's transaction, its rows as
     Core rows: the ORM's loading costs several microseconds a row."""
-    return db.session.connection().execute(statement)
+    return db.session.connection().execute(statement, params)
 
 
 def _postgres() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
-def _match(query: Query, kind: SearchKind):
-    """(the join target and its ON clause, the WHERE clause, the rank: higher is better)."""
+def _search_text(query: Query) -> str:
+    """The words as the database's own search syntax: the parameter search_q."""
+    return to_websearch(query) if _postgres() else to_fts5(query)
+
+
+def _match(query: Query | None, kind: SearchKind):
+    """(the join target and its ON clause, the WHERE clause, the rank: higher is better). The
+    words are the parameter search_q (without `query`, given when the statement runs)."""
     rows = kind.index
+    words = bindparam("search_q", None if query is None else _search_text(query))
     if _postgres():
         index_table = table(rows.table, column(rows.key), column("vector"))
-        tsquery = func.websearch_to_tsquery(
-            literal_column("'simple'::regconfig"), bindparam("search_q", to_websearch(query))
-        )
+        tsquery = func.websearch_to_tsquery(literal_column("'simple'::regconfig"), words)
         vector = index_table.c.vector
         return (
             (index_table, index_table.c[rows.key] == kind.key_column),
@@ -260,7 +266,7 @@ def _match(query: Query, kind: SearchKind):
     # in the SELECT that MATCHes.
     return (
         (fts, fts.c.rowid == kind.key_column),
-        literal_column(rows.fts).op("MATCH")(bindparam("search_q", to_fts5(query))),
+        literal_column(rows.fts).op("MATCH")(words),
         -literal_column(f"bm25({rows.fts}, 10.0, 5.0, 2.0, 1.0)", Float),
     )
 
@@ -300,7 +306,7 @@ def _period_of(date: datetime | None, now: datetime) -> str:
     return "ouder"
 
 
-def _capped(user, query: Query, kind: SearchKind, filters, cap: int, *, ranked: bool = False):
+def _capped(user, query: Query | None, kind: SearchKind, filters, cap: int, *, ranked=False):
     """The ids of the newest `cap` matching things of `kind` that `user` may read (`ranked`:
     with their rank and date, and a document's space and classification for the facets)."""
     (target, on), where, rank = _match(query, kind)
@@ -404,14 +410,22 @@ def _by_count(tally: dict) -> list[tuple]:
 
 def kind_counts(user, query: Query, *, but: SearchKind | None = None) -> dict[str, int]:
     """How many things of each kind (but `but`, whose find_hits count it) match that `user` may
-    read, COUNT_CAP + 1 meaning more than COUNT_CAP: one SELECT."""
+    read, COUNT_CAP + 1 meaning more than COUNT_CAP: one SELECT. Built from the policy's
+    clauses alone, with the words as a parameter, so it is kept across requests
+    (policy.kept_across_requests): building its nine parts cost more than running it."""
     kinds = [kind for kind in KINDS if kind is not but]
+    what = ("search.kind_counts", but and but.key, _postgres())
+    statement = kept_across_requests(user, what, lambda: _counts_of(user, kinds))
+    row = _core(statement, {"search_q": _search_text(query)}).one()
+    return {kind.key: row[n] for n, kind in enumerate(kinds)}
+
+
+def _counts_of(user, kinds: list[SearchKind]):
     counts = []
     for kind in kinds:
-        found = _capped(user, query, kind, None, COUNT_CAP + 1).subquery()
+        found = _capped(user, None, kind, None, COUNT_CAP + 1).subquery()
         counts.append(select(func.count()).select_from(found).scalar_subquery())
-    row = _core(select(*counts)).one()
-    return {kind.key: row[n] for n, kind in enumerate(kinds)}
+    return select(*counts)
 
 
 def snippets(ids, query: Query, kind: SearchKind = BY_KEY["documenten"]) -> dict[int, Markup]:
