@@ -38,7 +38,7 @@ from ..comments.subjects import CommentSubject, register_subject
 from ..editing import Edit
 from ..errors import ServiceError
 from ..extensions import db
-from ..forms import REFUSED, commit_side_effect, run_use_case
+from ..forms import REFUSED, commit_side_effect, option_tags, run_use_case
 from ..integers import form_int, query_int
 from ..links import path_before_id
 from ..pagination import paginate, paginate_keys
@@ -953,10 +953,15 @@ def _facets(hits, filters: search_query.Filters) -> dict:
 
 def _facet(options: list[tuple], chosen) -> dict:
     """A facet's options: `links`, the first FACET_LINKS (and the chosen one), each a link;
-    `all`, every option, to choose from when there are more."""
+    `more`, when there are more, every option as <option> tags to choose from (a facet of
+    hundreds of spaces is written without a template call per option)."""
     links = options[:FACET_LINKS]
     links += [o for o in options[FACET_LINKS:] if str(o[0]) == str(chosen)]
-    return {"links": links, "all": options}
+    facet = {"links": links, "count": len(options), "more": None}
+    if len(options) > len(links):
+        labels = [(str(value), f"{label} ({count})") for value, label, count in options]
+        facet["more"] = option_tags(labels, str(chosen))
+    return facet
 
 
 def _search_filters() -> search_query.Filters:

@@ -298,12 +298,18 @@ def _in_period(period: str, now) -> list:
     return conditions if before is None else [*conditions, Document.updated_at < now - before]
 
 
-def _period_of(date: datetime | None, now: datetime) -> str:
-    """The PERIODS key of a document's last change `date`."""
-    for key, (since, _before) in PERIODS.items():
-        if since is not None and date is not None and date >= now - since:
-            return key
-    return "ouder"
+def _period_of(now: datetime) -> Callable[[datetime | None], str]:
+    """date -> the PERIODS key of a document's last change on that date (seen from `now`)."""
+    starts = [(now - since, key) for key, (since, _) in PERIODS.items() if since is not None]
+
+    def period(date: datetime | None) -> str:
+        if date is not None:
+            for start, key in starts:
+                if date >= start:
+                    return key
+        return "ouder"
+
+    return period
 
 
 def _capped(user, query: Query | None, kind: SearchKind, filters, cap: int, *, ranked=False):
@@ -343,7 +349,7 @@ def find_hits(user, query: Query, kind: SearchKind, filters: Filters = Filters()
     the listed kind; the page and the facets then look up these ids by key, and the ranking
     reads no match twice."""
     # Core rows, not the ORM's: a thousand of them are read for every search.
-    found = _core(_capped(user, query, kind, filters, CAP + 1, ranked=True))
+    found = _core(_capped(user, query, kind, filters, CAP + 1, ranked=True)).all()
     return [Hit(*row) for row in found]
 
 
@@ -381,8 +387,7 @@ def facet_counts(hits: list[Hit]) -> dict:
         name, organisation_id, organisation_name = names.get(space_id, (None, None, None))
         spaces[(space_id, name)] += count
         organisations[(organisation_id or SHARED_SPACES, organisation_name)] += count
-    now = utcnow()
-    periods = Counter(_period_of(hit.date, now) for hit in hits)
+    periods = Counter(map(_period_of(utcnow()), (hit.date for hit in hits)))
     classifications = Counter(hit.classification for hit in hits)
     return {
         "spaces": _by_count(spaces),

@@ -13,6 +13,7 @@ explosies), which is why the terms are made here and indexed with the `simple` c
 
 import re
 import unicodedata
+from collections import deque
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -147,27 +148,45 @@ START, STOP = "\x02", "\x03"
 def snippet(text: str, wanted: set[str], *, words: int = 30, scan: int = 20000) -> str:
     """Up to `words` words of `text` around its first word whose term is wanted, each such
     word between START and STOP; the start of the text when none is (a title hit). Only the
-    first `scan` characters are looked through."""
+    first `scan` characters are looked through, and only up to the end of the window."""
     # Composed (NFC), so a letter with its accent is one letter of a word and is shown as written.
     text = _CONTROL.sub(" ", unicodedata.normalize("NFC", text[:scan]))
-    found = list(WORD.finditer(text))
-    if not found:
+    window, more = _window(WORD.finditer(text), wanted, words)
+    if not window:
         return ""
-    first = next((i for i, m in enumerate(found) if _term_of(m.group()) in wanted), 0)
-    begin = max(0, first - words // 3)
-    window = found[begin : begin + words]
-    out, position = [], (0 if begin == 0 else window[0].start())
-    for match in window:
+    begin = window[0][0]
+    out, position = [], (0 if begin == 0 else window[0][1].start())
+    for _n, match in window:
         out.append(text[position : match.start()])
         word = match.group()
         out.append(f"{START}{word}{STOP}" if _term_of(word) in wanted else word)
         position = match.end()
-    more = begin + words < len(found)
     if not more:
         out.append(text[position:])
     prefix = "… " if begin > 0 else ""
     suffix = " …" if more else ""
     return prefix + " ".join("".join(out).split()) + suffix
+
+
+def _window(found, wanted: set[str], words: int) -> tuple[list, bool]:
+    """The (number, match) of `words` words from `words // 3` before the first wanted one (the
+    first words when none is), and whether a word follows them. Keeps no more than those."""
+    numbered = enumerate(found)
+    head, recent = [], deque(maxlen=words // 3 + 1)
+    for n, match in numbered:
+        if len(head) <= words:
+            head.append((n, match))
+        recent.append((n, match))
+        if _term_of(match.group()) in wanted:
+            break
+    else:
+        return head[:words], len(head) > words
+    window = list(recent)
+    for n, match in numbered:
+        if len(window) == words:
+            return window, True
+        window.append((n, match))
+    return window, False
 
 
 @lru_cache(maxsize=65536)
