@@ -55,7 +55,7 @@ from .rules.directory import (
     my_organisation_ids,
     visible_directory_organisations,
 )
-from .rules.documents import document_readers, visible_documents
+from .rules.documents import document_readers, in_readable_document_spaces, visible_documents
 from .rules.jobs import visible_failed_jobs
 from .rules.knowledge import article_readers, knowledge_spaces_writable, visible_articles
 from .rules.meetings import ACTIONS as MEETING_ACTIONS
@@ -132,6 +132,7 @@ __all__ = [
     "audit_events_named",
     "audit_actors_named",
     "visible_activity",
+    "in_readable_document_spaces",
     "visible_documents",
     "visible_comments",
     "visible_rounds",

@@ -15,9 +15,11 @@ are in an FTS5 table (rowid = the thing's id, one column per weight). text.py ma
   purpose (never the address);
 - case measures, aftercare tasks, timeline entries: A their type or kind, C their text.
 
-What a row holds depends only on the thing's own words. Whether the reader may see it (trash,
+What a row holds depends only on the thing's own words (and, for a document, its space and
+whether it is a text draft: both fixed when it is made, copied so that search can leave out
+other spaces' rows before it looks up a document). Whether the reader may see it (trash,
 narrowing, space, classification, case participation, MFA) is decided at query time by the
-policy's clause, so trashing, restoring, moving or narrowing needs no new row. A listener on
+policy's clause, so trashing, restoring or narrowing needs no new row. A listener on
 every flush (`install`) rebuilds the rows of what changed, on the flush's own connection:
 nothing the index says outlives a rolled-back change, nothing committed is missing. A deleted
 row takes its index rows along (a foreign key on PostgreSQL, a trigger on SQLite), so a
@@ -61,6 +63,8 @@ class Kind:
     since: str = "updated_at >= :since OR created_at >= :since"
     #: SELECT parent_id, note WHERE parent_id IN :ids: more text for the body, in order.
     notes: object = None
+    #: Columns of the source copied into the row as they are (all in the SELECT `source`).
+    copied: tuple[str, ...] = ()
 
 
 def _kind(name, table, key, fts, source, all_ids, **more) -> Kind:
@@ -73,7 +77,7 @@ DOCUMENTS = _kind(
     "document_id",
     "search_fts",
     """
-    SELECT d.id, d.title, d.tags AS meta, v.filename, d.description,
+    SELECT d.id, d.title, d.tags AS meta, v.filename, d.description, d.space_id, d.is_text,
            CASE WHEN v.scan_status IN ('clean', 'not_scanned') AND t.status = 'ok'
                 THEN substr(t.text, 1, 300000) END AS body
     FROM documents d
@@ -86,6 +90,7 @@ DOCUMENTS = _kind(
         "updated_at >= :since OR created_at >= :since OR id IN"
         " (SELECT document_id FROM document_versions WHERE created_at >= :since)"
     ),
+    copied=("space_id", "is_text"),
 )
 ITEMS = _kind(
     "action items",
@@ -183,11 +188,12 @@ _VERSIONS_DOCUMENTS = _expanding(
 )
 
 
-def _row(source, body: str) -> dict:
+def _row(source, body: str, copied: tuple[str, ...]) -> dict:
     meta = " ".join(t for t in (source.meta or "").split("|") if t)
     description = source.description or ""
     body = body[:BODY_CHARS]
     return {
+        **{name: getattr(source, name) for name in copied},
         "id": source.id,
         "title": index_text(source.title or ""),
         "meta": index_text(f"{meta} {source.filename or ''}"),
@@ -203,7 +209,7 @@ def _rows(connection, kind: Kind, ids: list[int]) -> list[dict]:
     if kind.notes is not None:
         for note in connection.execute(kind.notes, {"ids": ids}):
             notes[note.parent_id].append(note.note)
-    return [_row(s, s.body or "\n".join(notes[s.id])) for s in sources]
+    return [_row(s, s.body or "\n".join(notes[s.id]), kind.copied) for s in sources]
 
 
 def reindex(connection, ids, kind: Kind = DOCUMENTS) -> int:
@@ -219,17 +225,20 @@ def reindex(connection, ids, kind: Kind = DOCUMENTS) -> int:
             _expanding(f"DELETE FROM {kind.table} WHERE {kind.key} IN :ids"),  # noqa: S608 # nosec B608 # names of this module
             {"ids": gone},
         )
+    names = "".join(f", {name}" for name in kind.copied)
+    values = "".join(f", :{name}" for name in kind.copied)
+    updates = "".join(f" {name} = excluded.{name}," for name in kind.copied)
     if connection.dialect.name == "postgresql":
         if rows:
             connection.execute(
                 text(
-                    f"INSERT INTO {kind.table} ({kind.key}, content, vector) VALUES (:id,"  # noqa: S608 # nosec B608 # table names of this module
-                    " :content, setweight(to_tsvector('simple', :title), 'A')"
+                    f"INSERT INTO {kind.table} ({kind.key}{names}, content, vector)"  # noqa: S608 # nosec B608 # names of this module
+                    f" VALUES (:id{values}, :content, setweight(to_tsvector('simple', :title), 'A')"
                     " || setweight(to_tsvector('simple', :meta), 'B')"
                     " || setweight(to_tsvector('simple', :description), 'C')"
                     " || setweight(to_tsvector('simple', :body), 'D'))"
-                    f" ON CONFLICT ({kind.key}) DO UPDATE"
-                    " SET content = excluded.content, vector = excluded.vector"
+                    f" ON CONFLICT ({kind.key}) DO UPDATE SET{updates}"
+                    " content = excluded.content, vector = excluded.vector"
                 ),
                 rows,
             )
@@ -238,10 +247,11 @@ def reindex(connection, ids, kind: Kind = DOCUMENTS) -> int:
     if rows:
         connection.execute(
             text(
-                f"INSERT INTO {kind.table} ({kind.key}, content) VALUES (:id, :content)"  # noqa: S608 # nosec B608
-                f" ON CONFLICT ({kind.key}) DO UPDATE SET content = excluded.content"
+                f"INSERT INTO {kind.table} ({kind.key}{names}, content)"  # noqa: S608 # nosec B608
+                f" VALUES (:id{values}, :content)"
+                f" ON CONFLICT ({kind.key}) DO UPDATE SET{updates} content = excluded.content"
             ),
-            [{"id": r["id"], "content": r["content"]} for r in rows],
+            [{key: r[key] for key in ("id", "content", *kind.copied)} for r in rows],
         )
         connection.execute(
             text(
@@ -306,7 +316,7 @@ def _changed(obj, names) -> bool:
 
 #: model -> (the kind, the attribute naming its row, what it is made of).
 _WATCHED = {
-    Document: (DOCUMENTS, "id", ("title", "description", "tags", "latest_number")),
+    Document: (DOCUMENTS, "id", ("title", "description", "tags", "latest_number", "space_id")),
     DocumentVersion: (DOCUMENTS, "document_id", ("scan_status", "filename")),
     VersionText: ("versions", "version_id", ("status", "text")),
     ActionItem: (ITEMS, "id", ("title", "description", "code")),

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import NamedTuple
 
 from markupsafe import Markup, escape
@@ -33,6 +34,7 @@ from sqlalchemy import (
 )
 
 from ..access.policy import (
+    in_readable_document_spaces,
     kept_across_requests,
     session_has_mfa,
     visible_action_items,
@@ -88,6 +90,8 @@ class SearchKind:
     options: tuple = ()
     #: Case material: searched only in a session with MFA.
     case: bool = False
+    #: Documents: the text drafts (True) or the other documents (False); None for other kinds.
+    drafts: bool | None = None
 
     def readable(self, user) -> ColumnElement[bool]:
         if self.case and not session_has_mfa():
@@ -121,6 +125,7 @@ KINDS = (
         Document.updated_at,
         where=(Document.is_text == false(),),
         options=_DOCUMENT_OPTIONS,
+        drafts=False,
     ),
     SearchKind(
         "concepten",
@@ -130,6 +135,7 @@ KINDS = (
         Document.updated_at,
         where=(Document.is_text == true(),),  # ix_documents_text_drafts
         options=_DOCUMENT_OPTIONS,
+        drafts=True,
     ),
     SearchKind(
         "reacties",
@@ -247,27 +253,42 @@ def _search_text(query: Query) -> str:
     return to_websearch(query) if _postgres() else to_fts5(query)
 
 
+def _words(query: Query | None):
+    """The parameter search_q: the words (without `query`, given when the statement runs)."""
+    return bindparam("search_q", None if query is None else _search_text(query))
+
+
+def _tsquery(query: Query | None):
+    return func.websearch_to_tsquery(literal_column("'simple'::regconfig"), _words(query))
+
+
 def _match(query: Query | None, kind: SearchKind):
-    """(the join target and its ON clause, the WHERE clause, the rank: higher is better). The
-    words are the parameter search_q (without `query`, given when the statement runs)."""
+    """(the join target and its ON clause, the WHERE clause, the rank: higher is better)."""
     rows = kind.index
-    words = bindparam("search_q", None if query is None else _search_text(query))
     if _postgres():
-        index_table = table(rows.table, column(rows.key), column("vector"))
-        tsquery = func.websearch_to_tsquery(literal_column("'simple'::regconfig"), words)
-        vector = index_table.c.vector
+        index_table = _index_table(rows)
+        tsquery = _tsquery(query)
+        matches = index_table.c.vector.op("@@")(tsquery)
         return (
             (index_table, index_table.c[rows.key] == kind.key_column),
-            vector.op("@@")(tsquery),
-            func.ts_rank_cd(vector, tsquery),
+            matches,
+            func.ts_rank_cd(index_table.c.vector, tsquery),
         )
     fts = table(rows.fts, column("rowid"))
     # bm25: lower is better (so negated); the weights of title, meta, description, body. Only
     # in the SELECT that MATCHes.
     return (
         (fts, fts.c.rowid == kind.key_column),
-        literal_column(rows.fts).op("MATCH")(words),
+        literal_column(rows.fts).op("MATCH")(_words(query)),
         -literal_column(f"bm25({rows.fts}, 10.0, 5.0, 2.0, 1.0)", Float),
+    )
+
+
+@cache
+def _index_table(rows: index.Kind):
+    """The index table of a kind, made once: the policy keeps its filters by their columns."""
+    return table(
+        rows.table, column(rows.key), column("vector"), column("space_id"), column("is_text")
     )
 
 
@@ -315,6 +336,8 @@ def _period_of(now: datetime) -> Callable[[datetime | None], str]:
 def _capped(user, query: Query | None, kind: SearchKind, filters, cap: int, *, ranked=False):
     """The ids of the newest `cap` matching things of `kind` that `user` may read (`ranked`:
     with their rank and date, and a document's space and classification for the facets)."""
+    if kind.drafts is False and _postgres():
+        return _capped_documents(user, query, kind, filters, cap, ranked=ranked)
     (target, on), where, rank = _match(query, kind)
     shown = (rank, kind.date, *_FACETED.get(kind.model, ())) if ranked else ()
     return (
@@ -322,6 +345,36 @@ def _capped(user, query: Query | None, kind: SearchKind, filters, cap: int, *, r
         .join(target, on)
         .where(*_conditions(user, kind, where, filters))
         .order_by(kind.model.id.desc())
+        .limit(cap)
+    )
+
+
+def _capped_documents(user, query: Query | None, kind: SearchKind, filters, cap: int, *, ranked):
+    """_capped for the documents (not the text drafts) on PostgreSQL. Their index rows keep
+    each document's space: the rows that match in the reader's spaces are read newest first,
+    and each one's document is looked up by key (a LATERAL subquery PostgreSQL cannot turn
+    into a join of all of them), where the policy's clause and the facets decide. Joined
+    otherwise, a word in 8,000 texts had PostgreSQL look up every one of those documents, or
+    sort all 18,000 the reader may read, to keep the newest thousand."""
+    rows = _index_table(kind.index)
+    tsquery = _tsquery(query)
+    document = (
+        select(Document.id, kind.date, *_FACETED[Document])
+        .where(Document.id == rows.c.document_id, *_conditions(user, kind, true(), filters))
+        .limit(1)
+        .lateral("document")
+    )
+    shown = (func.ts_rank_cd(rows.c.vector, tsquery), *list(document.c)[1:]) if ranked else ()
+    return (
+        select(document.c.id, *shown)
+        .select_from(rows)
+        .join(document, true())
+        .where(
+            rows.c.vector.op("@@")(tsquery),
+            in_readable_document_spaces(user, rows.c.space_id),
+            rows.c.is_text == false(),
+        )
+        .order_by(rows.c.document_id.desc())
         .limit(cap)
     )
 

@@ -396,6 +396,20 @@ def test_an_edit_a_new_version_and_a_purge_change_what_is_found(app, personas, w
     assert not _indexed(app, document_id)
 
 
+def test_a_documents_row_names_its_space_and_whether_it_is_a_draft(app, world):
+    """Search leaves out other spaces' rows by this copy before it looks up a document; the
+    document itself still decides (the no-leak tests)."""
+    with app.app_context():
+        rows = db.session.execute(
+            text(
+                "SELECT d.id, i.space_id, d.space_id, i.is_text, d.is_text FROM search_index i"
+                " JOIN documents d ON d.id = i.document_id"
+            )
+        ).all()
+    assert {row[0] for row in rows} >= {world.ids["plural"], world.ids["pdf"]}
+    assert all(row[1] == row[2] and bool(row[3]) == bool(row[4]) for row in rows), rows
+
+
 def test_the_reindex_command_rebuilds_the_index(app, world):
     with app.app_context():
         db.session.execute(text("DELETE FROM search_index"))

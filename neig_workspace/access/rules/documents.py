@@ -95,6 +95,18 @@ def visible_documents(user, *, in_trash: bool = False) -> ColumnElement[bool]:
     return clause
 
 
+@_per_request
+def in_readable_document_spaces(user, space_id) -> ColumnElement[bool]:
+    """`space_id`, a copy of a document's space (search's index rows keep one), names a space
+    whose documents the user may read now: the part of visible_documents that such a copy can
+    answer, to leave out rows before a document is looked up. Never the whole check:
+    visible_documents still decides on the document itself. `space_id` is a column made once
+    (the filter is kept under it across requests)."""
+    if not _active(user):
+        return false()
+    return _in(space_id, _open_space_ids(user))
+
+
 def document_readers(document: Document) -> ColumnElement[bool]:
     """Users who may read `document` (after an MFA login where it needs one), in SQL."""
     if document.deleted_at is not None:
