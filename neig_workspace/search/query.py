@@ -336,8 +336,9 @@ def _period_of(now: datetime) -> Callable[[datetime | None], str]:
 def _capped(user, query: Query | None, kind: SearchKind, filters, cap: int, *, ranked=False):
     """The ids of the newest `cap` matching things of `kind` that `user` may read (`ranked`:
     with their rank and date, and a document's space and classification for the facets)."""
-    if kind.drafts is False and _postgres():
-        return _capped_documents(user, query, kind, filters, cap, ranked=ranked)
+    if kind.drafts is False and filters in (None, Filters()) and _postgres():
+        # A facet's filter leaves few documents: PostgreSQL then starts from those.
+        return _capped_documents(user, query, kind, cap, ranked=ranked)
     (target, on), where, rank = _match(query, kind)
     shown = (rank, kind.date, *_FACETED.get(kind.model, ())) if ranked else ()
     return (
@@ -349,18 +350,18 @@ def _capped(user, query: Query | None, kind: SearchKind, filters, cap: int, *, r
     )
 
 
-def _capped_documents(user, query: Query | None, kind: SearchKind, filters, cap: int, *, ranked):
+def _capped_documents(user, query: Query | None, kind: SearchKind, cap: int, *, ranked):
     """_capped for the documents (not the text drafts) on PostgreSQL. Their index rows keep
     each document's space: the rows that match in the reader's spaces are read newest first,
     and each one's document is looked up by key (a LATERAL subquery PostgreSQL cannot turn
-    into a join of all of them), where the policy's clause and the facets decide. Joined
+    into a join of all of them), where the policy's clause decides. Joined
     otherwise, a word in 8,000 texts had PostgreSQL look up every one of those documents, or
     sort all 18,000 the reader may read, to keep the newest thousand."""
     rows = _index_table(kind.index)
     tsquery = _tsquery(query)
     document = (
         select(Document.id, kind.date, *_FACETED[Document])
-        .where(Document.id == rows.c.document_id, *_conditions(user, kind, true(), filters))
+        .where(Document.id == rows.c.document_id, *_conditions(user, kind, true(), None))
         .limit(1)
         .lateral("document")
     )
