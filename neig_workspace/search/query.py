@@ -365,9 +365,8 @@ def _capped_documents(user, query: Query | None, kind: SearchKind, cap: int, *, 
         .limit(1)
         .lateral("document")
     )
-    shown = (func.ts_rank_cd(rows.c.vector, tsquery), *list(document.c)[1:]) if ranked else ()
-    return (
-        select(document.c.id, *shown)
+    hits = (
+        select(document.c.id, *((rows.c.vector, *list(document.c)[1:]) if ranked else ()))
         .select_from(rows)
         .join(document, true())
         .where(
@@ -378,6 +377,13 @@ def _capped_documents(user, query: Query | None, kind: SearchKind, cap: int, *, 
         .order_by(rows.c.document_id.desc())
         .limit(cap)
     )
+    if not ranked:
+        return hits
+    # Ranked once the newest are kept: ranking a phrase reads every position again.
+    kept = hits.subquery("hit")
+    rank = func.ts_rank_cd(kept.c.vector, tsquery)
+    shown = [c for c in kept.c if c.key not in ("id", "vector")]
+    return select(kept.c.id, rank, *shown).order_by(kept.c.id.desc())
 
 
 #: What a hit carries for the facets, beside its date: from the index the SELECT reads anyway
