@@ -354,9 +354,9 @@ def _capped_documents(user, query: Query | None, kind: SearchKind, cap: int, *, 
     """_capped for the documents (not the text drafts) on PostgreSQL. Their index rows keep
     each document's space: the rows that match in the reader's spaces are read newest first,
     and each one's document is looked up by key (a LATERAL subquery PostgreSQL cannot turn
-    into a join of all of them), where the policy's clause decides. Joined
-    otherwise, a word in 8,000 texts had PostgreSQL look up every one of those documents, or
-    sort all 18,000 the reader may read, to keep the newest thousand."""
+    into a join of all of them), where the policy's clause decides. Joined otherwise, a word
+    in 8,000 texts had PostgreSQL look up every one of those documents, or sort all 18,000
+    the reader may read, to keep the newest thousand."""
     rows = _index_table(kind.index)
     tsquery = _tsquery(query)
     document = (
@@ -386,8 +386,8 @@ def _capped_documents(user, query: Query | None, kind: SearchKind, cap: int, *, 
     return select(kept.c.id, rank, *shown).order_by(kept.c.id.desc())
 
 
-#: What a hit carries for the facets, beside its date: from the index the SELECT reads anyway
-#: (ix_documents_live_by_space), so the facets need no second pass over the hits.
+#: What a hit carries for the facets, beside its date: from the rows the SELECT reads anyway
+#: (a document's, or ix_documents_live_by_space), so the facets need no second pass.
 _FACETED = {Document: (Document.space_id, Document.classification)}
 
 
