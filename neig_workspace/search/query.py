@@ -111,10 +111,10 @@ def _comments_visible(user):
     return visible_comments(user) & Comment.deleted_at.is_(None)
 
 
-# The current version and the space in SELECTs of the page's 20 rows: joined, they made every
-# hit of a common word pass through a hash join with all versions, or all spaces, before the
-# page was cut.
-_DOCUMENT_OPTIONS = (db.selectinload(Document.latest), db.selectinload(Document.space))
+# The current version and the space of the page's 25 rows, joined in the SELECT that loads
+# them by key (load): the hits are found without them (find_hits), so no join reaches beyond
+# the page.
+_DOCUMENT_OPTIONS = (db.joinedload(Document.latest), db.joinedload(Document.space))
 
 KINDS = (
     SearchKind(
