@@ -10,8 +10,9 @@ Uses (creates, migrates and seeds once, as bench/pages.py does) the database --d
 100,000 documents, each version with some 150 words of "extracted" text, indexed by the seed.
 Server time is the time the app takes for the request in this process (the WSGI call: session,
 policy, queries, rendering), without a network in between; "db" the part of it spent waiting for
-PostgreSQL. The load average is printed: on a shared machine every figure grows with it. Run by hand, never in the suite; the
-figures go to bench/results/search-<time>.txt.
+PostgreSQL. The load average is printed: on a shared machine every figure grows with it. The
+comparison with LIKE measures the two one after the other, so both see the same machine. Run
+by hand, never in the suite; the figures go to bench/results/search-<time>.txt.
 """
 
 import argparse
@@ -221,6 +222,50 @@ def like_times(app, repeats: int) -> list[dict]:
     return rows
 
 
+def side_by_side(app, repeats: int) -> list[dict]:
+    """For each of LIKE_WORDS, the search page and the LIKE search's work, one after the other
+    `repeats` times (after a warm-up of each): a machine whose speed drifts (a shared one does,
+    by half and more over minutes) slows both alike. Server time of the page, its database
+    time, and the LIKE's time, in ms."""
+    from neig_workspace.access.policy import assuming_mfa
+    from neig_workspace.accounts.models import User
+    from neig_workspace.extensions import db
+    from tests.helpers import login_as
+
+    named, _space = _named_user(app)
+    client = login_as(app, app.test_client(), named, mfa_verified=True)
+    with app.app_context():
+        engine = db.engine
+    rows = []
+    for word in LIKE_WORDS:
+        page, in_database, like = [], [], []
+        for n in range(repeats + 1):
+            with _counting(engine) as statements:
+                started = time.perf_counter()
+                assert client.get(f"/zoeken?q={word}").status_code == 200, word
+                elapsed = (time.perf_counter() - started) * 1000
+            with app.test_request_context(), assuming_mfa():
+                query = like_search(db.session.get(User, named.id), word)
+                counted = select(func.count()).select_from(query.order_by(None).subquery())
+                started = time.perf_counter()
+                db.session.scalar(counted)
+                db.session.scalars(query.limit(20)).unique().all()
+                old = (time.perf_counter() - started) * 1000
+            if n:  # the first of each is the warm-up
+                page.append(elapsed)
+                in_database.append(sum(statements))
+                like.append(old)
+        rows.append(
+            {
+                "word": word,
+                "page": statistics.median(page),
+                "db": statistics.median(in_database),
+                "like": statistics.median(like),
+            }
+        )
+    return rows
+
+
 def _figures(app) -> str:
     from sqlalchemy import text
 
@@ -271,13 +316,13 @@ def main() -> None:
     lines.append("The LIKE search before the index (its count and first page, same user):")
     for row in old:
         lines.append(f"{row['label']:<38} {row['p50']:7.1f} {row['p95']:7.1f}  {row['hits']} hits")
-    by_word = {row["path"].removeprefix("/zoeken?q="): row for row in found}
-    for word, row in zip(LIKE_WORDS, old, strict=True):
-        new = by_word[word]
+    lines.append("")
+    lines.append(f"Side by side, one after the other ({args.repeats} of each; p50 in ms):")
+    for row in side_by_side(app, args.repeats):
         lines.append(
-            f"'{word}': LIKE p50 {row['p50']:.0f} ms, search p50 {new['p50']:.1f} ms:"
-            f" {row['p50'] / new['p50']:.1f}x (database time alone: {new['db50']:.1f} ms,"
-            f" {row['p50'] / new['db50']:.1f}x)"
+            f"'{row['word']}': LIKE {row['like']:.0f} ms, search {row['page']:.1f} ms:"
+            f" {row['like'] / row['page']:.1f}x (database time alone: {row['db']:.1f} ms,"
+            f" {row['like'] / row['db']:.1f}x)"
         )
     if args.small_database:
         _seeded(

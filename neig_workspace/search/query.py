@@ -92,6 +92,9 @@ class SearchKind:
     case: bool = False
     #: Documents: the text drafts (True) or the other documents (False); None for other kinds.
     drafts: bool | None = None
+    #: Found from the few a reader may read, each one's index row looked up by key (cases: a
+    #: member takes part in a hundred of ten thousand, and a word may be in all of them).
+    few_readable: bool = False
 
     def readable(self, user) -> ColumnElement[bool]:
         if self.case and not session_has_mfa():
@@ -182,6 +185,7 @@ KINDS = (
         Case.updated_at,
         options=(db.joinedload(Case.municipality),),
         case=True,
+        few_readable=True,
     ),
     SearchKind(
         "maatregelen",
@@ -339,12 +343,36 @@ def _capped(user, query: Query | None, kind: SearchKind, filters, cap: int, *, r
     if kind.drafts is False and filters in (None, Filters()) and _postgres():
         # A facet's filter leaves few documents: PostgreSQL then starts from those.
         return _capped_documents(user, query, kind, cap, ranked=ranked)
+    if kind.few_readable and _postgres():
+        return _capped_from_readable(user, query, kind, filters, cap, ranked=ranked)
     (target, on), where, rank = _match(query, kind)
     shown = (rank, kind.date, *_FACETED.get(kind.model, ())) if ranked else ()
     return (
         select(kind.model.id, *shown)
         .join(target, on)
         .where(*_conditions(user, kind, where, filters))
+        .order_by(kind.model.id.desc())
+        .limit(cap)
+    )
+
+
+def _capped_from_readable(user, query, kind: SearchKind, filters, cap: int, *, ranked):
+    """_capped on PostgreSQL for a kind of which a reader may read few: those few, newest
+    first, each with its index row looked up by key (a LATERAL subquery, never a join that
+    walks every match: "gemeente" is in every case, and a member reads a hundred of them)."""
+    rows = _index_table(kind.index)
+    tsquery = _tsquery(query)
+    match = (
+        select(rows.c.vector)
+        .where(rows.c[kind.index.key] == kind.key_column, rows.c.vector.op("@@")(tsquery))
+        .limit(1)
+        .lateral("match")
+    )
+    shown = (func.ts_rank_cd(match.c.vector, tsquery), kind.date) if ranked else ()
+    return (
+        select(kind.model.id, *shown)
+        .join(match, true())
+        .where(*_conditions(user, kind, true(), filters))
         .order_by(kind.model.id.desc())
         .limit(cap)
     )
