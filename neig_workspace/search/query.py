@@ -491,7 +491,7 @@ def _space_names(space_ids: list[int]) -> dict[int, tuple]:
         select(Space.id, Space.name, Organisation.id, Organisation.name)
         .outerjoin(Organisation, Organisation.id == Space.organisation_id)
         .where(ids_in(Space.id, space_ids))
-    )
+    ).all()
     return {space_id: rest for space_id, *rest in found}
 
 
