@@ -38,6 +38,11 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "personas_once: set by conftest: the module plants the personas once"
     )
+    config.addinivalue_line(
+        "markers",
+        "postgresql_only(why): what the test checks is PostgreSQL's own (its planner, psycopg,"
+        " arrays); deselected in the SQLite run, run in the PostgreSQL one",
+    )
 
 
 def pytest_report_header(config):
@@ -180,7 +185,8 @@ def module_personas(app, test_db):
 def pytest_collection_modifyitems(config, items):
     """A module whose every test uses the personas, and none commits, plants them once. Tests
     marked `one_database` run on SQLite only: what they check (pure functions, rendering, an
-    accessibility scan) does not depend on the database."""
+    accessibility scan) does not depend on the database. Tests marked `postgresql_only` run on
+    PostgreSQL only: deselected, not skipped, so a skip always means something is missing."""
     modules = {}
     for item in items:
         modules.setdefault(item.module, []).append(item)
@@ -192,11 +198,11 @@ def pytest_collection_modifyitems(config, items):
         ):
             for item in tests:
                 item.add_marker(pytest.mark.personas_once)
-    if config.getoption("--db") != "sqlite":
-        skipped = [item for item in items if item.get_closest_marker("one_database")]
-        if skipped:
-            config.hook.pytest_deselected(items=skipped)
-            items[:] = [item for item in items if not item.get_closest_marker("one_database")]
+    other = "one_database" if config.getoption("--db") != "sqlite" else "postgresql_only"
+    left_out = [item for item in items if item.get_closest_marker(other)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not item.get_closest_marker(other)]
 
 
 @contextmanager

@@ -24,12 +24,11 @@ def test_in_ids_selects_exactly_the_ids_given(app, count):
         assert sorted(session.scalars(query)) == sorted(wanted)
 
 
+@pytest.mark.postgresql_only("SQLite has no arrays: it binds each id")
 def test_in_ids_is_one_parameter_on_postgresql(app):
     """The statement stays the same length however many ids: one array parameter."""
     with db_ctx(app):
         dialect = db.engine.dialect.name
-        if dialect != "postgresql":
-            pytest.skip("SQLite has no arrays: it binds each id (the suite runs on PostgreSQL too)")
         statements = {
             str(
                 select(Organisation.id)
@@ -41,6 +40,7 @@ def test_in_ids_is_one_parameter_on_postgresql(app):
         assert len(statements) == 1 and "ANY" in statements.pop()
 
 
+@pytest.mark.postgresql_only("SQLite has no arrays: it binds each id")
 def test_the_planner_sees_the_ids_on_postgresql(app):
     """The ids reach PostgreSQL as a typed integer[] value, which the planner reads (its
     estimates depend on them), not as text cast in SQL, which it cannot fold at planning time
@@ -48,8 +48,6 @@ def test_the_planner_sees_the_ids_on_postgresql(app):
     alike."""
     with db_ctx(app) as session:
         dialect = db.engine.dialect.name
-        if dialect != "postgresql":
-            pytest.skip("SQLite has no arrays: it binds each id (the suite runs on PostgreSQL too)")
         for ids in ((7, 8, 9), [7, 8, 9]):
             query = select(Organisation.id).where(in_ids(Organisation.id, ids, dialect))
             compiled = query.compile(db.engine)
@@ -58,14 +56,13 @@ def test_the_planner_sees_the_ids_on_postgresql(app):
             assert "'{7,8,9}'::integer[]" in plan, plan
 
 
+@pytest.mark.postgresql_only("psycopg's and PostgreSQL's own")
 def test_a_long_statement_is_parsed_once_on_postgresql(app, monkeypatch):
     """psycopg keeps the parsing of the app's statements longer than its own 4 kB limit
     (database.keep_long_statements): the lists' statements run longer and are parsed once."""
     import psycopg._queries
 
     with db_ctx(app) as session:
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("psycopg: PostgreSQL only (the suite runs on PostgreSQL too)")
         parsed = []
         split = psycopg._queries._split_query
         monkeypatch.setattr(
@@ -79,6 +76,7 @@ def test_a_long_statement_is_parsed_once_on_postgresql(app, monkeypatch):
         assert len(parsed) <= 1
 
 
+@pytest.mark.postgresql_only("psycopg's and PostgreSQL's own")
 def test_a_prepared_statement_is_planned_with_its_values_on_postgresql(app):
     """psycopg prepares a statement run five times on a connection; PostgreSQL then plans it
     again for each execution with its parameters' values (plan_cache_mode, database.py), never
@@ -86,8 +84,6 @@ def test_a_prepared_statement_is_planned_with_its_values_on_postgresql(app):
     from sqlalchemy import text
 
     with db_ctx(app) as session:
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("psycopg: PostgreSQL only (the suite runs on PostgreSQL too)")
         query = select(Organisation.id).where(Organisation.id > 0, Organisation.name != "x")
         for _ in range(12):
             session.execute(query).all()

@@ -153,9 +153,8 @@ def _nodes(plan: dict):
         yield from _nodes(child)
 
 
+@pytest.mark.postgresql_only("the planner's plans and costs are PostgreSQL's")
 def test_the_pages_plans_use_their_indexes_and_stay_below_jit_above_cost(app, test_db):
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        pytest.skip("the planner's plans and costs are PostgreSQL's")
     _seed(app, MODEST)
     connection = test_db.connection
     connection.exec_driver_sql("ANALYZE")
