@@ -90,8 +90,9 @@ class SearchKind:
     options: tuple = ()
     #: Case material: searched only in a session with MFA.
     case: bool = False
-    #: Documents: the text drafts (True) or the other documents (False); None for other kinds.
-    drafts: bool | None = None
+    #: Found from its index rows in the reader's spaces, each one's thing then looked up by
+    #: key (the documents: a member may read 18,000 of them, a word may be in 8,000).
+    many_readable: bool = False
     #: Found from the few a reader may read, each one's index row looked up by key (cases: a
     #: member takes part in a hundred of ten thousand, and a word may be in all of them).
     few_readable: bool = False
@@ -128,7 +129,7 @@ KINDS = (
         Document.updated_at,
         where=(Document.is_text == false(),),
         options=_DOCUMENT_OPTIONS,
-        drafts=False,
+        many_readable=True,
     ),
     SearchKind(
         "concepten",
@@ -138,7 +139,6 @@ KINDS = (
         Document.updated_at,
         where=(Document.is_text == true(),),  # ix_documents_text_drafts
         options=_DOCUMENT_OPTIONS,
-        drafts=True,
     ),
     SearchKind(
         "reacties",
@@ -340,7 +340,7 @@ def _period_of(now: datetime) -> Callable[[datetime | None], str]:
 def _capped(user, query: Query | None, kind: SearchKind, filters, cap: int, *, ranked=False):
     """The ids of the newest `cap` matching things of `kind` that `user` may read (`ranked`:
     with their rank and date, and a document's space and classification for the facets)."""
-    if kind.drafts is False and filters in (None, Filters()) and _postgres():
+    if kind.many_readable and filters in (None, Filters()) and _postgres():
         # A facet's filter leaves few documents: PostgreSQL then starts from those.
         return _capped_documents(user, query, kind, cap, ranked=ranked)
     if kind.few_readable and _postgres():
