@@ -13,7 +13,7 @@ from .integers import query_int
 def paginate(query, total: int | None = None):
     """One page of `query` (?pagina=); with `total` known already (counted along with other
     figures), no SELECT count(*) of its own."""
-    page, size = _asked()
+    page, size = asked_page()
     found = db.paginate(
         query,
         page=page,
@@ -27,7 +27,7 @@ def paginate(query, total: int | None = None):
     return found
 
 
-def _asked() -> tuple[int, int]:
+def asked_page() -> tuple[int, int]:
     """The page asked for (?pagina=, from 1) and the page size."""
     return max(query_int("pagina", 1), 1), current_app.config["PAGE_SIZE"]
 
@@ -63,12 +63,11 @@ class ListPage:
         return self.page + 1 if self.has_next else None
 
 
-def paginate_keys(keys: list, load) -> ListPage:
-    """The page (?pagina=) of `keys`, its rows loaded by `load(keys of the page)` in order: a
-    SELECT of one page's keys, nothing counted."""
-    page, size = _asked()
-    shown = keys[(page - 1) * size : page * size]
-    return ListPage(load(shown) if shown else [], page, size, len(keys))
+def known_page(ids: list, total: int, asked: tuple[int, int], load) -> ListPage:
+    """The page `asked` (asked_page) of a list of `total` rows whose keys on that page, `ids`,
+    were found along with the total (search hits): the rows loaded by `load(ids)` in order."""
+    page, size = asked
+    return ListPage(load(ids) if ids else [], page, size, total)
 
 
 @dataclass(frozen=True)

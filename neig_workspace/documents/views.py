@@ -41,7 +41,7 @@ from ..extensions import db
 from ..forms import REFUSED, commit_side_effect, option_tags, run_use_case
 from ..integers import form_int, query_int
 from ..links import path_before_id
-from ..pagination import paginate, paginate_keys
+from ..pagination import asked_page, known_page, paginate
 from ..search import hits as search_hits
 from ..search import query as search_query
 from ..spaces.forms import CLASSIFICATION_LABELS
@@ -896,17 +896,18 @@ def search():
     # kind with hits. A facet narrows the page, not the count of its kind nor the facets' own.
     listed = kind or search_query.BY_KEY["documenten"]
     counts = search_query.kind_counts(current_user, query, but=listed)
-    hits = search_query.find_hits(current_user, query, listed, filters)
-    unfiltered = search_query.find_hits(current_user, query, listed) if filtered else hits
-    counts[listed.key] = len(unfiltered)
-    if kind is None and not hits:
+    asked = asked_page()
+    found = _found(query, listed, filters, sort, asked)
+    whole = _found(query, listed, search_query.Filters(), sort, None) if filtered else found
+    counts[listed.key] = whole.count
+    if kind is None and not found.count:
         kind = search_query.BY_KEY[next((k for k, n in counts.items() if n), "documenten")]
         if kind is not listed:
-            hits = unfiltered = search_query.find_hits(current_user, query, kind)
-            counts[kind.key] = len(hits)
+            found = whole = _found(query, kind, filters, sort, asked)
+            counts[kind.key] = found.count
     kind = kind or listed
-    order = search_query.ordered(hits, sort)
-    page = paginate_keys(order, lambda ids: search_query.load(kind, ids))
+    total = min(found.count, search_query.CAP)
+    page = known_page(found.ids, total, asked, lambda ids: search_query.load(kind, ids))
     documents = kind.key in search_query.DOCUMENT_KINDS
     context.update(
         kind=kind.key,
@@ -915,9 +916,9 @@ def search():
         kind_counts=counts,
         cap=search_query.CAP,
         count_cap=search_query.COUNT_CAP,
-        more=len(hits) > search_query.CAP,
+        more=found.count > search_query.CAP,
         snippets=search_query.snippets([r.id for r in page.items], query, kind),
-        facets=_facets(unfiltered, filters) if documents and hits else None,
+        facets=_facets(whole.facets, filters) if documents and found.count else None,
         facet_args=_facet_args(q, sort, kind.key, filters),
         period_labels=search_hits.PERIOD_LABELS,
         provenance=_provenance(page.items) if documents else {},
@@ -929,11 +930,21 @@ def search():
 FACET_LINKS = 10
 
 
-def _facets(hits, filters: search_query.Filters) -> dict:
-    """The facets of the listed documents, counted over their hits without the facet filters
-    (`hits`), each with the option `filters` chose: per facet (value, label, count) in the
-    order shown."""
-    counts = search_query.facet_counts(hits)
+def _found(query, kind, filters, sort: str, asked) -> search_query.Found:
+    """search_query.find for the page: the page `asked` (None: only the count and the
+    facets), with the facets of the documents' kinds when no facet filter narrows it (they
+    count the matches without the filters)."""
+    facets = kind.key in search_query.DOCUMENT_KINDS and filters == search_query.Filters()
+    page = asked or (0, 0)
+    return search_query.find(
+        current_user, query, kind, filters, sort=sort, page=page, facets=facets
+    )
+
+
+def _facets(counts: dict, filters: search_query.Filters) -> dict:
+    """The facets of the listed documents (`counts`: search_query.Found.facets, counted without
+    the facet filters), each with the option `filters` chose: per facet (value, label, count)
+    in the order shown."""
     shared = _("Gedeelde werkruimtes")
     return {
         "spaces": _facet(counts["spaces"], filters.space_id),

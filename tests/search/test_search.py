@@ -536,6 +536,27 @@ def test_the_hits_are_paged_in_order_without_repeats(app, personas, world):
     assert sorted(by_rank) == sorted(made)  # equal ranks: each once, on one page
 
 
+def test_above_the_cap_the_newest_are_ranked_paged_and_counted(app, personas, world, monkeypatch):
+    """With more matches than CAP, the newest CAP (by id) are ranked, paged and counted in the
+    facets, and the page says "more than": the database cuts, orders and pages them."""
+    monkeypatch.setattr(query, "CAP", 3)
+    with app.app_context():
+        space = db.session.get(Space, world.shared)
+        made = [
+            _add(space, f"c{i}.txt", personas.member_a, description="kapwoord").id
+            for i in range(5)
+        ]
+        titled = _add(space, "t.txt", personas.member_a, title="Kapwoord").id
+        db.session.commit()
+    page = search(app, personas.member_a, "kapwoord")
+    assert "Meer dan 3 resultaten" in page
+    assert hits(page) == [titled, made[4], made[3]]  # the title first, then newest first
+    assert "Documenten (meer dan 3)" in page
+    assert "Afgelopen week</a> (3)" in page  # the facets count the three kept
+    by_date = search(app, personas.member_a, "kapwoord", sorteer="datum")
+    assert sorted(hits(by_date)) == sorted([titled, made[4], made[3]])
+
+
 def test_nothing_to_find_says_what_was_searched(app, personas, world):
     page = search(app, personas.member_a, "!!!")
     assert "Geen resultaten voor ‘!!!’" in page
