@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
+from neig_workspace.access.generation import GRANTED_SPACES
 from neig_workspace.access.roles import SpaceRole
 from neig_workspace.accounts.models import User
 from neig_workspace.actions import service as actions
@@ -536,15 +537,23 @@ def test_the_hits_are_paged_in_order_without_repeats(app, personas, world):
     assert sorted(by_rank) == sorted(made)  # equal ranks: each once, on one page
 
 
-def test_above_the_cap_the_newest_are_ranked_paged_and_counted(app, personas, world, monkeypatch):
+@pytest.fixture
+def caps(monkeypatch):
+    """Sets query's caps, with no SELECT kept across requests before or after: those are built
+    with the caps of their time."""
+    GRANTED_SPACES.clear()
+    yield lambda name, value: monkeypatch.setattr(query, name, value)
+    GRANTED_SPACES.clear()
+
+
+def test_above_the_cap_the_newest_are_ranked_paged_and_counted(app, personas, world, caps):
     """With more matches than CAP, the newest CAP (by id) are ranked, paged and counted in the
     facets, and the page says "more than": the database cuts, orders and pages them."""
-    monkeypatch.setattr(query, "CAP", 3)
+    caps("CAP", 3)
     with app.app_context():
         space = db.session.get(Space, world.shared)
         made = [
-            _add(space, f"c{i}.txt", personas.member_a, description="kapwoord").id
-            for i in range(5)
+            _add(space, f"c{i}.txt", personas.member_a, description="kapwoord").id for i in range(5)
         ]
         titled = _add(space, "t.txt", personas.member_a, title="Kapwoord").id
         db.session.commit()
@@ -654,10 +663,10 @@ def test_an_action_item_is_found_by_its_code_title_and_progress_notes(app, perso
     assert found(app, member, "brandweer", soort="actiepunten") == {world.ids["item"]}
 
 
-def test_the_other_kinds_are_counted_up_to_their_own_cap(app, personas, world, monkeypatch):
+def test_the_other_kinds_are_counted_up_to_their_own_cap(app, personas, world, caps):
     """Beside the listed kind, another kind's tab counts up to COUNT_CAP ("meer dan"); listed,
     the same kind counts its hits up to CAP."""
-    monkeypatch.setattr(query, "COUNT_CAP", 2)
+    caps("COUNT_CAP", 2)
     with app.app_context():
         plan = db.session.get(ActionItem, world.ids["item"]).plan
         for i in range(3):
