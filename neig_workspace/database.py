@@ -12,7 +12,10 @@ a worker, SQLite as a real embedded database, and what counts as an outage.
 """
 
 import contextvars
+import os
 import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import click
@@ -136,6 +139,38 @@ def reading_only():
         yield
     finally:
         _reading_only.reset(token)
+
+
+def one_row_meanwhile(session, statement, params: dict) -> Callable[[], tuple]:
+    """The one row of a SELECT that only reads, read on a connection of its own in a thread
+    while the request goes on: a function that waits for it (and raises what the SELECT
+    raised). With the app's PostgreSQL engine the row comes from another transaction; else
+    it is read now, in `session`'s transaction (SQLite has one writer and little to gain, and
+    a test's rolled-back transaction is seen through its own connection only). For a figure
+    beside what the request acts on, never for what it acts on."""
+    bind = session.get_bind()
+    if not (isinstance(bind, Engine) and bind.dialect.name == "postgresql"):
+        row = tuple(session.connection().execute(statement, params).one())
+        return lambda: row
+    return _readers().submit(_one_row, bind, statement, params).result
+
+
+def _one_row(engine: Engine, statement, params: dict) -> tuple:
+    with engine.connect() as connection:
+        return tuple(connection.execute(statement, params).one())
+
+
+_READERS: dict[int, ThreadPoolExecutor] = {}
+
+
+def _readers() -> ThreadPoolExecutor:
+    """This process's threads for one_row_meanwhile, made in the process that uses them
+    (gunicorn forks its workers, and threads do not survive a fork)."""
+    pid = os.getpid()
+    if pid not in _READERS:
+        _READERS.clear()
+        _READERS[pid] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="meanwhile")
+    return _READERS[pid]
 
 
 def is_outage(error: BaseException) -> bool:

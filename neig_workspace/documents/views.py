@@ -895,10 +895,11 @@ def search():
     # The listed kind is counted by its hits; without ?soort= the documents, or else the first
     # kind with hits. A facet narrows the page, not the count of its kind nor the facets' own.
     listed = kind or search_query.BY_KEY["documenten"]
-    counts = search_query.kind_counts(current_user, query, but=listed)
+    counted = search_query.kind_counts(current_user, query, but=listed)
     asked = asked_page()
     found = _found(query, listed, filters, sort, asked)
     whole = _found(query, listed, search_query.Filters(), sort, None) if filtered else found
+    counts = counted()
     counts[listed.key] = whole.count
     if kind is None and not found.count:
         kind = search_query.BY_KEY[next((k for k, n in counts.items() if n), "documenten")]

@@ -58,6 +58,7 @@ from ..access.policy import (
 from ..actions.models import ActionItem
 from ..cases.models import AftercareTask, Case, Measure, TimelineEntry
 from ..comments.models import Comment
+from ..database import one_row_meanwhile
 from ..documents.models import Document
 from ..extensions import db
 from ..knowledge.models import Article
@@ -616,16 +617,19 @@ def _by_count(tally: dict) -> list[tuple]:
     return sorted(rows, key=lambda r: (r[1] is None, -r[2], r[1] or ""))
 
 
-def kind_counts(user, query: Query, *, but: SearchKind | None = None) -> dict[str, int]:
+def kind_counts(user, query: Query, *, but: SearchKind | None = None) -> Callable[[], dict]:
     """How many things of each kind (but `but`, which find counts) match that `user` may
-    read, COUNT_CAP + 1 meaning more than COUNT_CAP: one SELECT. Built from the policy's
-    clauses alone, with the words as a parameter, so it is kept across requests
-    (policy.kept_across_requests): building its nine parts cost more than running it."""
+    read, COUNT_CAP + 1 meaning more than COUNT_CAP: one SELECT, run on a connection of its
+    own while the page finds the listed kind (database.one_row_meanwhile): what comes back
+    waits for it and returns the counts.
+    Built from the policy's clauses alone, with the words as a parameter, so it is kept across
+    requests (policy.kept_across_requests): building its nine parts cost more than running
+    it."""
     kinds = [kind for kind in KINDS if kind is not but]
     what = ("search.kind_counts", but and but.key, _postgres())
     statement = kept_across_requests(user, what, lambda: _counts_of(user, kinds))
-    row = _core(statement, {"search_q": _search_text(query)}).one()
-    return {kind.key: row[n] for n, kind in enumerate(kinds)}
+    row = one_row_meanwhile(db.session, statement, {"search_q": _search_text(query)})
+    return lambda: {kind.key: n for kind, n in zip(kinds, row(), strict=True)}
 
 
 def _counts_of(user, kinds: list[SearchKind]):
