@@ -899,13 +899,12 @@ def search():
     asked = asked_page()
     found = _found(query, listed, filters, sort, asked)
     whole = _found(query, listed, search_query.Filters(), sort, None) if filtered else found
-    counts = counted()
-    counts[listed.key] = whole.count
+    own = {listed.key: whole.count}  # a listed kind is counted by its hits, up to CAP
     if kind is None and not found.count:
-        kind = search_query.BY_KEY[next((k for k, n in counts.items() if n), "documenten")]
+        kind = search_query.BY_KEY[next((k for k, n in counted().items() if n), "documenten")]
         if kind is not listed:
             found = whole = _found(query, kind, filters, sort, asked)
-            counts[kind.key] = found.count
+            own[kind.key] = found.count
     kind = kind or listed
     total = min(found.count, search_query.CAP)
     page = known_page(found.ids, total, asked, lambda ids: search_query.load(kind, ids))
@@ -914,7 +913,6 @@ def search():
         kind=kind.key,
         page=page,
         hits=search_hits.hits(kind.key, page.items),
-        kind_counts=counts,
         cap=search_query.CAP,
         count_cap=search_query.COUNT_CAP,
         more=found.count > search_query.CAP,
@@ -924,6 +922,8 @@ def search():
         period_labels=search_hits.PERIOD_LABELS,
         provenance=_provenance(page.items) if documents else {},
     )
+    # Waited for last: the other kinds were counted meanwhile.
+    context["kind_counts"] = {**counted(), **own}
     return render_template("documents/search.html", **context)
 
 

@@ -16,6 +16,7 @@ import unicodedata
 from collections import deque
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 
 import snowballstemmer
 
@@ -151,42 +152,43 @@ def snippet(text: str, wanted: set[str], *, words: int = 30, scan: int = 20000) 
     first `scan` characters are looked through, and only up to the end of the window."""
     # Composed (NFC), so a letter with its accent is one letter of a word and is shown as written.
     text = _CONTROL.sub(" ", unicodedata.normalize("NFC", text[:scan]))
-    window, more = _window(WORD.finditer(text), wanted, words)
+    window, from_start, more = _window(text, wanted, words)
     if not window:
         return ""
-    begin = window[0][0]
-    out, position = [], (0 if begin == 0 else window[0][1].start())
-    for _n, match in window:
+    out, position = [], (0 if from_start else window[0].start())
+    for match in window:
         out.append(text[position : match.start()])
         word = match.group()
         out.append(f"{START}{word}{STOP}" if _term_of(word) in wanted else word)
         position = match.end()
     if not more:
         out.append(text[position:])
-    prefix = "… " if begin > 0 else ""
+    prefix = "" if from_start else "… "
     suffix = " …" if more else ""
     return prefix + " ".join("".join(out).split()) + suffix
 
 
-def _window(found, wanted: set[str], words: int) -> tuple[list, bool]:
-    """The (number, match) of `words` words from `words // 3` before the first wanted one (the
-    first words when none is), and whether a word follows them. Keeps no more than those."""
-    numbered = enumerate(found)
-    head, recent = [], deque(maxlen=words // 3 + 1)
-    for n, match in numbered:
-        if len(head) <= words:
-            head.append((n, match))
-        recent.append((n, match))
+def _window(text: str, wanted: set[str], words: int) -> tuple[list, bool, bool]:
+    """The word matches of `words` words from `words // 3` before the first wanted one (the
+    first words when none is), whether they start at the first word, and whether a word
+    follows them. Reads the words only up to the end of the window, and keeps no more."""
+    found = WORD.finditer(text)
+    recent = deque(maxlen=words // 3 + 1)
+    seen = 0
+    for match in found:
+        seen += 1
+        recent.append(match)
         if _term_of(match.group()) in wanted:
             break
-    else:
-        return head[:words], len(head) > words
+    else:  # no wanted word: the first words
+        head = list(islice(WORD.finditer(text), words + 1))
+        return head[:words], True, len(head) > words
     window = list(recent)
-    for n, match in numbered:
+    for match in found:
         if len(window) == words:
-            return window, True
-        window.append((n, match))
-    return window, False
+            return window, seen == len(recent), True
+        window.append(match)
+    return window, seen == len(recent), False
 
 
 @lru_cache(maxsize=65536)
