@@ -14,6 +14,7 @@ a worker, SQLite as a real embedded database, and what counts as an outage.
 import contextvars
 import os
 import sqlite3
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -161,16 +162,19 @@ def _one_row(engine: Engine, statement, params: dict) -> tuple:
 
 
 _READERS: dict[int, ThreadPoolExecutor] = {}
+_READERS_MADE = threading.Lock()
 
 
 def _readers() -> ThreadPoolExecutor:
     """This process's threads for one_row_meanwhile, made in the process that uses them
-    (gunicorn forks its workers, and threads do not survive a fork)."""
+    (gunicorn forks its workers, and threads do not survive a fork), once (a threaded server
+    asks from several requests at a time)."""
     pid = os.getpid()
-    if pid not in _READERS:
-        _READERS.clear()
-        _READERS[pid] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="meanwhile")
-    return _READERS[pid]
+    with _READERS_MADE:
+        if pid not in _READERS:
+            _READERS.clear()
+            _READERS[pid] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="meanwhile")
+        return _READERS[pid]
 
 
 def is_outage(error: BaseException) -> bool:
