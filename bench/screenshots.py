@@ -44,6 +44,7 @@ PAGES = {
     "action-plan-dashboard": ("secretariaat@ote.example", "/actieplannen/{plan}/dashboard"),
     "cases": ("medewerker@rotterdam.example", "/casussen"),
     "case": ("medewerker@rotterdam.example", "/casussen/{case}"),
+    "search": ("medewerker@rotterdam.example", "/zoeken?q=nazorg"),
     "knowledge": ("medewerker@amsterdam.example", "/kennisbank"),
     "meetings": ("medewerker@amsterdam.example", "/bijeenkomsten"),
     "directory": ("medewerker@amsterdam.example", "/netwerk/leden"),
