@@ -59,7 +59,7 @@ from ..actions.models import ActionItem
 from ..cases.models import AftercareTask, Case, Measure, TimelineEntry
 from ..comments.models import Comment
 from ..database import one_row_meanwhile
-from ..documents.models import Document
+from ..documents.models import Document, DocumentVersion
 from ..extensions import db
 from ..knowledge.models import Article
 from ..meetings.models import Meeting
@@ -128,8 +128,12 @@ def _comments_visible(user):
 
 # The current version and the space of the page's 25 rows, joined in the SELECT that loads
 # them by key (load): the hits are found without them (find), so no join reaches beyond
-# the page.
-_DOCUMENT_OPTIONS = (db.joinedload(Document.latest), db.joinedload(Document.space))
+# the page. Only the columns a hit shows (hits.py) and its provenance reads (the space's kind).
+_DOCUMENT_OPTIONS = (
+    db.load_only(Document.title, Document.updated_at, Document.space_id),
+    db.joinedload(Document.latest).load_only(DocumentVersion.filename),
+    db.joinedload(Document.space).load_only(Space.name, Space.kind),
+)
 
 KINDS = (
     SearchKind(
