@@ -531,6 +531,8 @@ def test_the_hits_are_paged_in_order_without_repeats(app, personas, world):
     assert hits(first) + hits(second) == made
     assert "30 resultaten" in first and "Pagina 2 van 2" in second
     assert hits(search(app, personas.member_a, "paginawoord", pagina=3)) == []
+    # The last page a URL can ask for: its bounds (times the page size) pass a 32-bit integer.
+    assert hits(search(app, personas.member_a, "paginawoord", pagina=2**31 - 1)) == []
     by_rank = hits(search(app, personas.member_a, "paginawoord")) + hits(
         search(app, personas.member_a, "paginawoord", pagina=2)
     )
