@@ -331,9 +331,9 @@ def _conditions(user, kind: SearchKind, where, filters: Filters | None) -> list:
         if filters.period in PERIODS:
             since, before = PERIODS[filters.period]
             if since is not None:
-                conditions.append(Document.updated_at >= bindparam("facet_since"))
+                conditions.append(Document.updated_at >= _start(since))
             if before is not None:
-                conditions.append(Document.updated_at < bindparam("facet_before"))
+                conditions.append(Document.updated_at < _start(before))
     return conditions
 
 
@@ -345,16 +345,22 @@ def _owned_by(organisation_id: int):
 
 
 def _filter_values(filters: Filters, now: datetime) -> dict:
-    """The parameters of _conditions for `filters`, seen from `now`."""
-    since, before = PERIODS.get(filters.period, (None, None))
+    """The parameters of _conditions for `filters`, and the periods' starts seen from `now`
+    (_start: the period filter's and the period facet's)."""
     values = {
         "facet_space": filters.space_id,
         "facet_classification": filters.classification,
         "facet_organisation": filters.organisation_id,
-        "facet_since": since and now - since,
-        "facet_before": before and now - before,
     }
+    spans = {span for period in PERIODS.values() for span in period if span is not None}
+    values.update({f"start_{span.days}": now - span for span in spans})
     return {name: value for name, value in values.items() if value is not None}
+
+
+def _start(span: timedelta):
+    """The moment `span` before now, a parameter (_filter_values): a period begins or ends
+    there."""
+    return bindparam(f"start_{span.days}")
 
 
 def _capped(user, query: Query | None, kind: SearchKind, filters, cap: int, *, ranked=False):
@@ -477,16 +483,14 @@ def find(
     policy's clause for the kind: the newest CAP + 1 matches are found and ranked once, and the
     database orders, pages and counts them, so only a page and the facets' rows come back."""
     number, size = page
+    filters = filters if kind.model is Document else Filters()  # the facets are documents'
     shape = (kind.key, filters.shape, size > 0 and sort, facets, _postgres())
     statement = kept_across_requests(
         user, ("search.find", *shape), lambda: _find(user, kind, filters, sort, size, facets)
     )
-    now = utcnow()
-    params = {"search_q": _search_text(query), **_filter_values(filters, now)}
+    params = {"search_q": _search_text(query), **_filter_values(filters, utcnow())}
     if size:
         params.update(page_first=(number - 1) * size, page_last=number * size)
-    if facets:
-        params.update(_period_starts(now))
     rows = _core(statement, params).all()
     by_part: dict[str, list] = {}
     for row in rows:
@@ -577,16 +581,9 @@ def _space_by_key(space_id) -> tuple:
 
 
 def _period_case(date):
-    """The PERIODS key of a document last changed on `date` (the periods' starts are the
-    parameters of _period_starts)."""
-    whens = [
-        (date >= bindparam(f"period_{key}"), key) for key, (since, _) in PERIODS.items() if since
-    ]
+    """The PERIODS key of a document last changed on `date`."""
+    whens = [(date >= _start(since), key) for key, (since, _) in PERIODS.items() if since]
     return case(*whens, else_=literal("ouder", String))
-
-
-def _period_starts(now: datetime) -> dict:
-    return {f"period_{key}": now - since for key, (since, _) in PERIODS.items() if since}
 
 
 def _facets_of(by_part: dict) -> dict:
