@@ -17,12 +17,9 @@ from collections.abc import Iterator
 from datetime import date
 from typing import BinaryIO
 
+import xlsxwriter
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from .forms import STATUS_LABELS
 from .listing import PlainItem
@@ -30,6 +27,7 @@ from .listing import PlainItem
 CSV_DELIMITER = ";"
 XLSX_CELL_LIMIT = 32_767
 DATE_FORMAT = "%d-%m-%Y"
+HEADING_FILL = "#DDE4EE"
 
 COLUMNS = (
     (_l("Code"), 10),
@@ -147,50 +145,30 @@ def _fit(value: str) -> str:
 
 
 def write_xlsx(title: str, table: list[list], out: BinaryIO) -> None:
-    """The workbook written row by row (openpyxl's write-only mode) to `out`: the same sheet,
-    without a cell object kept per value."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(clean_text(_("Actiepunten"))[:31])
-    workbook.properties.title = clean_text(title)[:255]
-    workbook.properties.creator = "NEIG Werkruimte"
-    for column, (_name, width) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(table) + 1}"
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDE4EE")
-    heading = []
-    for name, _width in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=safe_text(str(name)))
-        cell.font, cell.fill = bold, fill
-        heading.append(cell)
-    sheet.append(heading)
-    text_style, date_style = _styles(sheet)
-    for row in table:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet)
+    """The workbook written to `out` with XlsxWriter, built in memory (no temporary files of
+    its own: the items may be confidential). Every text goes in with `write_string`, so nothing
+    is ever read as a formula, a number or a link. XlsxWriter over openpyxl: a third of the CPU
+    for 2,000 items (issue 18)."""
+    workbook = xlsxwriter.Workbook(out, {"in_memory": True})
+    workbook.set_properties({"title": clean_text(title)[:255], "author": "NEIG Werkruimte"})
+    sheet = workbook.add_worksheet(clean_text(_("Actiepunten"))[:31])
+    heading = workbook.add_format({"bold": True, "bg_color": HEADING_FILL, "pattern": 1})
+    text = workbook.add_format({"valign": "top", "text_wrap": True})
+    day = workbook.add_format({"valign": "top", "text_wrap": True, "num_format": "dd-mm-yyyy"})
+    for column, (name, width) in enumerate(COLUMNS):
+        sheet.set_column(column, column, width)
+        sheet.write_string(0, column, safe_text(str(name)), heading)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, len(table), len(COLUMNS) - 1)
+    for number, row in enumerate(table, start=1):
+        for column, value in enumerate(row):
             if isinstance(value, date):
-                cell.value = value
-                cell._style = date_style
+                sheet.write_datetime(number, column, value, day)
+            elif value is None:
+                sheet.write_blank(number, column, None, text)
             else:
-                if value is not None:
-                    cell.value = _fit(safe_text(str(value)))
-                    cell.data_type = "s"  # text, never a formula
-                cell._style = text_style
-            cells.append(cell)
-        sheet.append(cells)
-    workbook.save(out)
-
-
-def _styles(sheet):
-    """The style of a text cell and of a date cell, made once: openpyxl looks a style set on a
-    cell up in the workbook's lists (hashing it), which for 26,000 cells was most of the time.
-    The cells share the one style array (openpyxl's own copy of a cell does the same)."""
-    wrap = Alignment(vertical="top", wrap_text=True)
-    text, day = WriteOnlyCell(sheet), WriteOnlyCell(sheet)
-    text.alignment = day.alignment = wrap
-    day.number_format = "dd-mm-yyyy"
-    return text._style, day._style
+                sheet.write_string(number, column, _fit(safe_text(str(value))), text)
+    workbook.close()
 
 
 def to_xlsx(title: str, table: list[list]) -> bytes:

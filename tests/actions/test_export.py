@@ -114,6 +114,10 @@ def test_xlsx_has_dates_as_dates_and_a_header(app, personas, world, client_for):
     due = rows[2][8]
     assert due.date().isoformat() == "2025-09-30"
     assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:M4"
+    assert sheet["A1"].font.bold and not sheet["A2"].font.bold
+    assert sheet["I3"].number_format == "dd-mm-yyyy"
+    assert sheet.column_dimensions["B"].width > sheet.column_dimensions["A"].width
     with db_ctx(app) as session:
         event = session.scalar(
             select(AuditEvent).where(AuditEvent.action == "action_plan.exported")
