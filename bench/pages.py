@@ -11,7 +11,8 @@ and the platform admin (password and TOTP), then measures each page with wrk on 
 interleaved with the bare endpoint: worker CPU ms per request (the workers' utime + stime from
 /proc), requests per second, p50, p95, the ratio to the bare endpoint and the SQL statements per
 request, and the CPU ms per request of the PostgreSQL processes serving the workers (the server
-runs on this machine). A page that does not answer within gunicorn's 30 s is reported as timed
+runs on this machine). The first page is the floor (FLOOR): every page's CPU is also printed as a
+multiple of it, which holds still while this machine's speed moves. A page that does not answer within gunicorn's 30 s is reported as timed
 out. Writes JSON to bench/results/ and flags pages more than 20% slower than in the previous
 run that measured them.
 """
@@ -143,10 +144,18 @@ def targets(url: str) -> dict:
         }
 
 
+#: The help page: a logged-in page with nothing of its own but the shell (the session, the
+#: header's unread count, the menu, the layout). What every page costs before its own work: each
+#: page's CPU is also printed as a multiple of it, a figure that does not move with the machine's
+#: speed the way milliseconds do.
+FLOOR = "floor: the help page"
+
+
 def pages(t: dict) -> list[tuple[str, str, str]]:
     """(page, path, who): 'named' is the Rotterdam member, 'admin' the platform admin."""
     plan = f"/actieplannen/{t['plan']}"
     return [
+        (FLOOR, "/hulp", "named"),
         ("dashboard", "/", "named"),
         ("spaces list", "/werkruimtes", "named"),
         ("document list (root)", f"/werkruimtes/{t['own_space']}/documenten", "named"),
@@ -329,7 +338,7 @@ def _fmt(value, digits=0) -> str:
 def report(rows: list[dict], before: dict[str, dict]) -> None:
     header = (
         f"{'page':<32} {'CPU ms':>8} {'DB CPU':>8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'÷bare rps':>10} {'p95×bare':>9} {'queries':>7} {'errors':>6}"
+        f"{'×floor':>7} {'÷bare rps':>10} {'p95×bare':>9} {'queries':>7} {'errors':>6}"
     )
     print("\n" + header + "\n" + "-" * len(header))
     for row in rows:
@@ -354,9 +363,19 @@ def report(rows: list[dict], before: dict[str, dict]) -> None:
             f"{row['page']:<32} {_fmt(row['cpu_ms'], 1):>8} {_fmt(row.get('db_cpu_ms'), 1):>8} "
             f"{_fmt(row['rps'], 1):>8} "
             f"{_fmt(row['p50_ms'], 1):>8} {_fmt(row['p95_ms'], 1):>8} "
-            f"{_fmt(row.get('rps_ratio'), 4):>10} {_fmt(row.get('p95_ratio'), 0):>9} "
+            f"{_fmt(row.get('floor_ratio'), 1):>7} {_fmt(row.get('rps_ratio'), 4):>10} {_fmt(row.get('p95_ratio'), 0):>9} "
             f"{row.get('queries', '-'):>7} {row.get('errors', 0):>6}{note}"
         )
+
+
+def _against_the_floor(rows: list[dict]) -> None:
+    """Each page's CPU as a multiple of the floor's in this run (when the floor was measured)."""
+    floor = next((r.get("cpu_ms") for r in rows if r["page"] == FLOOR), None)
+    if not floor:
+        return
+    for row in rows:
+        if row.get("cpu_ms"):
+            row["floor_ratio"] = row["cpu_ms"] / floor
 
 
 def _previous() -> dict[str, dict]:
@@ -467,6 +486,7 @@ def main() -> None:
             f"p95 {statistics.median(b['p95_ms'] for b in bares):.2f} ms, "
             f"CPU {statistics.median(b['cpu_ms'] or 0 for b in bares):.2f} ms per request"
         )
+    _against_the_floor(rows)
     report(rows, previous)
     RESULTS.mkdir(parents=True, exist_ok=True)
     result = {
