@@ -13,12 +13,15 @@ rolled-back transaction.
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from neig_workspace.access.generation import GRANTED_SPACES
 from neig_workspace.accounts.models import User
+from neig_workspace.documents.models import Document
 from neig_workspace.extensions import db
+from neig_workspace.organisations.models import Membership
 from neig_workspace.scale import ADMIN_EMAIL, NAMED_EMAIL
+from neig_workspace.spaces.models import Space
 from tests.helpers import login_as
 
 #: PostgreSQL's default jit_above_cost: a query costed above it is JIT-compiled.
@@ -61,7 +64,15 @@ MODEST = {
     "big-folder": 100,
 }
 
-NAMED_PAGES = ["/", "/werkruimtes", "/meldingen", "/meldingen?ongelezen=1", "/zoeken?q=verslag"]
+#: "{document}": a document of the named user's organisation (its page shows its history).
+NAMED_PAGES = [
+    "/",
+    "/werkruimtes",
+    "/meldingen",
+    "/meldingen?ongelezen=1",
+    "/zoeken?q=verslag",
+    "/documenten/{document}",
+]
 ADMIN_PAGES = ["/beheer/audit"]
 
 
@@ -76,20 +87,33 @@ def _clients(app):
     with app.app_context():
         named = db.session.scalar(select(User.id).where(User.email == NAMED_EMAIL))
         admin = db.session.scalar(select(User.id).where(User.email == ADMIN_EMAIL))
+        document = db.session.scalar(
+            select(func.min(Document.id))
+            .join(Space, Space.id == Document.space_id)
+            .join(Membership, Membership.organisation_id == Space.organisation_id)
+            .where(Membership.user_id == named, Space.kind == "organisation")
+        )
     return {
-        "named": (login_as(app, app.test_client(), SimpleNamespace(id=named)), NAMED_PAGES),
-        "admin": (login_as(app, app.test_client(), SimpleNamespace(id=admin)), ADMIN_PAGES),
+        "named": (
+            login_as(app, app.test_client(), SimpleNamespace(id=named)),
+            {page: page.format(document=document) for page in NAMED_PAGES},
+        ),
+        "admin": (
+            login_as(app, app.test_client(), SimpleNamespace(id=admin)),
+            {page: page for page in ADMIN_PAGES},
+        ),
     }
 
 
 def _statements_of_pages(app, *, cold: bool = False):
-    """page -> [(statement, parameters)] of one request, after a warm-up request; `cold`: as the
-    first request of a process, without the access id sets kept across requests."""
+    """page (as NAMED_PAGES and ADMIN_PAGES name it) -> [(statement, parameters)] of one
+    request, after a warm-up request; `cold`: as the first request of a process, without the
+    access id sets kept across requests."""
     engine = _engine(app)
     found = {}
     for client, pages in _clients(app).values():
-        for page in pages:
-            assert client.get(page).status_code == 200, page  # warm up (session record)
+        for page, path in pages.items():
+            assert client.get(path).status_code == 200, page  # warm up (session record)
             if cold:
                 GRANTED_SPACES.clear()
             statements = []
@@ -99,7 +123,7 @@ def _statements_of_pages(app, *, cold: bool = False):
 
             event.listen(engine, "before_cursor_execute", record)
             try:
-                response = client.get(page)
+                response = client.get(path)
             finally:
                 event.remove(engine, "before_cursor_execute", record)
             assert response.status_code == 200, page
@@ -144,6 +168,7 @@ INTENDED_INDEXES = {
     "/beheer/audit": {"pk_audit_events"},  # the newest events first, paged by id
     # The matching rows in the reader's spaces, newest first; each one's document by its key.
     "/zoeken?q=verslag": {"pk_documents"},
+    "/documenten/{document}": {"ix_audit_events_target"},  # its history: its own events alone
 }
 
 
