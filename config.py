@@ -61,6 +61,9 @@ class Config:
     DATABASE_CONNECT_TIMEOUT = _env_int("DATABASE_CONNECT_TIMEOUT", 5)
     DATABASE_STATEMENT_TIMEOUT_MS = _env_int("DATABASE_STATEMENT_TIMEOUT_MS", 5000)
     DATABASE_LOCK_TIMEOUT_MS = _env_int("DATABASE_LOCK_TIMEOUT_MS", 5000)
+    #: False: JIT off on the app's connections (a statement of unforeseen cost is never
+    #: compiled). True: the server's own setting; `make bench-scale` measures the pages so.
+    DATABASE_JIT = _env_bool("DATABASE_JIT", False)
     #: Production may only run on SQLite when this is set explicitly.
     ALLOW_SQLITE_IN_PRODUCTION = _env_bool("ALLOW_SQLITE_IN_PRODUCTION", False)
 

@@ -4,7 +4,8 @@
 
 Run by hand, never in the suite. Uses (creates, migrates and seeds once with `flask neig
 seed-scale`) the database `neig_scale` on the PostgreSQL server at --admin-url, with the
-server's own settings (JIT on by default: the app must be fast without tuning). Serves it with
+server's own settings (JIT on by default: the app must be fast without tuning; the app's own
+connections keep the server's JIT too, DATABASE_JIT, unless --app-jit-off). Serves it with
 gunicorn (sync workers, the production settings, bench/wsgi_bench.py: the app plus a query
 count header and a bare Flask endpoint on the same gunicorn), logs in the named Rotterdam member
 and the platform admin (password and TOTP), then measures each page with wrk on loopback,
@@ -407,6 +408,12 @@ def main() -> None:
         "the limit, as issue 18 measured); '' for the production default (5000, a 503)",
     )
     parser.add_argument(
+        "--app-jit-off",
+        action="store_true",
+        help="the app's connections with JIT off (production's default, DATABASE_JIT); without "
+        "it the pages run with the server's own JIT setting, as issue 18 asks",
+    )
+    parser.add_argument(
         "--seed-args",
         nargs=argparse.REMAINDER,
         default=[],
@@ -423,6 +430,7 @@ def main() -> None:
     timeout = {
         "DATABASE_STATEMENT_TIMEOUT_MS": args.statement_timeout_ms,
         "AUDIT_CHECKPOINT_SYSLOG": "",
+        "DATABASE_JIT": "false" if args.app_jit_off else "true",
     }
     env = production_env(os.environ, url, SECRET_KEY, WORK, **timeout)
     if not args.statement_timeout_ms:
@@ -495,7 +503,14 @@ def main() -> None:
         "seed": seed_info,
         "settings": {
             k: getattr(args, k)
-            for k in ("duration", "connections", "threads", "workers", "statement_timeout_ms")
+            for k in (
+                "duration",
+                "connections",
+                "threads",
+                "workers",
+                "statement_timeout_ms",
+                "app_jit_off",
+            )
         },
         "postgresql_jit": _jit(args.admin_url),
         "bare": bares,

@@ -8,7 +8,8 @@ production settings (bench/common.py) in this process; each user gets a session 
 login writes it (no form, so no TOTP code is used up), and each page is asked `-n` times after
 two warm-up requests, in --batches (the fastest counts: other work on the machine only adds).
 Prints the process CPU ms and the SQL statements per request; --sql prints the statements of
-one request; --profile cProfile's top functions (CPU time), the function calls per request
+one request; --plans their planning and execution ms in PostgreSQL and their highest estimated
+cost against jit_above_cost (none above it means a default PostgreSQL never JIT-compiles them); --profile cProfile's top functions (CPU time), the function calls per request
 (which do not depend on the machine's load) and the own time per package. Compare runs made
 close together.
 """
@@ -27,7 +28,8 @@ from bench.pages import DATABASE, SECRET_KEY, WORK, pages, targets
 
 
 def build_app(url: str):
-    os.environ.update(production_env(os.environ, url, SECRET_KEY, WORK, AUDIT_CHECKPOINT_SYSLOG=""))
+    extra = {"AUDIT_CHECKPOINT_SYSLOG": "", "DATABASE_JIT": "true"}  # as bench.pages
+    os.environ.update(production_env(os.environ, url, SECRET_KEY, WORK, **extra))
     from neig_workspace import create_app
 
     return create_app()
@@ -65,6 +67,33 @@ def by_package(stats: pstats.Stats, requests: int) -> str:
     return "\n".join(f"  {name:<32} {seconds * 1000 / requests:7.2f} ms" for name, seconds in rows)
 
 
+def plans(url: str, statements: list) -> str:
+    """EXPLAIN ANALYZE each SELECT of a request (the second run counts: the first warms the
+    caches): the planning and execution ms of them all, and the highest estimated cost, which
+    decides whether PostgreSQL JIT-compiles a statement (jit_above_cost)."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as connection:
+        threshold = float(connection.execute("SHOW jit_above_cost").fetchone()[0])
+        planning = execution = highest = 0.0
+        costliest = ""
+        for statement, parameters in statements:
+            if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            for _ in range(2):
+                row = connection.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)
+                plan = row.fetchone()[0][0]
+            planning += plan["Planning Time"]
+            execution += plan["Execution Time"]
+            if plan["Plan"]["Total Cost"] > highest:
+                highest, costliest = plan["Plan"]["Total Cost"], " ".join(statement.split())[:60]
+    above = "  ABOVE jit_above_cost" if highest > threshold else ""
+    return (
+        f"planning {planning:6.1f} ms  execution {execution:6.1f} ms  highest cost "
+        f"{highest:9.0f} of {threshold:.0f}{above}  ({costliest})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", default="")
@@ -75,6 +104,12 @@ def main() -> None:
     parser.add_argument("--callers", default="", help="with --profile: who calls this function")
     parser.add_argument("--path", action="append", default=[], help="a path instead of the pages")
     parser.add_argument("--sql", action="store_true", help="print the statements of one request")
+    parser.add_argument(
+        "--plans",
+        action="store_true",
+        help="EXPLAIN ANALYZE the statements of one request: planning and execution ms, the "
+        "highest cost, and any statement costed above the server's jit_above_cost",
+    )
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--top", type=int, default=45)
@@ -88,10 +123,12 @@ def main() -> None:
     with app.app_context():
 
         @event.listens_for(db.engine, "before_cursor_execute")
-        def _one(conn, cursor, statement, *_args):
+        def _one(conn, cursor, statement, parameters, *_args):
             count["n"] += 1
             if count.get("show"):
                 print("   SQL:", " ".join(statement.split())[:220])
+            if "kept" in count:
+                count["kept"].append((statement, parameters))
 
     if args.experiment == "no-unread":  # what the header's count costs
         from neig_workspace.notifications import service
@@ -113,6 +150,11 @@ def main() -> None:
             count["show"] = True
             client.get(path, **base)
             count["show"] = False
+        if args.plans:
+            count["kept"] = []
+            client.get(path, **base)
+            print(f"{page:<34} {plans(url, count.pop('kept'))}")
+            continue
         count["n"] = 0
         profiler = cProfile.Profile(time.process_time) if args.profile else None
         batches, wall = [], time.perf_counter()

@@ -4,8 +4,11 @@ a worker, SQLite as a real embedded database, and what counts as an outage.
 - PostgreSQL: a connect timeout, a statement and a lock timeout set on every connection, and a
   deadline on the client's side for a server that stops answering altogether (a hung host, a
   network that swallows packets), where the server's own timeouts never fire. JIT compilation
-  is off: the app's queries are short, and compiling a plan whose estimated cost passes
-  jit_above_cost (a search counting thousands of hits) took ~100 ms, more than running it.
+  is off unless DATABASE_JIT: the app's queries are short, and compiling a plan whose estimated
+  cost passes jit_above_cost (a search counting thousands of hits) took ~100 ms, more than
+  running it. The pages do not rely on it: at national scale none of their statements is costed
+  above the default jit_above_cost (`python -m bench.profile_pages --plans`), and `make
+  bench-scale` measures them with the server's JIT on.
 - SQLite: WAL (concurrent readers), a busy timeout, and `BEGIN IMMEDIATE` for the app's units of
   work, so two requests never both read and then both try to write: in WAL mode the second
   would fail at once with "database is locked", whatever the busy timeout.
@@ -50,7 +53,7 @@ def engine_options(config) -> dict:
         settings = (
             f"-c statement_timeout={config['DATABASE_STATEMENT_TIMEOUT_MS']}"
             f" -c lock_timeout={config['DATABASE_LOCK_TIMEOUT_MS']}"
-            " -c jit=off"
+            f"{'' if config.get('DATABASE_JIT') else ' -c jit=off'}"
             # psycopg prepares a statement run five times on a connection (and forgets it at
             # the next rollback: a job that commits, or a request that runs one statement many
             # times, gets there); PostgreSQL would then switch to a plan made without the

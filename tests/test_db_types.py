@@ -94,3 +94,22 @@ def test_a_prepared_statement_is_planned_with_its_values_on_postgresql(app):
             )
         ).all()
         assert plans and all(generic == 0 and custom > 5 for generic, custom in plans), plans
+
+
+@pytest.mark.postgresql_only("PostgreSQL's JIT")
+def test_the_apps_connections_have_jit_off_unless_database_jit(app):
+    """Production keeps JIT off (a statement of unforeseen cost is never compiled);
+    DATABASE_JIT leaves the server's own setting, as `make bench-scale` measures the pages."""
+    from sqlalchemy import create_engine, text
+
+    from neig_workspace.database import engine_options
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    for setting, expected in ((False, "off"), (True, "on")):
+        config = {**app.config, "SQLALCHEMY_ENGINE_OPTIONS": {}, "DATABASE_JIT": setting}
+        engine = create_engine(url, **engine_options(config))
+        try:
+            with engine.connect() as connection:
+                assert connection.execute(text("SHOW jit")).scalar() == expected
+        finally:
+            engine.dispose()
