@@ -322,10 +322,14 @@ def _queue_digest(user: User, notifications: list[Notification]) -> None:
 
 
 def visible_query(user, *, unread_only: bool = False):
-    """The user's notifications they may see now, newest first (for the centre)."""
+    """The user's notifications they may see now, newest first (for the centre). The filter is
+    built for the subject types among them alone: PostgreSQL planned every type's filter for the
+    list and again for its count, 10-13 ms each at national scale, for a user whose
+    notifications are all about documents."""
+    types = unread_subject_types(user) if unread_only else subject_types(user)
     query = (
         select(Notification)
-        .where(policy.visible_notifications(user))
+        .where(policy.visible_notifications(user, types))
         .options(selectinload(Notification.actor))
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
@@ -368,6 +372,21 @@ def unread_subject_types(user) -> tuple[str, ...]:
         query = _unread_types_query()
         cache[user.id] = tuple(sorted(db.session.scalars(query, {"user_id": user.id})))
     return cache[user.id]
+
+
+def subject_types(user) -> tuple[str, ...]:
+    """The subject types of all of the user's notifications (one small query on the user's
+    index)."""
+    return tuple(sorted(db.session.scalars(_types_query(), {"user_id": user.id})))
+
+
+@functools.cache
+def _types_query():
+    return (
+        select(Notification.subject_type)
+        .where(Notification.user_id == bindparam("user_id"))
+        .distinct()
+    )
 
 
 @functools.cache

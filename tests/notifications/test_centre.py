@@ -155,6 +155,23 @@ def test_unread_only_filter(app, personas):
     assert "Nieuw stuk" in html and "Al gelezen stuk" in html
 
 
+def test_the_centre_filters_only_the_subject_types_the_user_has(app, personas):
+    """Only documents here: the list and its count carry no other type's filter (PostgreSQL
+    planned them all on every visit), and read and unread notifications are listed alike."""
+    _doc, read_id = _told(app, personas, title="Al gelezen stuk")
+    client = login_as(app, app.test_client(), personas.police)
+    post_form(client, f"/meldingen/{read_id}/openen", {}, token_from="/meldingen")
+    _told(app, personas, title="Nieuw stuk")
+    for path in ("/meldingen", "/meldingen?ongelezen=1"):
+        with count_queries(app) as statements:
+            html = _page(client, path)
+        assert "Nieuw stuk" in html
+        assert ("Al gelezen stuk" in html) == (path == "/meldingen")
+        listing = [s for s in statements if "FROM notifications" in s and "subject_type =" in s]
+        assert listing, path
+        assert not any("action_items" in s or "comment_rounds" in s for s in listing), path
+
+
 def _police_grant(app, personas, space_id: int, *, give: bool) -> None:
     with app.app_context():
         police = db.session.get(Organisation, personas.orgs["politie"])
