@@ -1,10 +1,11 @@
 """Space use cases: create, edit, archive, and the grants that decide who is in a space."""
 
 from dataclasses import dataclass
+from functools import cache
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import bindparam, case, distinct, func, select
 
 from ..access import policy
 from ..access.roles import SpaceRole
@@ -268,9 +269,19 @@ def network_reach() -> Reach:
 def sharing_of(space: Space) -> Reach:
     """Whom the space's grants reach, derived from its grants in one query: the header says
     it, so a space that was widened never still reads as the organisation's own."""
+    row = db.session.execute(_sharing_query(), {"space_id": space.id}).one()
+    network, organisations, people, name = row
+    only = name if organisations == 1 and not people else None
+    return Reach(bool(network), organisations, people, only)
+
+
+@cache
+def _sharing_query():
+    """Built once per process: the header of every space page asks it, and building the
+    statement and its cache key cost more than running it."""
     by_org = SpaceGrant.principal_type.in_(ORGANISATION_PRINCIPALS) & Organisation.active.is_(True)
     by_user = (SpaceGrant.principal_type == PrincipalType.USER) & User.active.is_(True)
-    row = db.session.execute(
+    return (
         select(
             func.count(case((SpaceGrant.principal_type == PrincipalType.NETWORK, 1))),
             func.count(distinct(case((by_org, SpaceGrant.organisation_id)))),
@@ -280,11 +291,8 @@ def sharing_of(space: Space) -> Reach:
         .select_from(SpaceGrant)
         .outerjoin(Organisation, Organisation.id == SpaceGrant.organisation_id)
         .outerjoin(User, User.id == SpaceGrant.user_id)
-        .where(SpaceGrant.space_id == space.id)
-    ).one()
-    network, organisations, people, name = row
-    only = name if organisations == 1 and not people else None
-    return Reach(bool(network), organisations, people, only)
+        .where(SpaceGrant.space_id == bindparam("space_id"))
+    )
 
 
 def grant_network(space: Space, role: SpaceRole, *, confirmed: bool, actor) -> SpaceGrant:
