@@ -12,10 +12,11 @@ and the platform admin (password and TOTP), then measures each page with wrk on 
 interleaved with the bare endpoint: worker CPU ms per request (the workers' utime + stime from
 /proc), requests per second, p50, p95, the ratio to the bare endpoint and the SQL statements per
 request, and the CPU ms per request of the PostgreSQL processes serving the workers (the server
-runs on this machine). The first page is the floor (FLOOR): every page's CPU is also printed as a
-multiple of it, which holds still while this machine's speed moves. A page that does not answer within gunicorn's 30 s is reported as timed
-out. Writes JSON to bench/results/ and flags pages more than 20% slower than in the previous
-run that measured them.
+runs on this machine). The first page is the floor (FLOOR): every page's CPU and p50 are also
+taken as multiples of it, which hold still while this machine's speed moves. A page that does
+not answer within gunicorn's 30 s is reported as timed out. Writes JSON to bench/results/ and
+flags pages more than 20% slower than in the previous run that measured them (as multiples of
+the floor where both runs have it).
 """
 
 import argparse
@@ -352,7 +353,7 @@ def report(rows: list[dict], before: dict[str, dict]) -> None:
         if old:
             slower = [
                 key
-                for key in ("cpu_ms", "p50_ms")
+                for key in _compared(row, old)
                 if row.get(key) and old.get(key) and row[key] > REGRESSION * old[key]
             ]
             if slower:
@@ -370,13 +371,23 @@ def report(rows: list[dict], before: dict[str, dict]) -> None:
 
 
 def _against_the_floor(rows: list[dict]) -> None:
-    """Each page's CPU as a multiple of the floor's in this run (when the floor was measured)."""
-    floor = next((r.get("cpu_ms") for r in rows if r["page"] == FLOOR), None)
+    """Each page's CPU and p50 as multiples of the floor's in this run (when it was measured)."""
+    floor = next((r for r in rows if r["page"] == FLOOR and r.get("cpu_ms")), None)
     if not floor:
         return
     for row in rows:
         if row.get("cpu_ms"):
-            row["floor_ratio"] = row["cpu_ms"] / floor
+            row["floor_ratio"] = row["cpu_ms"] / floor["cpu_ms"]
+        if row.get("p50_ms") and floor.get("p50_ms"):
+            row["floor_p50_ratio"] = row["p50_ms"] / floor["p50_ms"]
+
+
+def _compared(row: dict, old: dict) -> tuple[str, str]:
+    """What a regression is judged on: the multiples of the floor when both runs have them (a
+    slower machine then flags nothing), else the milliseconds."""
+    if all(key in row and key in old for key in ("floor_ratio", "floor_p50_ratio")):
+        return ("floor_ratio", "floor_p50_ratio")
+    return ("cpu_ms", "p50_ms")
 
 
 def _previous() -> dict[str, dict]:
