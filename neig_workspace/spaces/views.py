@@ -90,7 +90,11 @@ def _news_labels(spaces) -> dict[int, str]:
     labels: dict[int, str] = {}
     for space in spaces:
         if space.news and space.news not in labels:
-            labels[space.news] = ngettext("%(num)d nieuw", "%(num)d nieuw", space.news)
+            labels[space.news] = (
+                _("%(num)d+ nieuw", num=queries.NEWS_COUNTED)
+                if space.news > queries.NEWS_COUNTED
+                else ngettext("%(num)d nieuw", "%(num)d nieuw", space.news)
+            )
     return labels
 
 

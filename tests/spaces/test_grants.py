@@ -296,3 +296,11 @@ def test_my_spaces_groups_by_kind_and_counts_what_others_did_since_my_last_visit
     client.get(f"/werkruimtes/{own}")
     html = client.get("/werkruimtes").get_data(as_text=True)
     assert re.findall(r"(\d+) nieuw", html) == ["1"]
+
+    # Counted up to nine: beyond that the list says "9+", and reads no more of them.
+    with app.app_context():
+        for number in range(10):
+            _upload(own, personas.org_admin_a, f"stuk-{number}.pdf")
+        db.session.commit()
+    html = client.get("/werkruimtes").get_data(as_text=True)
+    assert re.findall(r"(\d+\+?) nieuw", html) == ["9+", "1"]
