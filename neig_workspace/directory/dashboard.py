@@ -4,10 +4,11 @@ reads through the policy's visible_* filters and runs a fixed number of queries.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Bundle, joinedload
 
 from ..access.policy import (
+    kept_across_requests,
     my_organisation_ids,
     session_has_mfa,
     visible_action_items,
@@ -69,6 +70,13 @@ class Section:
 
 def space_news(user, since: datetime) -> Section:
     """Spaces with events by others since `since`: how many, and when the latest was."""
+    statement = kept_across_requests(user, ("dashboard.space_news",), lambda: _space_news(user))
+    found = db.session.execute(statement, {"since": since}).all()
+    rows = [(space, events, latest) for space, events, latest, _ in found]
+    return Section(rows=rows, total=found[0].total if found else 0)
+
+
+def _space_news(user):
     news = (
         select(
             AuditEvent.space_id,
@@ -77,7 +85,7 @@ def space_news(user, since: datetime) -> Section:
         )
         .where(
             visible_activity(user),
-            AuditEvent.at > since,
+            AuditEvent.at > bindparam("since"),
             AuditEvent.actor_id != user.id,  # by someone (not the system, not me)
         )
         .group_by(AuditEvent.space_id)
@@ -90,13 +98,15 @@ def space_news(user, since: datetime) -> Section:
     query = select(space, news.c.events, news.c.latest, total).join(
         news, news.c.space_id == Space.id
     )
-    found = db.session.execute(query.order_by(news.c.latest.desc()).limit(LIMIT)).all()
-    rows = [(space, events, latest) for space, events, latest, _ in found]
-    return Section(rows=rows, total=found[0].total if found else 0)
+    return query.order_by(news.c.latest.desc()).limit(LIMIT)
 
 
 def my_action_items(user) -> Section:
     """Open items I am responsible for, or that my organisation leads or contributes to."""
+    return _section(user, "my_action_items", lambda: _my_action_items(user))
+
+
+def _my_action_items(user):
     orgs = my_organisation_ids(user)
     contributed = select(ActionItemContributor.item_id).where(
         ActionItemContributor.organisation_id.in_(orgs)
@@ -111,7 +121,7 @@ def my_action_items(user) -> Section:
             ActionItem.id.in_(contributed),
         )
     )
-    return _section(
+    return (
         select(ActionItem)
         .where(clause)
         .options(joinedload(ActionItem.plan))
@@ -121,7 +131,10 @@ def my_action_items(user) -> Section:
 
 def open_rounds(user, now: datetime | None = None) -> Section:
     """Open comment rounds my organisation is invited to, whose deadline has not passed."""
-    now = now or utcnow()
+    return _section(user, "open_rounds", lambda: _open_rounds(user), now=now or utcnow())
+
+
+def _open_rounds(user):
     invited = select(RoundInvitation.round_id).where(
         RoundInvitation.organisation_id.in_(my_organisation_ids(user))
     )
@@ -129,9 +142,9 @@ def open_rounds(user, now: datetime | None = None) -> Section:
         visible_rounds(user)
         & CommentRound.id.in_(invited)
         & CommentRound.closed_at.is_(None)
-        & (CommentRound.deadline > now)
+        & (CommentRound.deadline > bindparam("now"))
     )
-    return _section(
+    return (
         select(CommentRound)
         .where(clause)
         .options(joinedload(CommentRound.document))
@@ -144,11 +157,16 @@ def cases_with_news(user, since: datetime) -> Section | None:
     (then not even a reference shows)."""
     if not session_has_mfa():
         return None
+    return _section(user, "cases_with_news", lambda: _cases_with_news(user), since=since)
+
+
+def _cases_with_news(user):
+    since = bindparam("since")
     new_entries = select(TimelineEntry.case_id).where(
         visible_timeline_entries(user), TimelineEntry.created_at > since
     )
     clause = visible_cases(user) & or_(Case.updated_at > since, Case.id.in_(new_entries))
-    return _section(select(Case.id, Case.reference).where(clause).order_by(Case.reference))
+    return select(Case.id, Case.reference).where(clause).order_by(Case.reference)
 
 
 def unread_notifications(user) -> Section:
@@ -167,13 +185,18 @@ def unread_notifications(user) -> Section:
     return Section(rows=rows, total=notifications.unread_count(user))
 
 
-def _section(query) -> Section:
-    """The first LIMIT rows of `query` and how many it has in all, in one SELECT: the total
-    rides along as a window count, so the section's filter is evaluated once, not again for a
-    count of its own. A query of one column or entity gives its values, else tuples."""
-    found = db.session.execute(query.add_columns(_TOTAL).limit(LIMIT)).all()
+def _section(user, name: str, build, **values) -> Section:
+    """The first LIMIT rows of the statement `build()` makes and how many it has in all, in one
+    SELECT: the total rides along as a window count, so the section's filter is evaluated once,
+    not again for a count of its own. The statement is kept across requests
+    (policy.kept_across_requests), `values` bound to it: building it and its cache key cost
+    more than running it. A query of one column or entity gives its values, else tuples."""
+    statement = kept_across_requests(
+        user, ("dashboard." + name,), lambda: build().add_columns(_TOTAL).limit(LIMIT)
+    )
+    found = db.session.execute(statement, values).all()
     total = found[0][-1] if found else 0
-    if len(query.column_descriptions) == 1:
+    if len(statement.column_descriptions) == 2:
         return Section(rows=[row[0] for row in found], total=total)
     return Section(rows=[tuple(row[:-1]) for row in found], total=total)
 

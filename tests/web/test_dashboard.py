@@ -5,7 +5,7 @@ may not see, and as many queries with 60 objects of each kind as with 3."""
 import re
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from neig_workspace.access.roles import SpaceRole
 from neig_workspace.accounts.models import User
@@ -98,6 +98,27 @@ def test_changes_by_others_in_my_spaces_show(app, personas):
     html = _dashboard(app, personas.member_a)
     assert "Werkgroep nazorg" in html
     assert "Eigen werkruimte A" not in html  # only my own changes there
+
+
+def test_a_space_whose_grant_is_gone_shows_no_more_on_the_next_visit(app, personas):
+    """The sections' statements are kept across requests: a lost grant makes them anew."""
+    with app.app_context():
+        shared = _space(personas, "Werkgroep nazorg", ["gemeente_a", "politie"])
+        _draft(shared, _user(personas.police), "Kader nazorg")
+        db.session.commit()
+        shared_id = shared.id
+    client = login_as(app, app.test_client(), personas.member_a)
+    assert "Werkgroep nazorg" in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        grant = db.session.scalars(
+            select(SpaceGrant).where(
+                SpaceGrant.space_id == shared_id,
+                SpaceGrant.organisation_id == personas.orgs["gemeente_a"],
+            )
+        ).one()
+        spaces.remove_grant(grant, actor=None)
+        db.session.commit()
+    assert "Werkgroep nazorg" not in client.get("/").get_data(as_text=True)
 
 
 def test_another_organisations_restricted_space_never_shows(app, personas):
