@@ -5,7 +5,8 @@ address or its documents is in the audit log, which the case managers can read."
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..access.policy import (
     can,
@@ -189,6 +190,9 @@ def _participant_rows(case: Case) -> list[tuple[CaseOrganisation, SpaceRole | No
         .where(CaseOrganisation.case_id == case.id)
         .options(db.joinedload(CaseOrganisation.organisation))
     ).all()
+    if "organisations" in inspect(case).unloaded:
+        # The same rows: the policy's checks of the case's items read them, one SELECT fewer.
+        set_committed_value(case, "organisations", list(rows))
     rows = sorted(rows, key=lambda row: row.organisation.name)
     return [
         (row, SpaceRole(roles[row.organisation_id]) if row.organisation_id in roles else None)
