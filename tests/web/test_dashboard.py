@@ -100,15 +100,22 @@ def test_changes_by_others_in_my_spaces_show(app, personas):
     assert "Eigen werkruimte A" not in html  # only my own changes there
 
 
-def test_a_space_whose_grant_is_gone_shows_no_more_on_the_next_visit(app, personas):
-    """The sections' statements are kept across requests: a lost grant makes them anew."""
+def _news_shown_to_member_a(app, personas):
+    """A change by the police in a space shared with member_a's organisation, on member_a's
+    dashboard: (member_a's client, the space's id)."""
     with app.app_context():
-        shared = _space(personas, "Werkgroep nazorg", ["gemeente_a", "politie"])
-        _draft(shared, _user(personas.police), "Kader nazorg")
+        space = _space(personas, "Werkgroep nazorg", ["gemeente_a", "politie"])
+        _draft(space, _user(personas.police), "Kader nazorg")
         db.session.commit()
-        shared_id = shared.id
+        space_id = space.id
     client = login_as(app, app.test_client(), personas.member_a)
     assert "Werkgroep nazorg" in client.get("/").get_data(as_text=True)
+    return client, space_id
+
+
+def test_a_space_whose_grant_is_gone_shows_no_more_on_the_next_visit(app, personas):
+    """The sections' statements are kept across requests: a lost grant makes them anew."""
+    client, shared_id = _news_shown_to_member_a(app, personas)
     with app.app_context():
         grant = db.session.scalars(
             select(SpaceGrant).where(
@@ -175,13 +182,7 @@ def test_a_first_visit_names_no_previous_visit(app, personas):
 
 
 def test_what_came_before_the_last_visit_is_no_longer_new(app, personas):
-    with app.app_context():
-        space = _space(personas, "Werkgroep nazorg", ["gemeente_a", "politie"])
-        _draft(space, _user(personas.police), "Kader nazorg")
-        db.session.commit()
-        space_id = space.id
-    client = login_as(app, app.test_client(), personas.member_a)
-    assert "Werkgroep nazorg" in client.get("/").get_data(as_text=True)
+    client, space_id = _news_shown_to_member_a(app, personas)
     with app.app_context():
         visit = db.session.get(DashboardVisit, personas.member_a.id)
         visit.seen_at = visit.since = utcnow()  # the last visit ended after that change
