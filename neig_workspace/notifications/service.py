@@ -363,40 +363,35 @@ def _unread_count_query(user, types: tuple[str, ...]):
 
 
 def unread_subject_types(user) -> tuple[str, ...]:
-    """The subject types of the user's unread notifications, readable or not (one small query
-    on the (user, read_at) index, once per request): the visibility filter is built for these
-    alone, each type's filter being a tree of the policy's filters that costs milliseconds to
-    build. A user without unread notifications needs no filter at all."""
+    """The subject types of the user's unread notifications, readable or not (once per
+    request): the visibility filter is built for these alone, each type's filter being a tree
+    of the policy's filters that costs milliseconds to build. A user without unread
+    notifications needs no filter at all."""
     cache = g.setdefault("unread_types", {}) if has_request_context() else {}
     if user.id not in cache:
-        query = _unread_types_query()
-        cache[user.id] = tuple(sorted(db.session.scalars(query, {"user_id": user.id})))
+        cache[user.id] = _subject_types(user, unread_only=True)
     return cache[user.id]
 
 
 def subject_types(user) -> tuple[str, ...]:
-    """The subject types of all of the user's notifications (one small query on the user's
-    index)."""
-    return tuple(sorted(db.session.scalars(_types_query(), {"user_id": user.id})))
+    """The subject types of all of the user's notifications (the centre's filter is built for
+    these alone)."""
+    return _subject_types(user, unread_only=False)
+
+
+def _subject_types(user, *, unread_only: bool) -> tuple[str, ...]:
+    return tuple(sorted(db.session.scalars(_types_query(unread_only), {"user_id": user.id})))
 
 
 @functools.cache
-def _types_query():
-    return (
-        select(Notification.subject_type)
-        .where(Notification.user_id == bindparam("user_id"))
-        .distinct()
-    )
-
-
-@functools.cache
-def _unread_types_query():
-    """Built once per process: the header asks it on every page."""
-    return (
-        select(Notification.subject_type)
-        .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
-        .distinct()
-    )
+def _types_query(unread_only: bool):
+    """Built once per process (the header asks on every page): a DISTINCT over the user's
+    (unread) rows, which the count beside it reads anyway (the header's unread count, the
+    centre's total)."""
+    mine = Notification.user_id == bindparam("user_id")
+    if unread_only:
+        mine &= Notification.read_at.is_(None)
+    return select(Notification.subject_type).where(mine).distinct()
 
 
 def mark_read(notification: Notification, *, actor: User) -> None:
