@@ -59,9 +59,8 @@ NEWS_COUNTED = 9
 
 def _news_counts(user, ids: list[int]) -> dict[int, int]:
     """Events by others per space since `user`'s last visit, up to NEWS_COUNTED + 1, in one
-    query. Not a column of
-    the spaces' query: costed per space rather than per visit, that query passes PostgreSQL's
-    jit_above_cost at national scale and is JIT-compiled (180 ms)."""
+    query. Not a column of the spaces' query: costed per space rather than per visit, that
+    query passes PostgreSQL's jit_above_cost at national scale and is JIT-compiled (180 ms)."""
     if not ids:
         return {}
     # Per visit (a space never visited has no news), the events after it: the index on (space,
